@@ -1,0 +1,335 @@
+"""The `coder` command: a thin click layer over the library. Data to stdout, messages to stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from coder import __version__
+from coder.errors import CoderError
+
+err = Console(stderr=True, highlight=False)
+
+
+def out() -> Console:
+    # Built per call so that click's CliRunner, which swaps sys.stdout, captures it.
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+class _Group(click.Group):
+    """Turns our own exceptions into `Error: ...` on stderr with exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CoderError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="coder")
+def cli() -> None:
+    """Code free-text comments into qualitative themes, offline.
+
+    \b
+    Example:
+      coder tag samples/coproduction_comments.csv -o coded.csv
+    """
+
+
+@cli.group()
+def codebook() -> None:
+    """Check, show and import codebooks.
+
+    \b
+    Example:
+      coder codebook validate codebooks/coproduction.yaml
+    """
+
+
+@codebook.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False))
+def codebook_validate(path: str) -> None:
+    """Check a codebook and list every problem, with its line.
+
+    \b
+    Example:
+      coder codebook validate codebooks/coproduction.yaml
+    """
+    from coder.codebook_io import load_codebook
+
+    book = load_codebook(path)
+    click.echo(
+        f"{path}: valid: '{book.name}' version {book.version}, {len(book.themes)} themes "
+        f"({len(book.codable)} codable)"
+    )
+
+
+@codebook.command("show")
+@click.argument("path", type=click.Path(dir_okay=False))
+def codebook_show(path: str) -> None:
+    """Show a codebook's themes as a tree.
+
+    \b
+    Example:
+      coder codebook show codebooks/coproduction.yaml
+    """
+    from coder.codebook_io import load_codebook
+    from coder.render import codebook_tree
+    from coder.resources import resolve
+
+    out().print(codebook_tree(load_codebook(resolve("codebooks", path))))
+
+
+@codebook.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", required=True, help="The codebook YAML to write.")
+@click.option("--name", help="Codebook name (default: from the file name).")
+@click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
+def codebook_import(source: str, output: str, name: str | None, force: bool) -> None:
+    """Make a codebook from a CSV of themes.
+
+    The CSV has a `label` column and optional `parent` (or `major_category`), `definition`,
+    `brief` and `examples` (separated by ;) columns.
+
+    \b
+    Example:
+      coder codebook import themes.csv -o codebooks/mine.yaml
+    """
+    from coder.codebook_import import import_csv
+    from coder.codebook_io import write_codebook
+
+    book = import_csv(source, name)
+    write_codebook(book, output, force=force)
+    err.print(f"Wrote {output}: {len(book.themes)} themes ({len(book.codable)} codable)")
+
+
+def _model(codebook_path: str | None, model_path: str | None, spacy_model: str | None) -> Any:
+    """The model to tag with: -m, else a cold start from -c, else the shipped model."""
+    from coder.codebook_io import load_codebook
+    from coder.errors import ModelError
+    from coder.model import load_model
+    from coder.resources import DEFAULT_MODEL, resolve, shipped
+    from coder.training import cold_start
+
+    codebook = load_codebook(resolve("codebooks", codebook_path)) if codebook_path else None
+    if model_path:
+        return load_model(resolve("models", model_path), codebook)
+    if codebook is not None:
+        err.print(
+            "No model given: coding from the codebook alone (its patterns and examples). "
+            "Train one with `coder train` for better results."
+        )
+        return cold_start(codebook, spacy_model)
+    default = shipped("models", DEFAULT_MODEL)
+    if default is None:
+        raise ModelError("no shipped model found; give a codebook with -c or a model with -m")
+    return load_model(default)
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-c", "--codebook", "codebook_path", help="Codebook YAML (or a shipped name).")
+@click.option("-m", "--model", "model_path", help="Model folder (or a shipped name).")
+@click.option("--text-column", help="Column holding the comments (default: guessed).")
+@click.option("--id-column", help="Column identifying each comment (default: id).")
+@click.option("-o", "--output", default="-", show_default=True, help="Output file, - for stdout.")
+@click.option("--format", "fmt", type=click.Choice(["wide", "long", "jsonl"]), default="wide",
+              show_default=True, help="wide: a 0/1 column per theme; long: a row per code.")  # fmt: skip
+@click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl"]),
+              help="Input format (default: from the file name or content).")  # fmt: skip
+@click.option("--n-process", default=1, show_default=True, type=click.IntRange(1),
+              help="Processes to use for big files.")  # fmt: skip
+@click.option("--spacy-model", help="An installed spaCy pipeline to use (cold start only).")
+@click.option("--excel", is_flag=True, help="Write UTF-8 with a BOM so Excel shows accents.")
+@click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
+def tag(
+    input_path: str,
+    codebook_path: str | None,
+    model_path: str | None,
+    text_column: str | None,
+    id_column: str | None,
+    output: str,
+    fmt: str,
+    input_format: str | None,
+    n_process: int,
+    spacy_model: str | None,
+    excel: bool,
+    force: bool,
+) -> None:
+    """Tag every comment in a CSV, TSV, XLSX or JSONL file with themes.
+
+    With no -c or -m, uses the shipped co-production model. With -c only, codes from the
+    codebook's patterns and examples (no training needed).
+
+    \b
+    Example:
+      coder tag samples/coproduction_comments.csv -o coded.csv
+      coder tag survey.xlsx -m models/mine --format long -o codes.csv
+    """
+    from coder.fileio import check_writable
+    from coder.tagging import tag_file
+
+    if output != "-":
+        check_writable(output, force)
+    model = _model(codebook_path, model_path, spacy_model)
+    with _progress() as advance:
+        summary = tag_file(
+            model, input_path, output, fmt=fmt, text_column=text_column, id_column=id_column,
+            input_format=input_format, force=force, n_process=n_process, excel=excel,
+            progress=advance,
+        )  # fmt: skip
+    where = "stdout" if output == "-" else output
+    err.print(
+        f"Tagged {summary.comments} comments from column '{summary.text_column}' "
+        f"({summary.coded} with at least one theme) -> {where}"
+    )
+
+
+def _progress() -> Any:
+    """A progress bar on stderr when it is a terminal; a no-op callback otherwise."""
+    import contextlib
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    @contextlib.contextmanager
+    def bar() -> Any:
+        if not err.is_terminal:
+            yield None
+            return
+        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("tagging", total=None)
+
+            def advance(done: int, table: Any) -> None:
+                if table.bytes_total:
+                    fraction = table.bytes_read / table.bytes_total
+                    progress.update(task, total=100, completed=int(100 * fraction),
+                                    description=f"tagging ({done:,} comments)")  # fmt: skip
+                else:
+                    progress.update(task, completed=done)
+
+            yield advance
+
+    return bar()
+
+
+@cli.command()
+@click.argument("labelled", type=click.Path(dir_okay=False))
+@click.option("-c", "--codebook", "codebook_path", default="coproduction", show_default=True,
+              help="Codebook YAML (or a shipped name).")  # fmt: skip
+@click.option("-o", "--output", required=True, help="Model folder to write.")
+@click.option("--text-column", help="Column holding the comments (default: guessed).")
+@click.option("--codes-column", default="codes", show_default=True,
+              help="Column of theme ids or labels, separated by ;")  # fmt: skip
+@click.option("--id-column", help="Column identifying each comment (default: id).")
+@click.option("--comments", type=click.Path(dir_okay=False),
+              help="Join texts from this file by id (for a file of ids and codes only).")  # fmt: skip
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2),
+              help="Cross-validation folds.")  # fmt: skip
+@click.option("--at-least-one/--allow-none", default=None,
+              help="Give every comment a theme (default: if every labelled comment has one).")  # fmt: skip
+@click.option("--spacy-model", help="An installed spaCy pipeline to build on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cross-validated figures as JSON.")
+@click.option("--force", is_flag=True, help="Overwrite the model folder if it exists.")
+def train(
+    labelled: str,
+    codebook_path: str,
+    output: str,
+    text_column: str | None,
+    codes_column: str,
+    id_column: str | None,
+    comments: str | None,
+    folds: int,
+    at_least_one: bool | None,
+    spacy_model: str | None,
+    as_json: bool,
+    force: bool,
+) -> None:
+    """Train a model on comments coded by hand and print cross-validated figures.
+
+    LABELLED has a text column and a codes column (theme ids or labels separated by ;).
+
+    \b
+    Example:
+      coder train samples/coproduction_train.csv -c codebooks/coproduction.yaml -o models/mine
+    """
+    from coder import training
+    from coder.codebook_io import load_codebook
+    from coder.errors import OutputError
+    from coder.labelled import read_labelled
+    from coder.render import metrics_table
+    from coder.resources import resolve
+
+    target = Path(output)
+    if target.exists() and any(target.iterdir()) and not force:
+        raise OutputError(f"{output} already exists; use --force to overwrite it")
+    book = load_codebook(resolve("codebooks", codebook_path))
+    data = read_labelled(labelled, book, text_column, codes_column, id_column, comments)
+    model = training.train(
+        book, data.texts, data.codes, spacy_model=spacy_model, folds=folds,
+        at_least_one=at_least_one, progress=lambda m: err.print(m.capitalize() + "..."),
+    )  # fmt: skip
+    model.save(output, force=force)
+    cv = model.meta.get("cv")
+    if as_json:
+        click.echo(json.dumps(cv, indent=2))
+    elif cv:
+        title = f"Cross-validated ({folds} folds) on {len(data.texts)} comments"
+        out().print(metrics_table(cv, book, title))
+    err.print(f"Saved model to {output}")
+
+
+@cli.command()
+@click.argument("gold", type=click.Path(dir_okay=False))
+@click.option("-m", "--model", "model_path", default="coproduction", show_default=True,
+              help="Model folder (or a shipped name).")  # fmt: skip
+@click.option("-c", "--codebook", "codebook_path", help="Check the model against this codebook.")
+@click.option("--text-column", help="Column holding the comments (default: guessed).")
+@click.option("--codes-column", default="codes", show_default=True, help="Column of gold codes.")
+@click.option("--id-column", help="Column identifying each comment (default: id).")
+@click.option("--comments", type=click.Path(dir_okay=False),
+              help="Join texts from this file by id (for a file of ids and codes only).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate(
+    gold: str,
+    model_path: str,
+    codebook_path: str | None,
+    text_column: str | None,
+    codes_column: str,
+    id_column: str | None,
+    comments: str | None,
+    as_json: bool,
+) -> None:
+    """Score a model against comments coded by hand: precision, recall, F1 per theme.
+
+    \b
+    Example:
+      coder evaluate samples/coproduction_heldout.csv -m models/coproduction
+    """
+    from coder.evaluation import evaluate as run_evaluation
+    from coder.labelled import read_labelled
+    from coder.model import load_model
+    from coder.render import metrics_table
+    from coder.resources import resolve
+
+    model = load_model(resolve("models", model_path), codebook_path)
+    data = read_labelled(gold, model.codebook, text_column, codes_column, id_column, comments)
+    result = run_evaluation(model, data.texts, data.codes)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        out().print(metrics_table(result, model.codebook, f"{gold} against {model_path}"))
+
+
+def main() -> None:
+    try:
+        cli()
+    except BrokenPipeError:  # `coder tag ... | head`
+        sys.stderr.close()
+        sys.exit(1)

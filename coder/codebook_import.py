@@ -1,0 +1,81 @@
+"""Building a codebook from a spreadsheet of themes (a CSV with one theme per row)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coder.codebook import Codebook, slugify
+from coder.errors import InputError
+from coder.readers import open_table, pick_column
+
+PARENT_COLUMNS = ("parent", "major_category", "category", "group")
+
+
+def import_csv(path: str | Path, name: str | None = None) -> Codebook:
+    """A codebook from a CSV with `label` and optional `parent` (or `major_category`),
+    `definition`, `brief` and `examples` (`;`-separated) columns. Ids come from labels; each
+    parent named only in the parent column becomes a grouping theme that is not codable."""
+    themes: list[dict] = []
+    ids_by_label: dict[str, str] = {}
+    with open_table(path) as table:
+        label_col = pick_column(table.columns, "label", str(path), "label", "a column named")
+        folded = {c.casefold(): c for c in table.columns}
+        parent_col = next((folded[c] for c in PARENT_COLUMNS if c in folded), None)
+        for line, row in table.rows:
+            label = row[label_col].strip()
+            if not label:
+                raise InputError(f"{path}:{line}: empty label")
+            if label.casefold() in ids_by_label:
+                raise InputError(f"{path}:{line}: label '{label}' appears twice")
+            theme = {"id": _new_id(label, ids_by_label), "label": label}
+            theme.update(_details(row, folded))
+            if parent_col and row[parent_col].strip():
+                theme["parent"] = row[parent_col].strip()
+            themes.append(theme)
+    if not themes:
+        raise InputError(f"{path} has no themes: expected one row per theme under a 'label' header")
+    themes = _with_parents(themes, ids_by_label)
+    return Codebook.model_validate(
+        {
+            "name": name or Path(path).stem.replace("_", " "),
+            "version": "1",
+            "description": f"Imported from {Path(path).name}.",
+            "themes": themes,
+        }
+    )
+
+
+def _new_id(label: str, ids_by_label: dict[str, str]) -> str:
+    base = candidate = slugify(label)
+    n = 2
+    while candidate in ids_by_label.values():
+        candidate, n = f"{base}_{n}", n + 1
+    ids_by_label[label.casefold()] = candidate
+    return candidate
+
+
+def _details(row: dict[str, str], folded: dict[str, str]) -> dict:
+    details: dict = {}
+    for key in ("definition", "brief"):
+        if key in folded and row[folded[key]].strip():
+            details[key] = row[folded[key]].strip()
+    if "examples" in folded:
+        examples = [e.strip() for e in row[folded["examples"]].split(";") if e.strip()]
+        if examples:
+            details["examples"] = examples
+    return details
+
+
+def _with_parents(themes: list[dict], ids_by_label: dict[str, str]) -> list[dict]:
+    """Parent labels become ids; each new parent is a non-codable group placed before its
+    first child."""
+    ordered: list[dict] = []
+    for theme in themes:
+        if "parent" in theme:
+            key = theme["parent"].casefold()
+            if key not in ids_by_label:
+                group_id = _new_id(theme["parent"], ids_by_label)
+                ordered.append({"id": group_id, "label": theme["parent"], "codable": False})
+            theme["parent"] = ids_by_label[key]
+        ordered.append(theme)
+    return ordered

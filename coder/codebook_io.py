@@ -1,0 +1,137 @@
+"""Reading and writing codebook YAML, with every problem reported at once and located.
+
+A problem reads `codebooks/x.yaml:14 themes -> 3 -> parent: unknown theme 'distrst' (did you
+mean 'distrust'?)`: the file and line, the path inside the document, then what is wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from coder.codebook import Codebook, Theme, check_codebook
+from coder.errors import CodebookError
+from coder.fileio import atomic_write_text
+
+_FIELD_ORDER = list(Theme.model_fields)
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Load and validate a codebook YAML file; raise CodebookError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CodebookError(str(path), [f"{path}: no such file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CodebookError(str(path), [f"{path}: cannot read: {exc}"]) from None
+    return parse_codebook(text, str(path))
+
+
+def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
+    """Validate codebook YAML text; `source` names it in messages."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CodebookError(source, [f"{where}: not valid YAML: {problem}"]) from None
+    if not isinstance(data, dict):
+        raise CodebookError(source, [f"{source}:1: expected a mapping with name and themes"])
+
+    problems = _schema_problems(data)
+    codebook = None
+    if not problems:
+        codebook = Codebook.model_validate(data)
+        problems = list(check_codebook(codebook))
+        problems += _pattern_problems(codebook)
+    if problems:
+        raise CodebookError(source, [_locate(source, root, loc, msg) for loc, msg in problems])
+    assert codebook is not None
+    return codebook
+
+
+def _schema_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    try:
+        Codebook.model_validate(data)
+    except ValidationError as exc:
+        return [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
+    return []
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind, loc = error["type"], error["loc"]
+    if kind == "extra_forbidden":
+        allowed = ", ".join(_FIELD_ORDER if "themes" in loc else Codebook.model_fields)
+        return f"unknown key '{loc[-1]}' (allowed: {allowed})"
+    if kind == "missing":
+        return "field required"
+    if kind == "string_pattern_mismatch" and loc[-1] == "id":
+        return (
+            f"invalid id {error['input']!r}: use lower-case letters, digits and _, "
+            "starting with a letter"
+        )
+    if kind == "string_pattern_mismatch" and loc[-1] == "color":
+        return f"invalid color {error['input']!r}: use #RRGGBB, e.g. '#1f77b4'"
+    return error["msg"]
+
+
+def _pattern_problems(codebook: Codebook) -> list[tuple[tuple[Any, ...], str]]:
+    from coder.rules import pattern_problems  # spaCy import only when patterns are checked
+
+    problems = []
+    for index, theme in enumerate(codebook.themes):
+        for p_index, message in pattern_problems(theme):
+            problems.append((("themes", index, "patterns", p_index), message))
+    return problems
+
+
+def _locate(source: str, root: yaml.Node | None, loc: tuple[Any, ...], message: str) -> str:
+    where = " -> ".join(str(part) for part in loc)
+    line = _line_of(root, loc)
+    prefix = f"{source}:{line}" if line else source
+    return f"{prefix} {where}: {message}" if where else f"{prefix}: {message}"
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based YAML line of the deepest node on `loc` that exists."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        found = _child(node, part)
+        if found is None:
+            break
+        node, line = found[0], found[1] + 1
+    return line
+
+
+def _child(node: yaml.Node, part: Any) -> tuple[yaml.Node, int] | None:
+    """The node under `part` and the line that names it (a mapping key's own line)."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == part:
+                return value, key.start_mark.line
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part], node.value[part].start_mark.line
+    return None
+
+
+def dump_codebook(codebook: Codebook) -> str:
+    """YAML text for a codebook, leaving out empty and default fields."""
+    data = codebook.model_dump(mode="json", exclude_defaults=True)
+    data.setdefault("version", codebook.version)
+    themes = data.pop("themes")
+    data["themes"] = [{k: t[k] for k in _FIELD_ORDER if k in t} for t in themes]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_codebook(codebook: Codebook, path: str | Path, force: bool = False) -> None:
+    """Write a codebook as YAML, atomically; refuse to overwrite unless `force`."""
+    atomic_write_text(path, dump_codebook(codebook), force=force)

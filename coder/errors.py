@@ -1,0 +1,33 @@
+"""The exceptions coder raises. The CLI turns each into `Error: ...` on stderr and exit 1."""
+
+from __future__ import annotations
+
+
+class CoderError(Exception):
+    """Base class: a problem the user can fix; the message says how."""
+
+
+class CodebookError(CoderError):
+    """A codebook that cannot be used; `problems` lists every problem found, with its location."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"invalid codebook {path} ({count}):\n" + "\n".join(problems))
+
+
+class InputError(CoderError):
+    """An input file that cannot be read as comments."""
+
+
+class LabelError(InputError):
+    """A labelled file that names themes the codebook does not have."""
+
+
+class ModelError(CoderError):
+    """A model folder that is missing, corrupt, or does not fit the codebook."""
+
+
+class OutputError(CoderError):
+    """An output path that cannot or must not be written."""

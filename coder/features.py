@@ -1,0 +1,94 @@
+"""Hashed sparse features from spaCy docs: lemma uni- and bigrams, character n-grams, rule hits.
+
+Features are hashed (no vocabulary to store), and each distinct word's features are computed once
+per process and cached by its spaCy orth id, so character n-grams cost a dict lookup per token
+instead of a string scan. Counts only; the classifier learns the TF-IDF weighting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils import murmurhash3_32
+from spacy.tokens import Doc, Span, Token
+
+from coder.rules import EVIDENCE, NEGATED
+
+N_FEATURES = 1 << 22
+# Bound on cached words: a million-row file must not grow memory without limit.
+_CACHE_LIMIT = 200_000
+_BIGRAM_SALT = 0x9E3779B1
+
+
+def _hash(text: str) -> int:
+    return murmurhash3_32(text, seed=17, positive=True) % N_FEATURES
+
+
+class Featurizer:
+    """Turns docs (or spans) into rows of hashed feature counts."""
+
+    def __init__(self, char_ngrams: tuple[int, int] = (3, 5), use_rules: bool = True):
+        self.char_ngrams = tuple(char_ngrams)
+        self.use_rules = use_rules
+        self._token_cache: dict[int, tuple[int, tuple[int, ...]]] = {}
+
+    def config(self) -> dict[str, object]:
+        return {"char_ngrams": list(self.char_ngrams), "use_rules": self.use_rules}
+
+    def _token(self, token: Token) -> tuple[int, tuple[int, ...]]:
+        """(lemma hash, all unigram-level feature hashes) for a word, cached by its orth."""
+        cached = self._token_cache.get(token.orth)
+        if cached is None:
+            lemma = _hash("L:" + token.lemma_)
+            grams = [lemma]
+            low, high = self.char_ngrams
+            if high:
+                word = f" {token.lower_} "
+                for n in range(low, min(high, len(word)) + 1):
+                    grams.extend(_hash("C:" + word[i : i + n]) for i in range(len(word) - n + 1))
+            cached = (lemma, tuple(grams))
+            if len(self._token_cache) >= _CACHE_LIMIT:
+                self._token_cache.clear()
+            self._token_cache[token.orth] = cached
+        return cached
+
+    def features(self, tokens: Doc | Span, doc: Doc | None = None) -> list[int]:
+        """Hashed feature ids of a doc or a sentence of it (repeats mean counts)."""
+        out: list[int] = []
+        previous = None
+        for token in tokens:
+            if token.is_space or token.is_punct:
+                previous = None
+                continue
+            lemma, grams = self._token(token)
+            out.extend(grams)
+            if previous is not None:
+                out.append((previous * _BIGRAM_SALT + lemma) % N_FEATURES)
+            previous = lemma
+        if self.use_rules:
+            out.extend(self._rule_features(tokens, doc or tokens))
+        return out
+
+    def _rule_features(self, tokens: Doc | Span, doc: Doc | Span) -> Iterable[int]:
+        start, end = (tokens.start, tokens.end) if isinstance(tokens, Span) else (0, len(tokens))
+        for group, prefix in ((EVIDENCE, "R:"), (NEGATED, "N:")):
+            for span in doc.spans.get(group, ()) if isinstance(doc, Doc) else ():
+                if start <= span.start and span.end <= end:
+                    yield _hash(prefix + span.label_)
+
+    def transform(self, items: Sequence[Doc | Span]) -> sparse.csr_matrix:
+        """A count matrix, one row per doc or span, N_FEATURES columns."""
+        indptr, indices = [0], []
+        for item in items:
+            doc = item.doc if isinstance(item, Span) else item
+            indices.extend(self.features(item, doc))
+            indptr.append(len(indices))
+        data = np.ones(len(indices), dtype=np.float32)
+        matrix = sparse.csr_matrix(
+            (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(items), N_FEATURES),
+        )
+        matrix.sum_duplicates()
+        return matrix

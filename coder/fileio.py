@@ -1,0 +1,71 @@
+"""Writing files so that a crash never leaves half a file and nothing is overwritten by surprise."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from coder.errors import OutputError
+
+
+def check_writable(path: str | Path, force: bool = False) -> Path:
+    """Refuse an existing output unless `force`, and a folder that does not exist."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists; use --force to overwrite it")
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name")
+    if not path.parent.exists():
+        raise OutputError(f"folder {path.parent} does not exist; create it first")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_open(
+    path: str | Path, force: bool = False, encoding: str = "utf-8", newline: str | None = None
+) -> Iterator[IO[str]]:
+    """A text handle on a temporary file beside `path`, renamed over it only on success.
+
+    `-` means stdout, written directly.
+    """
+    if str(path) == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = check_writable(path, force)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, force: bool = False) -> Iterator[Path]:
+    """A temporary path beside `path` for writers that need a file name (xlsx, zip)."""
+    target = check_writable(path, force)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str, force: bool = False) -> None:
+    with atomic_open(path, force=force) as handle:
+        handle.write(text)

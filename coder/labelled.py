@@ -1,0 +1,91 @@
+"""Reading comments coded by hand: a text column and a `codes` column of theme ids or labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from coder.codebook import Codebook
+from coder.errors import InputError, LabelError
+from coder.readers import open_table, pick_column, pick_id_column, pick_text_column
+
+MAX_REPORTED = 20
+
+
+@dataclass
+class Labelled:
+    ids: list[str]
+    texts: list[str]
+    codes: list[list[str]]
+
+
+def split_codes(cell: str) -> list[str]:
+    """`a; b;;c` -> ['a', 'b', 'c']."""
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def read_labelled(
+    path: str | Path,
+    codebook: Codebook,
+    text_column: str | None = None,
+    codes_column: str = "codes",
+    id_column: str | None = None,
+    comments: str | Path | None = None,
+) -> Labelled:
+    """Read coded comments; theme names are resolved by id or label, all unknowns reported.
+
+    With `comments`, the labelled file may hold only ids and codes (like a gold file): the
+    texts are joined from the comments file by id.
+    """
+    texts_by_id = _texts_by_id(comments, text_column) if comments else None
+    ids, texts, codes, unknown = [], [], [], []
+    with open_table(path) as table:
+        codes_col = pick_column(table.columns, codes_column, str(path), "codes", "--codes-column")
+        id_col = pick_id_column(table.columns, id_column, str(path))
+        text_col = None if texts_by_id is not None else pick_text_column(
+            table.columns, text_column, str(path)
+        )
+        for line, row in table.rows:
+            row_id = row[id_col] if id_col else str(line)
+            if texts_by_id is not None:
+                if row_id not in texts_by_id:
+                    raise InputError(f"{path}:{line}: id '{row_id}' is not in {comments}")
+                text = texts_by_id[row_id]
+            else:
+                text = row[text_col]
+            resolved = []
+            for name in split_codes(row[codes_col]):
+                theme = codebook.resolve(name)
+                if theme is None:
+                    unknown.append(_unknown(path, line, name, codebook))
+                elif theme not in resolved:
+                    resolved.append(theme)
+            ids.append(row_id)
+            texts.append(text)
+            codes.append(resolved)
+    if unknown:
+        more = f"\n... and {len(unknown) - MAX_REPORTED} more" if len(unknown) > MAX_REPORTED else ""
+        raise LabelError(
+            f"{len(unknown)} unknown theme{'s' if len(unknown) > 1 else ''} in {path} "
+            f"(codebook '{codebook.name}' has: {', '.join(codebook.codable_ids)}):\n"
+            + "\n".join(unknown[:MAX_REPORTED])
+            + more
+        )
+    if not texts:
+        raise InputError(f"{path} has no coded comments")
+    return Labelled(ids, texts, codes)
+
+
+def _unknown(path: str | Path, line: int, name: str, codebook: Codebook) -> str:
+    hint = codebook.suggest(name)
+    suffix = f" (did you mean '{hint}'?)" if hint else ""
+    return f"{path}:{line}: unknown theme '{name}'{suffix}"
+
+
+def _texts_by_id(comments: str | Path, text_column: str | None) -> dict[str, str]:
+    with open_table(comments) as table:
+        id_col = pick_id_column(table.columns, None, str(comments))
+        if id_col is None:
+            raise InputError(f"{comments} has no 'id' column to join the codes on")
+        text_col = pick_text_column(table.columns, text_column, str(comments))
+        return {row[id_col]: row[text_col] for _, row in table.rows}

@@ -1,0 +1,279 @@
+"""A theme model: the spaCy pipeline with its classifier, the codebook, and the decision rules.
+
+A model folder holds `pipeline/` (spaCy `to_disk`, the classifier inside as plain arrays),
+`codebook.yaml` (the codebook it was trained with) and `meta.json` (codebook hash, theme ids,
+thresholds, library versions, cross-validated metrics).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from coder import __version__
+from coder.classifier import ThemeClassifier
+from coder.codebook import Codebook
+from coder.codebook_io import dump_codebook, load_codebook, parse_codebook
+from coder.errors import CodebookError, ModelError, OutputError
+from coder.decision import Decision, decide
+from coder.features import Featurizer
+from coder.nlp import build_pipeline
+from coder.results import CommentResult, Evidence, Suggestion
+from coder.rules import EVIDENCE
+
+FORMAT_VERSION = 1
+COMPONENT = "coder_themes"
+
+
+class ThemeScorer:
+    """Pipeline component: sets `doc.cats` to one probability per codable theme, in batches."""
+
+    def __init__(self, nlp: Language, name: str = COMPONENT):
+        self.name = name
+        self.featurizer = Featurizer()
+        self.classifier: ThemeClassifier | None = None
+        self.theme_ids: list[str] = []
+
+    def set_model(self, theme_ids: list[str], classifier: ThemeClassifier) -> None:
+        self.theme_ids, self.classifier = list(theme_ids), classifier
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._score(batch)
+                batch = []
+        if batch:
+            yield from self._score(batch)
+
+    def _score(self, docs: list[Doc]) -> list[Doc]:
+        if self.classifier is None:
+            raise ModelError("the theme classifier has not been trained")
+        probs = self.classifier.predict_proba(self.featurizer.transform(docs))
+        for doc, row in zip(docs, probs, strict=True):
+            doc.cats = dict(zip(self.theme_ids, row.tolist(), strict=True))
+        return docs
+
+    def sentence_probs(self, doc: Doc, theme_index: int) -> list[tuple[Any, float]]:
+        """Each sentence with the probability the classifier gives it alone for one theme."""
+        sents = list(doc.sents)
+        assert self.classifier is not None
+        probs = self.classifier.predict_proba(self.featurizer.transform(sents))
+        return list(zip(sents, probs[:, theme_index].tolist(), strict=True))
+
+    def to_disk(self, path: str | Path, exclude: Any = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        assert self.classifier is not None
+        self.classifier.save(path / "classifier.npz")
+        config = {"theme_ids": self.theme_ids, "featurizer": self.featurizer.config()}
+        (path / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
+
+    def from_disk(self, path: str | Path, exclude: Any = ()) -> ThemeScorer:
+        path = Path(path)
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        self.featurizer = Featurizer(**config["featurizer"])
+        self.set_model(config["theme_ids"], ThemeClassifier.load(path / "classifier.npz"))
+        return self
+
+
+@Language.factory(COMPONENT)
+def make_scorer(nlp: Language, name: str) -> ThemeScorer:
+    return ThemeScorer(nlp, name)
+
+
+@dataclass
+class ThemeModel:
+    """Tags comments with a codebook's themes. Build with `coder.training`, or `load_model`."""
+
+    codebook: Codebook
+    nlp: Language
+    decision: Decision
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def theme_ids(self) -> list[str]:
+        return self.codebook.codable_ids
+
+    @property
+    def scorer(self) -> ThemeScorer:
+        return self.nlp.get_pipe(COMPONENT)
+
+    def tag(
+        self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1
+    ) -> Iterator[CommentResult]:
+        """Tag comments lazily, one result per text, in order; an empty text gets no codes."""
+        cleaned = (text if isinstance(text, str) else "" for text in texts)
+        docs = self.nlp.pipe(cleaned, batch_size=batch_size, n_process=n_process)
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self.results(batch)
+                batch = []
+        yield from self.results(batch)
+
+    def tag_one(self, text: str) -> CommentResult:
+        return next(self.tag([text]))
+
+    def results(self, docs: list[Doc]) -> list[CommentResult]:
+        """Codes for processed docs: a probability over threshold, or a trusted rule match."""
+        if not docs:
+            return []
+        ids = self.theme_ids
+        probs = np.array([[doc.cats.get(t, 0.0) for t in ids] for doc in docs], dtype=np.float32)
+        spans = [pattern_evidence(doc) for doc in docs]
+        hits = np.array([[t in found for t in ids] for found in spans], dtype=bool)
+        nonempty = np.array([bool(doc.text.strip()) for doc in docs])
+        coded, by_rule = decide(probs, hits, nonempty, self.decision, ids)
+        out = []
+        for i, doc in enumerate(docs):
+            suggestions = [
+                self._suggest(doc, ids[j], float(probs[i, j]), bool(by_rule[i, j]), spans[i])
+                for j in np.flatnonzero(coded[i])
+            ]
+            scores = dict(zip(ids, probs[i].tolist(), strict=True))
+            out.append(CommentResult(doc.text, scores, suggestions))
+        return out
+
+    def _suggest(
+        self, doc: Doc, theme: str, score: float, by_rule: bool, spans: dict[str, list[Evidence]]
+    ) -> Suggestion:
+        if by_rule:
+            score = max(score, self.decision.rule_precision.get(theme, 0.5))
+        evidence = spans.get(theme) or [self._best_sentence(doc, theme)]
+        label = self.codebook.theme(theme).label
+        source = "rule" if by_rule else "model"
+        return Suggestion(theme, label, round(score, 4), source, tuple(evidence))
+
+    def _best_sentence(self, doc: Doc, theme: str) -> Evidence:
+        sents = list(doc.sents)
+        if len(sents) == 1:
+            best = sents[0]
+        else:
+            ranked = self.scorer.sentence_probs(doc, self.theme_ids.index(theme))
+            best = max(ranked, key=lambda pair: pair[1])[0]
+        return Evidence(best.text, best.start_char, best.end_char, "sentence")
+
+    def save(self, path: str | Path, force: bool = False) -> Path:
+        """Write the model folder (refuses an existing non-empty folder unless `force`)."""
+        path = Path(path)
+        if path.exists() and any(path.iterdir()) and not force:
+            raise OutputError(f"{path} already exists; use --force to overwrite it")
+        path.mkdir(parents=True, exist_ok=True)
+        fresh = build_pipeline(self.codebook, self.meta.get("spacy_model"))
+        fresh.add_pipe(COMPONENT).set_model(self.theme_ids, self.scorer.classifier)
+        fresh.to_disk(path / "pipeline")
+        (path / "codebook.yaml").write_text(dump_codebook(self.codebook), encoding="utf-8")
+        meta = {**self.meta, **self._identity(), "decision": self.decision.to_dict()}
+        (path / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        self.meta = meta
+        return path
+
+    def _identity(self) -> dict[str, Any]:
+        import sklearn
+
+        return {
+            "format_version": FORMAT_VERSION,
+            "codebook": {
+                "name": self.codebook.name,
+                "version": self.codebook.version,
+                "hash": self.codebook.content_hash(),
+            },
+            "theme_ids": self.theme_ids,
+            "versions": {
+                "coder": __version__,
+                "spacy": spacy.__version__,
+                "scikit-learn": sklearn.__version__,
+                "numpy": np.__version__,
+                "python": platform.python_version(),
+            },
+        }
+
+
+def pattern_evidence(doc: Doc) -> dict[str, list[Evidence]]:
+    """The doc's non-negated pattern matches, grouped by theme id."""
+    found: dict[str, list[Evidence]] = {}
+    for span in doc.spans.get(EVIDENCE, ()):
+        found.setdefault(span.label_, []).append(
+            Evidence(span.text, span.start_char, span.end_char, "pattern")
+        )
+    return found
+
+
+def load_model(path: str | Path, codebook: Codebook | str | Path | None = None) -> ThemeModel:
+    """Load a model folder; with `codebook`, check it is the one the model was trained with."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelError(f"model folder {path} does not exist; train one with `coder train`")
+    meta = _read_meta(path)
+    try:
+        stored = parse_codebook(
+            (path / "codebook.yaml").read_text(encoding="utf-8"), str(path / "codebook.yaml")
+        )
+    except (OSError, CodebookError) as exc:
+        raise ModelError(f"model folder {path} is corrupt: codebook.yaml: {exc}") from None
+    if codebook is not None:
+        given = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        _check_same_codebook(path, meta, given)
+    try:
+        nlp = spacy.load(path / "pipeline")
+    except Exception as exc:  # spaCy raises many kinds for a damaged folder
+        raise ModelError(
+            f"model folder {path} is corrupt: cannot load pipeline/ ({exc}); "
+            "retrain it with `coder train`"
+        ) from None
+    if nlp.get_pipe(COMPONENT).theme_ids != stored.codable_ids:
+        raise ModelError(f"model folder {path} is corrupt: theme ids do not match codebook.yaml")
+    return ThemeModel(stored, nlp, _decision(path, meta, stored), meta)
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    missing = [n for n in ("meta.json", "codebook.yaml", "pipeline") if not (path / n).exists()]
+    if missing:
+        raise ModelError(
+            f"model folder {path} is corrupt or not a coder model: missing {', '.join(missing)}; "
+            "retrain it with `coder train`"
+        )
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model folder {path} is corrupt: meta.json: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"model folder {path} has format {meta.get('format_version')!r}; this coder reads "
+            f"format {FORMAT_VERSION}: retrain it with `coder train`"
+        )
+    return meta
+
+
+def _check_same_codebook(path: Path, meta: dict[str, Any], codebook: Codebook) -> None:
+    trained = meta.get("codebook", {}).get("hash")
+    if trained != codebook.content_hash():
+        raise ModelError(
+            f"the codebook does not match model {path}: the model was trained with codebook "
+            f"'{meta['codebook'].get('name')}' version {meta['codebook'].get('version')} "
+            f"(hash {str(trained)[:12]}), this one has hash {codebook.content_hash()[:12]}. "
+            "Retrain with `coder train ... -c CODEBOOK`, or leave out -c to use the model's "
+            "own codebook"
+        )
+
+
+def _decision(path: Path, meta: dict[str, Any], codebook: Codebook) -> Decision:
+    try:
+        return Decision.from_dict(meta["decision"], codebook.codable_ids)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelError(f"model folder {path} is corrupt: meta.json decision: {exc!r}") from None

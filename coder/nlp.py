@@ -1,0 +1,74 @@
+"""The spaCy pipeline: tokenizer, sentences, lookup lemmas, codebook rules, theme classifier."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from coder.codebook import Codebook
+from coder.errors import ModelError
+
+
+@cache
+def lemma_table() -> Any:
+    """English lookup lemmas (a spaCy Table keyed by string hashes), loaded once per process."""
+    from spacy.lookups import load_lookups
+
+    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+class LookupLemmatizer:
+    """Case-insensitive lookup lemmas from spacy-lookups-data: 'Ticking' -> 'tick', 'was' -> 'be'.
+
+    spaCy's own lookup mode is case-sensitive and misses capitalised words at the start of a
+    sentence, which matters for patterns matched on lemmas.
+    """
+
+    def __init__(self, name: str = "coder_lemmatizer"):
+        self.name = name
+        self._cache: dict[int, int] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        cache, strings, table = self._cache, doc.vocab.strings, lemma_table()
+        for token in doc:
+            lemma = cache.get(token.orth)
+            if lemma is None:
+                lower = token.lower_
+                lemma = strings.add(table.get(lower, lower))
+                cache[token.orth] = lemma
+            token.lemma = lemma
+        return doc
+
+
+@Language.factory("coder_lemmatizer")
+def make_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
+    return LookupLemmatizer(name)
+
+
+def build_pipeline(codebook: Codebook, spacy_model: str | None = None) -> Language:
+    """A Language that tokenizes, splits sentences, lemmatizes and applies the codebook's rules."""
+    from coder import rules  # noqa: F401 - registers the coder_rules factory
+
+    nlp = _base(spacy_model)
+    if not any(name in nlp.pipe_names for name in ("parser", "senter", "sentencizer")):
+        nlp.add_pipe("sentencizer")
+    if "lemmatizer" not in nlp.pipe_names:
+        nlp.add_pipe("coder_lemmatizer")
+    nlp.add_pipe("coder_rules").add_codebook(codebook)
+    return nlp
+
+
+def _base(spacy_model: str | None) -> Language:
+    if not spacy_model:
+        return spacy.blank("en")
+    try:
+        return spacy.load(spacy_model, exclude=["ner"])
+    except OSError:
+        raise ModelError(
+            f"spaCy pipeline '{spacy_model}' is not installed; install its package "
+            "or leave out --spacy-model to use the built-in blank English pipeline"
+        ) from None

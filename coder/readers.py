@@ -1,0 +1,302 @@
+"""Reading comments from CSV, TSV, XLSX or JSONL files (or stdin), streaming, row by row.
+
+Handles what spreadsheets and survey platforms actually write: UTF-8 with or without a BOM,
+cp1252, UTF-16 ("Unicode text" from Excel), `;`-separated CSV from European Excel, and Qualtrics
+exports with two extra header rows under the column names.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from coder.errors import InputError
+
+FORMATS = ("csv", "tsv", "xlsx", "jsonl")
+TEXT_COLUMN_NAMES = (
+    "comment", "comments", "text", "response", "answer", "feedback", "free_text", "verbatim",
+)  # fmt: skip
+_SUFFIX_FORMATS = {
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+}  # fmt: skip
+_HEAD_BYTES = 1 << 16
+
+csv.field_size_limit(1 << 24)
+
+
+@dataclass
+class Table:
+    """Rows of one input, read lazily: `rows` yields (line number, {column: text})."""
+
+    source: str
+    columns: list[str]
+    rows: Iterator[tuple[int, dict[str, str]]]
+    bytes_total: int | None = None
+    _counter: _CountingReader | None = field(default=None, repr=False)
+
+    @property
+    def bytes_read(self) -> int:
+        return self._counter.count if self._counter else 0
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts the bytes read through it, for a progress bar on streamed input."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw, self.count = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
+def detect_format(path: str, head: bytes = b"") -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in _SUFFIX_FORMATS:
+        return _SUFFIX_FORMATS[suffix]
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    return "jsonl" if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{") else "csv"
+
+
+def detect_encoding(head: bytes) -> str:
+    """The encoding of a text file from its first bytes."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = head[:1000]
+    if sample and sample.count(0) > len(sample) // 4:  # UTF-16 without a BOM
+        return "utf-16-le" if sample[1::2].count(0) > sample[::2].count(0) else "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+@contextlib.contextmanager
+def open_table(path: str | Path, fmt: str | None = None) -> Iterator[Table]:
+    """Open an input for streaming; `-` reads stdin. Raises InputError with what to do."""
+    path = str(path)
+    if path == "-":
+        raw: BinaryIO = sys.stdin.buffer
+        total = None
+    else:
+        if not Path(path).is_file():
+            raise InputError(f"input file {path} does not exist")
+        raw = open(path, "rb")  # noqa: SIM115 - closed below
+        total = Path(path).stat().st_size
+    try:
+        buffered = io.BufferedReader(_CountingReader(raw), buffer_size=_HEAD_BYTES)
+        head = buffered.peek(_HEAD_BYTES)[:_HEAD_BYTES]
+        fmt = fmt or detect_format(path, head)
+        if fmt not in FORMATS:
+            raise InputError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}")
+        if fmt == "xlsx":
+            table = _xlsx_table(path, buffered)
+        else:
+            text = io.TextIOWrapper(buffered, encoding=detect_encoding(head), newline="")
+            reader = _jsonl_table if fmt == "jsonl" else _csv_table
+            table = reader(path, text, fmt)
+        table.bytes_total = total
+        table._counter = buffered.raw  # type: ignore[assignment]
+        yield table
+    finally:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+
+
+def _guarded(path: str, rows: Iterator[tuple[int, dict[str, str]]]) -> Iterator[
+    tuple[int, dict[str, str]]
+]:
+    try:
+        yield from rows
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path} is not valid {exc.encoding} text ({exc.reason}); "
+            "save it as UTF-8 (in Excel: CSV UTF-8) and try again"
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"{path}: malformed CSV: {exc}") from None
+
+
+def _sniff_delimiter(first_line: str, fmt: str) -> str:
+    if fmt == "tsv":
+        return "\t"
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _unique_columns(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, name in enumerate(names):
+        name = (name or "").strip().lstrip("\ufeff") or f"column_{i + 1}"
+        while name in out:
+            name = f"{name}_{i + 1}"
+        out.append(name)
+    return out
+
+
+def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
+    first = text.readline()
+    delimiter = _sniff_delimiter(first, fmt)
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    if not header:
+        raise InputError(f"{path} is empty: expected a header row with column names")
+    columns = _unique_columns(header)
+    reader = csv.reader(text, delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        pending = []
+        for record in reader:
+            line = reader.line_num + 1  # + the header line read before the reader
+            if not any(cell.strip() for cell in record):
+                continue
+            pending.append((line, dict(zip(columns, _pad(record, len(columns)), strict=True))))
+            if len(pending) == 2:
+                break
+        if _is_qualtrics(pending):
+            pending = []
+        yield from pending
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                row = dict(zip(columns, _pad(record, len(columns)), strict=True))
+                yield reader.line_num + 1, row
+
+    return Table(path, columns, _guarded(path, rows()))
+
+
+def _pad(record: list[str], width: int) -> list[str]:
+    return (record + [""] * width)[:width]
+
+
+def _is_qualtrics(first_rows: list[tuple[int, dict[str, str]]]) -> bool:
+    """Qualtrics puts the question texts, then `{"ImportId":...}` cells, under the header."""
+    if len(first_rows) < 2:
+        return False
+    return any(value.lstrip().startswith('{"ImportId"') for value in first_rows[1][1].values())
+
+
+def _jsonl_table(path: str, text: IO[str], fmt: str) -> Table:
+    lines = enumerate(text, start=1)
+    first: tuple[int, dict[str, Any]] | None = None
+    for number, line in lines:
+        if line.strip():
+            first = (number, _json_object(path, number, line))
+            break
+    columns = list(first[1]) if first else []
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        if first:
+            yield first[0], _stringify(first[1])
+        for number, line in lines:
+            if line.strip():
+                yield number, _stringify(_json_object(path, number, line))
+
+    return Table(path, columns, _guarded(path, rows()))
+
+
+def _json_object(path: str, number: int, line: str) -> dict[str, Any]:
+    try:
+        value = json.loads(line)
+    except ValueError as exc:
+        raise InputError(f"{path}:{number}: not valid JSON ({exc.msg}); expected one object per line") from None
+    if not isinstance(value, dict):
+        raise InputError(f"{path}:{number}: expected a JSON object per line, got {type(value).__name__}")
+    return value
+
+
+def _stringify(row: dict[str, Any]) -> dict[str, str]:
+    return {key: _cell_text(value) for key, value in row.items()}
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _xlsx_table(path: str, buffered: BinaryIO) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        source = io.BytesIO(buffered.read()) if path == "-" else path  # zip needs seeking
+        book = load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for bad files
+        raise InputError(f"{path} is not a readable Excel .xlsx file ({exc})") from None
+    sheet = book.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if not header:
+        raise InputError(f"{path}: the first sheet is empty: expected a header row")
+    columns = _unique_columns([_cell_text(v) for v in header])
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for number, record in enumerate(values, start=2):
+            cells = [_cell_text(v) for v in record]
+            if any(c.strip() for c in cells):
+                yield number, dict(zip(columns, _pad(cells, len(columns)), strict=True))
+        book.close()
+
+    return Table(path, columns, rows())
+
+
+def pick_column(columns: list[str], requested: str | None, source: str, what: str, flag: str) -> str:
+    """The column named `requested` (case-insensitive), or an InputError listing the columns."""
+    assert requested is not None
+    for column in columns:
+        if column.casefold() == requested.strip().casefold():
+            return column
+    listed = ", ".join(columns) or "(none)"
+    raise InputError(
+        f"no {what} column '{requested}' in {source}; the columns are: {listed}. Use {flag} NAME"
+    )
+
+
+def pick_text_column(columns: list[str], requested: str | None, source: str) -> str:
+    """The requested text column, else the first usual name, else the only column."""
+    if requested:
+        return pick_column(columns, requested, source, "text", "--text-column")
+    folded = {c.casefold(): c for c in columns}
+    for name in TEXT_COLUMN_NAMES:
+        if name in folded:
+            return folded[name]
+    if len(columns) == 1:
+        return columns[0]
+    listed = ", ".join(columns) or "(none)"
+    raise InputError(
+        f"cannot tell which column of {source} holds the comments; the columns are: {listed}. "
+        "Use --text-column NAME"
+    )
+
+
+def pick_id_column(columns: list[str], requested: str | None, source: str) -> str | None:
+    """The requested id column, else `id` if there is one, else None (row numbers are used)."""
+    if requested:
+        return pick_column(columns, requested, source, "id", "--id-column")
+    return next((c for c in columns if c.casefold() == "id"), None)
