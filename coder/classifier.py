@@ -12,13 +12,16 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
+from coder.features import CHAR_OFFSET
+
 
 class ThemeClassifier:
     """Fit on a count matrix and a 0/1 label matrix; predict one probability per theme."""
 
-    def __init__(self, C: float = 8.0, min_df: int = 1):
+    def __init__(self, C: float = 4.0, min_df: int = 1, char_weight: float = 0.5):
         self.C = C
         self.min_df = min_df
+        self.char_weight = char_weight
 
     def fit(
         self, counts: sparse.csr_matrix, labels: np.ndarray, weights: np.ndarray | None = None
@@ -46,9 +49,16 @@ class ThemeClassifier:
         x = counts.astype(np.float32, copy=True)
         np.log1p(x.data, out=x.data)  # sublinear tf: a repeated word is not ten times the evidence
         x = x.multiply(self.idf_).tocsr()
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-        norms[norms == 0] = 1
-        return sparse.diags(1 / norms) @ x
+        # Word and character blocks are each scaled to unit length, then the character block is
+        # down-weighted: a word gives ~15 character n-grams, which would otherwise drown it.
+        is_char = self.columns_ >= CHAR_OFFSET
+        blocks = [(x[:, ~is_char], 1.0), (x[:, is_char], self.char_weight)]
+        scaled = []
+        for block, weight in blocks:
+            norms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1)).ravel())
+            norms[norms == 0] = 1
+            scaled.append(sparse.diags(weight / norms) @ block)
+        return sparse.hstack(scaled, format="csr")
 
     def _known(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Keep only the columns seen in training, renumbered to the model's own columns."""
@@ -76,14 +86,14 @@ class ThemeClassifier:
             idf=self.idf_,
             coef=self.coef_,
             intercept=self.intercept_,
-            params=np.array([self.C, self.min_df], dtype=np.float64),
+            params=np.array([self.C, self.min_df, self.char_weight], dtype=np.float64),
         )
 
     @classmethod
     def load(cls, path: str | Path) -> ThemeClassifier:
         with np.load(path, allow_pickle=False) as data:
             params = data["params"]
-            model = cls(C=float(params[0]), min_df=int(params[1]))
+            model = cls(C=float(params[0]), min_df=int(params[1]), char_weight=float(params[2]))
             model.columns_ = data["columns"]
             model.idf_ = data["idf"]
             model.coef_ = data["coef"]

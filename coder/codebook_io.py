@@ -126,10 +126,11 @@ def _child(node: yaml.Node, part: Any) -> tuple[yaml.Node, int] | None:
 def dump_codebook(codebook: Codebook) -> str:
     """YAML text for a codebook, leaving out empty and default fields."""
     data = codebook.model_dump(mode="json", exclude_defaults=True)
-    data.setdefault("version", codebook.version)
-    themes = data.pop("themes")
-    data["themes"] = [{k: t[k] for k in _FIELD_ORDER if k in t} for t in themes]
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    head = {"name": codebook.name, "version": codebook.version}
+    if codebook.description:
+        head["description"] = codebook.description
+    themes = [{k: t[k] for k in _FIELD_ORDER if k in t} for t in data["themes"]]
+    return yaml.safe_dump({**head, "themes": themes}, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_codebook(codebook: Codebook, path: str | Path, force: bool = False) -> None:

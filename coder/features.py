@@ -17,13 +17,20 @@ from spacy.tokens import Doc, Span, Token
 from coder.rules import EVIDENCE, NEGATED
 
 N_FEATURES = 1 << 22
+# Word features (lemma n-grams, rule hits) hash into the lower half of the columns and character
+# n-grams into the upper half, so the classifier can weigh the two blocks separately.
+CHAR_OFFSET = N_FEATURES // 2
 # Bound on cached words: a million-row file must not grow memory without limit.
 _CACHE_LIMIT = 200_000
 _BIGRAM_SALT = 0x9E3779B1
 
 
 def _hash(text: str) -> int:
-    return murmurhash3_32(text, seed=17, positive=True) % N_FEATURES
+    return murmurhash3_32(text, seed=17, positive=True) % CHAR_OFFSET
+
+
+def _char_hash(text: str) -> int:
+    return CHAR_OFFSET + murmurhash3_32(text, seed=17, positive=True) % CHAR_OFFSET
 
 
 class Featurizer:
@@ -47,7 +54,7 @@ class Featurizer:
             if high:
                 word = f" {token.lower_} "
                 for n in range(low, min(high, len(word)) + 1):
-                    grams.extend(_hash("C:" + word[i : i + n]) for i in range(len(word) - n + 1))
+                    grams.extend(_char_hash(word[i : i + n]) for i in range(len(word) - n + 1))
             cached = (lemma, tuple(grams))
             if len(self._token_cache) >= _CACHE_LIMIT:
                 self._token_cache.clear()
@@ -65,7 +72,7 @@ class Featurizer:
             lemma, grams = self._token(token)
             out.extend(grams)
             if previous is not None:
-                out.append((previous * _BIGRAM_SALT + lemma) % N_FEATURES)
+                out.append((previous * _BIGRAM_SALT + lemma) % CHAR_OFFSET)
             previous = lemma
         if self.use_rules:
             out.extend(self._rule_features(tokens, doc or tokens))

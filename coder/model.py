@@ -129,6 +129,13 @@ class ThemeModel:
     def tag_one(self, text: str) -> CommentResult:
         return next(self.tag([text]))
 
+    def tag_frame(self, frame: Any, column: str) -> Any:
+        """A copy of a pandas DataFrame with a 0/1 column per theme, `<id>_score` columns and
+        `codes` (a list of theme ids per row), like `coder tag --format wide`."""
+        from coder.frames import tag_frame
+
+        return tag_frame(self, frame, column)
+
     def results(self, docs: list[Doc]) -> list[CommentResult]:
         """Codes for processed docs: a probability over threshold, or a trusted rule match."""
         if not docs:
