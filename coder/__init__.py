@@ -1,19 +1,19 @@
 """coder: offline coding of free-text comments into qualitative themes.
 
-    >>> from coder import load_codebook, load_model
-    >>> model = load_model("models/coproduction")
-    >>> [r.codes for r in model.tag(["It felt like a box-ticking exercise."])]
-    [['box_ticking']]
+>>> from coder import load_codebook, load_model
+>>> model = load_model("models/coproduction")
+>>> [r.codes for r in model.tag(["It felt like a box-ticking exercise."])]
+[['box_ticking']]
 """
 
 __version__ = "0.1.0"
 
-from coder.codebook import Codebook, Theme  # noqa: E402
-from coder.codebook_io import load_codebook  # noqa: E402
-from coder.errors import CoderError  # noqa: E402
-from coder.model import ThemeModel, load_model  # noqa: E402
-from coder.results import CommentResult, Evidence, Suggestion  # noqa: E402
-from coder.training import cold_start, train  # noqa: E402
+from coder.codebook import Codebook, Theme
+from coder.codebook_io import load_codebook
+from coder.errors import CoderError
+from coder.model import ThemeModel, load_model
+from coder.results import CommentResult, Evidence, Suggestion
+from coder.training import cold_start, train
 
 __all__ = [
     "Codebook",

@@ -139,12 +139,26 @@ def _model(codebook_path: str | None, model_path: str | None, spacy_model: str |
 @click.option("--text-column", help="Column holding the comments (default: guessed).")
 @click.option("--id-column", help="Column identifying each comment (default: id).")
 @click.option("-o", "--output", default="-", show_default=True, help="Output file, - for stdout.")
-@click.option("--format", "fmt", type=click.Choice(["wide", "long", "jsonl"]), default="wide",
-              show_default=True, help="wide: a 0/1 column per theme; long: a row per code.")  # fmt: skip
-@click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl"]),
-              help="Input format (default: from the file name or content).")  # fmt: skip
-@click.option("--n-process", default=1, show_default=True, type=click.IntRange(1),
-              help="Processes to use for big files.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["wide", "long", "jsonl"]),
+    default="wide",
+    show_default=True,
+    help="wide: a 0/1 column per theme; long: a row per code.",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(["csv", "tsv", "xlsx", "jsonl"]),
+    help="Input format (default: from the file name or content).",
+)
+@click.option(
+    "--n-process",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Processes to use for big files.",
+)
 @click.option("--spacy-model", help="An installed spaCy pipeline to use (cold start only).")
 @click.option("--excel", is_flag=True, help="Write UTF-8 with a BOM so Excel shows accents.")
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
@@ -180,10 +194,18 @@ def tag(
     model = _model(codebook_path, model_path, spacy_model)
     with _progress() as advance:
         summary = tag_file(
-            model, input_path, output, fmt=fmt, text_column=text_column, id_column=id_column,
-            input_format=input_format, force=force, n_process=n_process, excel=excel,
+            model,
+            input_path,
+            output,
+            fmt=fmt,
+            text_column=text_column,
+            id_column=id_column,
+            input_format=input_format,
+            force=force,
+            n_process=n_process,
+            excel=excel,
             progress=advance,
-        )  # fmt: skip
+        )
     where = "stdout" if output == "-" else output
     err.print(
         f"Tagged {summary.comments} comments from column '{summary.text_column}' "
@@ -209,8 +231,12 @@ def _progress() -> Any:
             def advance(done: int, table: Any) -> None:
                 if table.bytes_total:
                     fraction = table.bytes_read / table.bytes_total
-                    progress.update(task, total=100, completed=int(100 * fraction),
-                                    description=f"tagging ({done:,} comments)")  # fmt: skip
+                    progress.update(
+                        task,
+                        total=100,
+                        completed=int(100 * fraction),
+                        description=f"tagging ({done:,} comments)",
+                    )
                 else:
                     progress.update(task, completed=done)
 
@@ -221,19 +247,36 @@ def _progress() -> Any:
 
 @cli.command()
 @click.argument("labelled", type=click.Path(dir_okay=False))
-@click.option("-c", "--codebook", "codebook_path", default="coproduction", show_default=True,
-              help="Codebook YAML (or a shipped name).")  # fmt: skip
+@click.option(
+    "-c",
+    "--codebook",
+    "codebook_path",
+    default="coproduction",
+    show_default=True,
+    help="Codebook YAML (or a shipped name).",
+)
 @click.option("-o", "--output", required=True, help="Model folder to write.")
 @click.option("--text-column", help="Column holding the comments (default: guessed).")
-@click.option("--codes-column", default="codes", show_default=True,
-              help="Column of theme ids or labels, separated by ;")  # fmt: skip
+@click.option(
+    "--codes-column",
+    default="codes",
+    show_default=True,
+    help="Column of theme ids or labels, separated by ;",
+)
 @click.option("--id-column", help="Column identifying each comment (default: id).")
-@click.option("--comments", type=click.Path(dir_okay=False),
-              help="Join texts from this file by id (for a file of ids and codes only).")  # fmt: skip
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(2),
-              help="Cross-validation folds.")  # fmt: skip
-@click.option("--at-least-one/--allow-none", default=None,
-              help="Give every comment a theme (default: if every labelled comment has one).")  # fmt: skip
+@click.option(
+    "--comments",
+    type=click.Path(dir_okay=False),
+    help="Join texts from this file by id (for a file of ids and codes only).",
+)
+@click.option(
+    "--folds", default=5, show_default=True, type=click.IntRange(2), help="Cross-validation folds."
+)
+@click.option(
+    "--at-least-one/--allow-none",
+    default=None,
+    help="Give every comment a theme (default: if every labelled comment has one).",
+)
 @click.option("--spacy-model", help="An installed spaCy pipeline to build on.")
 @click.option("--json", "as_json", is_flag=True, help="Print the cross-validated figures as JSON.")
 @click.option("--force", is_flag=True, help="Overwrite the model folder if it exists.")
@@ -272,9 +315,14 @@ def train(
     book = load_codebook(resolve("codebooks", codebook_path))
     data = read_labelled(labelled, book, text_column, codes_column, id_column, comments)
     model = training.train(
-        book, data.texts, data.codes, spacy_model=spacy_model, folds=folds,
-        at_least_one=at_least_one, progress=lambda m: err.print(m.capitalize() + "..."),
-    )  # fmt: skip
+        book,
+        data.texts,
+        data.codes,
+        spacy_model=spacy_model,
+        folds=folds,
+        at_least_one=at_least_one,
+        progress=lambda m: err.print(m.capitalize() + "..."),
+    )
     model.save(output, force=force)
     cv = model.meta.get("cv")
     if as_json:
@@ -287,14 +335,23 @@ def train(
 
 @cli.command()
 @click.argument("gold", type=click.Path(dir_okay=False))
-@click.option("-m", "--model", "model_path", default="coproduction", show_default=True,
-              help="Model folder (or a shipped name).")  # fmt: skip
+@click.option(
+    "-m",
+    "--model",
+    "model_path",
+    default="coproduction",
+    show_default=True,
+    help="Model folder (or a shipped name).",
+)
 @click.option("-c", "--codebook", "codebook_path", help="Check the model against this codebook.")
 @click.option("--text-column", help="Column holding the comments (default: guessed).")
 @click.option("--codes-column", default="codes", show_default=True, help="Column of gold codes.")
 @click.option("--id-column", help="Column identifying each comment (default: id).")
-@click.option("--comments", type=click.Path(dir_okay=False),
-              help="Join texts from this file by id (for a file of ids and codes only).")  # fmt: skip
+@click.option(
+    "--comments",
+    type=click.Path(dir_okay=False),
+    help="Join texts from this file by id (for a file of ids and codes only).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate(
     gold: str,

@@ -116,8 +116,9 @@ def check_codebook(codebook: Codebook) -> Iterator[tuple[tuple[Any, ...], str]]:
     seen: dict[str, int] = {}
     for index, theme in enumerate(codebook.themes):
         if theme.id in seen:
-            yield ("themes", index, "id"), (
-                f"duplicate theme id '{theme.id}' (first used by themes -> {seen[theme.id]})"
+            yield (
+                ("themes", index, "id"),
+                (f"duplicate theme id '{theme.id}' (first used by themes -> {seen[theme.id]})"),
             )
         else:
             seen[theme.id] = index
@@ -152,7 +153,7 @@ def _cycles(codebook: Codebook, index_of: dict[str, int]) -> Iterator[tuple[tupl
 
 
 def slugify(label: str) -> str:
-    """A machine-safe theme id from a label: 'Staff manner & attitude' -> 'staff_manner_attitude'."""
+    """A machine-safe id from a label: 'Staff manner & attitude' -> 'staff_manner_attitude'."""
     slug = re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")
     if not slug or not slug[0].isalpha():
         slug = f"theme_{slug}".rstrip("_")

@@ -130,7 +130,9 @@ def dump_codebook(codebook: Codebook) -> str:
     if codebook.description:
         head["description"] = codebook.description
     themes = [{k: t[k] for k in _FIELD_ORDER if k in t} for t in data["themes"]]
-    return yaml.safe_dump({**head, "themes": themes}, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(
+        {**head, "themes": themes}, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def write_codebook(codebook: Codebook, path: str | Path, force: bool = False) -> None:

@@ -42,8 +42,10 @@ def read_labelled(
     with open_table(path) as table:
         codes_col = pick_column(table.columns, codes_column, str(path), "codes", "--codes-column")
         id_col = pick_id_column(table.columns, id_column, str(path))
-        text_col = None if texts_by_id is not None else pick_text_column(
-            table.columns, text_column, str(path)
+        text_col = (
+            None
+            if texts_by_id is not None
+            else pick_text_column(table.columns, text_column, str(path))
         )
         for line, row in table.rows:
             row_id = row[id_col] if id_col else str(line)
@@ -64,7 +66,9 @@ def read_labelled(
             texts.append(text)
             codes.append(resolved)
     if unknown:
-        more = f"\n... and {len(unknown) - MAX_REPORTED} more" if len(unknown) > MAX_REPORTED else ""
+        more = (
+            f"\n... and {len(unknown) - MAX_REPORTED} more" if len(unknown) > MAX_REPORTED else ""
+        )
         raise LabelError(
             f"{len(unknown)} unknown theme{'s' if len(unknown) > 1 else ''} in {path} "
             f"(codebook '{codebook.name}' has: {', '.join(codebook.codable_ids)}):\n"

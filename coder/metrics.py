@@ -51,7 +51,10 @@ def report(gold: np.ndarray, predicted: np.ndarray, theme_ids: Sequence[str]) ->
     tp = float(np.sum(gold & predicted))
     micro = _prf(tp, float(np.sum(~gold & predicted)), float(np.sum(gold & ~predicted)))
     present = [m for m in themes.values() if m["support"] > 0]
-    macro = [float(np.mean([m[k] for m in present])) if present else 0.0 for k in ("precision", "recall", "f1")]
+    macro = [
+        float(np.mean([m[k] for m in present])) if present else 0.0
+        for k in ("precision", "recall", "f1")
+    ]
     keys = ("precision", "recall", "f1")
     return {
         "micro": {k: round(v, 4) for k, v in zip(keys, micro, strict=True)},

@@ -23,8 +23,8 @@ from coder import __version__
 from coder.classifier import ThemeClassifier
 from coder.codebook import Codebook
 from coder.codebook_io import dump_codebook, load_codebook, parse_codebook
-from coder.errors import CodebookError, ModelError, OutputError
 from coder.decision import Decision, decide
+from coder.errors import CodebookError, ModelError, OutputError
 from coder.features import Featurizer
 from coder.nlp import build_pipeline
 from coder.results import CommentResult, Evidence, Suggestion

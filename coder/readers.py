@@ -23,12 +23,26 @@ from coder.errors import InputError
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl")
 TEXT_COLUMN_NAMES = (
-    "comment", "comments", "text", "response", "answer", "feedback", "free_text", "verbatim",
-)  # fmt: skip
+    "comment",
+    "comments",
+    "text",
+    "response",
+    "answer",
+    "feedback",
+    "free_text",
+    "verbatim",
+)
 _SUFFIX_FORMATS = {
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-}  # fmt: skip
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
 _HEAD_BYTES = 1 << 16
 
 csv.field_size_limit(1 << 24)
@@ -122,9 +136,9 @@ def open_table(path: str | Path, fmt: str | None = None) -> Iterator[Table]:
             raw.close()
 
 
-def _guarded(path: str, rows: Iterator[tuple[int, dict[str, str]]]) -> Iterator[
-    tuple[int, dict[str, str]]
-]:
+def _guarded(
+    path: str, rows: Iterator[tuple[int, dict[str, str]]]
+) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         yield from rows
     except UnicodeDecodeError as exc:
@@ -217,9 +231,13 @@ def _json_object(path: str, number: int, line: str) -> dict[str, Any]:
     try:
         value = json.loads(line)
     except ValueError as exc:
-        raise InputError(f"{path}:{number}: not valid JSON ({exc.msg}); expected one object per line") from None
+        raise InputError(
+            f"{path}:{number}: not valid JSON ({exc.msg}); expected one object per line"
+        ) from None
     if not isinstance(value, dict):
-        raise InputError(f"{path}:{number}: expected a JSON object per line, got {type(value).__name__}")
+        raise InputError(
+            f"{path}:{number}: expected a JSON object per line, got {type(value).__name__}"
+        )
     return value
 
 
@@ -266,7 +284,9 @@ def _xlsx_table(path: str, buffered: BinaryIO) -> Table:
     return Table(path, columns, rows())
 
 
-def pick_column(columns: list[str], requested: str | None, source: str, what: str, flag: str) -> str:
+def pick_column(
+    columns: list[str], requested: str | None, source: str, what: str, flag: str
+) -> str:
     """The column named `requested` (case-insensitive), or an InputError listing the columns."""
     assert requested is not None
     for column in columns:

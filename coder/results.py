@@ -1,4 +1,4 @@
-"""What tagging returns: per comment, a score for every theme and the suggested codes with evidence."""
+"""What tagging returns: per comment, a score per theme and the suggested codes with evidence."""
 
 from __future__ import annotations
 

@@ -24,10 +24,10 @@ EVIDENCE = "coder_rules"
 NEGATED = "coder_negated"
 
 NEGATION_CUES = frozenset(
-    "not n't no never without nothing nobody none neither nor hardly barely cannot".split()
+    "not n't no never without nothing nobody none neither nor hardly barely cannot".split()  # noqa: SIM905
 )
 # A cue does not reach past these: "not perfect, but a real box-ticking exercise".
-CLAUSE_BREAKS = frozenset("but however although though yet ; : . ! ?".split())
+CLAUSE_BREAKS = frozenset("but however although though yet ; : . ! ?".split())  # noqa: SIM905
 NEGATION_WINDOW = 5
 
 
@@ -80,9 +80,7 @@ class ThemeRules:
                 self.add(theme.id, theme.patterns)
 
     def add(self, theme_id: str, patterns: list[Pattern]) -> None:
-        compiled = [
-            phrase_to_tokens(self.nlp, p) if isinstance(p, str) else p for p in patterns
-        ]
+        compiled = [phrase_to_tokens(self.nlp, p) if isinstance(p, str) else p for p in patterns]
         self.patterns.setdefault(theme_id, []).extend(compiled)
         self.matcher.add(theme_id, compiled)
 

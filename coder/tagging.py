@@ -63,4 +63,3 @@ def tag_file(
                 if progress is not None and summary.comments % 1000 == 0:
                     progress(summary.comments, table)
     return summary
-

@@ -146,7 +146,11 @@ def _out_of_fold(
 
 
 def _tune(
-    oof: np.ndarray, labels: np.ndarray, rule_hits: np.ndarray, ids: Sequence[str], at_least_one: bool
+    oof: np.ndarray,
+    labels: np.ndarray,
+    rule_hits: np.ndarray,
+    ids: Sequence[str],
+    at_least_one: bool,
 ) -> Decision:
     thresholds, trust = {}, {}
     for j, theme in enumerate(ids):
@@ -164,7 +168,9 @@ def _tune(
     return Decision(thresholds, trust, _rule_precision(labels, rule_hits, ids), at_least_one)
 
 
-def _rule_precision(labels: np.ndarray, rule_hits: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+def _rule_precision(
+    labels: np.ndarray, rule_hits: np.ndarray, ids: Sequence[str]
+) -> dict[str, float]:
     """Share of each theme's rule matches that the labels confirm, smoothed towards 1/2."""
     out = {}
     for j, theme in enumerate(ids):

@@ -17,8 +17,15 @@ from coder.results import CommentResult
 OUTPUT_FORMATS = ("wide", "long", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LONG_COLUMNS = [
-    "id", "theme", "label", "score", "source", "evidence", "evidence_start", "evidence_end",
-]  # fmt: skip
+    "id",
+    "theme",
+    "label",
+    "score",
+    "source",
+    "evidence",
+    "evidence_start",
+    "evidence_end",
+]
 
 
 def neutralise(value: Any) -> str:

@@ -2,8 +2,9 @@
 
     python models/build_coproduction.py
 
-1. Splits samples/coproduction_gold.csv into a training part (75%) and a held-out part (25%)
-   with a fixed seed, writing samples/coproduction_train.csv and samples/coproduction_heldout.csv
+1. Splits samples/coproduction_gold.csv into a training part (3/4) and a held-out part (1/4)
+   by a hash of each comment's id (so adding comments never moves old ones), writing
+   samples/coproduction_train.csv and samples/coproduction_heldout.csv
    (each row: the comment's columns plus its `codes`).
 2. Trains models/coproduction with `coder train` on the training part.
 3. Scores it on the held-out part with `coder evaluate`.
@@ -12,15 +13,17 @@
 from __future__ import annotations
 
 import csv
-import random
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-HELD_OUT_SHARE = 0.25
-SEED = 2023
+
+
+def held_out(comment_id: str) -> bool:
+    return hashlib.sha256(comment_id.encode("utf-8")).digest()[0] % 4 == 0
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -39,14 +42,11 @@ def split() -> None:
     comments = {row["id"]: row for row in read(SAMPLES / "coproduction_comments.csv")}
     gold = read(SAMPLES / "coproduction_gold.csv")
     rows = [{**comments[g["id"]], "codes": g["codes"]} for g in gold]
-    random.Random(SEED).shuffle(rows)
-    cut = round(len(rows) * HELD_OUT_SHARE)
-    held_out, training = rows[:cut], rows[cut:]
-    order = list(comments)
-    for name, part in (("train", training), ("heldout", held_out)):
-        part.sort(key=lambda row: order.index(row["id"]))
-        write(SAMPLES / f"coproduction_{name}.csv", part)
-    print(f"{len(training)} training and {len(held_out)} held-out comments", file=sys.stderr)
+    testing = [row for row in rows if held_out(row["id"])]
+    training = [row for row in rows if not held_out(row["id"])]
+    write(SAMPLES / "coproduction_train.csv", training)
+    write(SAMPLES / "coproduction_heldout.csv", testing)
+    print(f"{len(training)} training and {len(testing)} held-out comments", file=sys.stderr)
 
 
 def coder(*args: str) -> None:
@@ -55,6 +55,13 @@ def coder(*args: str) -> None:
 
 if __name__ == "__main__":
     split()
-    coder("train", "samples/coproduction_train.csv", "-c", "codebooks/coproduction.yaml",
-          "-o", "models/coproduction", "--force")  # fmt: skip
+    coder(
+        "train",
+        "samples/coproduction_train.csv",
+        "-c",
+        "codebooks/coproduction.yaml",
+        "-o",
+        "models/coproduction",
+        "--force",
+    )
     coder("evaluate", "samples/coproduction_heldout.csv", "-m", "models/coproduction")
