@@ -13,12 +13,14 @@ from rich.console import Console
 from coder import __version__
 from coder.errors import CoderError
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def out() -> Console:
-    # Built per call so that click's CliRunner, which swaps sys.stdout, captures it.
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    # Built per call so that click's CliRunner, which swaps sys.stdout, captures it. Into a
+    # file or a pipe, nothing is cropped to a terminal's width.
+    width = None if sys.stdout.isatty() else 200
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
 
 
 class _Group(click.Group):
@@ -62,8 +64,9 @@ def codebook_validate(path: str) -> None:
       coder codebook validate codebooks/coproduction.yaml
     """
     from coder.codebook_io import load_codebook
+    from coder.resources import resolve
 
-    book = load_codebook(path)
+    book = load_codebook(resolve("codebooks", path))
     click.echo(
         f"{path}: valid: '{book.name}' version {book.version}, {len(book.themes)} themes "
         f"({len(book.codable)} codable)"
@@ -90,8 +93,11 @@ def codebook_show(path: str) -> None:
 @click.argument("source", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", required=True, help="The codebook YAML to write.")
 @click.option("--name", help="Codebook name (default: from the file name).")
+@click.option("--label-column", default="label", show_default=True, help="Column of theme labels.")
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
-def codebook_import(source: str, output: str, name: str | None, force: bool) -> None:
+def codebook_import(
+    source: str, output: str, name: str | None, label_column: str, force: bool
+) -> None:
     """Make a codebook from a CSV of themes.
 
     The CSV has a `label` column and optional `parent` (or `major_category`), `definition`,
@@ -104,7 +110,7 @@ def codebook_import(source: str, output: str, name: str | None, force: bool) -> 
     from coder.codebook_import import import_csv
     from coder.codebook_io import write_codebook
 
-    book = import_csv(source, name)
+    book = import_csv(source, name, label_column)
     write_codebook(book, output, force=force)
     err.print(f"Wrote {output}: {len(book.themes)} themes ({len(book.codable)} codable)")
 
@@ -304,14 +310,12 @@ def train(
     """
     from coder import training
     from coder.codebook_io import load_codebook
-    from coder.errors import OutputError
     from coder.labelled import read_labelled
+    from coder.model import check_model_folder
     from coder.render import metrics_table
     from coder.resources import resolve
 
-    target = Path(output)
-    if target.exists() and any(target.iterdir()) and not force:
-        raise OutputError(f"{output} already exists; use --force to overwrite it")
+    check_model_folder(output, force)  # before the work, not after it
     book = load_codebook(resolve("codebooks", codebook_path))
     data = read_labelled(labelled, book, text_column, codes_column, id_column, comments)
     model = training.train(

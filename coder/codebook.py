@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from difflib import get_close_matches
 from typing import Any
 
@@ -38,14 +39,6 @@ class Theme(BaseModel):
     counter_examples: list[str] = Field(default_factory=list)
     patterns: list[Pattern] = Field(default_factory=list)
     color: str | None = Field(default=None, pattern=COLOR_PATTERN)
-
-    @field_validator("patterns")
-    @classmethod
-    def _patterns_not_empty(cls, patterns: list[Pattern]) -> list[Pattern]:
-        for pattern in patterns:
-            if not pattern or (isinstance(pattern, str) and not pattern.strip()):
-                raise ValueError("a pattern must not be empty")
-        return patterns
 
 
 class Codebook(BaseModel):
@@ -110,34 +103,51 @@ class Codebook(BaseModel):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def check_codebook(codebook: Codebook) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """Problems that need every theme at once, as (location, message) pairs."""
-    ids = [t.id for t in codebook.themes]
+def check_codebook(themes: Sequence[Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Problems that need every theme at once, as (location, message) pairs.
+
+    Works on the raw theme mappings, so that these problems are reported together with the
+    schema's own even when some themes do not validate.
+    """
+    entries = [
+        (i, t.get("id"), t.get("parent"), _truthy(t.get("codable", True)))
+        for i, t in enumerate(themes)
+        if isinstance(t, dict) and isinstance(t.get("id"), str)
+    ]
     seen: dict[str, int] = {}
-    for index, theme in enumerate(codebook.themes):
-        if theme.id in seen:
+    for index, theme_id, _, _ in entries:
+        if theme_id in seen:
             yield (
                 ("themes", index, "id"),
-                (f"duplicate theme id '{theme.id}' (first used by themes -> {seen[theme.id]})"),
+                (f"duplicate theme id '{theme_id}' (first used by themes -> {seen[theme_id]})"),
             )
         else:
-            seen[theme.id] = index
-    for index, theme in enumerate(codebook.themes):
-        if theme.parent is None:
+            seen[theme_id] = index
+    for index, theme_id, parent, _ in entries:
+        if not isinstance(parent, str):
             continue
-        if theme.parent == theme.id:
-            yield ("themes", index, "parent"), f"theme '{theme.id}' cannot be its own parent"
-        elif theme.parent not in seen:
-            hint = get_close_matches(theme.parent, ids, n=1, cutoff=0.6)
+        if parent == theme_id:
+            yield ("themes", index, "parent"), f"theme '{theme_id}' cannot be its own parent"
+        elif parent not in seen:
+            hint = get_close_matches(parent, list(seen), n=1, cutoff=0.6)
             suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
-            yield ("themes", index, "parent"), f"unknown theme '{theme.parent}'{suffix}"
-    yield from _cycles(codebook, seen)
-    if not codebook.codable:
+            yield ("themes", index, "parent"), f"unknown theme '{parent}'{suffix}"
+    parent_of = {i: p for _, i, p, _ in entries if isinstance(p, str) and p != i}
+    yield from _cycles(parent_of, seen)
+    if entries and not any(codable for *_, codable in entries):
         yield ("themes",), "no codable theme: set `codable: true` on at least one theme"
 
 
-def _cycles(codebook: Codebook, index_of: dict[str, int]) -> Iterator[tuple[tuple[Any, ...], str]]:
-    parent_of = {t.id: t.parent for t in codebook.themes if t.parent != t.id}
+def _truthy(value: Any) -> bool:
+    """As pydantic reads a boolean: 0, "false", "no", "off" are false."""
+    if isinstance(value, str):
+        return value.strip().casefold() not in {"0", "false", "f", "no", "n", "off"}
+    return bool(value)
+
+
+def _cycles(
+    parent_of: dict[str, str], index_of: dict[str, int]
+) -> Iterator[tuple[tuple[Any, ...], str]]:
     reported: set[str] = set()
     for start in parent_of:
         path, node = [], start
@@ -154,7 +164,8 @@ def _cycles(codebook: Codebook, index_of: dict[str, int]) -> Iterator[tuple[tupl
 
 def slugify(label: str) -> str:
     """A machine-safe id from a label: 'Staff manner & attitude' -> 'staff_manner_attitude'."""
-    slug = re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_label.casefold()).strip("_")
     if not slug or not slug[0].isalpha():
         slug = f"theme_{slug}".rstrip("_")
     return slug

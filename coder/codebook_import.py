@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coder.codebook import Codebook, slugify
+from coder.codebook import Codebook, check_codebook, slugify
 from coder.errors import InputError
 from coder.readers import open_table, pick_column
 
 PARENT_COLUMNS = ("parent", "major_category", "category", "group")
 
 
-def import_csv(path: str | Path, name: str | None = None) -> Codebook:
+def import_csv(path: str | Path, name: str | None = None, label_column: str = "label") -> Codebook:
     """A codebook from a CSV with `label` and optional `parent` (or `major_category`),
     `definition`, `brief` and `examples` (`;`-separated) columns. Ids come from labels; each
     parent named only in the parent column becomes a grouping theme that is not codable."""
     themes: list[dict] = []
     ids_by_label: dict[str, str] = {}
     with open_table(path) as table:
-        label_col = pick_column(table.columns, "label", str(path), "label", "a column named")
-        folded = {c.casefold(): c for c in table.columns}
+        label_col = pick_column(table.columns, label_column, str(path), "label", "--label-column")
+        folded = {c.strip().casefold().replace(" ", "_"): c for c in table.columns}
         parent_col = next((folded[c] for c in PARENT_COLUMNS if c in folded), None)
         for line, row in table.rows:
             label = row[label_col].strip()
@@ -35,6 +35,12 @@ def import_csv(path: str | Path, name: str | None = None) -> Codebook:
     if not themes:
         raise InputError(f"{path} has no themes: expected one row per theme under a 'label' header")
     themes = _with_parents(themes, ids_by_label)
+    problems = [
+        f"{path}: theme '{themes[loc[1]]['label']}': {message}"
+        for loc, message in check_codebook(themes)
+    ]
+    if problems:
+        raise InputError("cannot import a codebook:\n" + "\n".join(problems))
     return Codebook.model_validate(
         {
             "name": name or Path(path).stem.replace("_", " "),

@@ -44,16 +44,22 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
     if not isinstance(data, dict):
         raise CodebookError(source, [f"{source}:1: expected a mapping with name and themes"])
 
-    problems = _schema_problems(data)
-    codebook = None
-    if not problems:
-        codebook = Codebook.model_validate(data)
-        problems = list(check_codebook(codebook))
-        problems += _pattern_problems(codebook)
+    _keep_version_as_written(root, data)
+    themes = data.get("themes") if isinstance(data.get("themes"), list) else []
+    problems = _schema_problems(data) + list(check_codebook(themes)) + _pattern_problems(themes)
     if problems:
+        problems.sort(key=lambda problem: _line_of(root, problem[0]) or 0)
         raise CodebookError(source, [_locate(source, root, loc, msg) for loc, msg in problems])
-    assert codebook is not None
-    return codebook
+    return Codebook.model_validate(data)
+
+
+def _keep_version_as_written(root: yaml.Node, data: dict[str, Any]) -> None:
+    """`version: 1.10` is the float 1.1 to YAML; the author meant the text 1.10."""
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            numeric = isinstance(data.get("version"), int | float)
+            if key.value == "version" and isinstance(value, yaml.ScalarNode) and numeric:
+                data["version"] = value.value
 
 
 def _schema_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
@@ -81,13 +87,15 @@ def _message(error: dict[str, Any]) -> str:
     return error["msg"]
 
 
-def _pattern_problems(codebook: Codebook) -> list[tuple[tuple[Any, ...], str]]:
+def _pattern_problems(themes: list[Any]) -> list[tuple[tuple[Any, ...], str]]:
     from coder.rules import pattern_problems  # spaCy import only when patterns are checked
 
     problems = []
-    for index, theme in enumerate(codebook.themes):
-        for p_index, message in pattern_problems(theme):
-            problems.append((("themes", index, "patterns", p_index), message))
+    for index, theme in enumerate(themes):
+        patterns = theme.get("patterns") if isinstance(theme, dict) else None
+        if isinstance(patterns, list):
+            for p_index, message in pattern_problems(patterns):
+                problems.append((("themes", index, "patterns", p_index), message))
     return problems
 
 

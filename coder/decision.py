@@ -48,11 +48,11 @@ def decide(
     decision: Decision,
     theme_ids: Sequence[str],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(coded, by_rule): 0/1 matrices, comments x themes; `by_rule` marks codes only a rule gave."""
+    """(coded, by_rule): 0/1 matrices, comments x themes. `by_rule` marks codes that a trusted
+    pattern match gives (whatever the classifier says); an empty comment is never coded."""
     thresholds, trusted = decision.arrays(theme_ids)
-    by_model = probs >= thresholds
-    by_rule = rule_hits & trusted & ~by_model
-    coded = by_model | by_rule
+    by_rule = rule_hits & trusted
+    coded = ((probs >= thresholds) | by_rule) & nonempty[:, None]
     if decision.at_least_one and probs.shape[1]:
         empty_rows = np.flatnonzero(~coded.any(axis=1) & nonempty)
         best = np.argmax(probs[empty_rows] / np.maximum(thresholds, 1e-6), axis=1)

@@ -25,6 +25,19 @@ def check_writable(path: str | Path, force: bool = False) -> Path:
     return path
 
 
+def _publish(tmp: str, target: Path) -> None:
+    """Give the temporary file the mode a new file would have (mkstemp makes it 0600), or the
+    mode of the file it replaces, then rename it over the target."""
+    if target.exists():
+        mode = target.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+    os.replace(tmp, target)
+
+
 @contextlib.contextmanager
 def atomic_open(
     path: str | Path, force: bool = False, encoding: str = "utf-8", newline: str | None = None
@@ -44,7 +57,7 @@ def atomic_open(
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        _publish(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -59,7 +72,7 @@ def atomic_path(path: str | Path, force: bool = False) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.replace(tmp, target)
+        _publish(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

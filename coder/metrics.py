@@ -37,28 +37,27 @@ def report(gold: np.ndarray, predicted: np.ndarray, theme_ids: Sequence[str]) ->
     The macro average is over the themes present in the gold coding (support > 0), so a theme
     nobody used neither helps nor hurts it.
     """
-    themes: dict[str, dict[str, float]] = {}
-    for j, theme in enumerate(theme_ids):
+    keys = ("precision", "recall", "f1")
+    per_theme, supports = [], []
+    for j in range(len(theme_ids)):
         g, p = gold[:, j], predicted[:, j]
-        tp, fp, fn = float(np.sum(g & p)), float(np.sum(~g & p)), float(np.sum(g & ~p))
-        precision, recall, f1 = _prf(tp, fp, fn)
-        themes[theme] = {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "support": int(np.sum(g)),
-        }
+        per_theme.append(_prf(float(np.sum(g & p)), float(np.sum(~g & p)), float(np.sum(g & ~p))))
+        supports.append(int(np.sum(g)))
     tp = float(np.sum(gold & predicted))
     micro = _prf(tp, float(np.sum(~gold & predicted)), float(np.sum(gold & ~predicted)))
-    present = [m for m in themes.values() if m["support"] > 0]
-    macro = [
-        float(np.mean([m[k] for m in present])) if present else 0.0
-        for k in ("precision", "recall", "f1")
-    ]
-    keys = ("precision", "recall", "f1")
+    present = [figures for figures, n in zip(per_theme, supports, strict=True) if n > 0]
+    macro = tuple(float(np.mean(column)) for column in zip(*present, strict=True)) or (0.0,) * 3
+
+    def rounded(values: tuple[float, ...]) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in zip(keys, values, strict=True)}
+
+    themes = {
+        theme: {**rounded(figures), "support": n}
+        for theme, figures, n in zip(theme_ids, per_theme, supports, strict=True)
+    }
     return {
-        "micro": {k: round(v, 4) for k, v in zip(keys, micro, strict=True)},
-        "macro": {k: round(v, 4) for k, v in zip(keys, macro, strict=True)},
+        "micro": rounded(micro),
+        "macro": rounded(macro),
         "themes": themes,
         "n": int(gold.shape[0]),
     }

@@ -7,7 +7,9 @@ thresholds, library versions, cross-validated metrics).
 
 from __future__ import annotations
 
+import itertools
 import json
+import multiprocessing
 import platform
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import Any
 import numpy as np
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from coder import __version__
 from coder.classifier import ThemeClassifier
@@ -67,12 +69,10 @@ class ThemeScorer:
             doc.cats = dict(zip(self.theme_ids, row.tolist(), strict=True))
         return docs
 
-    def sentence_probs(self, doc: Doc, theme_index: int) -> list[tuple[Any, float]]:
-        """Each sentence with the probability the classifier gives it alone for one theme."""
-        sents = list(doc.sents)
+    def sentence_probs(self, sentences: list[Span]) -> np.ndarray:
+        """Probabilities for sentences scored on their own, shape (sentences, themes)."""
         assert self.classifier is not None
-        probs = self.classifier.predict_proba(self.featurizer.transform(sents))
-        return list(zip(sents, probs[:, theme_index].tolist(), strict=True))
+        return self.classifier.predict_proba(self.featurizer.transform(sentences))
 
     def to_disk(self, path: str | Path, exclude: Any = ()) -> None:
         path = Path(path)
@@ -115,16 +115,33 @@ class ThemeModel:
     def tag(
         self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1
     ) -> Iterator[CommentResult]:
-        """Tag comments lazily, one result per text, in order; an empty text gets no codes."""
+        """Tag comments lazily, one result per text, in order; an empty text gets no codes.
+
+        With `n_process` > 1, batches are tagged in worker processes (forked, so the model is
+        not copied through a pipe), a bounded number at a time so memory stays flat.
+        """
         cleaned = (text if isinstance(text, str) else "" for text in texts)
-        docs = self.nlp.pipe(cleaned, batch_size=batch_size, n_process=n_process)
+        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+            yield from self._tag_parallel(cleaned, batch_size, n_process)
+            return
         batch: list[Doc] = []
-        for doc in docs:
+        for doc in self.nlp.pipe(cleaned, batch_size=batch_size):
             batch.append(doc)
             if len(batch) >= batch_size:
                 yield from self.results(batch)
                 batch = []
         yield from self.results(batch)
+
+    def _tag_parallel(
+        self, texts: Iterator[str], batch_size: int, n_process: int
+    ) -> Iterator[CommentResult]:
+        global _WORKER_MODEL
+        _WORKER_MODEL = self
+        batches = (list(b) for b in iter(lambda: list(itertools.islice(texts, batch_size)), []))
+        with multiprocessing.get_context("fork").Pool(n_process) as pool:
+            while window := list(itertools.islice(batches, n_process * 4)):
+                for results in pool.imap(_tag_batch, window):
+                    yield from results
 
     def tag_one(self, text: str) -> CommentResult:
         return next(self.tag([text]))
@@ -145,41 +162,58 @@ class ThemeModel:
         spans = [pattern_evidence(doc) for doc in docs]
         hits = np.array([[t in found for t in ids] for found in spans], dtype=bool)
         nonempty = np.array([bool(doc.text.strip()) for doc in docs])
+        probs[~nonempty] = 0.0  # nothing said: no theme is likely
         coded, by_rule = decide(probs, hits, nonempty, self.decision, ids)
-        out = []
-        for i, doc in enumerate(docs):
-            suggestions = [
-                self._suggest(doc, ids[j], float(probs[i, j]), bool(by_rule[i, j]), spans[i])
-                for j in np.flatnonzero(coded[i])
-            ]
-            scores = dict(zip(ids, probs[i].tolist(), strict=True))
-            out.append(CommentResult(doc.text, scores, suggestions))
+        pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(coded), strict=True)]
+        sentences = self._best_sentences(docs, [(i, j) for i, j in pairs if ids[j] not in spans[i]])
+        out = [
+            CommentResult(doc.text, dict(zip(ids, probs[i].tolist(), strict=True)))
+            for i, doc in enumerate(docs)
+        ]
+        for i, j in pairs:
+            theme, rule_only = ids[j], bool(by_rule[i, j])
+            score = float(probs[i, j])
+            if rule_only:
+                score = max(score, self.decision.rule_precision.get(theme, 0.5))
+            evidence = spans[i].get(theme) or [sentences[i, j]]
+            out[i].suggestions.append(
+                Suggestion(
+                    theme,
+                    self.codebook.theme(theme).label,
+                    round(score, 4),
+                    "rule" if rule_only else "model",
+                    tuple(evidence),
+                )
+            )
         return out
 
-    def _suggest(
-        self, doc: Doc, theme: str, score: float, by_rule: bool, spans: dict[str, list[Evidence]]
-    ) -> Suggestion:
-        if by_rule:
-            score = max(score, self.decision.rule_precision.get(theme, 0.5))
-        evidence = spans.get(theme) or [self._best_sentence(doc, theme)]
-        label = self.codebook.theme(theme).label
-        source = "rule" if by_rule else "model"
-        return Suggestion(theme, label, round(score, 4), source, tuple(evidence))
+    def _best_sentences(
+        self, docs: list[Doc], pairs: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], Evidence]:
+        """For each (doc, theme), the sentence the classifier scores highest for that theme alone.
 
-    def _best_sentence(self, doc: Doc, theme: str) -> Evidence:
-        sents = list(doc.sents)
-        if len(sents) == 1:
-            best = sents[0]
-        else:
-            ranked = self.scorer.sentence_probs(doc, self.theme_ids.index(theme))
-            best = max(ranked, key=lambda pair: pair[1])[0]
-        return Evidence(best.text, best.start_char, best.end_char, "sentence")
+        All sentences of the docs concerned are scored in one batch.
+        """
+        sents = {i: list(docs[i].sents) for i, _ in pairs}
+        multi = [i for i, s in sents.items() if len(s) > 1]
+        flat = [sent for i in multi for sent in sents[i]]
+        probs = self.scorer.sentence_probs(flat) if flat else None
+        offsets, start = {}, 0
+        for i in multi:
+            offsets[i], start = start, start + len(sents[i])
+        best = {}
+        for i, j in pairs:
+            k = 0
+            if i in offsets:
+                assert probs is not None
+                k = int(np.argmax(probs[offsets[i] : offsets[i] + len(sents[i]), j]))
+            sent = sents[i][k]
+            best[i, j] = Evidence(sent.text, sent.start_char, sent.end_char, "sentence")
+        return best
 
     def save(self, path: str | Path, force: bool = False) -> Path:
         """Write the model folder (refuses an existing non-empty folder unless `force`)."""
-        path = Path(path)
-        if path.exists() and any(path.iterdir()) and not force:
-            raise OutputError(f"{path} already exists; use --force to overwrite it")
+        path = check_model_folder(path, force)
         path.mkdir(parents=True, exist_ok=True)
         fresh = build_pipeline(self.codebook, self.meta.get("spacy_model"))
         fresh.add_pipe(COMPONENT).set_model(self.theme_ids, self.scorer.classifier)
@@ -209,6 +243,25 @@ class ThemeModel:
                 "python": platform.python_version(),
             },
         }
+
+
+def check_model_folder(path: str | Path, force: bool = False) -> Path:
+    """Refuse to write a model over a file, or over a non-empty folder unless `force`."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} is a file; give the name of a folder for the model")
+    if path.exists() and any(path.iterdir()) and not force:
+        raise OutputError(f"{path} already exists; use --force to overwrite it")
+    return path
+
+
+_WORKER_MODEL: ThemeModel | None = None
+
+
+def _tag_batch(texts: list[str]) -> list[CommentResult]:
+    """Runs in a forked worker, which inherits the model from its parent."""
+    assert _WORKER_MODEL is not None
+    return _WORKER_MODEL.results(list(_WORKER_MODEL.nlp.pipe(texts, batch_size=len(texts))))
 
 
 def pattern_evidence(doc: Doc) -> dict[str, list[Evidence]]:
@@ -268,11 +321,14 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 
 def _check_same_codebook(path: Path, meta: dict[str, Any], codebook: Codebook) -> None:
-    trained = meta.get("codebook", {}).get("hash")
+    trained_with = meta.get("codebook")
+    if not isinstance(trained_with, dict) or "hash" not in trained_with:
+        raise ModelError(f"model folder {path} is corrupt: meta.json has no codebook hash")
+    trained = trained_with["hash"]
     if trained != codebook.content_hash():
         raise ModelError(
             f"the codebook does not match model {path}: the model was trained with codebook "
-            f"'{meta['codebook'].get('name')}' version {meta['codebook'].get('version')} "
+            f"'{trained_with.get('name')}' version {trained_with.get('version')} "
             f"(hash {str(trained)[:12]}), this one has hash {codebook.content_hash()[:12]}. "
             "Retrain with `coder train ... -c CODEBOOK`, or leave out -c to use the model's "
             "own codebook"

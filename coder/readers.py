@@ -151,11 +151,18 @@ def _guarded(
 
 
 def _sniff_delimiter(first_line: str, fmt: str) -> str:
+    """The header's delimiter: a tab if it splits the header (Excel's "Unicode text"), else
+    whichever of ; and , gives more columns without leaving quotes inside a column."""
     if fmt == "tsv":
         return "\t"
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    widths = {}
+    for delimiter in ("\t", ";", ","):
+        fields = next(csv.reader([first_line], delimiter=delimiter), [])
+        if len(fields) > 1 and not any('"' in field for field in fields):
+            widths[delimiter] = len(fields)
+    if "\t" in widths:
+        return "\t"
+    return max(widths, key=lambda d: widths[d]) if widths else ","
 
 
 def _unique_columns(names: list[str]) -> list[str]:
@@ -219,10 +226,10 @@ def _jsonl_table(path: str, text: IO[str], fmt: str) -> Table:
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         if first:
-            yield first[0], _stringify(first[1])
+            yield first[0], _stringify(first[1], columns)
         for number, line in lines:
             if line.strip():
-                yield number, _stringify(_json_object(path, number, line))
+                yield number, _stringify(_json_object(path, number, line), columns)
 
     return Table(path, columns, _guarded(path, rows()))
 
@@ -241,8 +248,9 @@ def _json_object(path: str, number: int, line: str) -> dict[str, Any]:
     return value
 
 
-def _stringify(row: dict[str, Any]) -> dict[str, str]:
-    return {key: _cell_text(value) for key, value in row.items()}
+def _stringify(row: dict[str, Any], columns: list[str]) -> dict[str, str]:
+    """Every column of the first object (empty where missing), then any others it has."""
+    return {key: _cell_text(value) for key, value in {**dict.fromkeys(columns), **row}.items()}
 
 
 def _cell_text(value: Any) -> str:
@@ -263,7 +271,8 @@ def _xlsx_table(path: str, buffered: BinaryIO) -> Table:
     from openpyxl import load_workbook
 
     try:
-        source = io.BytesIO(buffered.read()) if path == "-" else path  # zip needs seeking
+        # A zip needs seeking, and openpyxl refuses a file name without an Excel suffix.
+        source = io.BytesIO(buffered.read()) if path == "-" else open(path, "rb")  # noqa: SIM115
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for bad files
         raise InputError(f"{path} is not a readable Excel .xlsx file ({exc})") from None

@@ -14,11 +14,11 @@ from typing import Any
 
 from spacy.errors import MatchPatternError
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from coder.codebook import Codebook, Pattern, Theme
+from coder.codebook import Codebook, Pattern
 
 EVIDENCE = "coder_rules"
 NEGATED = "coder_negated"
@@ -31,29 +31,30 @@ CLAUSE_BREAKS = frozenset("but however although though yet ; : . ! ?".split())  
 NEGATION_WINDOW = 5
 
 
-def phrase_to_tokens(nlp: Language, phrase: str) -> list[dict[str, Any]]:
-    """A phrase as a Matcher pattern on the lemmas our own lemmatizer gives its words."""
-    doc = nlp.make_doc(phrase)
-    lemmatize = nlp.get_pipe("coder_lemmatizer") if "coder_lemmatizer" in nlp.pipe_names else None
-    if lemmatize is not None:
-        doc = lemmatize(doc)
-        return [{"LEMMA": token.lemma_} for token in doc]
-    return [{"LOWER": token.lower_} for token in doc]
+def _lemmatizer(nlp: Language) -> Any:
+    return nlp.get_pipe("coder_lemmatizer") if "coder_lemmatizer" in nlp.pipe_names else None
 
 
-def pattern_problems(theme: Theme) -> list[tuple[int, str]]:
+def pattern_problems(patterns: list[Any]) -> list[tuple[int, str]]:
     """Invalid patterns of a theme, as (index, message); spaCy's own validator does the work."""
     matcher = Matcher(Vocab(), validate=True)
     problems = []
-    for index, pattern in enumerate(theme.patterns):
+    for index, pattern in enumerate(patterns):
         if isinstance(pattern, str):
             if not re.search(r"\w", pattern):
                 problems.append((index, f"phrase {pattern!r} has no word to match"))
             continue
+        if not isinstance(pattern, list):
+            continue  # the schema reports it
+        if not pattern:
+            problems.append((index, "empty token pattern: give at least one token"))
+            continue
         try:
-            matcher.add(theme.id, [pattern])
+            matcher.add("pattern", [pattern])
         except (MatchPatternError, ValueError, TypeError) as exc:
             problems.append((index, _pattern_message(exc)))
+        except re.error as exc:
+            problems.append((index, f"invalid regular expression in REGEX: {exc}"))
     return problems
 
 
@@ -66,13 +67,26 @@ def _pattern_message(exc: Exception) -> str:
 
 
 class ThemeRules:
-    """Pipeline component: finds pattern matches and sorts them into evidence and negated."""
+    """Pipeline component: finds pattern matches and sorts them into evidence and negated.
+
+    Phrases go to a PhraseMatcher on lemmas (a hash lookup per token, however many phrases);
+    only token patterns need the slower Matcher.
+    """
 
     def __init__(self, nlp: Language, name: str = "coder_rules"):
         self.nlp = nlp
         self.name = name
-        self.patterns: dict[str, list[list[dict[str, Any]]]] = {}
-        self.matcher = Matcher(nlp.vocab)
+        self.phrases: dict[str, list[str]] = {}
+        self.token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        # Lemmas are our own lower-cased lookups; another pipeline's lemmatizer may need tags
+        # that a phrase on its own does not get, so phrases fall back to lower-case text there.
+        self._lemmatize = _lemmatizer(self.nlp)
+        attr = "LEMMA" if self._lemmatize is not None else "LOWER"
+        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr=attr)
+        self.matcher = Matcher(self.nlp.vocab)
 
     def add_codebook(self, codebook: Codebook) -> None:
         for theme in codebook.codable:
@@ -80,18 +94,23 @@ class ThemeRules:
                 self.add(theme.id, theme.patterns)
 
     def add(self, theme_id: str, patterns: list[Pattern]) -> None:
-        compiled = [phrase_to_tokens(self.nlp, p) if isinstance(p, str) else p for p in patterns]
-        self.patterns.setdefault(theme_id, []).extend(compiled)
-        self.matcher.add(theme_id, compiled)
+        phrases = [p for p in patterns if isinstance(p, str)]
+        tokens = [p for p in patterns if not isinstance(p, str)]
+        if phrases:
+            self.phrases.setdefault(theme_id, []).extend(phrases)
+            self.phrase_matcher.add(theme_id, [self._phrase_doc(p) for p in phrases])
+        if tokens:
+            self.token_patterns.setdefault(theme_id, []).extend(tokens)
+            self.matcher.add(theme_id, tokens)
+
+    def _phrase_doc(self, phrase: str) -> Doc:
+        doc = self.nlp.make_doc(phrase)
+        return self._lemmatize(doc) if self._lemmatize is not None else doc
 
     def __call__(self, doc: Doc) -> Doc:
         evidence, negated = [], []
-        seen = set()
-        for match_id, start, end in self.matcher(doc):
-            key = (match_id, start, end)
-            if key in seen:
-                continue
-            seen.add(key)
+        matches = set(self.phrase_matcher(doc)) | set(self.matcher(doc))
+        for match_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], m[0])):
             span = Span(doc, start, end, label=match_id)
             (negated if is_negated(doc, start) else evidence).append(span)
         doc.spans[EVIDENCE] = evidence
@@ -101,14 +120,17 @@ class ThemeRules:
     def to_disk(self, path: str | Path, exclude: Any = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        (path / "patterns.json").write_text(json.dumps(self.patterns, indent=1), encoding="utf-8")
+        patterns = {"phrases": self.phrases, "tokens": self.token_patterns}
+        (path / "patterns.json").write_text(json.dumps(patterns, indent=1), encoding="utf-8")
 
     def from_disk(self, path: str | Path, exclude: Any = ()) -> ThemeRules:
         patterns = json.loads((Path(path) / "patterns.json").read_text(encoding="utf-8"))
-        self.patterns, self.matcher = {}, Matcher(self.nlp.vocab)
-        for theme_id, compiled in patterns.items():
-            self.patterns[theme_id] = compiled
-            self.matcher.add(theme_id, compiled)
+        self.phrases, self.token_patterns = {}, {}
+        self._reset()
+        for theme_id, phrases in patterns["phrases"].items():
+            self.add(theme_id, phrases)
+        for theme_id, tokens in patterns["tokens"].items():
+            self.add(theme_id, tokens)
         return self
 
 

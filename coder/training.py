@@ -21,7 +21,7 @@ from coder.nlp import build_pipeline
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 MIN_POSITIVES_TO_TUNE = 3
-COLD_THRESHOLD = 0.3
+COLD_THRESHOLD = 0.5  # without data to tune on: code a theme when it is more likely than not
 COLD_RULE_PRECISION = 0.75
 
 Progress = Callable[[str], None]

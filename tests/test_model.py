@@ -72,11 +72,15 @@ def test_train_reports_cross_validated_figures_per_theme(trained: ThemeModel) ->
     assert cv["n"] == len(TEXTS)
     assert list(cv["themes"]) == THEME_IDS
     supports = {t: sum(t in codes for codes in CODES) for t in THEME_IDS}
-    assert {t: m["support"] for t, m in cv["themes"].items()} == supports == {
-        "time": 4,
-        "cost": 4,
-        "box_ticking": 3,
-    }
+    assert (
+        {t: m["support"] for t, m in cv["themes"].items()}
+        == supports
+        == {
+            "time": 4,
+            "cost": 4,
+            "box_ticking": 3,
+        }
+    )
     for figures in [cv["micro"], cv["macro"], *cv["themes"].values()]:
         for key in ("precision", "recall", "f1"):
             assert 0.0 <= figures[key] <= 1.0
@@ -237,6 +241,45 @@ def test_corrupt_model_folder_raises_model_error(
     assert "Traceback" not in message
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a meta.json that is valid JSON but not an object ([], null, a string) makes "
+    "_read_meta raise AttributeError (\"'list' object has no attribute 'get'\") instead of "
+    "ModelError, so `coder tag -m` shows a traceback",
+)
+@pytest.mark.parametrize("content", ["[]", "null", '"meta"'])
+def test_meta_json_that_is_not_an_object(broken_copy: Path, content: str) -> None:
+    (broken_copy / "meta.json").write_text(content, encoding="utf-8")
+    with pytest.raises(ModelError, match=r"is corrupt|has format"):
+        load_model(broken_copy)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: load_model(path, codebook) with a meta.json that has no 'codebook' entry "
+    "raises KeyError('codebook') from _check_same_codebook's message instead of ModelError",
+)
+def test_meta_json_without_the_codebook_hash(broken_copy: Path, tiny_codebook: Path) -> None:
+    meta = json.loads((broken_copy / "meta.json").read_text(encoding="utf-8"))
+    del meta["codebook"]
+    (broken_copy / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError):
+        load_model(broken_copy, tiny_codebook)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: ThemeModel.save onto an existing file (not a folder) raises "
+    "NotADirectoryError from path.iterdir() instead of OutputError",
+)
+def test_save_onto_a_file(trained: ThemeModel, tmp_path: Path) -> None:
+    target = tmp_path / "model"
+    target.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(OutputError):
+        trained.save(target)
+    assert target.read_text(encoding="utf-8") == "not a folder"
+
+
 def test_model_folder_from_another_format_version(broken_copy: Path) -> None:
     meta = json.loads((broken_copy / "meta.json").read_text(encoding="utf-8"))
     meta["format_version"] = 99
@@ -267,26 +310,29 @@ def test_save_into_an_existing_empty_folder(trained: ThemeModel, tmp_path: Path)
 # --- cold start ------------------------------------------------------------------------------
 
 
-def test_cold_start_codes_a_pattern_match_with_the_pattern_as_evidence(book: Codebook) -> None:
+def test_cold_start_codes_a_pattern_match_from_the_rule(book: Codebook) -> None:
     text = "It is just a box-ticking exercise"
     result = cold_start(book).tag_one(text)
     assert result.codes == ["box_ticking"]
     [suggestion] = result.suggestions
     assert suggestion.label == "Box-ticking"
+    # A trusted pattern match is the rule's code even where the classifier agrees.
+    assert suggestion.source == "rule"
+    assert suggestion.score >= 0.75  # at least the cold start's rule precision
     assert suggestion.evidence == (Evidence("box-ticking", 13, 24, "pattern"),)
     assert result.text[13:24] == "box-ticking"
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: cold_start codes a pattern match with source 'model', not 'rule': the "
-    "classifier trained on the codebook's examples scores it over the cold threshold, and "
-    "decide() marks by_rule only where the model alone would not code it",
+    reason="BUG: cold_start codes off-topic comments in a small codebook: its classifier, "
+    "trained on the codebook's ~15 texts, gives an unrelated comment about the base rate "
+    "(~0.35-0.38 for time and cost in the three-theme tiny codebook), above COLD_THRESHOLD "
+    "0.3, so 'The weather was nice.' gets time and 'hello' gets time and cost",
 )
-def test_cold_start_pattern_match_comes_from_the_rule(book: Codebook) -> None:
-    [suggestion] = cold_start(book).tag_one("It is just a box-ticking exercise").suggestions
-    assert suggestion.theme == "box_ticking"
-    assert suggestion.source == "rule"
+@pytest.mark.parametrize("text", ["The weather was nice.", "hello", "Thank you."])
+def test_cold_start_codes_nothing_in_an_off_topic_comment(book: Codebook, text: str) -> None:
+    assert cold_start(book).tag_one(text).codes == []
 
 
 def test_cold_start_trusts_every_rule(book: Codebook) -> None:
@@ -295,12 +341,6 @@ def test_cold_start_trusts_every_rule(book: Codebook) -> None:
     assert model.meta["trained_on"] == {"labelled": 0, "codebook_texts": 15}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ThemeModel.results never masks empty comments: with the cold start's 0.3 "
-    "threshold the tiny codebook's intercepts (~0.35) code '   ' with time and cost, and ''"
-    " raises ValueError (max() of no sentences in _best_sentence)",
-)
 @pytest.mark.parametrize("text", ["", "   ", "\n"])
 def test_cold_start_codes_nothing_in_an_empty_comment(book: Codebook, text: str) -> None:
     result = cold_start(book).tag_one(text)
@@ -318,12 +358,6 @@ def test_empty_comments_get_no_codes(tiny_model: Path, text: str) -> None:
     assert set(result.scores) == set(THEME_IDS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an empty comment is coded whenever a theme's threshold is at or below the "
-    "classifier's intercept; ThemeModel.results only uses the empty mask for at_least_one, "
-    "and '' then crashes in _best_sentence (ValueError: max() arg is an empty sequence)",
-)
 @pytest.mark.parametrize("text", ["", "  "])
 def test_empty_comments_get_no_codes_whatever_the_thresholds(tiny_model: Path, text: str) -> None:
     model = load_model(tiny_model)
@@ -438,12 +472,6 @@ def test_without_at_least_one_an_off_topic_comment_gets_nothing(trained: ThemeMo
     assert trained.tag_one("The weather was nice.").codes == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a model trained with at_least_one (every labelled comment coded) codes empty "
-    "comments: its thresholds sit below the intercepts, ThemeModel.results does not mask empty "
-    "docs, so '   ' gets 'cost' and '' raises ValueError in _best_sentence",
-)
 @pytest.mark.parametrize("text", ["", "   "])
 def test_at_least_one_leaves_empty_comments_alone(
     every_comment_coded: ThemeModel, text: str

