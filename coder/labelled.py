@@ -45,7 +45,7 @@ def read_labelled(
         text_col = (
             None
             if texts_by_id is not None
-            else pick_text_column(table.columns, text_column, str(path))
+            else _text_column(table.columns, text_column, path, id_col)
         )
         for line, row in table.rows:
             row_id = row[id_col] if id_col else str(line)
@@ -78,6 +78,20 @@ def read_labelled(
     if not texts:
         raise InputError(f"{path} has no coded comments")
     return Labelled(ids, texts, codes)
+
+
+def _text_column(
+    columns: list[str], requested: str | None, path: str | Path, id_col: str | None
+) -> str:
+    try:
+        return pick_text_column(columns, requested, str(path))
+    except InputError as exc:
+        if id_col is None or requested:
+            raise
+        raise InputError(
+            f"{exc}; or, if the file holds only ids and codes, join the texts from the "
+            "comments file with --comments FILE"
+        ) from None
 
 
 def _unknown(path: str | Path, line: int, name: str, codebook: Codebook) -> str:

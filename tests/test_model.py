@@ -254,11 +254,6 @@ def test_meta_json_that_is_not_an_object(broken_copy: Path, content: str) -> Non
         load_model(broken_copy)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: load_model(path, codebook) with a meta.json that has no 'codebook' entry "
-    "raises KeyError('codebook') from _check_same_codebook's message instead of ModelError",
-)
 def test_meta_json_without_the_codebook_hash(broken_copy: Path, tiny_codebook: Path) -> None:
     meta = json.loads((broken_copy / "meta.json").read_text(encoding="utf-8"))
     del meta["codebook"]
@@ -267,11 +262,6 @@ def test_meta_json_without_the_codebook_hash(broken_copy: Path, tiny_codebook: P
         load_model(broken_copy, tiny_codebook)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ThemeModel.save onto an existing file (not a folder) raises "
-    "NotADirectoryError from path.iterdir() instead of OutputError",
-)
 def test_save_onto_a_file(trained: ThemeModel, tmp_path: Path) -> None:
     target = tmp_path / "model"
     target.write_text("not a folder", encoding="utf-8")
@@ -323,13 +313,6 @@ def test_cold_start_codes_a_pattern_match_from_the_rule(book: Codebook) -> None:
     assert result.text[13:24] == "box-ticking"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cold_start codes off-topic comments in a small codebook: its classifier, "
-    "trained on the codebook's ~15 texts, gives an unrelated comment about the base rate "
-    "(~0.35-0.38 for time and cost in the three-theme tiny codebook), above COLD_THRESHOLD "
-    "0.3, so 'The weather was nice.' gets time and 'hello' gets time and cost",
-)
 @pytest.mark.parametrize("text", ["The weather was nice.", "hello", "Thank you."])
 def test_cold_start_codes_nothing_in_an_off_topic_comment(book: Codebook, text: str) -> None:
     assert cold_start(book).tag_one(text).codes == []

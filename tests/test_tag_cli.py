@@ -302,12 +302,6 @@ def test_jsonl_input(tmp_path: Path, tag_args: list[object]) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a JSONL object after the first that lacks the text key crashes `coder tag` "
-    "with KeyError('text') (tagging.tag_file indexes row[text_col]); a CSV row that is too "
-    "short is padded and kept as an empty comment",
-)
 def test_jsonl_object_without_the_text_key(tmp_path: Path, tag_args: list[object]) -> None:
     source = tmp_path / "answers.jsonl"
     source.write_text(

@@ -144,11 +144,6 @@ def test_train_refuses_an_existing_model_folder_without_force(
     assert (folder / "meta.json").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `coder train -o FILE` where FILE is an existing file crashes with "
-    "NotADirectoryError (target.iterdir() in cli.train) instead of an `Error:` message",
-)
 def test_train_onto_an_existing_file(
     tiny_labelled: Path, tiny_codebook: Path, tmp_path: Path
 ) -> None:
