@@ -342,11 +342,14 @@ def train(
     "-m",
     "--model",
     "model_path",
-    default="coproduction",
-    show_default=True,
-    help="Model folder (or a shipped name).",
+    help="Model folder (or a shipped name; default: the shipped co-production model).",
 )
-@click.option("-c", "--codebook", "codebook_path", help="Check the model against this codebook.")
+@click.option(
+    "-c",
+    "--codebook",
+    "codebook_path",
+    help="With -m, check the model against it; alone, score the codebook's cold start.",
+)
 @click.option("--text-column", help="Column holding the comments (default: guessed).")
 @click.option("--codes-column", default="codes", show_default=True, help="Column of gold codes.")
 @click.option("--id-column", help="Column identifying each comment (default: id).")
@@ -358,7 +361,7 @@ def train(
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate(
     gold: str,
-    model_path: str,
+    model_path: str | None,
     codebook_path: str | None,
     text_column: str | None,
     codes_column: str,
@@ -368,23 +371,27 @@ def evaluate(
 ) -> None:
     """Score a model against comments coded by hand: precision, recall, F1 per theme.
 
+    With -c and no -m, scores what the codebook alone gives (the cold start).
+
     \b
     Example:
       coder evaluate samples/coproduction_heldout.csv -m models/coproduction
+      coder evaluate samples/coproduction_heldout.csv -c codebooks/coproduction.yaml
     """
     from coder.evaluation import evaluate as run_evaluation
     from coder.labelled import read_labelled
-    from coder.model import load_model
     from coder.render import metrics_table
-    from coder.resources import resolve
 
-    model = load_model(resolve("models", model_path), codebook_path)
+    model = _model(codebook_path, model_path, None)
     data = read_labelled(gold, model.codebook, text_column, codes_column, id_column, comments)
     result = run_evaluation(model, data.texts, data.codes)
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
-        out().print(metrics_table(result, model.codebook, f"{gold} against {model_path}"))
+        scored = model_path or (
+            "the cold start of " + codebook_path if codebook_path else "the shipped model"
+        )
+        out().print(metrics_table(result, model.codebook, f"{gold} against {scored}"))
 
 
 def main() -> None:

@@ -258,14 +258,14 @@ def test_meta_json_without_the_codebook_hash(broken_copy: Path, tiny_codebook: P
     meta = json.loads((broken_copy / "meta.json").read_text(encoding="utf-8"))
     del meta["codebook"]
     (broken_copy / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match=r"model folder .* is corrupt"):
         load_model(broken_copy, tiny_codebook)
 
 
 def test_save_onto_a_file(trained: ThemeModel, tmp_path: Path) -> None:
     target = tmp_path / "model"
     target.write_text("not a folder", encoding="utf-8")
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError, match=r"model is a file; give the name of a folder"):
         trained.save(target)
     assert target.read_text(encoding="utf-8") == "not a folder"
 

@@ -151,7 +151,7 @@ def test_train_onto_an_existing_file(
     target.write_text("not a folder", encoding="utf-8")
     result = run("train", tiny_labelled, "-c", tiny_codebook, "-o", target)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: ") and str(target) in result.stderr
+    assert result.stderr.startswith(f"Error: {target} is a file")
     assert target.read_text(encoding="utf-8") == "not a folder"
 
 
