@@ -222,14 +222,14 @@ def _progress() -> Any:
     """A progress bar on stderr when it is a terminal; a no-op callback otherwise."""
     import contextlib
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
 
     @contextlib.contextmanager
     def bar() -> Any:
         if not err.is_terminal:
             yield None
             return
-        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        columns = ("{task.description}", BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("tagging", total=None)
 

@@ -511,11 +511,15 @@ def test_a_crash_mid_way_leaves_no_partial_output(
 def test_a_bad_byte_deep_in_the_input_leaves_the_old_output_alone(
     tmp_path: Path, tag_args: list[object]
 ) -> None:
-    # Valid UTF-8 for well over the 64 KiB the encoding is guessed from, then a cp1252 byte.
+    # Valid UTF-8 for well over the head the encoding is guessed from, then a cp1252 byte.
+    from coder.readers import _HEAD_BYTES
+
     source = tmp_path / "in.csv"
-    body = "".join(f"{i},There was no budget for the bus fares number {i}.\n" for i in range(1500))
+    line = "{},There was no budget for the bus fares number {}.\n"
+    rows = 1 + (_HEAD_BYTES + 16_384) // len(line.format(0, 0))
+    body = "".join(line.format(i, i) for i in range(rows))
     source.write_bytes(b"id,comment\n" + body.encode("utf-8") + b"9999,don\x92t\n")
-    assert source.stat().st_size > 70_000
+    assert source.stat().st_size > _HEAD_BYTES + 16_384
     target = tmp_path / "out.csv"
     target.write_text("old\n", encoding="utf-8")
     result = run("tag", source, *tag_args, "-o", target, "--force")
