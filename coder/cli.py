@@ -213,7 +213,8 @@ def tag(
         )
     where = "stdout" if output == "-" else output
     err.print(
-        f"Tagged {summary.comments} comments from column '{summary.text_column}' "
+        f"Tagged {summary.comments} comment{'' if summary.comments == 1 else 's'} "
+        f"from column '{summary.text_column}' "
         f"({summary.coded} with at least one theme) -> {where}"
     )
 
@@ -324,7 +325,7 @@ def train(
         spacy_model=spacy_model,
         folds=folds,
         at_least_one=at_least_one,
-        progress=lambda m: err.print(m.capitalize() + "..."),
+        progress=lambda m: err.print(m[0].upper() + m[1:] + "..."),
     )
     model.save(output, force=force)
     cv = model.meta.get("cv")

@@ -312,7 +312,9 @@ def _read_meta(path: Path) -> dict[str, Any]:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"model folder {path} is corrupt: meta.json: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+    if not isinstance(meta, dict):
+        raise ModelError(f"model folder {path} is corrupt: meta.json is not a JSON object")
+    if meta.get("format_version") != FORMAT_VERSION:
         raise ModelError(
             f"model folder {path} has format {meta.get('format_version')!r}; this coder reads "
             f"format {FORMAT_VERSION}: retrain it with `coder train`"

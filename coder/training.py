@@ -101,6 +101,10 @@ def train(
         coded, _ = decide(oof, rule_hits, nonempty, decision, ids)
         cv = report(labels, coded, ids)
     else:
+        say(
+            f"too few labelled comments ({len(texts)}) for {folds}-fold cross-validation: "
+            f"thresholds stay at {COLD_THRESHOLD} and there are no cross-validated figures"
+        )
         decision = Decision(
             thresholds=dict.fromkeys(ids, COLD_THRESHOLD),
             trust_rules=dict.fromkeys(ids, False),

@@ -241,16 +241,10 @@ def test_corrupt_model_folder_raises_model_error(
     assert "Traceback" not in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a meta.json that is valid JSON but not an object ([], null, a string) makes "
-    "_read_meta raise AttributeError (\"'list' object has no attribute 'get'\") instead of "
-    "ModelError, so `coder tag -m` shows a traceback",
-)
 @pytest.mark.parametrize("content", ["[]", "null", '"meta"'])
 def test_meta_json_that_is_not_an_object(broken_copy: Path, content: str) -> None:
     (broken_copy / "meta.json").write_text(content, encoding="utf-8")
-    with pytest.raises(ModelError, match=r"is corrupt|has format"):
+    with pytest.raises(ModelError, match=r"is corrupt: meta.json is not a JSON object"):
         load_model(broken_copy)
 
 

@@ -262,7 +262,18 @@ def test_jsonl(tmp_path: Path) -> None:
         ["id", "text", "n", "x", "ok", "tags"],
         [
             (1, {"id": "1", "text": "café", "n": "2", "x": "", "ok": "true", "tags": '["a"]'}),
-            (3, {"id": "2", "text": "second", "n": "", "x": "", "ok": "", "tags": "", "extra": "1.5"}),
+            (
+                3,
+                {
+                    "id": "2",
+                    "text": "second",
+                    "n": "",
+                    "x": "",
+                    "ok": "",
+                    "tags": "",
+                    "extra": "1.5",
+                },
+            ),
         ],
     )
 
