@@ -251,6 +251,28 @@ def _progress() -> Any:
     return bar()
 
 
+def _labelled_options(command: Any) -> Any:
+    """The options that say how to read a file of comments coded by hand."""
+    options = [
+        click.option("--text-column", help="Column holding the comments (default: guessed)."),
+        click.option(
+            "--codes-column",
+            default="codes",
+            show_default=True,
+            help="Column of theme ids or labels, separated by ;",
+        ),
+        click.option("--id-column", help="Column identifying each comment (default: id)."),
+        click.option(
+            "--comments",
+            type=click.Path(dir_okay=False),
+            help="Join texts from this file by id (for a file of ids and codes only).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("labelled", type=click.Path(dir_okay=False))
 @click.option(
@@ -262,19 +284,7 @@ def _progress() -> Any:
     help="Codebook YAML (or a shipped name).",
 )
 @click.option("-o", "--output", required=True, help="Model folder to write.")
-@click.option("--text-column", help="Column holding the comments (default: guessed).")
-@click.option(
-    "--codes-column",
-    default="codes",
-    show_default=True,
-    help="Column of theme ids or labels, separated by ;",
-)
-@click.option("--id-column", help="Column identifying each comment (default: id).")
-@click.option(
-    "--comments",
-    type=click.Path(dir_okay=False),
-    help="Join texts from this file by id (for a file of ids and codes only).",
-)
+@_labelled_options
 @click.option(
     "--folds", default=5, show_default=True, type=click.IntRange(2), help="Cross-validation folds."
 )
@@ -351,14 +361,7 @@ def train(
     "codebook_path",
     help="With -m, check the model against it; alone, score the codebook's cold start.",
 )
-@click.option("--text-column", help="Column holding the comments (default: guessed).")
-@click.option("--codes-column", default="codes", show_default=True, help="Column of gold codes.")
-@click.option("--id-column", help="Column identifying each comment (default: id).")
-@click.option(
-    "--comments",
-    type=click.Path(dir_okay=False),
-    help="Join texts from this file by id (for a file of ids and codes only).",
-)
+@_labelled_options
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate(
     gold: str,
