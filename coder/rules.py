@@ -109,7 +109,9 @@ class ThemeRules:
 
     def __call__(self, doc: Doc) -> Doc:
         evidence, negated = [], []
-        matches = set(self.phrase_matcher(doc)) | set(self.matcher(doc))
+        matches = set(self.phrase_matcher(doc)) if len(self.phrase_matcher) else set()
+        if len(self.matcher):
+            matches.update(self.matcher(doc))
         for match_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], m[0])):
             span = Span(doc, start, end, label=match_id)
             (negated if is_negated(doc, start) else evidence).append(span)
