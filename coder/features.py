@@ -8,13 +8,19 @@ instead of a string scan. Counts only; the classifier learns the TF-IDF weightin
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 from sklearn.utils import murmurhash3_32
 from spacy.tokens import Doc, Span, Token
 
+from coder.errors import ModelError
 from coder.rules import EVIDENCE, NEGATED
+
+if TYPE_CHECKING:
+    from coder.embeddings import StaticEmbeddings
 
 N_FEATURES = 1 << 22
 # Word features (lemma n-grams, rule hits) hash into the lower half of the columns and character
@@ -23,6 +29,18 @@ CHAR_OFFSET = N_FEATURES // 2
 # Bound on cached words: a million-row file must not grow memory without limit.
 _CACHE_LIMIT = 200_000
 _BIGRAM_SALT = 0x9E3779B1
+
+
+@cache
+def static_embeddings(name: str) -> StaticEmbeddings:
+    """A shipped static embedding table, loaded once per process."""
+    from coder.embeddings import StaticEmbeddings
+    from coder.resources import shipped
+
+    folder = shipped("models", name)
+    if folder is None:
+        raise ModelError(f"the embeddings '{name}' are not installed (models/{name} is missing)")
+    return StaticEmbeddings.load(folder)
 
 
 def _hash(text: str) -> int:
@@ -36,13 +54,29 @@ def _char_hash(text: str) -> int:
 class Featurizer:
     """Turns docs (or spans) into rows of hashed feature counts."""
 
-    def __init__(self, char_ngrams: tuple[int, int] = (3, 5), use_rules: bool = True):
+    def __init__(
+        self,
+        char_ngrams: tuple[int, int] = (3, 5),
+        use_rules: bool = True,
+        embeddings: str | None = None,
+    ):
         self.char_ngrams = tuple(char_ngrams)
         self.use_rules = use_rules
+        self.embeddings = embeddings
         self._token_cache: dict[int, tuple[int, tuple[int, ...]]] = {}
 
     def config(self) -> dict[str, object]:
-        return {"char_ngrams": list(self.char_ngrams), "use_rules": self.use_rules}
+        return {
+            "char_ngrams": list(self.char_ngrams),
+            "use_rules": self.use_rules,
+            "embeddings": self.embeddings,
+        }
+
+    def dense(self, items: Sequence[Doc | Span]) -> np.ndarray | None:
+        """Sentence embeddings of the items' texts, if this featurizer uses them."""
+        if not self.embeddings:
+            return None
+        return static_embeddings(self.embeddings).encode([item.text for item in items])
 
     def _token(self, token: Token) -> tuple[int, tuple[int, ...]]:
         """(lemma hash, all unigram-level feature hashes) for a word, cached by its orth."""
@@ -84,6 +118,10 @@ class Featurizer:
             for span in doc.spans.get(group, ()) if isinstance(doc, Doc) else ():
                 if start <= span.start and span.end <= end:
                     yield _hash(prefix + span.label_)
+
+    def matrices(self, items: Sequence[Doc | Span]) -> tuple[sparse.csr_matrix, np.ndarray | None]:
+        """(counts, dense): what the classifier takes."""
+        return self.transform(items), self.dense(items)
 
     def transform(self, items: Sequence[Doc | Span]) -> sparse.csr_matrix:
         """A count matrix, one row per doc or span, N_FEATURES columns."""

@@ -45,8 +45,10 @@ class ThemeScorer:
         self.classifier: ThemeClassifier | None = None
         self.theme_ids: list[str] = []
 
-    def set_model(self, theme_ids: list[str], classifier: ThemeClassifier) -> None:
-        self.theme_ids, self.classifier = list(theme_ids), classifier
+    def set_model(
+        self, theme_ids: list[str], classifier: ThemeClassifier, featurizer: Featurizer
+    ) -> None:
+        self.theme_ids, self.classifier, self.featurizer = list(theme_ids), classifier, featurizer
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
@@ -64,7 +66,7 @@ class ThemeScorer:
     def _score(self, docs: list[Doc]) -> list[Doc]:
         if self.classifier is None:
             raise ModelError("the theme classifier has not been trained")
-        probs = self.classifier.predict_proba(self.featurizer.transform(docs))
+        probs = self.classifier.predict_proba(*self.featurizer.matrices(docs))
         for doc, row in zip(docs, probs, strict=True):
             doc.cats = dict(zip(self.theme_ids, row.tolist(), strict=True))
         return docs
@@ -72,7 +74,7 @@ class ThemeScorer:
     def sentence_probs(self, sentences: list[Span]) -> np.ndarray:
         """Probabilities for sentences scored on their own, shape (sentences, themes)."""
         assert self.classifier is not None
-        return self.classifier.predict_proba(self.featurizer.transform(sentences))
+        return self.classifier.predict_proba(*self.featurizer.matrices(sentences))
 
     def to_disk(self, path: str | Path, exclude: Any = ()) -> None:
         path = Path(path)
@@ -85,8 +87,8 @@ class ThemeScorer:
     def from_disk(self, path: str | Path, exclude: Any = ()) -> ThemeScorer:
         path = Path(path)
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        self.featurizer = Featurizer(**config["featurizer"])
-        self.set_model(config["theme_ids"], ThemeClassifier.load(path / "classifier.npz"))
+        classifier = ThemeClassifier.load(path / "classifier.npz")
+        self.set_model(config["theme_ids"], classifier, Featurizer(**config["featurizer"]))
         return self
 
 
@@ -216,7 +218,8 @@ class ThemeModel:
         path = check_model_folder(path, force)
         path.mkdir(parents=True, exist_ok=True)
         fresh = build_pipeline(self.codebook, self.meta.get("spacy_model"))
-        fresh.add_pipe(COMPONENT).set_model(self.theme_ids, self.scorer.classifier)
+        scorer = self.scorer
+        fresh.add_pipe(COMPONENT).set_model(self.theme_ids, scorer.classifier, scorer.featurizer)
         fresh.to_disk(path / "pipeline")
         (path / "codebook.yaml").write_text(dump_codebook(self.codebook), encoding="utf-8")
         meta = {**self.meta, **self._identity(), "decision": self.decision.to_dict()}

@@ -5,6 +5,7 @@ whether its rules may code alone; the codebook's own examples and definitions ar
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -27,36 +28,111 @@ COLD_RULE_PRECISION = 0.75
 Progress = Callable[[str], None]
 
 
-def codebook_examples(codebook: Codebook) -> tuple[list[str], list[list[str]]]:
-    """The codebook as labelled text: each theme's examples, definition and 'when to use' lines
-    are positive for it; counter-examples are comments with none of the themes."""
-    texts, codes = [], []
+@dataclass(frozen=True)
+class Settings:
+    """Classifier settings that cross-validation chooses between (see `CANDIDATES`)."""
+
+    C: float
+    char_weight: float
+    dense_weight: float
+
+    def __str__(self) -> str:
+        return f"C={self.C:g}, characters x{self.char_weight:g}, embeddings x{self.dense_weight:g}"
+
+    def classifier(self, min_df: int) -> ThemeClassifier:
+        return ThemeClassifier(
+            C=self.C, min_df=min_df, char_weight=self.char_weight, dense_weight=self.dense_weight
+        )
+
+
+# Small data favours stronger regularisation and fewer character n-grams; larger data the
+# reverse. Sentence embeddings help where words alone are too sparse. Training tries each.
+CANDIDATES = (
+    Settings(C=4.0, char_weight=0.5, dense_weight=0.0),
+    Settings(C=8.0, char_weight=1.0, dense_weight=0.0),
+    Settings(C=4.0, char_weight=0.5, dense_weight=1.0),
+    Settings(C=8.0, char_weight=1.0, dense_weight=1.0),
+)
+EMBEDDINGS = "static_minilm"
+
+
+def codebook_examples(codebook: Codebook) -> tuple[list[str], list[list[str]], list[str | None]]:
+    """The codebook as labelled text: (texts, codes, negative_for).
+
+    Each theme's label, brief, definition, 'when to use' lines and examples are positive for it;
+    a counter-example is known to be negative for its own theme (`negative_for`) and says
+    nothing about the others.
+    """
+    texts, codes, negative_for = [], [], []
     for theme in codebook.codable:
         described = [theme.label, theme.brief, theme.definition, *theme.include, *theme.examples]
         for text in filter(None, described):
             texts.append(text)
             codes.append([theme.id])
+            negative_for.append(None)
         for text in theme.counter_examples:
             texts.append(text)
             codes.append([])
-    return texts, codes
+            negative_for.append(theme.id)
+    return texts, codes, negative_for
+
+
+@dataclass
+class _Features:
+    """Everything the classifier is fitted on, computed once: labelled rows then codebook rows."""
+
+    counts: sparse.csr_matrix
+    dense: np.ndarray | None
+    labels: np.ndarray
+    known: np.ndarray
+    n_labelled: int
+
+    def rows(self, index: np.ndarray) -> tuple[Any, ...]:
+        """(counts, labels, dense, known) of some rows, in the order `ThemeClassifier.fit` takes."""
+        dense = None if self.dense is None else self.dense[index]
+        return self.counts[index], self.labels[index], dense, self.known[index]
+
+
+def _features(
+    nlp: Any, featurizer: Featurizer, codebook: Codebook, texts: Sequence[str], codes: Any
+) -> tuple[_Features, list[Any]]:
+    ids = codebook.codable_ids
+    extra_texts, extra_codes, negative_for = codebook_examples(codebook)
+    docs = list(nlp.pipe(texts, batch_size=256))
+    all_docs = docs + list(nlp.pipe(extra_texts))
+    known = np.ones((len(all_docs), len(ids)), dtype=bool)
+    for i, theme in enumerate(negative_for, start=len(docs)):
+        if theme is not None:
+            known[i] = np.array(ids) == theme
+    features = _Features(
+        counts=featurizer.transform(all_docs),
+        dense=featurizer.dense(all_docs),
+        labels=to_matrix([*codes, *extra_codes], ids),
+        known=known,
+        n_labelled=len(docs),
+    )
+    return features, docs
 
 
 def cold_start(codebook: Codebook, spacy_model: str | None = None) -> ThemeModel:
-    """A model from the codebook alone: a classifier on its examples, and every rule trusted."""
+    """A model from the codebook alone: a classifier on its own texts, and every rule trusted."""
     nlp = build_pipeline(codebook, spacy_model)
-    texts, codes = codebook_examples(codebook)
     ids = codebook.codable_ids
     featurizer = Featurizer()
-    counts = featurizer.transform(list(nlp.pipe(texts)))
-    classifier = ThemeClassifier().fit(counts, to_matrix(codes, ids))
+    data, _ = _features(nlp, featurizer, codebook, [], [])
+    classifier = (
+        CANDIDATES[2].classifier(min_df=1).fit(data.counts, data.labels, data.dense, data.known)
+    )
     decision = Decision(
         thresholds=dict.fromkeys(ids, COLD_THRESHOLD),
         trust_rules=dict.fromkeys(ids, True),
         rule_precision=dict.fromkeys(ids, COLD_RULE_PRECISION),
     )
-    nlp.add_pipe(COMPONENT).set_model(ids, classifier)
-    meta = {"trained_on": {"labelled": 0, "codebook_texts": len(texts)}, "spacy_model": spacy_model}
+    nlp.add_pipe(COMPONENT).set_model(ids, classifier, featurizer)
+    meta = {
+        "trained_on": {"labelled": 0, "codebook_texts": data.counts.shape[0]},
+        "spacy_model": spacy_model,
+    }
     return ThemeModel(codebook, nlp, decision, meta)
 
 
@@ -69,37 +145,44 @@ def train(
     folds: int = 5,
     at_least_one: bool | None = None,
     seed: int = 0,
+    candidates: Sequence[Settings] = CANDIDATES,
     progress: Progress | None = None,
 ) -> ThemeModel:
     """Train on labelled comments (`codes`: theme ids per text).
 
+    Cross-validation chooses the classifier settings among `candidates` (by the mean of micro-
+    and macro-F1), then each theme's threshold and whether its rules may code alone.
     `at_least_one=None` turns "every comment gets a theme" on when every labelled comment has
-    one. The model's meta holds the cross-validated figures under `cv`.
+    one. The model's meta holds the cross-validated figures of the chosen settings under `cv`.
     """
     say = progress or (lambda _message: None)
     ids = codebook.codable_ids
     nlp = build_pipeline(codebook, spacy_model)
-    featurizer = Featurizer()
+    uses_dense = any(c.dense_weight for c in candidates)
+    featurizer = Featurizer(embeddings=EMBEDDINGS if uses_dense else None)
     say(f"reading {len(texts)} labelled comments")
-    docs = list(nlp.pipe(texts, batch_size=256))
-    counts = featurizer.transform(docs)
-    labels = to_matrix(codes, ids)
+    data, docs = _features(nlp, featurizer, codebook, texts, codes)
+    labels = data.labels[: data.n_labelled]
     rule_hits = _rule_hits(docs, ids)
-    nonempty = np.array([bool(t.strip()) for t in texts])
-    extra_texts, extra_codes = codebook_examples(codebook)
-    extra = featurizer.transform(list(nlp.pipe(extra_texts)))
-    extra_labels = to_matrix(extra_codes, ids)
+    nonempty = np.array([bool(t.strip()) for t in texts], dtype=bool)
     min_df = 2 if len(texts) >= 200 else 1
-
     if at_least_one is None:
         at_least_one = bool(len(texts)) and bool(labels[nonempty].any(axis=1).all())
-    cv, decision = None, None
+
+    cv, decision, chosen = None, None, candidates[0]
     if len(texts) >= 2 * folds:
-        say(f"cross-validating ({folds} folds)")
-        oof = _out_of_fold(counts, labels, extra, extra_labels, folds, seed, min_df)
-        decision = _tune(oof, labels, rule_hits, ids, at_least_one)
-        coded, _ = decide(oof, rule_hits, nonempty, decision, ids)
-        cv = report(labels, coded, ids)
+        best_score = -1.0
+        for number, settings in enumerate(candidates, start=1):
+            say(
+                f"cross-validating ({folds} folds), settings {number}/{len(candidates)}: {settings}"
+            )
+            oof = _out_of_fold(data, settings, folds, seed, min_df)
+            tuned = _tune(oof, labels, rule_hits, ids, at_least_one)
+            coded, _ = decide(oof, rule_hits, nonempty, tuned, ids)
+            result = report(labels, coded, ids)
+            score = (result["micro"]["f1"] + result["macro"]["f1"]) / 2
+            if score > best_score:
+                best_score, cv, decision, chosen = score, result, tuned, settings
     else:
         say(
             f"too few labelled comments ({len(texts)}) for {folds}-fold cross-validation: "
@@ -111,14 +194,15 @@ def train(
             rule_precision=_rule_precision(labels, rule_hits, ids),
             at_least_one=at_least_one,
         )
-    say("fitting the final model")
-    classifier = ThemeClassifier(min_df=min_df).fit(
-        sparse.vstack([counts, extra]).tocsr(), np.vstack([labels, extra_labels])
-    )
-    nlp.add_pipe(COMPONENT).set_model(ids, classifier)
+    say(f"fitting the final model with {chosen}")
+    classifier = chosen.classifier(min_df).fit(data.counts, data.labels, data.dense, data.known)
+    if not chosen.dense_weight:
+        featurizer.embeddings = None  # the saved model then needs no embeddings to run
+    nlp.add_pipe(COMPONENT).set_model(ids, classifier, featurizer)
     meta: dict[str, Any] = {
-        "trained_on": {"labelled": len(texts), "codebook_texts": len(extra_texts)},
+        "trained_on": {"labelled": len(texts), "codebook_texts": data.counts.shape[0] - len(texts)},
         "spacy_model": spacy_model,
+        "settings": asdict(chosen),
         "cv": cv,
         "cv_folds": folds if cv else 0,
     }
@@ -131,21 +215,17 @@ def _rule_hits(docs: Sequence[Any], ids: Sequence[str]) -> np.ndarray:
 
 
 def _out_of_fold(
-    counts: sparse.csr_matrix,
-    labels: np.ndarray,
-    extra: sparse.csr_matrix,
-    extra_labels: np.ndarray,
-    folds: int,
-    seed: int,
-    min_df: int,
+    data: _Features, settings: Settings, folds: int, seed: int, min_df: int
 ) -> np.ndarray:
-    """Each comment's probabilities from a model that did not see it."""
-    oof = np.zeros(labels.shape, dtype=np.float32)
-    for train_rows, held_rows in KFold(folds, shuffle=True, random_state=seed).split(labels):
-        x = sparse.vstack([counts[train_rows], extra]).tocsr()
-        y = np.vstack([labels[train_rows], extra_labels])
-        model = ThemeClassifier(min_df=min_df).fit(x, y)
-        oof[held_rows] = model.predict_proba(counts[held_rows])
+    """Each labelled comment's probabilities from a model that did not see it (the codebook's
+    own texts are in every training fold)."""
+    n = data.n_labelled
+    extra = np.arange(n, data.counts.shape[0])
+    oof = np.zeros((n, data.labels.shape[1]), dtype=np.float32)
+    for train_rows, held_rows in KFold(folds, shuffle=True, random_state=seed).split(oof):
+        model = settings.classifier(min_df).fit(*data.rows(np.concatenate([train_rows, extra])))
+        counts, _, dense, _ = data.rows(held_rows)
+        oof[held_rows] = model.predict_proba(counts, dense)
     return oof
 
 

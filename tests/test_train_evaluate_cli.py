@@ -11,6 +11,7 @@ from conftest import TINY_LABELLED, write_csv
 
 from coder.cli import cli
 from coder.model import load_model
+from coder.training import CANDIDATES, Settings
 
 LABELS = {"time": "Time", "cost": "Cost", "box_ticking": "Box-ticking"}
 SUPPORT = {"time": 4, "cost": 4, "box_ticking": 3}
@@ -45,6 +46,9 @@ def test_train_prints_the_cross_validated_table_and_writes_the_model(
     folder = tmp_path / "model"
     result = run("train", tiny_labelled, "-c", tiny_codebook, "-o", folder, "--folds", 3)
     assert result.exit_code == 0, result.output
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    chosen = Settings(**meta["settings"])
+    assert chosen in CANDIDATES
     assert result.stdout.startswith("Cross-validated (3 folds) on 12 comments\n")
     assert "12 comments" in result.stdout.splitlines()[-1]
     # (rich may wrap a long path onto the next line: compare the words)
@@ -53,8 +57,11 @@ def test_train_prints_the_cross_validated_table_and_writes_the_model(
         == " ".join(
             [
                 "Reading 12 labelled comments...",
-                "Cross-validating (3 folds)...",
-                "Fitting the final model...",
+                *(
+                    f"Cross-validating (3 folds), settings {n}/{len(CANDIDATES)}: {settings}..."
+                    for n, settings in enumerate(CANDIDATES, start=1)
+                ),
+                f"Fitting the final model with {chosen}...",
                 f"Saved model to {folder}",
             ]
         ).split()
