@@ -24,7 +24,7 @@ EVIDENCE = "coder_rules"
 NEGATED = "coder_negated"
 
 NEGATION_CUES = frozenset(
-    "not n't no never without nothing nobody none neither nor hardly barely cannot".split()  # noqa: SIM905
+    "not n't n’t no never without nothing nobody none neither nor hardly barely cannot".split()  # noqa: SIM905
 )
 # A cue does not reach past these: "not perfect, but a real box-ticking exercise".
 CLAUSE_BREAKS = frozenset("but however although though yet ; : . ! ?".split())  # noqa: SIM905

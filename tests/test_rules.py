@@ -143,3 +143,15 @@ def test_empty_and_whitespace_texts_have_no_matches(nlp: Language) -> None:
     for text in ("", "   ", "\n\t"):
         doc = nlp(text)
         assert matches(doc) == [] and matches(doc, NEGATED) == []
+
+
+def test_curly_apostrophe_negation_is_a_cue() -> None:
+    from conftest import TINY_CODEBOOK
+
+    from coder.codebook_io import parse_codebook
+    from coder.nlp import build_pipeline
+
+    nlp = build_pipeline(parse_codebook(TINY_CODEBOOK, "tiny.yaml"))
+    doc = nlp("I don’t think it was box-ticking")
+    assert [s.text for s in doc.spans["coder_rules"]] == []
+    assert [s.text for s in doc.spans["coder_negated"]] == ["box-ticking"]
