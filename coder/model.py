@@ -139,7 +139,7 @@ class ThemeModel:
     ) -> Iterator[CommentResult]:
         global _WORKER_MODEL
         _WORKER_MODEL = self
-        batches = (list(b) for b in iter(lambda: list(itertools.islice(texts, batch_size)), []))
+        batches = iter(lambda: list(itertools.islice(texts, batch_size)), [])
         with multiprocessing.get_context("fork").Pool(n_process) as pool:
             while window := list(itertools.islice(batches, n_process * 4)):
                 for results in pool.imap(_tag_batch, window):
@@ -162,7 +162,7 @@ class ThemeModel:
         ids = self.theme_ids
         probs = np.array([[doc.cats.get(t, 0.0) for t in ids] for doc in docs], dtype=np.float32)
         spans = [pattern_evidence(doc) for doc in docs]
-        hits = np.array([[t in found for t in ids] for found in spans], dtype=bool)
+        hits = rule_hit_matrix(spans, ids)
         nonempty = np.array([bool(doc.text.strip()) for doc in docs])
         probs[~nonempty] = 0.0  # nothing said: no theme is likely
         coded, by_rule = decide(probs, hits, nonempty, self.decision, ids)
@@ -275,6 +275,12 @@ def pattern_evidence(doc: Doc) -> dict[str, list[Evidence]]:
             Evidence(span.text, span.start_char, span.end_char, "pattern")
         )
     return found
+
+
+def rule_hit_matrix(evidence: list[dict[str, list[Evidence]]], theme_ids: list[str]) -> np.ndarray:
+    """A 0/1 matrix (comments x themes): which themes' patterns matched, from `pattern_evidence`."""
+    hits = [[theme in found for theme in theme_ids] for found in evidence]
+    return np.array(hits, dtype=bool).reshape(len(evidence), len(theme_ids))
 
 
 def load_model(path: str | Path, codebook: Codebook | str | Path | None = None) -> ThemeModel:

@@ -17,7 +17,7 @@ from coder.codebook import Codebook
 from coder.decision import Decision, decide
 from coder.features import Featurizer
 from coder.metrics import f1_score, report, to_matrix
-from coder.model import COMPONENT, ThemeModel, pattern_evidence
+from coder.model import COMPONENT, ThemeModel, pattern_evidence, rule_hit_matrix
 from coder.nlp import build_pipeline
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -163,7 +163,7 @@ def train(
     say(f"reading {len(texts)} labelled comments")
     data, docs = _features(nlp, featurizer, codebook, texts, codes)
     labels = data.labels[: data.n_labelled]
-    rule_hits = _rule_hits(docs, ids)
+    rule_hits = rule_hit_matrix([pattern_evidence(doc) for doc in docs], ids)
     nonempty = np.array([bool(t.strip()) for t in texts], dtype=bool)
     min_df = 2 if len(texts) >= 200 else 1
     if at_least_one is None:
@@ -207,11 +207,6 @@ def train(
         "cv_folds": folds if cv else 0,
     }
     return ThemeModel(codebook, nlp, decision, meta)
-
-
-def _rule_hits(docs: Sequence[Any], ids: Sequence[str]) -> np.ndarray:
-    found = [pattern_evidence(doc) for doc in docs]
-    return np.array([[t in f for t in ids] for f in found], dtype=bool).reshape(len(docs), len(ids))
 
 
 def _out_of_fold(
