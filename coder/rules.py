@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from coder.codebook import Codebook, Pattern
+from coder.matching import TokenPatternMatcher
 
 EVIDENCE = "coder_rules"
 NEGATED = "coder_negated"
@@ -70,7 +71,7 @@ class ThemeRules:
     """Pipeline component: finds pattern matches and sorts them into evidence and negated.
 
     Phrases go to a PhraseMatcher on lemmas (a hash lookup per token, however many phrases);
-    only token patterns need the slower Matcher.
+    token patterns to a matcher that only tries a pattern where its anchor word occurs.
     """
 
     def __init__(self, nlp: Language, name: str = "coder_rules"):
@@ -86,7 +87,7 @@ class ThemeRules:
         self._lemmatize = _lemmatizer(self.nlp)
         attr = "LEMMA" if self._lemmatize is not None else "LOWER"
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr=attr)
-        self.matcher = Matcher(self.nlp.vocab)
+        self.matcher = TokenPatternMatcher(self.nlp.vocab)
 
     def add_codebook(self, codebook: Codebook) -> None:
         for theme in codebook.codable:
