@@ -31,3 +31,11 @@ class ModelError(CoderError):
 
 class OutputError(CoderError):
     """An output path that cannot or must not be written."""
+
+
+class StoreError(CoderError):
+    """A project database that cannot be opened, is not a coder project, or is too new."""
+
+
+class AgreementError(CoderError):
+    """Codings from which agreement between coders cannot be computed."""
