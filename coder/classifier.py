@@ -73,26 +73,54 @@ class ThemeClassifier:
         return self
 
     def _design(self, counts: sparse.csr_matrix, dense: np.ndarray | None) -> sparse.csr_matrix:
-        x = counts.astype(np.float32, copy=True)
-        np.log1p(x.data, out=x.data)  # sublinear tf: a repeated word is not ten times the evidence
-        x = x.multiply(self.idf_).tocsr()
-        is_char = self.columns_ >= CHAR_OFFSET
-        blocks = [_unit_rows(x[:, ~is_char]), self.char_weight * _unit_rows(x[:, is_char])]
+        """The training matrix: weighted counts beside the weighted dense block."""
+        blocks = [self._weigh(counts)]
         if self.dense_dims_:
-            if dense is None:
-                raise ValueError("this classifier was trained with dense features; pass them")
-            weighted = np.float32(self.dense_weight) * _unit_rows_dense(dense.astype(np.float32))
-            blocks.append(sparse.csr_matrix(weighted))
+            blocks.append(sparse.csr_matrix(self._weigh_dense(dense)))
         return sparse.hstack(blocks, format="csr")
+
+    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Sublinear TF-IDF, each block (words, characters) scaled to unit length per row and
+        then weighted. Works on the CSR arrays directly, no column slicing or stacking: within a
+        row the columns are sorted, so its word entries come first, then its character ones."""
+        if not counts.has_canonical_format:
+            counts = counts.copy()
+            counts.sum_duplicates()
+        indptr = counts.indptr
+        # sublinear tf: a repeated word is not ten times the evidence
+        data = np.log1p(counts.data.astype(np.float32)) * self.idf_[counts.indices]
+        is_word = counts.indices < np.searchsorted(self.columns_, CHAR_OFFSET)
+        words_before = np.concatenate(([0], np.cumsum(is_word)))
+        n_words = words_before[indptr[1:]] - words_before[indptr[:-1]]
+        split = indptr[:-1] + n_words
+        squares = np.concatenate(([0.0], np.cumsum(data.astype(np.float64) ** 2)))
+        norms = np.sqrt(
+            [squares[split] - squares[indptr[:-1]], squares[indptr[1:]] - squares[split]]
+        )
+        norms[norms == 0] = 1
+        # one scale per (row, block) segment, spread over the segment's entries
+        scales = np.stack([1 / norms[0], self.char_weight / norms[1]], axis=1).ravel()
+        lengths = np.stack([n_words, np.diff(indptr) - n_words], axis=1).ravel()
+        data *= np.repeat(scales, lengths).astype(np.float32)
+        return sparse.csr_matrix((data, counts.indices, indptr), shape=counts.shape)
+
+    def _weigh_dense(self, dense: np.ndarray | None) -> np.ndarray:
+        if dense is None:
+            raise ValueError("this classifier was trained with dense features; pass them")
+        return np.float32(self.dense_weight) * _unit_rows_dense(dense.astype(np.float32))
 
     def _known(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Keep only the columns seen in training, renumbered to the model's own columns."""
-        counts = counts.tocoo()
-        pos = np.searchsorted(self.columns_, counts.col)
-        pos = np.minimum(pos, len(self.columns_) - 1)
-        keep = self.columns_[pos] == counts.col
+        counts = sparse.csr_matrix(counts)
+        if getattr(self, "_lookup", None) is None:
+            # feature id -> model column (-1: unseen); 4 bytes per possible feature, built once
+            self._lookup = np.full(counts.shape[1], -1, dtype=np.int32)
+            self._lookup[self.columns_] = np.arange(len(self.columns_), dtype=np.int32)
+        pos = self._lookup[counts.indices]
+        keep = pos >= 0
+        kept_before = np.concatenate(([0], np.cumsum(keep)))
         return sparse.csr_matrix(
-            (counts.data[keep], (counts.row[keep], pos[keep])),
+            (counts.data[keep], pos[keep], kept_before[counts.indptr]),
             shape=(counts.shape[0], len(self.columns_)),
         )
 
@@ -102,9 +130,11 @@ class ThemeClassifier:
         """Probabilities, shape (rows, themes)."""
         if counts.shape[0] == 0:
             return np.zeros((0, len(self.intercept_)), dtype=np.float32)
-        x = self._design(self._known(counts), dense)
-        logits = np.asarray(x @ self.coef_.T) + self.intercept_
-        return 1.0 / (1.0 + np.exp(-logits))
+        n_sparse = len(self.columns_)
+        logits = self._weigh(self._known(counts)) @ self.coef_[:, :n_sparse].T + self.intercept_
+        if self.dense_dims_:
+            logits += self._weigh_dense(dense) @ self.coef_[:, n_sparse:].T
+        return 1.0 / (1.0 + np.exp(-np.asarray(logits)))
 
     def save(self, path: str | Path) -> None:
         np.savez_compressed(
@@ -135,12 +165,6 @@ class ThemeClassifier:
             model.coef_ = data["coef"]
             model.intercept_ = data["intercept"]
         return model
-
-
-def _unit_rows(block: sparse.csr_matrix) -> sparse.csr_matrix:
-    norms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1)).ravel())
-    norms[norms == 0] = 1
-    return sparse.diags(1 / norms) @ block
 
 
 def _unit_rows_dense(block: np.ndarray) -> np.ndarray:

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 from sklearn.utils import murmurhash3_32
-from spacy.tokens import Doc, Span, Token
+from spacy.attrs import LEMMA, ORTH
+from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
 from coder.errors import ModelError
 from coder.rules import EVIDENCE, NEGATED
@@ -63,7 +65,8 @@ class Featurizer:
         self.char_ngrams = tuple(char_ngrams)
         self.use_rules = use_rules
         self.embeddings = embeddings
-        self._token_cache: dict[int, tuple[int, tuple[int, ...]]] = {}
+        # orth -> (lemma hash, unigram-level feature hashes); None for punctuation and spaces
+        self._token_cache: dict[int, tuple[int, tuple[int, ...]] | None] = {}
 
     def config(self) -> dict[str, object]:
         return {
@@ -78,44 +81,57 @@ class Featurizer:
             return None
         return static_embeddings(self.embeddings).encode([item.text for item in items])
 
-    def _token(self, token: Token) -> tuple[int, tuple[int, ...]]:
-        """(lemma hash, all unigram-level feature hashes) for a word, cached by its orth."""
-        cached = self._token_cache.get(token.orth)
-        if cached is None:
-            lemma = _hash("L:" + token.lemma_)
-            grams = [lemma]
-            low, high = self.char_ngrams
-            if high:
-                word = f" {token.lower_} "
-                for n in range(low, min(high, len(word)) + 1):
-                    grams.extend(_char_hash(word[i : i + n]) for i in range(len(word) - n + 1))
-            cached = (lemma, tuple(grams))
-            if len(self._token_cache) >= _CACHE_LIMIT:
-                self._token_cache.clear()
-            self._token_cache[token.orth] = cached
-        return cached
+    def _word(self, orth: int, lemma: int, vocab: Vocab) -> tuple[int, tuple[int, ...]] | None:
+        """(lemma hash, all unigram-level feature hashes) for a word; None for a word that
+        carries no features (punctuation, spaces)."""
+        lexeme = vocab[orth]
+        if lexeme.is_space or lexeme.is_punct:
+            return None
+        text = lexeme.orth_
+        lemma_hash = _hash("L:" + vocab.strings[lemma])
+        grams = [lemma_hash]
+        low, high = self.char_ngrams
+        if high:
+            word = f" {text.lower()} "
+            for n in range(low, min(high, len(word)) + 1):
+                grams.extend(_char_hash(word[i : i + n]) for i in range(len(word) - n + 1))
+        return lemma_hash, tuple(grams)
 
     def features(self, tokens: Doc | Span, doc: Doc | None = None) -> list[int]:
         """Hashed feature ids of a doc or a sentence of it (repeats mean counts)."""
+        doc = doc if doc is not None else tokens.doc if isinstance(tokens, Span) else tokens
+        start, end = (tokens.start, tokens.end) if isinstance(tokens, Span) else (0, len(doc))
+        return self._features(doc, self._arrays(doc), start, end)
+
+    def _arrays(self, doc: Doc) -> list[list[int]]:
+        return doc.to_array([ORTH, LEMMA]).reshape(len(doc), 2).tolist()
+
+    def _features(self, doc: Doc, arrays: list[list[int]], start: int, end: int) -> list[int]:
         out: list[int] = []
         previous = None
-        for token in tokens:
-            if token.is_space or token.is_punct:
+        cache = self._token_cache
+        for orth, lemma in arrays[start:end]:
+            if orth in cache:
+                word = cache[orth]
+            else:
+                word = self._word(orth, lemma, doc.vocab)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[orth] = word
+            if word is None:
                 previous = None
                 continue
-            lemma, grams = self._token(token)
-            out.extend(grams)
+            out.extend(word[1])
             if previous is not None:
-                out.append((previous * _BIGRAM_SALT + lemma) % CHAR_OFFSET)
-            previous = lemma
+                out.append((previous * _BIGRAM_SALT + word[0]) % CHAR_OFFSET)
+            previous = word[0]
         if self.use_rules:
-            out.extend(self._rule_features(tokens, doc or tokens))
+            out.extend(self._rule_features(doc, start, end))
         return out
 
-    def _rule_features(self, tokens: Doc | Span, doc: Doc | Span) -> Iterable[int]:
-        start, end = (tokens.start, tokens.end) if isinstance(tokens, Span) else (0, len(tokens))
+    def _rule_features(self, doc: Doc, start: int, end: int) -> Iterable[int]:
         for group, prefix in ((EVIDENCE, "R:"), (NEGATED, "N:")):
-            for span in doc.spans.get(group, ()) if isinstance(doc, Doc) else ():
+            for span in doc.spans.get(group, ()):
                 if start <= span.start and span.end <= end:
                     yield _hash(prefix + span.label_)
 
@@ -126,9 +142,13 @@ class Featurizer:
     def transform(self, items: Sequence[Doc | Span]) -> sparse.csr_matrix:
         """A count matrix, one row per doc or span, N_FEATURES columns."""
         indptr, indices = [0], []
+        arrays: dict[int, list[list[int]]] = {}  # sentences of one doc share its arrays
         for item in items:
             doc = item.doc if isinstance(item, Span) else item
-            indices.extend(self.features(item, doc))
+            if id(doc) not in arrays:
+                arrays = {id(doc): self._arrays(doc)}
+            start, end = (item.start, item.end) if isinstance(item, Span) else (0, len(doc))
+            indices.extend(self._features(doc, arrays[id(doc)], start, end))
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.float32)
         matrix = sparse.csr_matrix(

@@ -154,15 +154,16 @@ class TokenPatternMatcher:
         matches = set(self.fallback(doc)) if len(self.fallback) else set()
         if self._index and len(doc):
             columns = sorted(self._columns)
-            array = doc.to_array(columns).reshape(len(doc), len(columns))
-            values = {column: array[:, k].tolist() for k, column in enumerate(columns)}
+            rows = doc.to_array(columns).reshape(len(doc), len(columns)).T.tolist()
+            values = dict(zip(columns, rows, strict=True))
             present = {column: set(words) for column, words in values.items()}
             for column, by_word in self._index.items():
-                hits = by_word.keys() & present[column]
-                for i, word in enumerate(values[column]) if hits else ():
-                    for pattern in by_word[word] if word in hits else ():
-                        if all(present[c] & words for c, words in pattern.needs):
-                            matches.update(_find(pattern, i, doc, values))
+                for word in present[column]:
+                    for pattern in by_word.get(word, ()):
+                        if all(not present[c].isdisjoint(w) for c, w in pattern.needs):
+                            for i, value in enumerate(values[column]):
+                                if value == word:
+                                    matches.update(_find(pattern, i, doc, values))
         return sorted(matches, key=lambda m: (m[1], m[2], m[0]))
 
 

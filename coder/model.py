@@ -115,33 +115,40 @@ class ThemeModel:
         return self.nlp.get_pipe(COMPONENT)
 
     def tag(
-        self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1
+        self,
+        texts: Iterable[str],
+        batch_size: int = 256,
+        n_process: int = 1,
+        evidence: bool = True,
     ) -> Iterator[CommentResult]:
         """Tag comments lazily, one result per text, in order; an empty text gets no codes.
 
         With `n_process` > 1, batches are tagged in worker processes (forked, so the model is
-        not copied through a pipe), a bounded number at a time so memory stays flat.
+        not copied through a pipe), a bounded number at a time so memory stays flat. With
+        `evidence=False`, a theme suggested by the classifier alone comes without its deciding
+        sentence (finding it scores every sentence again); pattern evidence is always given.
         """
         cleaned = (text if isinstance(text, str) else "" for text in texts)
         if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
-            yield from self._tag_parallel(cleaned, batch_size, n_process)
+            yield from self._tag_parallel(cleaned, batch_size, n_process, evidence)
             return
         batch: list[Doc] = []
         for doc in self.nlp.pipe(cleaned, batch_size=batch_size):
             batch.append(doc)
             if len(batch) >= batch_size:
-                yield from self.results(batch)
+                yield from self.results(batch, evidence)
                 batch = []
-        yield from self.results(batch)
+        yield from self.results(batch, evidence)
 
     def _tag_parallel(
-        self, texts: Iterator[str], batch_size: int, n_process: int
+        self, texts: Iterator[str], batch_size: int, n_process: int, evidence: bool
     ) -> Iterator[CommentResult]:
         global _WORKER_MODEL
         _WORKER_MODEL = self
         batches = iter(lambda: list(itertools.islice(texts, batch_size)), [])
+        jobs = ((batch, evidence) for batch in batches)
         with multiprocessing.get_context("fork").Pool(n_process) as pool:
-            while window := list(itertools.islice(batches, n_process * 4)):
+            while window := list(itertools.islice(jobs, n_process * 4)):
                 for results in pool.imap(_tag_batch, window):
                     yield from results
 
@@ -155,7 +162,7 @@ class ThemeModel:
 
         return tag_frame(self, frame, column)
 
-    def results(self, docs: list[Doc]) -> list[CommentResult]:
+    def results(self, docs: list[Doc], evidence: bool = True) -> list[CommentResult]:
         """Codes for processed docs: a probability over threshold, or a trusted rule match."""
         if not docs:
             return []
@@ -167,7 +174,8 @@ class ThemeModel:
         probs[~nonempty] = 0.0  # nothing said: no theme is likely
         coded, by_rule = decide(probs, hits, nonempty, self.decision, ids)
         pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(coded), strict=True)]
-        sentences = self._best_sentences(docs, [(i, j) for i, j in pairs if ids[j] not in spans[i]])
+        unexplained = [(i, j) for i, j in pairs if ids[j] not in spans[i]]
+        sentences = self._best_sentences(docs, unexplained) if evidence else {}
         out = [
             CommentResult(doc.text, dict(zip(ids, probs[i].tolist(), strict=True)))
             for i, doc in enumerate(docs)
@@ -177,14 +185,14 @@ class ThemeModel:
             score = float(probs[i, j])
             if rule_only:
                 score = max(score, self.decision.rule_precision.get(theme, 0.5))
-            evidence = spans[i].get(theme) or [sentences[i, j]]
+            found = spans[i].get(theme) or ([sentences[i, j]] if (i, j) in sentences else [])
             out[i].suggestions.append(
                 Suggestion(
                     theme,
                     self.codebook.theme(theme).label,
                     round(score, 4),
                     "rule" if rule_only else "model",
-                    tuple(evidence),
+                    tuple(found),
                 )
             )
         return out
@@ -261,10 +269,12 @@ def check_model_folder(path: str | Path, force: bool = False) -> Path:
 _WORKER_MODEL: ThemeModel | None = None
 
 
-def _tag_batch(texts: list[str]) -> list[CommentResult]:
+def _tag_batch(job: tuple[list[str], bool]) -> list[CommentResult]:
     """Runs in a forked worker, which inherits the model from its parent."""
     assert _WORKER_MODEL is not None
-    return _WORKER_MODEL.results(list(_WORKER_MODEL.nlp.pipe(texts, batch_size=len(texts))))
+    texts, evidence = job
+    docs = list(_WORKER_MODEL.nlp.pipe(texts, batch_size=len(texts)))
+    return _WORKER_MODEL.results(docs, evidence)
 
 
 def pattern_evidence(doc: Doc) -> dict[str, list[Evidence]]:
