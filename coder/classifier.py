@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
 
 from coder.features import CHAR_OFFSET
 
@@ -49,6 +48,8 @@ class ThemeClassifier:
     ) -> ThemeClassifier:
         """`known` (same shape as `labels`) marks where a label is known; by default everywhere.
         A codebook's counter-example, say, is known to be negative for its own theme only."""
+        from sklearn.linear_model import LogisticRegression  # training only: slow to import
+
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         self.columns_ = np.flatnonzero(df >= self.min_df).astype(np.int64)
         n_docs = counts.shape[0]

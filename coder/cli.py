@@ -45,7 +45,7 @@ def cli() -> None:
 
 @cli.group()
 def codebook() -> None:
-    """Check, show and import codebooks.
+    """Check, show, import and export codebooks.
 
     \b
     Example:
@@ -92,26 +92,72 @@ def codebook_show(path: str) -> None:
 @click.argument("source", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", required=True, help="The codebook YAML to write.")
 @click.option("--name", help="Codebook name (default: from the file name).")
-@click.option("--label-column", default="label", show_default=True, help="Column of theme labels.")
+@click.option(
+    "--label-column", default="label", show_default=True, help="Column of theme labels (CSV)."
+)
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 def codebook_import(
     source: str, output: str, name: str | None, label_column: str, force: bool
 ) -> None:
-    """Make a codebook from a CSV of themes.
+    """Make a codebook from a CSV of themes or a REFI-QDA codebook (.qdc).
 
     The CSV has a `label` column and optional `parent` (or `major_category`), `definition`,
-    `brief` and `examples` (separated by ;) columns.
+    `brief` and `examples` (separated by ;) columns. A .qdc file exported by NVivo, ATLAS.ti,
+    MAXQDA or `coder codebook export` keeps its hierarchy, colours and descriptions.
 
     \b
     Example:
       coder codebook import themes.csv -o codebooks/mine.yaml
+      coder codebook import nvivo_codes.qdc -o codebooks/mine.yaml
     """
+    from pathlib import Path
+
+    from rich.text import Text
+
     from coder.codebook_import import import_csv
     from coder.codebook_io import write_codebook
+    from coder.refi_codebook import read_qdc
 
-    book = import_csv(source, name, label_column)
+    if Path(source).suffix.casefold() == ".qdc":
+        imported = read_qdc(source, name)
+        book = imported.codebook
+        for note in imported.notes:  # names from another program's file: never markup
+            err.print(Text(f"Note: {note}"))
+    else:
+        book = import_csv(source, name, label_column)
     write_codebook(book, output, force=force)
     err.print(f"Wrote {output}: {len(book.themes)} themes ({len(book.codable)} codable)")
+
+
+@codebook.command("export")
+@click.argument("path", metavar="CODEBOOK", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, help="The file to write.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["qdc"]),
+    default="qdc",
+    show_default=True,
+    help="qdc: a REFI-QDA codebook for NVivo, ATLAS.ti and MAXQDA.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
+def codebook_export(path: str, output: str, fmt: str, force: bool) -> None:
+    """Write a codebook for other QDA programs, as a REFI-QDA codebook (.qdc).
+
+    Codes keep the hierarchy, colours and definitions (in each code's description).
+    Patterns are left out: REFI-QDA has no place for them.
+
+    \b
+    Example:
+      coder codebook export codebooks/coproduction.yaml -o coproduction.qdc
+    """
+    from coder.codebook_io import load_codebook
+    from coder.refi_codebook import write_qdc
+    from coder.resources import resolve
+
+    book = load_codebook(resolve("codebooks", path))
+    write_qdc(book, output, force=force)
+    err.print(f"Wrote {output}: {len(book.themes)} codes ({len(book.codable)} codable)")
 
 
 def _model(codebook_path: str | None, model_path: str | None, spacy_model: str | None) -> Any:
@@ -143,7 +189,12 @@ def _model(codebook_path: str | None, model_path: str | None, spacy_model: str |
 @click.option("-m", "--model", "model_path", help="Model folder (or a shipped name).")
 @click.option("--text-column", help="Column holding the comments (default: guessed).")
 @click.option("--id-column", help="Column identifying each comment (default: id).")
-@click.option("-o", "--output", default="-", show_default=True, help="Output file, - for stdout.")
+@click.option("-o", "--output", help="Output file, - for stdout (default: stdout; none with --db).")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="Also store the comments and suggestions in this project file (created if new).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -173,7 +224,8 @@ def tag(
     model_path: str | None,
     text_column: str | None,
     id_column: str | None,
-    output: str,
+    output: str | None,
+    db: str | None,
     fmt: str,
     input_format: str | None,
     n_process: int,
@@ -186,37 +238,59 @@ def tag(
     With no -c or -m, uses the shipped co-production model. With -c only, codes from the
     codebook's patterns and examples (no training needed).
 
+    With --db, the comments and their suggestions go into a coding project for `coder review`;
+    tagging the same file again adds nothing twice, and a new model or codebook adds a new run.
+
     \b
     Example:
       coder tag samples/coproduction_comments.csv -o coded.csv
       coder tag survey.xlsx -m models/mine --format long -o codes.csv
+      coder tag survey.csv --db coding.db
     """
+    import contextlib
+
     from coder.fileio import check_writable
     from coder.tagging import tag_file
 
-    if output != "-":
+    if output is None:
+        output = None if db else "-"
+    if output not in (None, "-"):
         check_writable(output, force)
     model = _model(codebook_path, model_path, spacy_model)
-    with _progress() as advance:
-        summary = tag_file(
-            model,
-            input_path,
-            output,
-            fmt=fmt,
-            text_column=text_column,
-            id_column=id_column,
-            input_format=input_format,
-            force=force,
-            n_process=n_process,
-            excel=excel,
-            progress=advance,
-        )
-    where = "stdout" if output == "-" else output
+    with contextlib.ExitStack() as stack:
+        sink = None
+        if db:
+            from coder.store import ImportSink, Store
+
+            store = stack.enter_context(Store(db))
+            name = model_path or (f"cold start of {codebook_path}" if codebook_path else "shipped")
+            sink = ImportSink(store, model, name, input_path)
+        with _progress() as advance:
+            summary = tag_file(
+                model,
+                input_path,
+                output,
+                fmt=fmt,
+                text_column=text_column,
+                id_column=id_column,
+                input_format=input_format,
+                force=force,
+                n_process=n_process,
+                excel=excel,
+                progress=advance,
+                sink=sink,
+            )
+    where = " and ".join(t for t in ("stdout" if output == "-" else output, db) if t)
     err.print(
         f"Tagged {summary.comments} comment{'' if summary.comments == 1 else 's'} "
         f"from column '{summary.text_column}' "
         f"({summary.coded} with at least one theme) -> {where}"
     )
+    if sink is not None:
+        err.print(
+            f"Project {db}: {sink.new_comments} new comments, "
+            f"{sink.rows - sink.new_comments} already there; suggestions in run {sink.run_id}"
+        )
 
 
 def _progress() -> Any:
@@ -274,16 +348,19 @@ def _labelled_options(command: Any) -> Any:
 
 
 @cli.command()
-@click.argument("labelled", type=click.Path(dir_okay=False))
+@click.argument("labelled", required=False, type=click.Path(dir_okay=False))
 @click.option(
     "-c",
     "--codebook",
     "codebook_path",
-    default="coproduction",
-    show_default=True,
-    help="Codebook YAML (or a shipped name).",
+    help="Codebook YAML or a shipped name (default: coproduction; with --db, the project's).",
 )
 @click.option("-o", "--output", required=True, help="Model folder to write.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="Train on the reviewed comments of this project instead of a labelled file.",
+)
 @_labelled_options
 @click.option(
     "--folds", default=5, show_default=True, type=click.IntRange(2), help="Cross-validation folds."
@@ -297,9 +374,10 @@ def _labelled_options(command: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the cross-validated figures as JSON.")
 @click.option("--force", is_flag=True, help="Overwrite the model folder if it exists.")
 def train(
-    labelled: str,
-    codebook_path: str,
+    labelled: str | None,
+    codebook_path: str | None,
     output: str,
+    db: str | None,
     text_column: str | None,
     codes_column: str,
     id_column: str | None,
@@ -312,38 +390,54 @@ def train(
 ) -> None:
     """Train a model on comments coded by hand and print cross-validated figures.
 
-    LABELLED has a text column and a codes column (theme ids or labels separated by ;).
+    LABELLED has a text column and a codes column (theme ids or labels separated by ;). With
+    --db instead, trains on the comments reviewed in a coding project.
 
     \b
     Example:
       coder train samples/coproduction_train.csv -c codebooks/coproduction.yaml -o models/mine
+      coder train --db coding.db -o models/mine
     """
     from coder import training
     from coder.codebook_io import load_codebook
+    from coder.errors import InputError
     from coder.labelled import read_labelled
     from coder.model import check_model_folder
     from coder.render import metrics_table
     from coder.resources import resolve
 
+    if (labelled is None) == (db is None):
+        raise InputError("give either a labelled file or --db PROJECT to train on")
     check_model_folder(output, force)  # before the work, not after it
-    book = load_codebook(resolve("codebooks", codebook_path))
-    data = read_labelled(labelled, book, text_column, codes_column, id_column, comments)
-    model = training.train(
-        book,
-        data.texts,
-        data.codes,
-        spacy_model=spacy_model,
-        folds=folds,
-        at_least_one=at_least_one,
-        progress=lambda m: err.print(m[0].upper() + m[1:] + "..."),
-    )
+
+    def say(message: str) -> None:
+        err.print(message[0].upper() + message[1:] + "...")
+
+    options = {"spacy_model": spacy_model, "folds": folds, "at_least_one": at_least_one}
+    book = load_codebook(resolve("codebooks", codebook_path)) if codebook_path else None
+    if db:
+        from coder.learning import train_from_project
+
+        model, reviewed = train_from_project(db, book, progress=say, **options)
+        count = len(reviewed.texts)
+        if reviewed.conflicts:
+            err.print(
+                f"Left out {reviewed.conflicts} reviewed comments whose reviewers differ, "
+                "until they are adjudicated"
+            )
+    else:
+        assert labelled is not None
+        book = book or load_codebook(resolve("codebooks", "coproduction"))
+        data = read_labelled(labelled, book, text_column, codes_column, id_column, comments)
+        model = training.train(book, data.texts, data.codes, progress=say, **options)
+        count = len(data.texts)
     model.save(output, force=force)
     cv = model.meta.get("cv")
     if as_json:
         click.echo(json.dumps(cv, indent=2))
     elif cv:
-        title = f"Cross-validated ({folds} folds) on {len(data.texts)} comments"
-        out().print(metrics_table(cv, book, title))
+        title = f"Cross-validated ({folds} folds) on {count} comments"
+        out().print(metrics_table(cv, model.codebook, title))
     err.print(f"Saved model to {output}")
 
 
@@ -396,6 +490,30 @@ def evaluate(
             "the cold start of " + codebook_path if codebook_path else "the shipped model"
         )
         out().print(metrics_table(result, model.codebook, f"{gold} against {scored}"))
+
+
+@cli.command()
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def status(db: str, as_json: bool) -> None:
+    """Show a coding project's progress: reviewed counts, decisions per theme, and the
+    precision and recall of the suggestions on the reviewed comments.
+
+    \b
+    Example:
+      coder status coding.db
+    """
+    from coder.status import project_status, status_renderables
+    from coder.store import Store
+
+    with Store(db, create=False) as store:
+        result = project_status(store)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    console = out()
+    for renderable in status_renderables(result):
+        console.print(renderable)
 
 
 def main() -> None:

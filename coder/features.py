@@ -12,8 +12,8 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from murmurhash.mrmr import hash as murmurhash
 from scipy import sparse
-from sklearn.utils import murmurhash3_32
 from spacy.attrs import LEMMA, ORTH
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
@@ -45,12 +45,18 @@ def static_embeddings(name: str) -> StaticEmbeddings:
     return StaticEmbeddings.load(folder)
 
 
+def _murmur(text: str) -> int:
+    """MurmurHash3 (32 bit, unsigned) of the UTF-8 text: the same values as scikit-learn's
+    `murmurhash3_32(text, seed=17, positive=True)`, from spaCy's own murmurhash package."""
+    return murmurhash(text, seed=17) & 0xFFFFFFFF
+
+
 def _hash(text: str) -> int:
-    return murmurhash3_32(text, seed=17, positive=True) % CHAR_OFFSET
+    return _murmur(text) % CHAR_OFFSET
 
 
 def _char_hash(text: str) -> int:
-    return CHAR_OFFSET + murmurhash3_32(text, seed=17, positive=True) % CHAR_OFFSET
+    return CHAR_OFFSET + _murmur(text) % CHAR_OFFSET
 
 
 class Featurizer:
@@ -75,11 +81,15 @@ class Featurizer:
             "embeddings": self.embeddings,
         }
 
-    def dense(self, items: Sequence[Doc | Span]) -> np.ndarray | None:
-        """Sentence embeddings of the items' texts, if this featurizer uses them."""
+    def dense(
+        self, items: Sequence[Doc | Span], texts: Sequence[str] | None = None
+    ) -> np.ndarray | None:
+        """Sentence embeddings of the items' texts (pass them if you have them), if this
+        featurizer uses them."""
         if not self.embeddings:
             return None
-        return static_embeddings(self.embeddings).encode([item.text for item in items])
+        texts = texts if texts is not None else [item.text for item in items]
+        return static_embeddings(self.embeddings).encode(list(texts))
 
     def _word(self, orth: int, lemma: int, vocab: Vocab) -> tuple[int, tuple[int, ...]] | None:
         """(lemma hash, all unigram-level feature hashes) for a word; None for a word that
@@ -135,9 +145,11 @@ class Featurizer:
                 if start <= span.start and span.end <= end:
                     yield _hash(prefix + span.label_)
 
-    def matrices(self, items: Sequence[Doc | Span]) -> tuple[sparse.csr_matrix, np.ndarray | None]:
+    def matrices(
+        self, items: Sequence[Doc | Span], texts: Sequence[str] | None = None
+    ) -> tuple[sparse.csr_matrix, np.ndarray | None]:
         """(counts, dense): what the classifier takes."""
-        return self.transform(items), self.dense(items)
+        return self.transform(items), self.dense(items, texts)
 
     def transform(self, items: Sequence[Doc | Span]) -> sparse.csr_matrix:
         """A count matrix, one row per doc or span, N_FEATURES columns."""

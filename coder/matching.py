@@ -18,12 +18,13 @@ from typing import Any
 
 from spacy.attrs import LEMMA, LOWER, NORM, ORTH
 from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.matcher import Matcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 # Matcher keys compared as strings, and the Doc array column each is read from.
 _STRING_ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "LEMMA": LEMMA, "NORM": NORM}
+_COLUMN_NAMES = {ORTH: "ORTH", LOWER: "LOWER", LEMMA: "LEMMA", NORM: "NORM"}
 # Boolean token flags, read from the Token only when a candidate pattern is tried.
 _FLAGS = frozenset(
     [
@@ -129,6 +130,8 @@ class TokenPatternMatcher:
         self.fallback = Matcher(vocab)
         # column -> word hash -> patterns anchored on that word
         self._index: dict[int, dict[int, list[_Pattern]]] = {}
+        # column -> a PhraseMatcher of its anchor words, keyed by the word: finds them in C
+        self._anchors: dict[int, PhraseMatcher] = {}
         self._columns: set[int] = set()  # every column any pattern reads
         self._count = 0
 
@@ -148,22 +151,34 @@ class TokenPatternMatcher:
             column, words = compiled.tokens[compiled.anchor].values[0]
             by_word = self._index.setdefault(column, {})
             for word in words:
+                if word not in by_word:
+                    self._add_anchor(column, word)
                 by_word.setdefault(word, []).append(compiled)
+
+    def _add_anchor(self, column: int, word: int) -> None:
+        text = self.vocab.strings[word]
+        if column == LOWER and text != text.lower():
+            return  # a lower-case form never equals it: spaCy's Matcher never matches it either
+        if column not in self._anchors:
+            self._anchors[column] = PhraseMatcher(self.vocab, attr=_COLUMN_NAMES[column])
+        doc = Doc(self.vocab, words=[text], lemmas=[text] if column == LEMMA else None)
+        doc[0].norm_ = text
+        self._anchors[column].add(text, [doc])
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         matches = set(self.fallback(doc)) if len(self.fallback) else set()
-        if self._index and len(doc):
-            columns = sorted(self._columns)
-            rows = doc.to_array(columns).reshape(len(doc), len(columns)).T.tolist()
-            values = dict(zip(columns, rows, strict=True))
-            present = {column: set(words) for column, words in values.items()}
-            for column, by_word in self._index.items():
-                for word in present[column]:
-                    for pattern in by_word.get(word, ()):
-                        if all(not present[c].isdisjoint(w) for c, w in pattern.needs):
-                            for i, value in enumerate(values[column]):
-                                if value == word:
-                                    matches.update(_find(pattern, i, doc, values))
+        values: dict[int, list[int]] = {}
+        present: dict[int, set[int]] = {}
+        for column, anchors in self._anchors.items():
+            for word, at, _ in anchors(doc):
+                for pattern in self._index[column][word]:
+                    if not values:  # read the doc's columns only when a pattern may match
+                        columns = sorted(self._columns)
+                        rows = doc.to_array(columns).reshape(len(doc), len(columns)).T.tolist()
+                        values = dict(zip(columns, rows, strict=True))
+                        present = {column: set(words) for column, words in values.items()}
+                    if all(not present[c].isdisjoint(w) for c, w in pattern.needs):
+                        matches.update(_find(pattern, at, doc, values))
         return sorted(matches, key=lambda m: (m[1], m[2], m[0]))
 
 

@@ -13,6 +13,7 @@ import multiprocessing
 import platform
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -58,15 +59,16 @@ class ThemeScorer:
         for doc in docs:
             batch.append(doc)
             if len(batch) >= batch_size:
-                yield from self._score(batch)
+                yield from self.score(batch)
                 batch = []
         if batch:
-            yield from self._score(batch)
+            yield from self.score(batch)
 
-    def _score(self, docs: list[Doc]) -> list[Doc]:
+    def score(self, docs: list[Doc], texts: list[str] | None = None) -> list[Doc]:
+        """Set `doc.cats` on processed docs; `texts` are theirs, if the caller has them."""
         if self.classifier is None:
             raise ModelError("the theme classifier has not been trained")
-        probs = self.classifier.predict_proba(*self.featurizer.matrices(docs))
+        probs = self.classifier.predict_proba(*self.featurizer.matrices(docs, texts))
         for doc, row in zip(docs, probs, strict=True):
             doc.cats = dict(zip(self.theme_ids, row.tolist(), strict=True))
         return docs
@@ -129,23 +131,28 @@ class ThemeModel:
         sentence (finding it scores every sentence again); pattern evidence is always given.
         """
         cleaned = (text if isinstance(text, str) else "" for text in texts)
+        batches = iter(lambda: list(itertools.islice(cleaned, batch_size)), [])
         if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
-            yield from self._tag_parallel(cleaned, batch_size, n_process, evidence)
+            yield from self._tag_parallel(batches, n_process, evidence)
             return
-        batch: list[Doc] = []
-        for doc in self.nlp.pipe(cleaned, batch_size=batch_size):
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                yield from self.results(batch, evidence)
-                batch = []
-        yield from self.results(batch, evidence)
+        for batch in batches:
+            yield from self.tag_batch(batch, evidence)
+
+    def tag_batch(self, texts: list[str], evidence: bool = True) -> list[CommentResult]:
+        """Tag a list of comments at once. BLAS is held to one thread: on matrices this small,
+        more threads only spin and take cores from the pipeline (and from other workers)."""
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            # The scorer is run here rather than in the pipeline so that it gets the texts:
+            # rebuilding them from tokens (Doc.text) costs as much as the classifier.
+            docs = list(self.nlp.pipe(texts, batch_size=len(texts), disable=[COMPONENT]))
+            self.scorer.score(docs, texts)
+            return self.results(docs, evidence, texts)
 
     def _tag_parallel(
-        self, texts: Iterator[str], batch_size: int, n_process: int, evidence: bool
+        self, batches: Iterator[list[str]], n_process: int, evidence: bool
     ) -> Iterator[CommentResult]:
         global _WORKER_MODEL
         _WORKER_MODEL = self
-        batches = iter(lambda: list(itertools.islice(texts, batch_size)), [])
         jobs = ((batch, evidence) for batch in batches)
         with multiprocessing.get_context("fork").Pool(n_process) as pool:
             while window := list(itertools.islice(jobs, n_process * 4)):
@@ -162,23 +169,26 @@ class ThemeModel:
 
         return tag_frame(self, frame, column)
 
-    def results(self, docs: list[Doc], evidence: bool = True) -> list[CommentResult]:
+    def results(
+        self, docs: list[Doc], evidence: bool = True, texts: list[str] | None = None
+    ) -> list[CommentResult]:
         """Codes for processed docs: a probability over threshold, or a trusted rule match."""
         if not docs:
             return []
+        texts = texts if texts is not None else [doc.text for doc in docs]
         ids = self.theme_ids
         probs = np.array([[doc.cats.get(t, 0.0) for t in ids] for doc in docs], dtype=np.float32)
         spans = [pattern_evidence(doc) for doc in docs]
         hits = rule_hit_matrix(spans, ids)
-        nonempty = np.array([bool(doc.text.strip()) for doc in docs])
+        nonempty = np.array([bool(text.strip()) for text in texts])
         probs[~nonempty] = 0.0  # nothing said: no theme is likely
         coded, by_rule = decide(probs, hits, nonempty, self.decision, ids)
         pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(coded), strict=True)]
         unexplained = [(i, j) for i, j in pairs if ids[j] not in spans[i]]
         sentences = self._best_sentences(docs, unexplained) if evidence else {}
         out = [
-            CommentResult(doc.text, dict(zip(ids, probs[i].tolist(), strict=True)))
-            for i, doc in enumerate(docs)
+            CommentResult(text, dict(zip(ids, row, strict=True)))
+            for text, row in zip(texts, probs.tolist(), strict=True)
         ]
         for i, j in pairs:
             theme, rule_only = ids[j], bool(by_rule[i, j])
@@ -272,9 +282,14 @@ _WORKER_MODEL: ThemeModel | None = None
 def _tag_batch(job: tuple[list[str], bool]) -> list[CommentResult]:
     """Runs in a forked worker, which inherits the model from its parent."""
     assert _WORKER_MODEL is not None
-    texts, evidence = job
-    docs = list(_WORKER_MODEL.nlp.pipe(texts, batch_size=len(texts)))
-    return _WORKER_MODEL.results(docs, evidence)
+    return _WORKER_MODEL.tag_batch(*job)
+
+
+@cache
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def pattern_evidence(doc: Doc) -> dict[str, list[Evidence]]:

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import tee
 from pathlib import Path
+from typing import Protocol
 
 from coder.errors import InputError
 from coder.fileio import atomic_open
 from coder.model import ThemeModel
 from coder.readers import Table, open_table, pick_id_column, pick_text_column
+from coder.results import CommentResult
 from coder.writers import WRITERS
 
 Progress = Callable[[int, Table], None]
+
+
+@dataclass(frozen=True)
+class TaggedRow:
+    """One input row with its tagging result; `id` is the id column's value or the line."""
+
+    line: int
+    id: str
+    row: dict[str, str]
+    result: CommentResult
+
+
+class RowSink(Protocol):
+    """Somewhere else tagged rows go besides the output file (a project database)."""
+
+    def start(self, table: Table, text_column: str, id_column: str | None) -> None: ...
+
+    def write(self, tagged: TaggedRow) -> None: ...
+
+    def finish(self) -> None: ...
 
 
 @dataclass
@@ -29,7 +52,7 @@ class TagSummary:
 def tag_file(
     model: ThemeModel,
     input_path: str | Path,
-    output: str | Path = "-",
+    output: str | Path | None = "-",
     *,
     fmt: str = "wide",
     text_column: str | None = None,
@@ -40,26 +63,43 @@ def tag_file(
     batch_size: int = 512,
     excel: bool = False,
     progress: Progress | None = None,
+    sink: RowSink | None = None,
 ) -> TagSummary:
-    """Tag every comment in `input_path` and write them to `output` (`-` for stdout)."""
+    """Tag every comment in `input_path` and write them to `output` (`-` for stdout, None for
+    no file) and to `sink`, if given, in the same pass."""
     if fmt not in WRITERS:
         raise InputError(f"unknown output format '{fmt}'; use one of {', '.join(WRITERS)}")
     encoding = "utf-8-sig" if excel and str(output) != "-" else "utf-8"
-    summary = TagSummary(output=str(output))
+    summary = TagSummary(output="" if output is None else str(output))
     with open_table(input_path, input_format) as table:
         text_col = pick_text_column(table.columns, text_column, str(input_path))
         id_col = pick_id_column(table.columns, id_column, str(input_path))
         summary.text_column = text_col
         rows_for_text, rows_for_output = tee(table.rows)
         texts = (row[text_col] for _, row in rows_for_text)
-        results = model.tag(texts, batch_size=batch_size, n_process=n_process)
-        with atomic_open(output, force=force, encoding=encoding, newline="") as handle:
-            writer = WRITERS[fmt](handle, table.columns, model.codebook)
+        # The wide format has no evidence column: skip finding the deciding sentences.
+        evidence = sink is not None or fmt != "wide"
+        results = model.tag(texts, batch_size=batch_size, n_process=n_process, evidence=evidence)
+        with contextlib.ExitStack() as stack:
+            writer = None
+            if output is not None:
+                handle = stack.enter_context(
+                    atomic_open(output, force=force, encoding=encoding, newline="")
+                )
+                writer = WRITERS[fmt](handle, table.columns, model.codebook)
+            if sink is not None:
+                sink.start(table, text_col, id_col)
             for (line, row), result in zip(rows_for_output, results, strict=True):
-                writer.write(row[id_col] if id_col else str(line), row, result)
+                tagged = TaggedRow(line, row[id_col] if id_col else str(line), row, result)
+                if writer is not None:
+                    writer.write(tagged.id, row, result)
+                if sink is not None:
+                    sink.write(tagged)
                 summary.comments += 1
                 summary.coded += bool(result.codes)
                 summary.theme_counts.update(result.codes)
                 if progress is not None and summary.comments % 1000 == 0:
                     progress(summary.comments, table)
+            if sink is not None:
+                sink.finish()
     return summary

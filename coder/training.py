@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.model_selection import KFold
 
 from coder.classifier import ThemeClassifier
 from coder.codebook import Codebook
@@ -214,6 +213,8 @@ def _out_of_fold(
 ) -> np.ndarray:
     """Each labelled comment's probabilities from a model that did not see it (the codebook's
     own texts are in every training fold)."""
+    from sklearn.model_selection import KFold  # training only: slow to import
+
     n = data.n_labelled
     extra = np.arange(n, data.counts.shape[0])
     oof = np.zeros((n, data.labels.shape[1]), dtype=np.float32)

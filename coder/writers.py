@@ -42,6 +42,11 @@ class _CsvRows:
     def write(self, values: Sequence[Any]) -> None:
         self.writer.writerow([neutralise(v) for v in values])
 
+    def write_safe(self, cells: Sequence[Any], safe: Sequence[Any]) -> None:
+        """Write `cells` neutralised, then `safe`: values coder made itself (numbers, theme
+        ids), which cannot start a formula."""
+        self.writer.writerow([*map(neutralise, cells), *safe])
+
 
 def added_columns(input_columns: Sequence[str], theme_ids: Sequence[str]) -> dict[str, str]:
     """Names of the columns tagging adds, prefixed `coder_` where the input has them already."""
@@ -63,11 +68,11 @@ class WideWriter:
 
     def write(self, row_id: str, row: dict[str, str], result: CommentResult) -> None:
         coded = set(result.codes)
-        values: list[Any] = [row.get(c, "") for c in self.inputs]
-        values += [int(t in coded) for t in self.ids]
-        values += [f"{result.scores.get(t, 0.0):.4f}" for t in self.ids]
-        values.append(";".join(result.codes))
-        self.rows.write(values)
+        scores = result.scores
+        made: list[Any] = [int(t in coded) for t in self.ids]
+        made += [f"{scores.get(t, 0.0):.4f}" for t in self.ids]
+        made.append(";".join(result.codes))
+        self.rows.write_safe([row.get(c, "") for c in self.inputs], made)
 
 
 class LongWriter:

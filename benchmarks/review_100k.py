@@ -1,0 +1,102 @@
+"""How fast review is in a big project: 100,000 comments with 17 themes' scores and suggestions.
+
+Measures what the review screen waits for: computing the order at the start of a session (one
+query), showing the next comment, and recording a decision (a committed transaction) then
+showing the next comment. The screen must render a keypress in under 50 ms. Run::
+
+    /work/venv/bin/python benchmarks/review_100k.py [N_COMMENTS]
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from coder.codebook_io import load_codebook
+from coder.results import CommentResult, Evidence, Suggestion
+from coder.review import ReviewSession
+from coder.store import NewComment, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fake_results(n: int, themes: list[str], seed: int = 0) -> list[CommentResult]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        text = f"Comment {i}: " + " ".join(
+            rng.choice(["time", "money", "staff"]) for _ in range(30)
+        )
+        scores = {t: rng.random() ** 3 for t in themes}
+        suggestions = [
+            Suggestion(
+                t, t, round(s, 4), rng.choice(["model", "rule"]), (Evidence("x", 0, 1, "pattern"),)
+            )
+            for t, s in scores.items()
+            if s >= 0.5
+        ]
+        out.append(CommentResult(text, scores, suggestions))
+    return out
+
+
+def build(path: Path, n: int) -> None:
+    book = load_codebook(ROOT / "codebooks" / "coproduction.yaml")
+    themes = book.codable_ids
+    thresholds = dict.fromkeys(themes, 0.5)
+    with Store(path) as store:
+        run_id = store.add_run(
+            store.add_codebook(book), "bench", {"decision": {"thresholds": thresholds}}
+        )
+        results = fake_results(n, themes)
+        for start in range(0, n, 5000):
+            batch = [
+                (NewComment(str(i), i + 2, r.text, {"region": "North", "role": "carer"}), r)
+                for i, r in enumerate(results[start : start + 5000], start=start)
+            ]
+            store.import_batch(run_id, "big.csv", batch, thresholds)
+
+
+def timed(action, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.db"
+        start = time.perf_counter()
+        build(path, n)
+        size = path.stat().st_size / 1e6
+        print(f"built {n:,} comments in {time.perf_counter() - start:.1f} s ({size:.0f} MB)")
+        with Store(path) as store:
+            for order in ("file", "uncertain", "random"):
+                start = time.perf_counter()
+                session = ReviewSession(store, "ana", order=order)
+                print(
+                    f"open a session, order {order}: {(time.perf_counter() - start) * 1000:.0f} ms"
+                )
+            session = ReviewSession(store, "ana", order="uncertain")
+            report("next comment", timed(session.next, 200))
+            report("accept + next comment", timed(session.accept, 200))
+            report("toggle a theme", timed(lambda: session.toggle("barrier_time"), 200))
+            report("undo", timed(session.undo, 100))
+            report("progress", timed(session.progress, 100))
+
+
+def report(what: str, times: list[float]) -> None:
+    p95 = sorted(times)[int(len(times) * 0.95) - 1]
+    median = statistics.median(times)
+    print(f"{what}: median {median:.2f} ms, p95 {p95:.2f} ms, max {max(times):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

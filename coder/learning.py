@@ -1,0 +1,115 @@
+"""The learning loop: train a model on a project's reviewed comments, then re-score the comments
+nobody has reviewed yet as a new run, so that review goes on with better suggestions.
+
+Each function opens its own connection to the project, so the review screen can run `retrain`
+in a background thread while it keeps writing decisions through its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coder.codebook import Codebook
+from coder.errors import StoreError
+from coder.model import ThemeModel
+from coder.store import Store
+from coder.training import train
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Reviewed:
+    """A project's reviewed comments as training data."""
+
+    comment_ids: list[int]
+    texts: list[str]
+    codes: list[list[str]]
+    conflicts: int  # reviewed comments left out: their reviewers differ, nobody adjudicated
+
+
+@dataclass
+class Relearned:
+    model: ThemeModel
+    trained_on: int
+    conflicts: int
+    run_id: int
+    rescored: int
+
+
+def reviewed_data(store: Store, codebook: Codebook) -> Reviewed:
+    """Texts and codes of the reviewed comments (adjudicated, or agreed by their reviewers),
+    keeping only the codebook's codable themes."""
+    final, conflicts = store.reviewed_codes()
+    if not final:
+        raise StoreError(
+            f"project {store.path} has no reviewed comments yet: review some with "
+            f"`coder review {store.path}` first"
+        )
+    wanted = set(final)
+    texts = {comment_id: text for comment_id, text in store.texts() if comment_id in wanted}
+    ids = sorted(final)
+    codes = [[t for t in codebook.codable_ids if t in final[i]] for i in ids]
+    return Reviewed(ids, [texts[i] for i in ids], codes, conflicts)
+
+
+def train_from_project(
+    db_path: str | Path,
+    codebook: Codebook | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> tuple[ThemeModel, Reviewed]:
+    """Train on the project's reviewed comments with its latest codebook (or `codebook`);
+    `options` go to `coder.training.train` (folds, at_least_one, spacy_model...)."""
+    with Store(db_path, create=False) as store:
+        book = codebook or store.latest_codebook()
+        data = reviewed_data(store, book)
+    model = train(book, data.texts, data.codes, progress=progress, **options)
+    return model, data
+
+
+def rescore(
+    store: Store,
+    model: ThemeModel,
+    name: str,
+    batch_size: int = 256,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
+    """Score the comments nobody has reviewed as a new run of `model`, committing a batch at a
+    time so that reviewers writing to the same project wait only moments. Returns (run, count)."""
+    run_id = store.add_model_run(model, name)
+    reviewed = {c for coded in store.codings().values() for c in coded}
+    reviewed |= set(store.adjudicated())
+    pending = [(i, text) for i, text in store.texts() if i not in reviewed]
+    thresholds = dict(model.decision.thresholds)
+    results = model.tag((text for _, text in pending), batch_size=batch_size)
+    scored = zip((i for i, _ in pending), results, strict=True)
+    done = 0
+    for chunk in iter(lambda: list(itertools.islice(scored, batch_size)), []):
+        store.add_scores(run_id, chunk, thresholds)
+        done += len(chunk)
+        if progress is not None:
+            progress(f"re-scored {done} of {len(pending)} unreviewed comments")
+    return run_id, done
+
+
+def retrain(
+    db_path: str | Path,
+    save_to: str | Path | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Relearned:
+    """Train on the reviewed comments and re-score the unreviewed ones as a new run. With
+    `save_to`, the model is saved there too (and named so in the run)."""
+    model, data = train_from_project(db_path, progress=progress, **options)
+    name = f"retrained on {len(data.texts)} reviewed comments"
+    if save_to is not None:
+        model.save(save_to)
+        name = str(save_to)
+    with Store(db_path, create=False) as store:
+        run_id, rescored = rescore(store, model, name, progress=progress)
+    return Relearned(model, len(data.texts), data.conflicts, run_id, rescored)

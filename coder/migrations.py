@@ -1,0 +1,141 @@
+"""The project database's schema, as named migrations applied in order.
+
+Each migration is (name, SQL). `coder.store.Store` applies the ones a database lacks when it is
+opened, inside one transaction, and records each in `schema_migrations`; the number applied is
+the schema version. Never edit a released migration: add a new one at the end.
+
+The SQL is plain enough for PostgreSQL too, except `INTEGER PRIMARY KEY` (an identity column
+there). JSON is kept in TEXT columns.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)
+"""
+
+BASE = """
+CREATE TABLE comments (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    row_number INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    UNIQUE (source, external_id)
+);
+
+CREATE TABLE codebooks (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    yaml TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    codebook_id INTEGER NOT NULL REFERENCES codebooks (id),
+    model_key TEXT NOT NULL,
+    model TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (codebook_id, model_key)
+);
+
+-- One row per run and comment: every theme's probability as a JSON object (a row per theme
+-- would be 3 million rows for 100,000 comments and 32 themes), and how close the comment's
+-- closest call is to its threshold, for the `uncertain` review order.
+CREATE TABLE scores (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    comment_id INTEGER NOT NULL REFERENCES comments (id),
+    scores TEXT NOT NULL,
+    uncertainty REAL NOT NULL,
+    PRIMARY KEY (run_id, comment_id)
+);
+CREATE INDEX scores_by_comment ON scores (comment_id, run_id);
+
+CREATE TABLE suggestions (
+    run_id INTEGER NOT NULL,
+    comment_id INTEGER NOT NULL,
+    theme TEXT NOT NULL,
+    score REAL NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('rule', 'model')),
+    evidence TEXT NOT NULL,
+    PRIMARY KEY (run_id, comment_id, theme),
+    FOREIGN KEY (run_id, comment_id) REFERENCES scores (run_id, comment_id)
+);
+
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    reviewer TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('review', 'blind', 'adjudicate')),
+    settings TEXT NOT NULL,
+    started_at TEXT NOT NULL
+);
+
+-- Append-only: an undo is a new row naming the row it undoes. `batch` groups the rows one
+-- keypress wrote (accepting a comment writes a row per theme and a confirm), undone together.
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    batch INTEGER NOT NULL,
+    comment_id INTEGER NOT NULL REFERENCES comments (id),
+    theme TEXT,
+    action TEXT NOT NULL CHECK (action IN (
+        'accept', 'reject', 'add', 'remove', 'confirm', 'flag', 'unflag', 'memo', 'skip', 'undo'
+    )),
+    value TEXT,
+    reviewer TEXT NOT NULL,
+    session_id INTEGER NOT NULL REFERENCES sessions (id),
+    decided_at TEXT NOT NULL,
+    undoes INTEGER REFERENCES decisions (id)
+);
+CREATE INDEX decisions_by_comment ON decisions (comment_id, reviewer);
+CREATE INDEX decisions_undone ON decisions (undoes);
+"""
+
+# Comments where a rule coded a theme whose probability stayed under its threshold (rules and
+# model disagree) go first in the `uncertain` order; an index makes finding a reviewer's last
+# step for undo a lookup instead of a scan. The backfill reads the JSON columns with SQLite's
+# json_extract (PostgreSQL would use ->>).
+DISAGREEMENT = """
+ALTER TABLE scores ADD COLUMN disagreement INTEGER NOT NULL DEFAULT 0;
+
+UPDATE scores SET disagreement = (
+    SELECT COUNT(*) FROM suggestions s JOIN runs r ON r.id = s.run_id
+    WHERE s.run_id = scores.run_id AND s.comment_id = scores.comment_id AND s.source = 'rule'
+      AND json_extract(scores.scores, '$.' || s.theme)
+          < json_extract(r.meta, '$.decision.thresholds.' || s.theme)
+);
+
+CREATE INDEX decisions_by_reviewer ON decisions (reviewer, batch);
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("base schema", BASE),
+    ("rule and model disagreement; undo index", DISAGREEMENT),
+]
+
+
+def statements(sql: str) -> Iterator[str]:
+    """The statements of a script, one at a time (`executescript` would commit on its own)."""
+    pending = ""
+    for line in sql.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending.strip()
+            pending = ""
+    if pending.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in pending.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()[:60]}")

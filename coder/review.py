@@ -1,0 +1,376 @@
+"""Reviewing a project's comments, without a screen: what to show, and what each key records.
+
+`ReviewSession` walks the comments in an order computed once (one query, then a list of ids);
+showing a comment is a handful of primary-key lookups, so the next comment renders at once in a
+project of 100,000. Every action is written to the store's decision log before it returns.
+
+Modes: `review` shows the latest run's suggestions; `blind` shows none (the reviewer codes from
+the codebook alone); `adjudicate` walks the comments where coders differ, lists every coder's
+choices, and records the final coding.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from coder.codebook import Codebook
+from coder.errors import InputError, LabelError
+from coder.results import Evidence
+from coder.store import CODED, MODES, ORDERS, CommentState, Entry, Store
+
+
+@dataclass(frozen=True)
+class ThemeRow:
+    """A theme listed for a comment: suggested (by the model or rules, or, when adjudicating, by
+    a coder), or decided on by this reviewer."""
+
+    theme: str
+    label: str
+    on: bool  # coded as shown
+    suggested: bool
+    score: float | None = None
+    source: str | None = None  # rule or model
+    evidence: tuple[Evidence, ...] = ()
+    decision: str | None = None  # this reviewer's last action on it
+    coders: tuple[str, ...] = ()  # adjudicating: the coders who chose it
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    external_id: str
+    source: str
+    row_number: int
+    text: str
+    attributes: dict[str, str]
+    themes: tuple[ThemeRow, ...]
+    reviewed: bool
+    flagged: bool
+    memo: str
+    position: int  # 0-based, in this session's order
+    total: int
+    run_id: int | None = None
+    scores: dict[str, float] = field(default_factory=dict)  # empty when blind
+    coders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # adjudicating
+
+    @property
+    def codes(self) -> list[str]:
+        return [row.theme for row in self.themes if row.on]
+
+    def row(self, theme: str) -> ThemeRow | None:
+        return next((row for row in self.themes if row.theme == theme), None)
+
+
+@dataclass(frozen=True)
+class Progress:
+    reviewed: int
+    total: int
+    themes: dict[str, int]  # reviewed comments coded with each theme
+
+
+def disagreements(
+    codings: Mapping[str, Mapping[int, set[str]]], theme: str | None = None
+) -> dict[int, dict[str, set[str]]]:
+    """Comments that two or more coders reviewed and coded differently (on `theme` alone, if
+    given): {comment: {coder: themes}}."""
+    by_comment: dict[int, dict[str, set[str]]] = {}
+    for coder, coded in codings.items():
+        for comment_id, codes in coded.items():
+            by_comment.setdefault(comment_id, {})[coder] = codes
+    out = {}
+    for comment_id, coders in by_comment.items():
+        versions = {frozenset(c & {theme} if theme else c) for c in coders.values()}
+        if len(coders) > 1 and len(versions) > 1:
+            out[comment_id] = coders
+    return out
+
+
+class ReviewSession:
+    """One reviewer going through a project's comments. Resumes where they stopped."""
+
+    def __init__(
+        self,
+        store: Store,
+        reviewer: str,
+        order: str = "uncertain",
+        theme: str | None = None,
+        only_unreviewed: bool = False,
+        mode: str = "review",
+        seed: int = 0,
+    ):
+        if not reviewer.strip():
+            raise InputError("give a reviewer name, e.g. --reviewer ana")
+        if order not in ORDERS:
+            raise InputError(f"unknown order '{order}'; use one of {', '.join(ORDERS)}")
+        if mode not in MODES:
+            raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(MODES)}")
+        self.store, self.reviewer, self.mode = store, reviewer.strip(), mode
+        self.settings = {
+            "order": order,
+            "theme": theme,
+            "only_unreviewed": only_unreviewed,
+            "seed": seed,
+        }
+        self.codebook: Codebook = store.latest_codebook()
+        if theme is not None:
+            self._check_theme(theme)
+        self._adjudicating = mode == "adjudicate"
+        self._session_id: int | None = None  # made on the first decision
+        self.ids: list[int] = []
+        self._index: dict[int, int] = {}
+        self.position = 0
+        self.refresh()
+        self.position = self._resume()
+
+    # --- the order -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Compute the order again (after a retrain re-scored the comments), staying on the
+        comment shown."""
+        shown = None if self.done else self.ids[self.position]
+        self._states = self.store.states(self.reviewer, self._adjudicating).get(self.reviewer, {})
+        self._coders = self.store.codings() if self._adjudicating else {}
+        order, theme = self.settings["order"], self.settings["theme"]
+        ids = self.store.order(
+            "uncertain" if order == "uncertain" else "file",
+            None if self._adjudicating else theme,
+        )
+        if order == "random":
+            random.Random(self.settings["seed"]).shuffle(ids)
+        if self._adjudicating:
+            differ = disagreements(self._coders, theme)
+            ids = [i for i in ids if i in differ]
+        if self.settings["only_unreviewed"]:
+            ids = [i for i in ids if not self._state(i).reviewed]
+        self.ids = ids
+        self._index = {comment_id: i for i, comment_id in enumerate(ids)}
+        self.position = self._index.get(shown, 0) if shown is not None else 0
+
+    def _resume(self) -> int:
+        """The first comment this reviewer has neither reviewed nor skipped; else the first
+        skipped one; else the end (all reviewed)."""
+        for wanted in (lambda s: not s.reviewed and not s.skipped, lambda s: not s.reviewed):
+            for index, comment_id in enumerate(self.ids):
+                if wanted(self._state(comment_id)):
+                    return index
+        return len(self.ids)
+
+    @property
+    def done(self) -> bool:
+        return self.position >= len(self.ids)
+
+    # --- what is shown ---------------------------------------------------------------------
+
+    def _state(self, comment_id: int) -> CommentState:
+        return self._states.get(comment_id) or CommentState()
+
+    def current(self) -> CommentView | None:
+        """The comment to show, or None past the last one."""
+        return None if self.done else self.view(self.ids[self.position])
+
+    def view(self, comment_id: int) -> CommentView:
+        comment = self.store.comment(comment_id)
+        state = self._state(comment_id)
+        listed, run_id, scores, coders = self._listed(comment_id)
+        labels = {t.id: t for t in self.codebook.themes}
+        order = {theme_id: i for i, theme_id in enumerate(self.codebook.codable_ids)}
+        rows = []
+        for theme in sorted({*listed, *state.themes}, key=lambda t: (order.get(t, len(order)), t)):
+            suggested = theme in listed
+            default_on = suggested and listed[theme].on and not state.reviewed
+            decision = state.themes.get(theme)
+            base = listed.get(theme) or ThemeRow(theme, theme, False, False)
+            rows.append(
+                ThemeRow(
+                    theme=theme,
+                    label=labels[theme].label if theme in labels else theme,
+                    on=decision in CODED if decision else default_on,
+                    suggested=suggested,
+                    score=base.score if suggested else scores.get(theme),
+                    source=base.source,
+                    evidence=base.evidence,
+                    decision=decision,
+                    coders=base.coders,
+                )
+            )
+        return CommentView(
+            id=comment.id,
+            external_id=comment.external_id,
+            source=comment.source,
+            row_number=comment.row_number,
+            text=comment.text,
+            attributes=comment.attributes,
+            themes=tuple(rows),
+            reviewed=state.reviewed,
+            flagged=state.flagged,
+            memo=state.memo,
+            position=self._index.get(comment_id, -1),
+            total=len(self.ids),
+            run_id=run_id,
+            scores=scores,
+            coders=coders,
+        )
+
+    def _listed(
+        self, comment_id: int
+    ) -> tuple[dict[str, ThemeRow], int | None, dict[str, float], dict[str, tuple[str, ...]]]:
+        """The themes to list before this reviewer's own decisions, with whether each is on by
+        default: the latest suggestions (review), every coder's choices (adjudicate), or
+        nothing (blind). Also the run, the scores and each coder's themes."""
+        if self.mode == "blind":
+            return {}, None, {}, {}
+        if self._adjudicating:
+            coders = {
+                name: tuple(sorted(coded[comment_id]))
+                for name, coded in sorted(self._coders.items())
+                if comment_id in coded
+            }
+            chosen = Counter(theme for themes in coders.values() for theme in themes)
+            listed = {
+                theme: ThemeRow(
+                    theme,
+                    theme,
+                    on=count == len(coders),  # every coder agrees
+                    suggested=True,
+                    coders=tuple(name for name, themes in coders.items() if theme in themes),
+                )
+                for theme, count in chosen.items()
+            }
+            return listed, None, {}, coders
+        latest = self.store.latest(comment_id)
+        if latest is None:
+            return {}, None, {}, {}
+        listed = {
+            s.theme: ThemeRow(s.theme, s.label, True, True, s.score, s.source, s.evidence)
+            for s in latest.suggestions
+        }
+        return listed, latest.run_id, latest.scores, {}
+
+    # --- moving ----------------------------------------------------------------------------
+
+    def next(self) -> CommentView | None:
+        self.position = min(self.position + 1, len(self.ids))
+        return self.current()
+
+    def previous(self) -> CommentView | None:
+        self.position = max(self.position - 1, 0)
+        return self.current()
+
+    def go_to(self, comment_id: int) -> CommentView | None:
+        if comment_id in self._index:
+            self.position = self._index[comment_id]
+        return self.current()
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def toggle(self, theme: str) -> CommentView:
+        """Code or uncode a theme on the comment shown."""
+        view = self._shown()
+        self._check_theme(theme)
+        row = view.row(theme)
+        suggested = row is not None and row.suggested
+        if row is not None and row.on:
+            action = "reject" if suggested else "remove"
+        else:
+            action = "accept" if suggested else "add"
+        self._record(view.id, [Entry(view.id, action, theme)])
+        return self.view(view.id)
+
+    def add(self, theme: str) -> CommentView:
+        """Code a theme (from a search of the whole codebook); nothing if it is coded already."""
+        view = self._shown()
+        row = view.row(theme)
+        return view if row is not None and row.on else self.toggle(theme)
+
+    def accept(self) -> CommentView | None:
+        """Keep the codes as shown, mark the comment reviewed, and move on."""
+        view = self._shown()
+        entries = [
+            Entry(view.id, "accept" if row.on else "reject", row.theme)
+            for row in view.themes
+            if row.suggested and row.decision is None
+        ]
+        self._record(view.id, [*entries, Entry(view.id, "confirm")])
+        return self.next()
+
+    def reject_all(self) -> CommentView | None:
+        """Code the comment with nothing, mark it reviewed, and move on."""
+        view = self._shown()
+        entries = [
+            Entry(view.id, "reject" if row.suggested else "remove", row.theme)
+            for row in view.themes
+            if row.on or (row.suggested and row.decision is None)
+        ]
+        self._record(view.id, [*entries, Entry(view.id, "confirm")])
+        return self.next()
+
+    def skip(self) -> CommentView | None:
+        view = self._shown()
+        self._record(view.id, [Entry(view.id, "skip")])
+        return self.next()
+
+    def flag(self) -> CommentView:
+        """Flag the comment for discussion, or take the flag off."""
+        view = self._shown()
+        self._record(view.id, [Entry(view.id, "unflag" if view.flagged else "flag")])
+        return self.view(view.id)
+
+    def memo(self, text: str) -> CommentView:
+        """Set the comment's memo (an empty text clears it)."""
+        view = self._shown()
+        self._record(view.id, [Entry(view.id, "memo", value=text)])
+        return self.view(view.id)
+
+    def undo(self) -> CommentView | None:
+        """Undo this reviewer's last step, whichever comment it was on, and show that comment.
+        Returns None when there is nothing left to undo."""
+        undone = self.store.undo(self._session(), self.reviewer, self._adjudicating)
+        if not undone:
+            return None
+        for comment_id in {d.comment_id for d in undone}:
+            self._refresh_state(comment_id)
+        shown = undone[0].comment_id
+        self.position = self._index.get(shown, self.position)
+        return self.view(shown)
+
+    def progress(self) -> Progress:
+        """Reviewed of the comments in this session's order, and per-theme counts among them."""
+        reviewed = [
+            state
+            for comment_id, state in self._states.items()
+            if state.reviewed and comment_id in self._index
+        ]
+        themes = Counter(theme for state in reviewed for theme in state.codes)
+        return Progress(len(reviewed), len(self.ids), dict(themes))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _shown(self) -> CommentView:
+        view = self.current()
+        if view is None:
+            raise InputError("no comment is shown: the end of the list was reached")
+        return view
+
+    def _check_theme(self, theme: str) -> None:
+        if theme not in self.codebook.codable_ids:
+            raise LabelError(
+                f"unknown theme '{theme}' (codebook '{self.codebook.name}' has: "
+                f"{', '.join(self.codebook.codable_ids)})"
+            )
+
+    def _session(self) -> int:
+        if self._session_id is None:
+            self._session_id = self.store.start_session(self.reviewer, self.mode, self.settings)
+        return self._session_id
+
+    def _record(self, comment_id: int, entries: list[Entry]) -> None:
+        self.store.record(self._session(), self.reviewer, entries)
+        self._refresh_state(comment_id)
+
+    def _refresh_state(self, comment_id: int) -> None:
+        self._states[comment_id] = self.store.comment_state(
+            comment_id, self.reviewer, self._adjudicating
+        )

@@ -1,0 +1,187 @@
+"""Where a project stands: how much is reviewed, what reviewers did with each theme, and how
+good the suggestions are, measured against the reviewed comments."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from coder.metrics import report, to_matrix
+from coder.store import Run, Store
+
+
+@dataclass
+class ThemeCounts:
+    """Reviewers' decisions on a theme: suggestions kept, suggestions turned down, additions."""
+
+    accepted: int = 0
+    rejected: int = 0
+    added: int = 0
+
+
+@dataclass
+class ReviewerCounts:
+    reviewed: int = 0
+    flagged: int = 0
+    memos: int = 0
+
+
+@dataclass
+class ProjectStatus:
+    path: str
+    comments: int
+    reviewed: int  # by at least one reviewer
+    flagged: int
+    adjudicated: int
+    conflicts: int  # reviewed by several who differ, not adjudicated
+    runs: int
+    labels: dict[str, str]  # theme id -> label, latest codebook first
+    reviewers: dict[str, ReviewerCounts] = field(default_factory=dict)
+    themes: dict[str, ThemeCounts] = field(default_factory=dict)
+    measured_run: Run | None = None  # the run whose suggestions `metrics` measures
+    metrics: dict[str, Any] | None = None  # coder.metrics.report on the reviewed comments
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("labels")
+        run = self.measured_run
+        data["measured_run"] = None if run is None else {"id": run.id, "model": run.model}
+        return data
+
+
+_COUNTED = {"accept": "accepted", "reject": "rejected", "add": "added"}
+
+
+def project_status(store: Store) -> ProjectStatus:
+    runs = store.runs()
+    labels = _labels(store, runs)
+    final, conflicts = store.reviewed_codes()
+    status = ProjectStatus(
+        path=str(store.path),
+        comments=store.comment_count(),
+        reviewed=0,
+        flagged=0,
+        adjudicated=len(store.adjudicated()),
+        conflicts=conflicts,
+        runs=len(runs),
+        labels=labels,
+        themes={theme: ThemeCounts() for theme in labels},
+    )
+    reviewed, flagged = set(), set()
+    for reviewer, states in sorted(store.states().items()):
+        counts = status.reviewers.setdefault(reviewer, ReviewerCounts())
+        for comment_id, state in states.items():
+            counts.flagged += state.flagged
+            counts.memos += bool(state.memo)
+            if state.flagged:
+                flagged.add(comment_id)
+            if not state.reviewed:
+                continue
+            counts.reviewed += 1
+            reviewed.add(comment_id)
+            for theme, action in state.themes.items():
+                if action in _COUNTED:
+                    tally = status.themes.setdefault(theme, ThemeCounts())
+                    setattr(tally, _COUNTED[action], getattr(tally, _COUNTED[action]) + 1)
+    status.reviewed, status.flagged = len(reviewed), len(flagged)
+    status.measured_run, status.metrics = _measure(store, runs, final)
+    return status
+
+
+def _labels(store: Store, runs: list[Run]) -> dict[str, str]:
+    """Every theme any run's codebook can code, labelled by the newest codebook that has it."""
+    labels: dict[str, str] = {}
+    for run in reversed(runs):
+        for theme in store.codebook(run.codebook_id).codable:
+            labels.setdefault(theme.id, theme.label)
+    return labels
+
+
+def _measure(
+    store: Store, runs: list[Run], final: dict[int, set[str]]
+) -> tuple[Run | None, dict[str, Any] | None]:
+    """Precision and recall of the latest run that scored reviewed comments, on those comments.
+
+    A retrain re-scores only unreviewed comments, so its figures come from the comments
+    reviewed after it: comments the model did not learn from.
+    """
+    for run in reversed(runs):
+        results = store.run_results(run.id)
+        measured = sorted(set(results) & set(final))
+        if measured:
+            ids = store.codebook(run.codebook_id).codable_ids
+            gold = [[t for t in final[i] if t in ids] for i in measured]
+            predicted = [[s.theme for s in results[i].suggestions] for i in measured]
+            return run, report(to_matrix(gold, ids), to_matrix(predicted, ids), ids)
+    return None, None
+
+
+def status_renderables(status: ProjectStatus) -> list[RenderableType]:
+    """The status for the terminal: a summary line, reviewers, and a table per theme."""
+    share = f" ({status.reviewed / status.comments:.0%})" if status.comments else ""
+    summary = Text(f"{status.path}: ", style="bold")
+    summary.append(
+        f"{status.comments} comments, {status.reviewed} reviewed{share}, "
+        f"{status.flagged} flagged, {status.adjudicated} adjudicated; "
+        f"{status.runs} model run{'s' if status.runs != 1 else ''}"
+    )
+    out: list[RenderableType] = [summary]
+    if status.conflicts:
+        out.append(
+            Text(
+                f"{status.conflicts} reviewed comments have reviewers who differ and are left "
+                "out of training and of the figures below until adjudicated",
+                style="yellow",
+            )
+        )
+    if status.reviewers:
+        reviewers = Table(title="Reviewers", title_justify="left")
+        for name in ("reviewer", "reviewed", "flagged", "memos"):
+            reviewers.add_column(name, justify="left" if name == "reviewer" else "right")
+        for name, counts in status.reviewers.items():
+            reviewers.add_row(
+                Text(name), str(counts.reviewed), str(counts.flagged), str(counts.memos)
+            )
+        out.append(reviewers)
+    out.append(_themes_table(status))
+    if status.reviewed and status.metrics is None:
+        out.append(Text("No run has scored a reviewed comment yet.", style="dim"))
+    return out
+
+
+def _themes_table(status: ProjectStatus) -> Table:
+    """Decisions per theme, and the precision and recall of the measured run's suggestions."""
+    metrics, run = status.metrics, status.measured_run
+    table = Table(title="Themes", title_justify="left")
+    columns = ["theme", "accepted", "rejected", "added"]
+    if metrics and run:
+        columns += ["precision", "recall", "F1", "support"]
+        table.caption = (
+            f"Precision and recall of the suggestions of run {run.id} ({run.model}) "
+            f"on {metrics['n']} reviewed comments"
+        )
+    for name in columns:
+        table.add_column(name, justify="left" if name == "theme" else "right")
+    for theme, counts in status.themes.items():
+        row = [str(counts.accepted), str(counts.rejected), str(counts.added)]
+        if metrics:
+            row += _figures(metrics["themes"].get(theme), support=True)
+        table.add_row(Text(status.labels.get(theme, theme)), *row)
+    if metrics:
+        table.add_section()
+        for average in ("micro", "macro"):
+            label = Text(f"{average} average", style="bold")
+            table.add_row(label, "", "", "", *_figures(metrics[average], support=False))
+    return table
+
+
+def _figures(m: dict[str, Any] | None, support: bool) -> list[str]:
+    """Precision, recall, F1 and support cells; blank for a theme the run cannot code."""
+    if m is None:
+        return ["", "", "", ""]
+    figures = [f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}"]
+    return [*figures, str(m["support"]) if support else ""]

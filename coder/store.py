@@ -1,0 +1,778 @@
+"""The coding project: one SQLite file with the comments, the codebook versions, the model runs
+with every score and suggestion, and the reviewers' decisions as an append-only log.
+
+Every write is one short transaction (`BEGIN IMMEDIATE`, so two processes take turns rather than
+fail) committed before the call returns: a decision the screen shows as made is on disk. The
+current coding of a comment is derived from the log; an undo is a new entry, never a delete.
+The project's SQL lives here and in `coder.migrations`, and is plain enough for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from coder.codebook import Codebook
+from coder.codebook_io import dump_codebook, parse_codebook
+from coder.errors import InputError, StoreError
+from coder.migrations import BOOKKEEPING, MIGRATIONS, statements
+from coder.results import CommentResult, Evidence, Suggestion
+
+if TYPE_CHECKING:
+    from coder.model import ThemeModel
+    from coder.readers import Table
+    from coder.tagging import TaggedRow
+
+APPLICATION_ID = 0x436F6472  # "Codr" in the SQLite header: this file is a coder project
+SCHEMA_VERSION = len(MIGRATIONS)
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 10.0
+IMPORT_BATCH = 500
+
+MODES = ("review", "blind", "adjudicate")
+ORDERS = ("uncertain", "random", "file")
+THEME_ACTIONS = ("accept", "reject", "add", "remove")
+CODED = ("accept", "add")  # the theme actions that leave a theme coded
+COMMENT_ACTIONS = ("confirm", "flag", "unflag", "memo", "skip")
+_CODER_MODES = "('review', 'blind')"  # a reviewer's own coding, blind or not
+_ADJUDICATE_MODES = "('adjudicate')"
+
+# The latest run that scored each comment: what review shows and exports use.
+_LATEST = "SELECT comment_id, MAX(run_id) AS run_id FROM scores GROUP BY comment_id"
+_EFFECTIVE = "NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) AND d.action <> 'undo'"
+_DECISION_COLUMNS = (
+    "d.id, d.batch, d.comment_id, d.theme, d.action, d.value, d.reviewer, d.session_id, "
+    "d.decided_at, d.undoes"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class NewComment:
+    external_id: str
+    row_number: int
+    text: str
+    attributes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    source: str
+    external_id: str
+    row_number: int
+    text: str
+    attributes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    codebook_id: int
+    model: str
+    meta: dict[str, Any]
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One run's view of one comment: every theme's score and the suggested codes."""
+
+    run_id: int
+    scores: dict[str, float]
+    suggestions: list[Suggestion]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A decision to record: a theme action (`theme` set) or a comment-level one."""
+
+    comment_id: int
+    action: str
+    theme: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    batch: int
+    comment_id: int
+    theme: str | None
+    action: str
+    value: str | None
+    reviewer: str
+    session_id: int
+    decided_at: str
+    undoes: int | None
+
+
+@dataclass
+class CommentState:
+    """One coder's current coding of one comment, folded from the log's effective entries."""
+
+    themes: dict[str, str] = field(default_factory=dict)  # theme -> its last action
+    reviewed: bool = False
+    flagged: bool = False
+    skipped: bool = False
+    memo: str = ""
+
+    @property
+    def codes(self) -> set[str]:
+        return {theme for theme, action in self.themes.items() if action in CODED}
+
+    def apply(self, theme: str | None, action: str, value: str | None) -> None:
+        if theme is not None:
+            self.themes[theme] = action
+        elif action == "confirm":
+            self.reviewed = True
+        elif action in ("flag", "unflag"):
+            self.flagged = action == "flag"
+        elif action == "memo":
+            self.memo = value or ""
+        elif action == "skip":
+            self.skipped = True
+
+
+def closeness(result: CommentResult, thresholds: dict[str, float]) -> tuple[float, int]:
+    """(uncertainty, disagreement) for the review order: how near the closest call is to its
+    theme's threshold, and how many codes a rule gave whose probability stayed under it."""
+    margins = [abs(score - thresholds.get(t, 0.5)) for t, score in result.scores.items()]
+    disagreement = sum(
+        s.source == "rule" and result.scores.get(s.theme, 0.0) < thresholds.get(s.theme, 0.5)
+        for s in result.suggestions
+    )
+    return round(min(margins, default=1.0), 6), disagreement
+
+
+class Store:
+    """An open project file. One per thread: a background thread opens its own."""
+
+    def __init__(self, path: str | Path, create: bool = True):
+        self.path = Path(path)
+        _check_file(self.path, create)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open project {self.path}: {exc}") from None
+        try:
+            outdated = self._needs_migration()
+            self._configure()
+            if outdated:
+                self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+        self._codebooks: dict[int, Codebook] = {}
+        self._runs: dict[int, Run] = {}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- opening ---------------------------------------------------------------------------
+
+    def _pragma(self, name: str) -> int:
+        try:
+            return int(self._db.execute(f"PRAGMA {name}").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a coder project: it cannot be read as a database ({exc})"
+            ) from None
+
+    def _needs_migration(self) -> bool:
+        """Recognise the file before anything is written to it."""
+        app_id, version = self._pragma("application_id"), self._pragma("user_version")
+        if app_id == APPLICATION_ID:
+            if version > SCHEMA_VERSION:
+                raise _newer(self.path, version)
+            return version < SCHEMA_VERSION
+        if app_id == 0 and self._pragma("schema_version") == 0:  # nothing in it yet
+            return True
+        raise StoreError(
+            f"{self.path} is not a coder project: it is an SQLite database of another program. "
+            "Give a project file, or a new file name to start a project"
+        )
+
+    def _configure(self) -> None:
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open project {self.path}: {exc}") from None
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            db.execute(BOOKKEEPING)
+            applied = [n for (n,) in db.execute("SELECT name FROM schema_migrations ORDER BY id")]
+            if len(applied) > SCHEMA_VERSION:
+                raise _newer(self.path, len(applied))
+            known = [name for name, _ in MIGRATIONS]
+            if applied != known[: len(applied)]:
+                raise StoreError(
+                    f"{self.path} has schema migrations this coder does not know "
+                    f"({', '.join(applied)}); open it with the coder that made it"
+                )
+            for number, (name, sql) in enumerate(MIGRATIONS, start=1):
+                if number > len(applied):
+                    for statement in statements(sql):
+                        db.execute(statement)
+                    db.execute(
+                        "INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                        (number, name, _now()),
+                    )
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def schema_version(self) -> int:
+        return self._pragma("user_version")
+
+    def migrations(self) -> list[tuple[int, str, str]]:
+        """(number, name, applied at) of every migration this file has had."""
+        return self._db.execute(
+            "SELECT id, name, applied_at FROM schema_migrations ORDER BY id"
+        ).fetchall()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken at once so that concurrent writers wait their turn."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:  # locked too long, read-only, disk full
+            hint = "; another program has held it too long, try again" if "lock" in str(exc) else ""
+            raise StoreError(f"cannot write to project {self.path}: {exc}{hint}") from None
+
+    # --- codebooks and runs ----------------------------------------------------------------
+
+    def add_codebook(self, book: Codebook) -> int:
+        """The id of this codebook version, stored once by its content hash."""
+        digest = book.content_hash()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO codebooks (hash, name, version, yaml, added_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (hash) DO NOTHING",
+                (digest, book.name, book.version, dump_codebook(book), _now()),
+            )
+            return db.execute("SELECT id FROM codebooks WHERE hash = ?", (digest,)).fetchone()[0]
+
+    def codebook(self, codebook_id: int) -> Codebook:
+        if codebook_id not in self._codebooks:
+            row = self._db.execute("SELECT yaml FROM codebooks WHERE id = ?", (codebook_id,))
+            text = row.fetchone()[0]
+            self._codebooks[codebook_id] = parse_codebook(
+                text, f"{self.path} codebook {codebook_id}"
+            )
+        return self._codebooks[codebook_id]
+
+    def add_run(self, codebook_id: int, model: str, meta: dict[str, Any]) -> int:
+        """The id of the run of this model with this codebook: one run per distinct pair."""
+        text = json.dumps(meta, sort_keys=True, ensure_ascii=False, default=str)
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO runs (codebook_id, model_key, model, meta, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (codebook_id, model_key) DO NOTHING",
+                (codebook_id, key, model, text, _now()),
+            )
+            return db.execute(
+                "SELECT id FROM runs WHERE codebook_id = ? AND model_key = ?", (codebook_id, key)
+            ).fetchone()[0]
+
+    def add_model_run(self, model: ThemeModel, name: str) -> int:
+        """Register a model's run: its codebook, its meta and its decision rules."""
+        meta = {**model.meta, "decision": model.decision.to_dict()}
+        return self.add_run(self.add_codebook(model.codebook), name, meta)
+
+    def runs(self) -> list[Run]:
+        rows = self._db.execute(
+            "SELECT id, codebook_id, model, meta, created_at FROM runs ORDER BY id"
+        )
+        return [Run(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    def run(self, run_id: int) -> Run:
+        if run_id not in self._runs:
+            self._runs.update((r.id, r) for r in self.runs())
+        return self._runs[run_id]
+
+    def latest_run(self) -> Run | None:
+        runs = self.runs()
+        return runs[-1] if runs else None
+
+    def latest_codebook(self) -> Codebook:
+        """The codebook of the latest run: the one review and training use."""
+        run = self.latest_run()
+        if run is None:
+            raise StoreError(
+                f"project {self.path} has no comments yet; import some with "
+                f"`coder tag INPUT --db {self.path}`"
+            )
+        return self.codebook(run.codebook_id)
+
+    # --- comments and scores ---------------------------------------------------------------
+
+    def import_batch(
+        self,
+        run_id: int,
+        source: str,
+        rows: Sequence[tuple[NewComment, CommentResult]],
+        thresholds: dict[str, float],
+    ) -> int:
+        """Store comments (a comment already there from this source is kept as it was) and this
+        run's results for them, in one transaction. Returns the number of new comments."""
+        new, scored = 0, []
+        with self.transaction() as db:
+            for comment, result in rows:
+                cursor = db.execute(
+                    "INSERT INTO comments (source, external_id, row_number, text, attributes, "
+                    "imported_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source, external_id) DO NOTHING",
+                    (
+                        source,
+                        comment.external_id,
+                        comment.row_number,
+                        comment.text,
+                        json.dumps(comment.attributes, ensure_ascii=False),
+                        _now(),
+                    ),
+                )
+                new += cursor.rowcount
+                (comment_id,) = db.execute(
+                    "SELECT id FROM comments WHERE source = ? AND external_id = ?",
+                    (source, comment.external_id),
+                ).fetchone()
+                scored.append((comment_id, result))
+            _insert_scores(db, run_id, scored, thresholds)
+        return new
+
+    def add_scores(
+        self, run_id: int, scored: Sequence[tuple[int, CommentResult]], thresholds: dict[str, float]
+    ) -> None:
+        """A run's results for comments already in the project (re-scoring)."""
+        with self.transaction() as db:
+            _insert_scores(db, run_id, scored, thresholds)
+
+    def comment(self, comment_id: int) -> Comment:
+        row = self._db.execute(
+            "SELECT id, source, external_id, row_number, text, attributes FROM comments "
+            "WHERE id = ?",
+            (comment_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"project {self.path} has no comment {comment_id}")
+        return Comment(*row[:5], json.loads(row[5]))
+
+    def comment_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM comments").fetchone()[0]
+
+    def texts(self) -> Iterator[tuple[int, str]]:
+        """(id, text) of every comment, in import order."""
+        yield from self._db.execute("SELECT id, text FROM comments ORDER BY id")
+
+    def latest(self, comment_id: int) -> Scored | None:
+        """The latest run's scores and suggestions for one comment (a primary-key lookup)."""
+        row = self._db.execute(
+            "SELECT run_id, scores FROM scores WHERE comment_id = ? ORDER BY run_id DESC LIMIT 1",
+            (comment_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        rows = self._db.execute(
+            "SELECT comment_id, theme, score, source, evidence FROM suggestions "
+            "WHERE run_id = ? AND comment_id = ?",
+            (row[0], comment_id),
+        )
+        suggestions = self._suggestions(row[0], rows).get(comment_id, [])
+        return Scored(row[0], json.loads(row[1]), suggestions)
+
+    def latest_results(self) -> dict[int, Scored]:
+        """Every comment's latest scores and suggestions (for exports and reports)."""
+        join = f"JOIN ({_LATEST}) l ON l.comment_id = s.comment_id AND l.run_id = s.run_id"
+        return self._results(join, ())
+
+    def run_results(self, run_id: int) -> dict[int, Scored]:
+        """One run's scores and suggestions, for every comment it scored."""
+        return self._results("WHERE s.run_id = ?", (run_id,))
+
+    def _results(self, where: str, params: tuple[Any, ...]) -> dict[int, Scored]:
+        scores = self._db.execute(
+            f"SELECT s.comment_id, s.run_id, s.scores FROM scores s {where}", params
+        ).fetchall()
+        rows = self._db.execute(
+            "SELECT g.run_id, g.comment_id, g.theme, g.score, g.source, g.evidence "
+            "FROM suggestions g JOIN scores s "
+            f"ON s.run_id = g.run_id AND s.comment_id = g.comment_id {where}",
+            params,
+        )
+        by_run: dict[int, list[tuple[Any, ...]]] = {}
+        for run_id, *row in rows:
+            by_run.setdefault(run_id, []).append(tuple(row))
+        suggestions: dict[int, list[Suggestion]] = {}
+        for run_id, found in by_run.items():
+            suggestions.update(self._suggestions(run_id, found))
+        return {
+            comment_id: Scored(run_id, json.loads(text), suggestions.get(comment_id, []))
+            for comment_id, run_id, text in scores
+        }
+
+    def _suggestions(
+        self, run_id: int, rows: Iterable[tuple[Any, ...]]
+    ) -> dict[int, list[Suggestion]]:
+        """Suggestions from rows (comment_id, theme, score, source, evidence), labelled from the
+        run's codebook and in its order, as tagging gives them."""
+        book = self.codebook(self.run(run_id).codebook_id)
+        position = {theme_id: i for i, theme_id in enumerate(book.codable_ids)}
+        labels = {t.id: t.label for t in book.themes}
+        out: dict[int, list[Suggestion]] = {}
+        for comment_id, theme, score, source, evidence in rows:
+            spans = tuple(Evidence(**span) for span in json.loads(evidence))
+            out.setdefault(comment_id, []).append(
+                Suggestion(theme, labels.get(theme, theme), score, source, spans)
+            )
+        for found in out.values():
+            found.sort(key=lambda s: position.get(s.theme, len(position)))
+        return out
+
+    def order(self, by: str, theme: str | None = None) -> list[int]:
+        """Comment ids in review order, in one query: `file` (import order) or `uncertain`
+        (rules and model disagree first, then the closest calls). With `theme`, only the
+        comments whose latest run suggests it."""
+        sql = (
+            f"SELECT c.id FROM comments c LEFT JOIN ({_LATEST}) l ON l.comment_id = c.id "
+            "LEFT JOIN scores s ON s.run_id = l.run_id AND s.comment_id = c.id"
+        )
+        params: tuple[Any, ...] = ()
+        if theme is not None:
+            sql += (
+                " WHERE EXISTS (SELECT 1 FROM suggestions g WHERE g.run_id = l.run_id "
+                "AND g.comment_id = c.id AND g.theme = ?)"
+            )
+            params = (theme,)
+        if by == "uncertain":
+            sql += (
+                " ORDER BY CASE WHEN s.disagreement > 0 THEN 0 ELSE 1 END,"
+                " COALESCE(s.uncertainty, 2), c.id"
+            )
+        else:
+            sql += " ORDER BY c.id"
+        return [comment_id for (comment_id,) in self._db.execute(sql, params)]
+
+    # --- review sessions and decisions -----------------------------------------------------
+
+    def start_session(self, reviewer: str, mode: str, settings: dict[str, Any]) -> int:
+        if mode not in MODES:
+            raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(MODES)}")
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (reviewer, mode, settings, started_at) VALUES (?, ?, ?, ?)",
+                (reviewer, mode, json.dumps(settings, sort_keys=True), _now()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def record(self, session_id: int, reviewer: str, entries: Sequence[Entry]) -> list[int]:
+        """Append entries as one step (undone together), committed before returning."""
+        for entry in entries:
+            allowed = THEME_ACTIONS if entry.theme is not None else COMMENT_ACTIONS
+            if entry.action not in allowed:
+                raise ValueError(f"action {entry.action!r} with theme {entry.theme!r}")
+        with self.transaction() as db:
+            batch = _next_batch(db)
+            return [
+                _insert_decision(db, batch, entry, reviewer, session_id, undoes=None)
+                for entry in entries
+            ]
+
+    def undo(self, session_id: int, reviewer: str, adjudicated: bool = False) -> list[Decision]:
+        """Undo this reviewer's last step that is not undone yet (across comments and sessions);
+        returns the entries undone, none if there is nothing left to undo."""
+        modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
+        with self.transaction() as db:
+            last = db.execute(
+                "SELECT d.batch FROM decisions d JOIN sessions s ON s.id = d.session_id "
+                f"WHERE d.reviewer = ? AND s.mode IN {modes} AND {_EFFECTIVE} "
+                "ORDER BY d.batch DESC LIMIT 1",
+                (reviewer,),
+            ).fetchone()
+            if last is None:
+                return []
+            undone = [
+                Decision(*row)
+                for row in db.execute(
+                    f"SELECT {_DECISION_COLUMNS} FROM decisions d "
+                    f"WHERE d.batch = ? AND d.reviewer = ? AND {_EFFECTIVE} ORDER BY d.id",
+                    (last[0], reviewer),
+                )
+            ]
+            batch = _next_batch(db)
+            for d in undone:
+                entry = Entry(d.comment_id, "undo", d.theme)
+                _insert_decision(db, batch, entry, reviewer, session_id, undoes=d.id)
+        return undone
+
+    def decisions(self, comment_id: int | None = None) -> list[Decision]:
+        """The log, in order, undo entries included (for exports and audits)."""
+        where, params = ("WHERE d.comment_id = ?", (comment_id,)) if comment_id else ("", ())
+        rows = self._db.execute(
+            f"SELECT {_DECISION_COLUMNS} FROM decisions d {where} ORDER BY d.id", params
+        )
+        return [Decision(*row) for row in rows]
+
+    def _fold(
+        self,
+        key: Callable[[str, int], Any],
+        adjudicated: bool,
+        where: str = "",
+        params: tuple[Any, ...] = (),
+    ) -> dict[Any, CommentState]:
+        modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
+        rows = self._db.execute(
+            "SELECT d.reviewer, d.comment_id, d.theme, d.action, d.value FROM decisions d "
+            f"JOIN sessions s ON s.id = d.session_id WHERE s.mode IN {modes} AND {_EFFECTIVE} "
+            f"{where} ORDER BY d.id",
+            params,
+        )
+        states: dict[Any, CommentState] = {}
+        for reviewer, comment_id, theme, action, value in rows:
+            states.setdefault(key(reviewer, comment_id), CommentState()).apply(theme, action, value)
+        return states
+
+    def comment_state(
+        self, comment_id: int, reviewer: str, adjudicated: bool = False
+    ) -> CommentState:
+        """One reviewer's current coding of one comment (an index lookup)."""
+        found = self._fold(
+            lambda _r, _c: 0,
+            adjudicated,
+            "AND d.comment_id = ? AND d.reviewer = ?",
+            (comment_id, reviewer),
+        )
+        return found.get(0, CommentState())
+
+    def states(
+        self, reviewer: str | None = None, adjudicated: bool = False
+    ) -> dict[str, dict[int, CommentState]]:
+        """Every coder's state of every comment they touched: {reviewer: {comment: state}}."""
+        where, params = ("AND d.reviewer = ?", (reviewer,)) if reviewer else ("", ())
+        out: dict[str, dict[int, CommentState]] = {}
+        for (who, comment_id), state in self._fold(
+            lambda r, c: (r, c), adjudicated, where, params
+        ).items():
+            out.setdefault(who, {})[comment_id] = state
+        return out
+
+    def codings(self, adjudicated: bool = False) -> dict[str, dict[int, set[str]]]:
+        """Each coder's codes on the comments they reviewed: {reviewer: {comment: themes}}.
+        With `adjudicated`, the adjudicators' codings instead of the coders'."""
+        out: dict[str, dict[int, set[str]]] = {}
+        for reviewer, comments in self.states(adjudicated=adjudicated).items():
+            reviewed = {c: state.codes for c, state in comments.items() if state.reviewed}
+            if reviewed:
+                out[reviewer] = reviewed
+        return out
+
+    def adjudicated(self) -> dict[int, set[str]]:
+        """The adjudicated coding of each adjudicated comment (the latest adjudicator's)."""
+        states = self._fold(lambda _r, c: c, adjudicated=True)
+        return {c: state.codes for c, state in states.items() if state.reviewed}
+
+    def reviewers(self) -> list[str]:
+        """Everyone who has coded in this project (not adjudicating), by name."""
+        rows = self._db.execute(
+            "SELECT DISTINCT d.reviewer FROM decisions d JOIN sessions s ON s.id = d.session_id "
+            f"WHERE s.mode IN {_CODER_MODES} ORDER BY d.reviewer"
+        )
+        return [name for (name,) in rows]
+
+    def reviewed_codes(self) -> tuple[dict[int, set[str]], int]:
+        """The coding to trust for each reviewed comment: the adjudicated one, else the one every
+        reviewer of it agrees on. Returns it and the number of comments left out because their
+        reviewers differ and nobody has adjudicated them."""
+        final = self.adjudicated()
+        by_comment: dict[int, list[frozenset[str]]] = {}
+        for coded in self.codings().values():
+            for comment_id, codes in coded.items():
+                by_comment.setdefault(comment_id, []).append(frozenset(codes))
+        conflicts = 0
+        for comment_id, versions in by_comment.items():
+            if comment_id in final:
+                continue
+            if len(set(versions)) == 1:
+                final[comment_id] = set(versions[0])
+            else:
+                conflicts += 1
+        return final, conflicts
+
+
+def _newer(path: Path, version: int) -> StoreError:
+    return StoreError(
+        f"{path} was written by a newer coder (schema {version}, this coder knows "
+        f"{SCHEMA_VERSION}); upgrade coder"
+    )
+
+
+def _check_file(path: Path, create: bool) -> None:
+    """Refuse what is not a project before SQLite touches it (it would write a journal)."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; give the project's file name")
+    if not path.exists():
+        if not create:
+            raise StoreError(
+                f"project {path} does not exist; create it with `coder tag INPUT --db {path}`"
+            )
+        if not path.parent.exists():
+            raise StoreError(f"folder {path.parent} does not exist; create it first")
+        return
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"cannot read project {path}: {exc.strerror}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(
+            f"{path} is not a coder project: it is not an SQLite database. "
+            "Give a project file, or a new file name to start a project"
+        )
+
+
+def _next_batch(db: sqlite3.Connection) -> int:
+    # Inside BEGIN IMMEDIATE nobody else inserts: the next id is a fresh, increasing label.
+    return db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM decisions").fetchone()[0]
+
+
+def _insert_decision(
+    db: sqlite3.Connection,
+    batch: int,
+    entry: Entry,
+    reviewer: str,
+    session_id: int,
+    undoes: int | None,
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO decisions (batch, comment_id, theme, action, value, reviewer, session_id, "
+        "decided_at, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            batch,
+            entry.comment_id,
+            entry.theme,
+            entry.action,
+            entry.value,
+            reviewer,
+            session_id,
+            _now(),
+            undoes,
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _insert_scores(
+    db: sqlite3.Connection,
+    run_id: int,
+    scored: Sequence[tuple[int, CommentResult]],
+    thresholds: dict[str, float],
+) -> None:
+    """A run's scores and suggestions; a comment this run has scored already is left alone."""
+    for comment_id, result in scored:
+        uncertainty, disagreement = closeness(result, thresholds)
+        scores = {theme: round(score, 6) for theme, score in result.scores.items()}
+        cursor = db.execute(
+            "INSERT INTO scores (run_id, comment_id, scores, uncertainty, disagreement)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, comment_id) DO NOTHING",
+            (run_id, comment_id, json.dumps(scores), uncertainty, disagreement),
+        )
+        if cursor.rowcount:
+            db.executemany(
+                "INSERT INTO suggestions (run_id, comment_id, theme, score, source, evidence)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (run_id, comment_id, s.theme, s.score, s.source, _evidence_json(s.evidence))
+                    for s in result.suggestions
+                ],
+            )
+
+
+def _evidence_json(evidence: Iterable[Evidence]) -> str:
+    spans = [{"text": e.text, "start": e.start, "end": e.end, "kind": e.kind} for e in evidence]
+    return json.dumps(spans, ensure_ascii=False)
+
+
+def source_name(input_path: str | Path, project: Path) -> str:
+    """How a comment's source file is recorded: relative to the project's folder, so that the
+    same file is recognised from any working folder and the project can move with its data."""
+    if str(input_path) == "-":
+        return "<stdin>"
+    absolute = Path(input_path).resolve()
+    try:
+        return Path(os.path.relpath(absolute, project.resolve().parent)).as_posix()
+    except ValueError:  # another drive on Windows
+        return absolute.as_posix()
+
+
+class ImportSink:
+    """Receives `coder tag`'s rows and stores them as comments with one run's results,
+    committing every `batch_size` rows (a crash keeps what was committed; re-running the same
+    file adds only what is missing)."""
+
+    def __init__(self, store: Store, model: ThemeModel, model_name: str, input_path: str | Path):
+        self.store = store
+        self.run_id = store.add_model_run(model, model_name)
+        self.thresholds = dict(model.decision.thresholds)
+        self.source = source_name(input_path, store.path)
+        self.new_comments = 0
+        self.rows = 0
+        self._pending: list[tuple[NewComment, CommentResult]] = []
+        self._seen: dict[str, int] = {}
+        self._skip: set[str] = set()
+
+    def start(self, table: Table, text_column: str, id_column: str | None) -> None:
+        self._skip = {text_column, id_column or ""}
+
+    def write(self, tagged: TaggedRow) -> None:
+        first = self._seen.setdefault(tagged.id, tagged.line)
+        if first != tagged.line:
+            raise InputError(
+                f"{self.source}:{tagged.line}: id '{tagged.id}' appears twice (first on line "
+                f"{first}); a project needs one id per comment: give a column of unique ids "
+                "with --id-column"
+            )
+        attributes = {k: v for k, v in tagged.row.items() if k not in self._skip}
+        comment = NewComment(tagged.id, tagged.line, tagged.result.text, attributes)
+        self._pending.append((comment, tagged.result))
+        if len(self._pending) >= IMPORT_BATCH:
+            self.flush()
+
+    def finish(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self.new_comments += self.store.import_batch(
+                self.run_id, self.source, self._pending, self.thresholds
+            )
+            self.rows += len(self._pending)
+            self._pending = []

@@ -1,0 +1,320 @@
+"""The review logic without a screen: what a comment shows, what each key records, undo,
+ordering, resuming, blind coding, adjudication and the learning loop."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from projects import ROWS, ids_by_external, make_project
+
+from coder.errors import InputError, LabelError, StoreError
+from coder.learning import retrain, train_from_project
+from coder.review import ReviewSession, disagreements
+from coder.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return make_project(tmp_path / "p.db")
+
+
+def session(store: Store, reviewer: str = "ana", **options) -> ReviewSession:
+    return ReviewSession(store, reviewer, **{"order": "file", **options})
+
+
+def actions(store: Store, comment_id: int | None = None) -> list[tuple[str | None, str]]:
+    return [(d.theme, d.action) for d in store.decisions(comment_id)]
+
+
+def ext(store: Store, ids: list[int]) -> list[str]:
+    return [store.comment(i).external_id for i in ids]
+
+
+# --- what is shown -----------------------------------------------------------------------------
+
+
+def test_a_comment_shows_its_text_attributes_and_suggestions_with_score_source_evidence(
+    store: Store,
+) -> None:
+    view = session(store).next()  # b
+    assert view is not None
+    assert (view.external_id, view.text, view.attributes) == ("b", ROWS[1][1], {"n": "3"})
+    assert (view.source, view.row_number, view.position, view.total) == ("comments.csv", 3, 1, 4)
+    assert [(r.theme, r.label, r.on, r.suggested, r.score, r.source) for r in view.themes] == [
+        ("cost", "Cost", True, True, 0.45, "model"),
+        ("box_ticking", "Box-ticking", True, True, 0.3, "rule"),
+    ]
+    assert [(e.text, e.start, e.end) for e in view.themes[0].evidence] == [("Budget", 0, 6)]
+    assert view.codes == ["cost", "box_ticking"]
+    assert view.scores == ROWS[1][2]
+    assert (view.reviewed, view.flagged, view.memo, view.run_id) == (False, False, "", 1)
+
+
+# --- deciding ----------------------------------------------------------------------------------
+
+
+def test_accept_keeps_the_codes_as_shown_marks_reviewed_and_moves_on(store: Store) -> None:
+    review = session(store)
+    first = review.current()
+    assert first is not None and first.external_id == "a"
+    after = review.accept()
+    assert after is not None and after.external_id == "b"
+    assert actions(store, first.id) == [("time", "accept"), (None, "confirm")]
+    assert store.codings() == {"ana": {first.id: {"time"}}}
+
+
+def test_toggle_rejects_and_restores_a_suggestion_and_adds_and_removes_another_theme(
+    store: Store,
+) -> None:
+    review = session(store)
+    a = review.current().id
+    assert review.toggle("time").codes == []
+    assert review.toggle("time").codes == ["time"]
+    assert review.toggle("cost").codes == ["time", "cost"]
+    view = review.toggle("cost")
+    assert view.codes == ["time"]
+    assert [(r.theme, r.suggested, r.decision) for r in view.themes] == [
+        ("time", True, "accept"),
+        ("cost", False, "remove"),
+    ]
+    assert actions(store) == [
+        ("time", "reject"),
+        ("time", "accept"),
+        ("cost", "add"),
+        ("cost", "remove"),
+    ]
+    assert store.codings() == {}  # toggled, not yet accepted: not reviewed
+    review.accept()
+    assert store.codings() == {"ana": {a: {"time"}}}
+
+
+def test_add_codes_any_theme_once_and_reject_all_codes_nothing(store: Store) -> None:
+    review = session(store)
+    a = review.current().id
+    assert review.add("box_ticking").codes == ["time", "box_ticking"]
+    assert review.add("box_ticking").codes == ["time", "box_ticking"]
+    assert actions(store) == [("box_ticking", "add")]
+    review.reject_all()
+    assert actions(store)[1:] == [("time", "reject"), ("box_ticking", "remove"), (None, "confirm")]
+    assert store.codings() == {"ana": {a: set()}}
+    with pytest.raises(LabelError) as caught:
+        review.add("weather")
+    assert str(caught.value) == (
+        "unknown theme 'weather' (codebook 'Tiny' has: time, cost, box_ticking)"
+    )
+
+
+def test_flag_memo_and_skip(store: Store) -> None:
+    review = session(store)
+    a = review.current().id
+    assert review.flag().flagged
+    assert review.memo("ask the team about this").memo == "ask the team about this"
+    assert not review.flag().flagged
+    assert review.skip().external_id == "b"
+    assert actions(store, a) == [(None, "flag"), (None, "memo"), (None, "unflag"), (None, "skip")]
+    state = store.comment_state(a, "ana")
+    assert (state.flagged, state.memo, state.skipped, state.reviewed) == (
+        False,
+        "ask the team about this",
+        True,
+        False,
+    )
+
+
+def test_undo_goes_back_many_steps_across_comments_and_never_deletes(store: Store) -> None:
+    review = session(store)
+    a = review.current().id
+    b = review.accept().id  # a: accept time + confirm
+    review.toggle("cost")  # b: reject cost
+    review.accept()  # b: accept box_ticking + confirm; now on c
+    view = review.undo()
+    assert (view.id, view.reviewed, view.codes) == (b, False, ["box_ticking"])
+    view = review.undo()
+    assert (view.id, view.codes) == (b, ["cost", "box_ticking"])
+    view = review.undo()
+    assert (view.id, view.reviewed, view.codes) == (a, False, ["time"])
+    assert review.undo() is None
+    assert store.codings() == {}
+    log = store.decisions()
+    assert len(log) == 10 and [d.action for d in log].count("undo") == 5
+    undone = {d.undoes for d in log if d.action == "undo"}
+    assert undone == {d.id for d in log if d.action != "undo"}
+
+
+def test_nothing_to_decide_past_the_end(store: Store) -> None:
+    review = session(store)
+    for _ in range(4):
+        review.next()
+    assert review.done and review.current() is None and review.next() is None
+    with pytest.raises(InputError) as caught:
+        review.accept()
+    assert str(caught.value) == "no comment is shown: the end of the list was reached"
+    assert review.previous().external_id == "d"
+
+
+# --- order, filters, resume --------------------------------------------------------------------
+
+
+def test_orders_file_uncertain_and_seeded_random(store: Store) -> None:
+    assert ext(store, session(store).ids) == ["a", "b", "c", "d"]
+    assert ext(store, session(store, order="uncertain").ids) == ["b", "d", "a", "c"]
+    shuffled = session(store, order="random", seed=1).ids
+    assert shuffled == session(store, order="random", seed=1).ids
+    assert sorted(shuffled) == sorted(session(store).ids)
+    seeds = {tuple(session(store, order="random", seed=s).ids) for s in range(10)}
+    assert len(seeds) > 1
+    with pytest.raises(InputError) as caught:
+        session(store, order="alphabetical")
+    assert str(caught.value) == "unknown order 'alphabetical'; use one of uncertain, random, file"
+
+
+def test_a_theme_and_only_unreviewed_narrow_the_list(store: Store) -> None:
+    assert ext(store, session(store, theme="time").ids) == ["a", "d"]
+    review = session(store)
+    review.accept()
+    review.next()
+    review.accept()
+    assert ext(store, session(store, only_unreviewed=True).ids) == ["b", "d"]
+    assert ext(store, session(store, "ben", only_unreviewed=True).ids) == ["a", "b", "c", "d"]
+
+
+def test_review_resumes_where_the_reviewer_stopped(store: Store) -> None:
+    review = session(store)
+    review.accept()
+    review.skip()
+    review.toggle("time")  # c: started, not finished
+    assert session(store).current().external_id == "c"
+    assert session(store, "ben").current().external_id == "a"
+    review.accept()
+    review.accept()  # d; only the skipped b is left
+    again = session(store)
+    assert again.current().external_id == "b"
+    again.accept()
+    assert session(store).done
+
+
+def test_progress_counts_reviewed_comments_and_their_themes(store: Store) -> None:
+    review = session(store)
+    review.accept()  # a: time
+    review.accept()  # b: cost, box_ticking
+    review.toggle("time")  # c: started only
+    progress = review.progress()
+    assert (progress.reviewed, progress.total) == (2, 4)
+    assert progress.themes == {"time": 1, "cost": 1, "box_ticking": 1}
+    assert session(store, theme="time").progress().reviewed == 1
+
+
+def test_refresh_after_a_new_run_keeps_the_comment_shown(store: Store) -> None:
+    review = session(store, order="uncertain")
+    review.next()
+    shown = review.current().id
+    review.refresh()
+    assert review.current().id == shown
+
+
+def test_an_empty_project_says_how_to_fill_it(tmp_path: Path) -> None:
+    with Store(tmp_path / "empty.db") as empty, pytest.raises(StoreError) as caught:
+        ReviewSession(empty, "ana")
+    assert str(caught.value) == (
+        f"project {tmp_path / 'empty.db'} has no comments yet; import some with "
+        f"`coder tag INPUT --db {tmp_path / 'empty.db'}`"
+    )
+
+
+# --- blind coding and adjudication -------------------------------------------------------------
+
+
+def test_blind_review_shows_no_suggestions_and_records_only_what_the_coder_adds(
+    store: Store,
+) -> None:
+    review = session(store, mode="blind")
+    view = review.current()
+    assert (view.themes, view.codes, view.scores, view.run_id) == ((), [], {}, None)
+    assert review.toggle("cost").codes == ["cost"]
+    review.accept()
+    assert actions(store) == [("cost", "add"), (None, "confirm")]
+    assert store.codings() == {"ana": {view.id: {"cost"}}}
+
+
+def test_adjudication_walks_the_comments_coders_differ_on_and_records_the_final_coding(
+    store: Store,
+) -> None:
+    ids = ids_by_external(store)
+    for name, toggles in (("ana", ["cost"]), ("ben", [])):
+        review = session(store, name, mode="blind")
+        for comment in ("a", "b"):
+            review.go_to(ids[comment])
+            review.toggle("time")
+            if comment == "b":
+                for theme in toggles:
+                    review.toggle(theme)
+            review.accept()
+    assert disagreements(store.codings()) == {ids["b"]: {"ana": {"time", "cost"}, "ben": {"time"}}}
+    judge = session(store, "cy", mode="adjudicate")
+    assert judge.ids == [ids["b"]]
+    view = judge.current()
+    assert view.coders == {"ana": ("cost", "time"), "ben": ("time",)}
+    assert [(r.theme, r.on, r.coders) for r in view.themes] == [
+        ("time", True, ("ana", "ben")),  # both chose it
+        ("cost", False, ("ana",)),
+    ]
+    judge.accept()
+    assert actions(store, ids["b"])[-3:] == [
+        ("time", "accept"),
+        ("cost", "reject"),
+        (None, "confirm"),
+    ]
+    assert store.adjudicated() == {ids["b"]: {"time"}}
+    assert store.reviewed_codes() == ({ids["a"]: {"time"}, ids["b"]: {"time"}}, 0)
+    assert session(store, "cy", mode="adjudicate").done
+
+
+# --- the learning loop -------------------------------------------------------------------------
+
+
+def review_all(store: Store, codes: dict[str, list[str]]) -> None:
+    """Code the named comments exactly as given, in blind mode."""
+    review = session(store, "ana", mode="blind")
+    ids = ids_by_external(store)
+    for comment, themes in codes.items():
+        review.go_to(ids[comment])
+        for theme in themes:
+            review.toggle(theme)
+        review.accept()
+
+
+def test_training_on_a_project_uses_the_reviewed_comments_only(store: Store) -> None:
+    with pytest.raises(StoreError) as caught:
+        train_from_project(store.path)
+    assert str(caught.value) == (
+        f"project {store.path} has no reviewed comments yet: review some with "
+        f"`coder review {store.path}` first"
+    )
+    review_all(store, {"a": ["time"], "b": ["cost", "box_ticking"], "c": []})
+    model, data = train_from_project(store.path, folds=2)
+    assert data.texts == [ROWS[0][1], ROWS[1][1], ROWS[2][1]]
+    assert data.codes == [["time"], ["cost", "box_ticking"], []]
+    assert model.meta["trained_on"]["labelled"] == 3
+
+
+def test_retrain_in_a_background_thread_rescores_the_unreviewed_comments_as_a_new_run(
+    store: Store, tmp_path: Path
+) -> None:
+    review_all(store, {"a": ["time"], "b": ["cost"]})
+    ids = ids_by_external(store)
+    done: list = []
+    worker = threading.Thread(
+        target=lambda: done.append(retrain(store.path, save_to=tmp_path / "m", folds=2))
+    )
+    worker.start()
+    review = session(store, "ben")  # the reviewer's own connection keeps working meanwhile
+    review.accept()
+    worker.join(timeout=120)
+    [relearned] = done
+    assert (relearned.trained_on, relearned.rescored, relearned.run_id) == (2, 2, 2)
+    assert [r.model for r in store.runs()] == ["test model", str(tmp_path / "m")]
+    latest = {name: store.latest(i).run_id for name, i in ids.items()}
+    assert latest == {"a": 1, "b": 1, "c": 2, "d": 2}
+    assert (tmp_path / "m" / "meta.json").exists()

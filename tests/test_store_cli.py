@@ -1,0 +1,221 @@
+"""`coder tag --db`, `coder train --db` and `coder status` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import read_csv, write_csv
+from projects import SURVEY
+
+from coder.cli import cli
+from coder.review import ReviewSession
+from coder.store import Store
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def comments(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "comments.csv", ["id", "comment", "region"], SURVEY)
+
+
+@pytest.fixture
+def project(tmp_path: Path, comments: Path, tiny_model: Path) -> Path:
+    db = tmp_path / "coding.db"
+    result = run("tag", comments, "-m", tiny_model, "--db", db)
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def review(db: Path, reviewer: str, codes: dict[str, list[str]]) -> None:
+    """Accept the suggestions on the named comments, first toggling the listed themes."""
+    with Store(db) as store:
+        session = ReviewSession(store, reviewer, order="file")
+        for comment_id in session.ids:
+            view = session.go_to(comment_id)
+            if view.external_id in codes:
+                for theme in codes[view.external_id]:
+                    session.toggle(theme)
+                session.accept()
+
+
+def test_tag_into_a_project_writes_no_csv_unless_asked(
+    tmp_path: Path, comments: Path, tiny_model: Path
+) -> None:
+    db = tmp_path / "coding.db"
+    result = run("tag", comments, "-m", tiny_model, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Tagged 4 comments from column 'comment' (3 with at least one theme) -> {db}",
+        f"Project {db}: 4 new comments, 0 already there; suggestions in run 1",
+    ]
+    with Store(db) as store:
+        assert store.comment_count() == 4
+        assert [store.comment(i).attributes for i in store.order("file")] == [
+            {"region": region} for _, _, region in SURVEY
+        ]
+
+
+def test_tag_again_with_an_output_file_adds_nothing_and_writes_the_same_codes(
+    project: Path, comments: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "coded.csv"
+    result = run("tag", comments, "-m", tiny_model, "--db", project, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"Tagged 4 comments from column 'comment' (3 with at least one theme) -> {out} and "
+        f"{project}",
+        f"Project {project}: 0 new comments, 4 already there; suggestions in run 1",
+    ]
+    with Store(project) as store:
+        stored = {
+            store.comment(i).external_id: ";".join(s.theme for s in store.latest(i).suggestions)
+            for i in store.order("file")
+        }
+    assert stored == {row["id"]: row["codes"] for row in read_csv(out)}
+
+
+def test_tag_with_a_new_codebook_adds_a_run(
+    project: Path, comments: Path, tiny_codebook: Path, tiny_model: Path
+) -> None:
+    tiny_codebook.write_text(
+        tiny_codebook.read_text(encoding="utf-8").replace("brief: Money.", "brief: Cash."),
+        encoding="utf-8",
+    )
+    result = run("tag", comments, "-c", tiny_codebook, "--db", project)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"Project {project}: 0 new comments, 4 already there; suggestions in run 2"
+    )
+    with Store(project) as store:
+        models = [r.model for r in store.runs()]
+        assert models == [str(tiny_model), f"cold start of {tiny_codebook}"]
+        assert store.latest_codebook().theme("cost").brief == "Cash."
+
+
+def test_tag_refuses_a_file_that_is_not_a_project(
+    tmp_path: Path, comments: Path, tiny_model: Path
+) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database", encoding="utf-8")
+    result = run("tag", comments, "-m", tiny_model, "--db", notes)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {notes} is not a coder project: it is not an SQLite database. Give a project "
+        "file, or a new file name to start a project\n"
+    )
+    assert notes.read_text(encoding="utf-8") == "not a database"
+
+
+def test_train_on_the_reviewed_comments_of_a_project(project: Path, tmp_path: Path) -> None:
+    review(project, "ana", {"r1": [], "r2": [], "r3": [], "r4": ["time"]})
+    folder = tmp_path / "model"
+    result = run("train", "--db", project, "-o", folder, "--folds", 2, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == f"Saved model to {folder}"
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert meta["trained_on"]["labelled"] == 4
+    assert meta["codebook"]["name"] == "Tiny"
+    assert json.loads(result.stdout)["n"] == 4
+
+
+def test_train_needs_exactly_one_source_and_reviewed_comments(
+    project: Path, tmp_path: Path, tiny_labelled: Path
+) -> None:
+    for args in ([], [tiny_labelled, "--db", project]):
+        result = run("train", *args, "-o", tmp_path / "m")
+        assert result.exit_code == 1
+        assert result.stderr == "Error: give either a labelled file or --db PROJECT to train on\n"
+    result = run("train", "--db", project, "-o", tmp_path / "m")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: project {project} has no reviewed comments yet: review some with "
+        f"`coder review {project}` first\n"
+    )
+    assert not (tmp_path / "m").exists()
+
+
+def test_status_counts_decisions_per_theme_and_measures_the_suggestions(
+    project: Path, tiny_model: Path
+) -> None:
+    # The model suggests time, cost, box_ticking, nothing for r1..r4 (see test_tag_cli).
+    review(project, "ana", {"r1": [], "r2": ["cost"], "r4": ["time"]})
+    review(project, "ben", {"r3": []})
+    with Store(project) as store:
+        flagger = ReviewSession(store, "ben", order="file")
+        flagger.flag()
+    result = run("status", project, "--json")
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.stdout)
+    assert {k: status[k] for k in ("comments", "reviewed", "flagged", "runs", "conflicts")} == {
+        "comments": 4,
+        "reviewed": 4,
+        "flagged": 1,
+        "runs": 1,
+        "conflicts": 0,
+    }
+    assert status["reviewers"] == {
+        "ana": {"reviewed": 3, "flagged": 0, "memos": 0},
+        "ben": {"reviewed": 1, "flagged": 1, "memos": 0},
+    }
+    assert status["themes"] == {
+        "time": {"accepted": 1, "rejected": 0, "added": 1},
+        "cost": {"accepted": 0, "rejected": 1, "added": 0},
+        "box_ticking": {"accepted": 1, "rejected": 0, "added": 0},
+    }
+    themes = status["metrics"]["themes"]
+    assert themes["time"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
+    assert themes["cost"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert themes["box_ticking"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    assert status["measured_run"] == {"id": 1, "model": str(tiny_model)}
+
+
+def test_status_in_the_terminal_shows_the_tables(project: Path, tiny_model: Path) -> None:
+    review(project, "ana", {"r1": [], "r2": []})
+    result = run("status", project)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        f"{project}: 4 comments, 2 reviewed (50%), 0 flagged, 0 adjudicated; 1 model run"
+    )
+    rows = {cells[0]: cells[1:] for cells in map(table_cells, lines) if cells}
+    assert rows["theme"] == [
+        "accepted",
+        "rejected",
+        "added",
+        "precision",
+        "recall",
+        "F1",
+        "support",
+    ]
+    assert rows["Time"] == ["1", "0", "0", "1.00", "1.00", "1.00", "1"]
+    assert rows["Box-ticking"] == ["0", "0", "0", "0.00", "0.00", "0.00", "0"]
+    assert rows["micro average"] == ["", "", "", "1.00", "1.00", "1.00", ""]
+    assert rows["ana"] == ["2", "0", "0"]
+    assert lines[-1] == (
+        f"Precision and recall of the suggestions of run 1 ({tiny_model}) on 2 reviewed comments"
+    )
+
+
+def table_cells(line: str) -> list[str]:
+    """The cells of a rich table's row, or [] for a line that is not a row."""
+    for bar in ("│", "┃"):
+        if line.startswith(bar):
+            return [cell.strip() for cell in line.split(bar)[1:-1]]
+    return []
+
+
+def test_status_of_a_missing_project(tmp_path: Path) -> None:
+    result = run("status", tmp_path / "none.db")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: project {tmp_path / 'none.db'} does not exist; create it with "
+        f"`coder tag INPUT --db {tmp_path / 'none.db'}`\n"
+    )
+    assert not (tmp_path / "none.db").exists()
