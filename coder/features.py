@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from coder.errors import ModelError
-from coder.rules import EVIDENCE, NEGATED
+from coder.rules import HITS
 
 if TYPE_CHECKING:
     from coder.embeddings import StaticEmbeddings
@@ -53,6 +53,11 @@ def _murmur(text: str) -> int:
 
 def _hash(text: str) -> int:
     return _murmur(text) % CHAR_OFFSET
+
+
+@cache
+def _rule_hash(theme: str, negated: bool) -> int:
+    return _hash(("N:" if negated else "R:") + theme)
 
 
 def _char_hash(text: str) -> int:
@@ -114,13 +119,15 @@ class Featurizer:
         return self._features(doc, self._arrays(doc), start, end)
 
     def _arrays(self, doc: Doc) -> list[list[int]]:
-        return doc.to_array([ORTH, LEMMA]).reshape(len(doc), 2).tolist()
+        """[orths, lemmas]: two flat lists (far cheaper than a list per token)."""
+        return doc.to_array([ORTH, LEMMA]).reshape(len(doc), 2).T.tolist()
 
     def _features(self, doc: Doc, arrays: list[list[int]], start: int, end: int) -> list[int]:
         out: list[int] = []
         previous = None
         cache = self._token_cache
-        for orth, lemma in arrays[start:end]:
+        orths, lemmas = arrays
+        for orth, lemma in zip(orths[start:end], lemmas[start:end], strict=True):
             if orth in cache:
                 word = cache[orth]
             else:
@@ -140,10 +147,9 @@ class Featurizer:
         return out
 
     def _rule_features(self, doc: Doc, start: int, end: int) -> Iterable[int]:
-        for group, prefix in ((EVIDENCE, "R:"), (NEGATED, "N:")):
-            for span in doc.spans.get(group, ()):
-                if start <= span.start and span.end <= end:
-                    yield _hash(prefix + span.label_)
+        for label, begin, stop, negated in doc.user_data.get(HITS, ()):
+            if start <= begin and stop <= end:
+                yield _rule_hash(doc.vocab.strings[label], negated)
 
     def matrices(
         self, items: Sequence[Doc | Span], texts: Sequence[str] | None = None

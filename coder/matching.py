@@ -16,38 +16,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from spacy.attrs import LEMMA, LOWER, NORM, ORTH
+import spacy.attrs
+from spacy.attrs import LEMMA, LOWER, NORM, ORTH, SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 # Matcher keys compared as strings, and the Doc array column each is read from.
+_FLAG_NAMES = [
+    "IS_ALPHA",
+    "IS_ASCII",
+    "IS_DIGIT",
+    "IS_LOWER",
+    "IS_UPPER",
+    "IS_TITLE",
+    "IS_PUNCT",
+    "IS_SPACE",
+    "IS_STOP",
+    "IS_BRACKET",
+    "IS_QUOTE",
+    "IS_LEFT_PUNCT",
+    "IS_RIGHT_PUNCT",
+    "IS_CURRENCY",
+    "LIKE_NUM",
+    "LIKE_URL",
+    "LIKE_EMAIL",
+]
 _STRING_ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "LEMMA": LEMMA, "NORM": NORM}
 _COLUMN_NAMES = {ORTH: "ORTH", LOWER: "LOWER", LEMMA: "LEMMA", NORM: "NORM"}
-# Boolean token flags, read from the Token only when a candidate pattern is tried.
-_FLAGS = frozenset(
-    [
-        "IS_ALPHA",
-        "IS_ASCII",
-        "IS_DIGIT",
-        "IS_LOWER",
-        "IS_UPPER",
-        "IS_TITLE",
-        "IS_PUNCT",
-        "IS_SPACE",
-        "IS_STOP",
-        "IS_SENT_START",
-        "IS_BRACKET",
-        "IS_QUOTE",
-        "IS_LEFT_PUNCT",
-        "IS_RIGHT_PUNCT",
-        "IS_CURRENCY",
-        "LIKE_NUM",
-        "LIKE_URL",
-        "LIKE_EMAIL",
-    ]
-)
+# Boolean token flags and the Doc array column each is read from (1 means true).
+_FLAGS = {name: spacy.attrs.IDS[name] for name in _FLAG_NAMES} | {"IS_SENT_START": SENT_START}
 _QUANTIFIERS = frozenset({"1", "?", "*", "+", "!"})
 
 
@@ -56,7 +55,7 @@ class _Token:
     """One token of a pattern: string constraints (column -> allowed hashes), flags, quantifier."""
 
     values: tuple[tuple[int, frozenset[int]], ...]
-    flags: tuple[tuple[str, bool], ...]
+    flags: tuple[tuple[int, bool], ...]  # (column, wanted)
     op: str
     # How often the first constraint's words occur, roughly: (stop words among them, count).
     commonness: tuple[int, int] = (0, 0)
@@ -83,7 +82,7 @@ def _compile_token(spec: dict[str, Any], strings: Any) -> _Token | None:
     for key, value in spec.items():
         words = [value] if isinstance(value, str) else value.get("IN") if _is_in_list(value) else []
         if key in _STRING_ATTRS and words and commonness is None:
-            commonness = (sum(w.lower() in STOP_WORDS for w in words), len(words))
+            commonness = (sum(_is_common(w) for w in words), len(words))
         if key == "OP":
             if value not in _QUANTIFIERS:
                 return None
@@ -93,10 +92,15 @@ def _compile_token(spec: dict[str, Any], strings: Any) -> _Token | None:
         elif key in _STRING_ATTRS and _is_in_list(value):
             values.append((_STRING_ATTRS[key], frozenset(strings.add(v) for v in value["IN"])))
         elif key in _FLAGS and isinstance(value, bool):
-            flags.append((key.lower(), value))
+            flags.append((_FLAGS[key], value))
         else:
             return None
     return _Token(tuple(values), tuple(flags), op, commonness or (0, 0))
+
+
+def _is_common(word: str) -> bool:
+    """A stop word or punctuation: a poor anchor, found in most comments."""
+    return word.lower() in STOP_WORDS or not any(c.isalnum() for c in word)
 
 
 def _is_in_list(value: Any) -> bool:
@@ -147,7 +151,8 @@ class TokenPatternMatcher:
             if compiled is None:
                 self.fallback.add(key, [spec])
                 continue
-            self._columns.update(column for t in compiled.tokens for column, _ in t.values)
+            for token in compiled.tokens:
+                self._columns.update(column for column, _ in (*token.values, *token.flags))
             column, words = compiled.tokens[compiled.anchor].values[0]
             by_word = self._index.setdefault(column, {})
             for word in words:
@@ -168,7 +173,7 @@ class TokenPatternMatcher:
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         matches = set(self.fallback(doc)) if len(self.fallback) else set()
         values: dict[int, list[int]] = {}
-        present: dict[int, set[int]] = {}
+        present: dict[int, set[int]] = {}  # column -> the doc's distinct values, when needed
         for column, anchors in self._anchors.items():
             for word, at, _ in anchors(doc):
                 for pattern in self._index[column][word]:
@@ -176,10 +181,23 @@ class TokenPatternMatcher:
                         columns = sorted(self._columns)
                         rows = doc.to_array(columns).reshape(len(doc), len(columns)).T.tolist()
                         values = dict(zip(columns, rows, strict=True))
-                        present = {column: set(words) for column, words in values.items()}
-                    if all(not present[c].isdisjoint(w) for c, w in pattern.needs):
+                    if _has_all(pattern.needs, values, present):
                         matches.update(_find(pattern, at, doc, values))
         return sorted(matches, key=lambda m: (m[1], m[2], m[0]))
+
+
+def _has_all(
+    needs: tuple[tuple[int, frozenset[int]], ...],
+    values: dict[int, list[int]],
+    present: dict[int, set[int]],
+) -> bool:
+    """Whether the doc has a word for each of a pattern's other required tokens."""
+    for column, words in needs:
+        if column not in present:
+            present[column] = set(values[column])
+        if present[column].isdisjoint(words):
+            return False
+    return True
 
 
 def _find(
@@ -192,7 +210,7 @@ def _find(
         for column, allowed in token.values:
             if values[column][i] not in allowed:
                 return False
-        return all(bool(getattr(doc[i], name)) == want for name, want in token.flags)
+        return all((values[column][i] == 1) == want for column, want in token.flags)
 
     tokens, k = pattern.tokens, pattern.anchor
     anchor = tokens[k]

@@ -31,7 +31,7 @@ from coder.errors import CodebookError, ModelError, OutputError
 from coder.features import Featurizer
 from coder.nlp import build_pipeline
 from coder.results import CommentResult, Evidence, Suggestion
-from coder.rules import EVIDENCE
+from coder.rules import HITS
 
 FORMAT_VERSION = 1
 COMPONENT = "coder_themes"
@@ -64,11 +64,16 @@ class ThemeScorer:
         if batch:
             yield from self.score(batch)
 
-    def score(self, docs: list[Doc], texts: list[str] | None = None) -> list[Doc]:
-        """Set `doc.cats` on processed docs; `texts` are theirs, if the caller has them."""
+    def probabilities(self, docs: list[Doc], texts: list[str] | None = None) -> np.ndarray:
+        """One probability per theme for processed docs, shape (docs, themes); `texts` are
+        theirs, if the caller has them."""
         if self.classifier is None:
             raise ModelError("the theme classifier has not been trained")
-        probs = self.classifier.predict_proba(*self.featurizer.matrices(docs, texts))
+        return self.classifier.predict_proba(*self.featurizer.matrices(docs, texts))
+
+    def score(self, docs: list[Doc]) -> list[Doc]:
+        """Set `doc.cats` on processed docs."""
+        probs = self.probabilities(docs)
         for doc, row in zip(docs, probs, strict=True):
             doc.cats = dict(zip(self.theme_ids, row.tolist(), strict=True))
         return docs
@@ -144,9 +149,15 @@ class ThemeModel:
         with _blas_controller().limit(limits=1, user_api="blas"):
             # The scorer is run here rather than in the pipeline so that it gets the texts:
             # rebuilding them from tokens (Doc.text) costs as much as the classifier.
-            docs = list(self.nlp.pipe(texts, batch_size=len(texts), disable=[COMPONENT]))
-            self.scorer.score(docs, texts)
-            return self.results(docs, evidence, texts)
+            docs = self.nlp.tokenizer.pipe(texts, batch_size=len(texts))
+            for name, component in self.nlp.pipeline:
+                if name != COMPONENT:  # one list per component: no generator chain per doc
+                    docs = list(
+                        component.pipe(docs) if hasattr(component, "pipe") else map(component, docs)
+                    )
+            docs = list(docs)
+            probs = self.scorer.probabilities(docs, texts)
+            return self.results(docs, evidence, texts, probs)
 
     def _tag_parallel(
         self, batches: Iterator[list[str]], n_process: int, evidence: bool
@@ -170,14 +181,21 @@ class ThemeModel:
         return tag_frame(self, frame, column)
 
     def results(
-        self, docs: list[Doc], evidence: bool = True, texts: list[str] | None = None
+        self,
+        docs: list[Doc],
+        evidence: bool = True,
+        texts: list[str] | None = None,
+        probs: np.ndarray | None = None,
     ) -> list[CommentResult]:
-        """Codes for processed docs: a probability over threshold, or a trusted rule match."""
+        """Codes for processed docs: a probability over threshold, or a trusted rule match.
+        The docs' texts and theme probabilities are taken from them unless given."""
         if not docs:
             return []
         texts = texts if texts is not None else [doc.text for doc in docs]
         ids = self.theme_ids
-        probs = np.array([[doc.cats.get(t, 0.0) for t in ids] for doc in docs], dtype=np.float32)
+        if probs is None:
+            probs = np.array([[doc.cats.get(t, 0.0) for t in ids] for doc in docs])
+        probs = probs.astype(np.float32)
         spans = [pattern_evidence(doc) for doc in docs]
         hits = rule_hit_matrix(spans, ids)
         nonempty = np.array([bool(text.strip()) for text in texts])
@@ -190,6 +208,7 @@ class ThemeModel:
             CommentResult(text, dict(zip(ids, row, strict=True)))
             for text, row in zip(texts, probs.tolist(), strict=True)
         ]
+        labels = {t.id: t.label for t in self.codebook.codable}
         for i, j in pairs:
             theme, rule_only = ids[j], bool(by_rule[i, j])
             score = float(probs[i, j])
@@ -199,7 +218,7 @@ class ThemeModel:
             out[i].suggestions.append(
                 Suggestion(
                     theme,
-                    self.codebook.theme(theme).label,
+                    labels[theme],
                     round(score, 4),
                     "rule" if rule_only else "model",
                     tuple(found),
@@ -295,10 +314,15 @@ def _blas_controller() -> Any:
 def pattern_evidence(doc: Doc) -> dict[str, list[Evidence]]:
     """The doc's non-negated pattern matches, grouped by theme id."""
     found: dict[str, list[Evidence]] = {}
-    for span in doc.spans.get(EVIDENCE, ()):
-        found.setdefault(span.label_, []).append(
-            Evidence(span.text, span.start_char, span.end_char, "pattern")
-        )
+    strings, text = doc.vocab.strings, None
+    for label, start, end, negated in doc.user_data.get(HITS, ()):
+        if not negated:
+            text = doc.text if text is None else text
+            begin, last = doc[start], doc[end - 1]
+            begin_char, end_char = begin.idx, last.idx + len(last)
+            found.setdefault(strings[label], []).append(
+                Evidence(text[begin_char:end_char], begin_char, end_char, "pattern")
+            )
     return found
 
 

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import LEMMA, LOWER, SENT_START
 from spacy.errors import MatchPatternError
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -23,6 +24,9 @@ from coder.matching import TokenPatternMatcher
 
 EVIDENCE = "coder_rules"
 NEGATED = "coder_negated"
+# The same matches as plain (theme hash, start, end, negated) tuples in `doc.user_data`, for
+# code that reads them for every comment: no Span objects to build.
+HITS = "coder_rule_hits"
 
 NEGATION_CUES = frozenset(
     "not n't n’t no never without nothing nobody none neither nor hardly barely cannot".split()  # noqa: SIM905
@@ -88,6 +92,9 @@ class ThemeRules:
         attr = "LEMMA" if self._lemmatize is not None else "LOWER"
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr=attr)
         self.matcher = TokenPatternMatcher(self.nlp.vocab)
+        strings = self.nlp.vocab.strings
+        self._cues = frozenset(strings.add(word) for word in NEGATION_CUES)
+        self._breaks = frozenset(strings.add(word) for word in CLAUSE_BREAKS)
 
     def add_codebook(self, codebook: Codebook) -> None:
         for theme in codebook.codable:
@@ -113,11 +120,15 @@ class ThemeRules:
         matches = set(self.phrase_matcher(doc)) if len(self.phrase_matcher) else set()
         if len(self.matcher):
             matches.update(self.matcher(doc))
+        negation = _Negation(doc, self._cues, self._breaks) if matches else None
+        hits = []
         for match_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], m[0])):
-            span = Span(doc, start, end, label=match_id)
-            (negated if is_negated(doc, start) else evidence).append(span)
+            is_negated = negation is not None and negation.before(start)
+            hits.append((match_id, start, end, is_negated))
+            (negated if is_negated else evidence).append(Span(doc, start, end, label=match_id))
         doc.spans[EVIDENCE] = evidence
         doc.spans[NEGATED] = negated
+        doc.user_data[HITS] = hits
         return doc
 
     def to_disk(self, path: str | Path, exclude: Any = ()) -> None:
@@ -137,16 +148,23 @@ class ThemeRules:
         return self
 
 
-def is_negated(doc: Doc, start: int) -> bool:
-    """A negation cue within a few tokens before `start`, in the same clause and sentence."""
-    for i in range(start - 1, max(start - 1 - NEGATION_WINDOW, -1), -1):
-        token = doc[i]
-        lower = token.lower_
-        if lower in CLAUSE_BREAKS or token.is_sent_end:
-            return False
-        if lower in NEGATION_CUES or token.lemma_ in NEGATION_CUES:
-            return True
-    return False
+class _Negation:
+    """Reads a doc's lower-case forms, lemmas and sentence starts once, as hashes, so checking
+    the few tokens before each match makes no Token objects."""
+
+    def __init__(self, doc: Doc, cues: frozenset[int], breaks: frozenset[int]):
+        self.lowers, self.lemmas, starts = doc.to_array([LOWER, LEMMA, SENT_START]).T.tolist()
+        self.ends = [start == 1 for start in starts[1:]] + [True]  # token ends its sentence
+        self.cues, self.breaks = cues, breaks
+
+    def before(self, start: int) -> bool:
+        """A negation cue within a few tokens before `start`, in the same clause and sentence."""
+        for i in range(start - 1, max(start - 1 - NEGATION_WINDOW, -1), -1):
+            if self.lowers[i] in self.breaks or self.ends[i]:
+                return False
+            if self.lowers[i] in self.cues or self.lemmas[i] in self.cues:
+                return True
+        return False
 
 
 @Language.factory("coder_rules")
