@@ -120,9 +120,39 @@ UPDATE scores SET disagreement = (
 CREATE INDEX decisions_by_reviewer ON decisions (reviewer, batch);
 """
 
+# Double-coding samples (`coder sample`): a sample is drawn once, from its seed, and kept with its
+# comments in the order drawn; each reviewer assigned to it is served them first. A new draw marks
+# the old sample replaced instead of deleting it, so who was asked to code what stays on record.
+SAMPLES = """
+CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    fraction REAL NOT NULL CHECK (fraction > 0 AND fraction <= 1),
+    seed INTEGER NOT NULL,
+    population INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    replaced_at TEXT
+);
+
+CREATE TABLE sample_comments (
+    sample_id INTEGER NOT NULL REFERENCES samples (id),
+    comment_id INTEGER NOT NULL REFERENCES comments (id),
+    rank INTEGER NOT NULL,
+    PRIMARY KEY (sample_id, comment_id)
+);
+
+CREATE TABLE sample_reviewers (
+    sample_id INTEGER NOT NULL REFERENCES samples (id),
+    reviewer TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    PRIMARY KEY (sample_id, reviewer)
+);
+CREATE INDEX sample_reviewers_by_reviewer ON sample_reviewers (reviewer, sample_id);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
+    ("double-coding samples assigned to reviewers", SAMPLES),
 ]
 
 

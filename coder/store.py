@@ -77,6 +77,28 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class CommentRef:
+    """How a comment is known outside the project: its source file and its id there."""
+
+    id: int
+    source: str
+    external_id: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A double-coding sample: comments drawn for every assigned reviewer to code."""
+
+    id: int
+    fraction: float
+    seed: int
+    population: int  # comments in the project when it was drawn
+    comment_ids: tuple[int, ...]  # in the order drawn
+    reviewers: tuple[str, ...]  # in the order assigned
+    created_at: str
+
+
+@dataclass(frozen=True)
 class Run:
     id: int
     codebook_id: int
@@ -328,10 +350,7 @@ class Store:
         """The codebook of the latest run: the one review and training use."""
         run = self.latest_run()
         if run is None:
-            raise StoreError(
-                f"project {self.path} has no comments yet; import some with "
-                f"`coder tag INPUT --db {self.path}`"
-            )
+            raise empty_project(self.path)
         return self.codebook(run.codebook_id)
 
     # --- comments and scores ---------------------------------------------------------------
@@ -389,6 +408,11 @@ class Store:
 
     def comment_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM comments").fetchone()[0]
+
+    def comment_refs(self) -> list[CommentRef]:
+        """Every comment's source and external id, in import order."""
+        rows = self._db.execute("SELECT id, source, external_id FROM comments ORDER BY id")
+        return [CommentRef(*row) for row in rows]
 
     def texts(self) -> Iterator[tuple[int, str]]:
         """(id, text) of every comment, in import order."""
@@ -627,6 +651,84 @@ class Store:
                 conflicts += 1
         return final, conflicts
 
+    # --- double-coding samples -------------------------------------------------------------
+
+    def current_sample(self) -> Sample | None:
+        """The sample reviewers are served first now: the latest one not replaced."""
+        row = self._db.execute(
+            "SELECT id, fraction, seed, population, created_at FROM samples "
+            "WHERE replaced_at IS NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        sample_id = row[0]
+        comments = self._db.execute(
+            "SELECT comment_id FROM sample_comments WHERE sample_id = ? ORDER BY rank",
+            (sample_id,),
+        )
+        reviewers = self._db.execute(
+            "SELECT reviewer FROM sample_reviewers WHERE sample_id = ? "
+            "ORDER BY assigned_at, reviewer",
+            (sample_id,),
+        )
+        return Sample(
+            sample_id,
+            row[1],
+            row[2],
+            row[3],
+            tuple(c for (c,) in comments),
+            tuple(r for (r,) in reviewers),
+            row[4],
+        )
+
+    def add_sample(
+        self,
+        fraction: float,
+        seed: int,
+        population: int,
+        comment_ids: Sequence[int],
+        reviewers: Sequence[str],
+    ) -> Sample:
+        """Store a new sample assigned to `reviewers`; the current one, if any, is marked
+        replaced in the same transaction (its rows are kept)."""
+        now = _now()
+        with self.transaction() as db:
+            db.execute("UPDATE samples SET replaced_at = ? WHERE replaced_at IS NULL", (now,))
+            cursor = db.execute(
+                "INSERT INTO samples (fraction, seed, population, created_at) VALUES (?, ?, ?, ?)",
+                (fraction, seed, population, now),
+            )
+            sample_id = int(cursor.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO sample_comments (sample_id, comment_id, rank) VALUES (?, ?, ?)",
+                [(sample_id, comment_id, rank) for rank, comment_id in enumerate(comment_ids)],
+            )
+            _assign(db, sample_id, reviewers, now)
+        sample = self.current_sample()
+        assert sample is not None
+        return sample
+
+    def assign_sample(self, sample_id: int, reviewers: Sequence[str]) -> None:
+        """Assign a sample to more reviewers (one already assigned is left as is)."""
+        with self.transaction() as db:
+            _assign(db, sample_id, reviewers, _now())
+
+    def assigned(self, reviewer: str) -> set[int]:
+        """The comments of the current sample if it is assigned to `reviewer`, else none."""
+        rows = self._db.execute(
+            "SELECT c.comment_id FROM sample_comments c JOIN samples s ON s.id = c.sample_id "
+            "JOIN sample_reviewers r ON r.sample_id = s.id "
+            "WHERE s.replaced_at IS NULL AND r.reviewer = ?",
+            (reviewer,),
+        )
+        return {comment_id for (comment_id,) in rows}
+
+
+def empty_project(path: Path) -> StoreError:
+    return StoreError(
+        f"project {path} has no comments yet; import some with `coder tag INPUT --db {path}`"
+    )
+
 
 def _newer(path: Path, version: int) -> StoreError:
     return StoreError(
@@ -657,6 +759,14 @@ def _check_file(path: Path, create: bool) -> None:
             f"{path} is not a coder project: it is not an SQLite database. "
             "Give a project file, or a new file name to start a project"
         )
+
+
+def _assign(db: sqlite3.Connection, sample_id: int, reviewers: Sequence[str], now: str) -> None:
+    db.executemany(
+        "INSERT INTO sample_reviewers (sample_id, reviewer, assigned_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (sample_id, reviewer) DO NOTHING",
+        [(sample_id, reviewer, now) for reviewer in reviewers],
+    )
 
 
 def _next_batch(db: sqlite3.Connection) -> int:

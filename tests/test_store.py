@@ -72,6 +72,12 @@ def test_a_database_at_every_older_schema_is_brought_up_to_date(tmp_path: Path, 
             run_id, "x.csv", [(NewComment("1", 2, "No time.", {}), result("No time.", {}, {}))], {}
         )
         assert store.comment_count() == 1
+        sample = store.add_sample(0.5, 3, 1, [1], ["ana"])
+        assert (sample.comment_ids, sample.reviewers, store.assigned("ana")) == (
+            (1,),
+            ("ana",),
+            {1},
+        )
 
 
 def test_a_database_at_schema_1_keeps_its_data_and_gets_the_disagreement_backfilled(
@@ -108,6 +114,27 @@ def test_a_database_at_schema_1_keeps_its_data_and_gets_the_disagreement_backfil
         (1, 1),
         (2, 0),
     ]
+
+
+def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    build_at(path, 2)
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        INSERT INTO comments VALUES (1, 'a.csv', 'x', 2, 'No time.', '{}', 'then');
+        INSERT INTO sessions VALUES (1, 'ana', 'blind', '{}', 'then');
+        INSERT INTO decisions VALUES (1, 1, 1, 'time', 'add', NULL, 'ana', 1, 'then', NULL);
+        INSERT INTO decisions VALUES (2, 1, 1, NULL, 'confirm', NULL, 'ana', 1, 'then', NULL);
+        """
+    )
+    db.close()
+    with Store(path) as store:
+        assert [name for _, name, _ in store.migrations()][2:] == [
+            "double-coding samples assigned to reviewers"
+        ]
+        assert store.codings() == {"ana": {1: {"time"}}}
+        assert (store.current_sample(), store.assigned("ana")) == (None, set())
 
 
 def newer_schema(path: Path) -> None:

@@ -1,0 +1,226 @@
+"""The coding each comment ends up with, and where it comes from: what exports and reports use.
+
+Per comment, the first of these that exists:
+
+- **adjudicated**: the coding an adjudicator recorded (`coder review --adjudicate`);
+- **agreed**: two or more reviewers coded it and all gave the same set of themes;
+- **reviewed**: one reviewer coded it;
+- **disputed**: two or more reviewers coded it differently and nobody has adjudicated it. A
+  theme counts when more than half of them coded it (so, with two reviewers, the themes both
+  gave): a coding no reviewer would object to by majority, never more than anyone chose;
+- **suggested**: nobody has reviewed it: the latest run's suggestions (a theme whose probability
+  reached its threshold, or a trusted rule's match).
+
+A reviewer's coding counts once they have confirmed the comment (accepted it, or rejected all).
+Each theme also gets a status against the latest run's suggestions: `suggested` (nobody reviewed
+it), `accepted` (suggested and kept), `rejected` (suggested and not kept), `added` (coded though
+not suggested).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
+
+from coder.codebook import Codebook
+from coder.errors import InputError, StoreError
+from coder.results import Suggestion
+from coder.store import Comment, CommentState, Decision, Scored, Store
+
+PROVENANCES = ("adjudicated", "agreed", "reviewed", "disputed", "suggested")
+HUMAN = frozenset(PROVENANCES[:4])
+
+
+@dataclass(frozen=True)
+class ThemeCoding:
+    """One theme of a comment that is coded, suggested, or both."""
+
+    theme: str
+    coded: bool
+    status: str  # suggested, accepted, rejected or added
+    score: float | None  # the latest run's probability
+    suggestion: Suggestion | None  # the latest run's, with its source and evidence
+    reviewers: tuple[str, ...] = ()  # the humans whose decision this is
+    decided_at: str | None = None  # the latest of their decisions on it
+
+
+@dataclass(frozen=True)
+class FinalCoding:
+    comment: Comment
+    provenance: str
+    codes: tuple[str, ...]  # in codebook order
+    themes: tuple[ThemeCoding, ...]  # every theme coded or suggested, in codebook order
+    reviewers: tuple[str, ...]  # whose coding counts: the adjudicators, else the coders
+    memo: str  # their memos ("name: memo" each when several wrote one)
+    scored: Scored | None  # the latest run's results
+
+    @property
+    def human(self) -> bool:
+        return self.provenance in HUMAN
+
+    def theme(self, theme_id: str) -> ThemeCoding | None:
+        return next((t for t in self.themes if t.theme == theme_id), None)
+
+
+def decide(
+    versions: Mapping[str, Set[str]], adjudicated: Set[str] | None, suggested: Iterable[str]
+) -> tuple[frozenset[str], str]:
+    """The themes of one comment and their provenance, from each reviewer's coding of it, the
+    adjudicated coding (None if not adjudicated) and the suggested themes."""
+    if adjudicated is not None:
+        return frozenset(adjudicated), "adjudicated"
+    if not versions:
+        return frozenset(suggested), "suggested"
+    distinct = {frozenset(codes) for codes in versions.values()}
+    if len(distinct) == 1:
+        return distinct.pop(), "reviewed" if len(versions) == 1 else "agreed"
+    votes = Counter(theme for codes in versions.values() for theme in codes)
+    return frozenset(t for t, n in votes.items() if 2 * n > len(versions)), "disputed"
+
+
+def final_codings(
+    store: Store, reviewed_only: bool = False, book: Codebook | None = None
+) -> list[FinalCoding]:
+    """Every comment's final coding, in import order; with `reviewed_only`, only the comments
+    a human coded. Raises StoreError for a project with no comments and InputError when
+    `reviewed_only` leaves none."""
+    book = book or store.latest_codebook()
+    ids = store.order("file")
+    if not ids:
+        raise StoreError(
+            f"project {store.path} has no comments yet; import some with "
+            f"`coder tag INPUT --db {store.path}`"
+        )
+    project = _Project.read(store, book)
+    if reviewed_only:
+        ids = [i for i in ids if i in project.adjudicated or i in project.coders]
+    out = [project.coding(store, comment_id) for comment_id in ids]
+    if not out:
+        raise InputError(
+            f"no comment in project {store.path} has been reviewed yet; review some with "
+            "`coder review`, or leave out --reviewed-only to use the suggestions"
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class _Project:
+    """What the final codings are made from, read from the store once."""
+
+    coders: dict[int, dict[str, CommentState]]  # {comment: {reviewer: state}}, confirmed only
+    judges: dict[int, dict[str, CommentState]]  # the same for adjudicators
+    adjudicated: dict[int, set[str]]
+    latest: dict[int, Scored]
+    decided: dict[int, dict[tuple[str, str], str]]  # {comment: {(theme, reviewer): when}}
+    position: dict[str, int]  # codebook order
+
+    @classmethod
+    def read(cls, store: Store, book: Codebook) -> _Project:
+        return cls(
+            coders=_by_comment(store.states()),
+            judges=_by_comment(store.states(adjudicated=True)),
+            adjudicated=store.adjudicated(),
+            latest=store.latest_results(),
+            decided=_decided_at(store.decisions()),
+            position={theme_id: n for n, theme_id in enumerate(book.codable_ids)},
+        )
+
+    def coding(self, store: Store, comment_id: int) -> FinalCoding:
+        judged = comment_id in self.adjudicated
+        states = self.judges[comment_id] if judged else self.coders.get(comment_id, {})
+        versions = {name: state.codes for name, state in states.items()}
+        scored = self.latest.get(comment_id)
+        suggestions = {s.theme: s for s in scored.suggestions} if scored else {}
+        codes, provenance = decide(versions, self.adjudicated.get(comment_id), suggestions)
+        human = provenance in HUMAN
+        dates = self.decided.get(comment_id, {})
+        themes = tuple(
+            _theme(theme, theme in codes, human, versions, suggestions.get(theme), scored, dates)
+            for theme in sorted({*codes, *suggestions}, key=self._order)
+        )
+        return FinalCoding(
+            comment=store.comment(comment_id),
+            provenance=provenance,
+            codes=tuple(t.theme for t in themes if t.coded),
+            themes=themes,
+            reviewers=tuple(sorted(states)),
+            memo=_memo(states),
+            scored=scored,
+        )
+
+    def _order(self, theme: str) -> tuple[int, str]:
+        return self.position.get(theme, len(self.position)), theme
+
+
+def provenance_counts(codings: Sequence[FinalCoding]) -> dict[str, int]:
+    """How many comments have each provenance, every provenance listed."""
+    found = Counter(c.provenance for c in codings)
+    return {name: found[name] for name in PROVENANCES}
+
+
+def describe_basis(codings: Sequence[FinalCoding], reviewed_only: bool) -> str:
+    """A line saying which coding counts and exports use, and how many comments have each."""
+    counts = provenance_counts(codings)
+    parts = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    rule = "adjudicated, else agreed by its reviewers, else a single reviewer's"
+    if reviewed_only:
+        used = f"reviewed comments only ({rule})"
+    else:
+        used = f"reviewed coding where there is one ({rule}), else the model's suggestions"
+    total = f"{len(codings)} comment{'' if len(codings) == 1 else 's'}"
+    line = f"Coding used: {used}; {total}: {parts}."
+    if counts["disputed"]:
+        line += (
+            " Disputed: reviewers differ and nobody has adjudicated; a theme counts where "
+            "most of them coded it."
+        )
+    return line
+
+
+def _by_comment(states: dict[str, dict[int, CommentState]]) -> dict[int, dict[str, CommentState]]:
+    """{comment: {reviewer: state}} of the comments each reviewer confirmed."""
+    out: dict[int, dict[str, CommentState]] = {}
+    for reviewer, comments in states.items():
+        for comment_id, state in comments.items():
+            if state.reviewed:
+                out.setdefault(comment_id, {})[reviewer] = state
+    return out
+
+
+def _theme(
+    theme: str,
+    coded: bool,
+    human: bool,
+    versions: Mapping[str, Set[str]],
+    suggestion: Suggestion | None,
+    scored: Scored | None,
+    dates: Mapping[tuple[str, str], str],
+) -> ThemeCoding:
+    if not human:
+        status = "suggested"
+    elif suggestion is not None:
+        status = "accepted" if coded else "rejected"
+    else:
+        status = "added"
+    reviewers = tuple(sorted(n for n, c in versions.items() if (theme in c) == coded))
+    score = scored.scores.get(theme) if scored else None
+    at = max((dates[theme, n] for n in reviewers if (theme, n) in dates), default=None)
+    return ThemeCoding(theme, coded, status, score, suggestion, reviewers, at)
+
+
+def _decided_at(log: Sequence[Decision]) -> dict[int, dict[tuple[str, str], str]]:
+    """{comment: {(theme, reviewer): when they last decided on it}}, undone entries left out."""
+    undone = {d.undoes for d in log if d.undoes is not None}
+    out: dict[int, dict[tuple[str, str], str]] = {}
+    for d in log:
+        if d.theme is not None and d.action != "undo" and d.id not in undone:
+            out.setdefault(d.comment_id, {})[d.theme, d.reviewer] = d.decided_at
+    return out
+
+
+def _memo(states: Mapping[str, CommentState]) -> str:
+    memos = {name: state.memo for name, state in sorted(states.items()) if state.memo}
+    if len(memos) == 1:
+        return next(iter(memos.values()))
+    return " | ".join(f"{name}: {memo}" for name, memo in memos.items())

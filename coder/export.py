@@ -1,0 +1,304 @@
+"""A project's coding as files for other tools: survey-ready CSVs, JSON lines, and REFI-QDA.
+
+Every format uses each comment's final coding (`coder.coding`), in import order, with themes in
+codebook order (the project's latest codebook; a theme it no longer has is left out).
+
+- wide: a row per comment: id, text, attributes, a 0/1 column per codable theme, then per theme
+  its score and status, then `codes`, `coding` (the provenance) and `reviewers`. A coder column
+  whose name an attribute has already is called `coder_<name>`.
+- long: a row per coded theme of a comment, with its source (rule, model or human), score,
+  evidence, model and codebook versions, reviewer, time of decision and memo.
+- jsonl: an object per comment with all of that.
+- qdc: the latest codebook as a REFI-QDA codebook.
+- qdpx: the project as a REFI-QDA project: reviewers, the model and the rules as users; a
+  suggested theme is coded by the model or the rules on its evidence spans, a reviewed one by
+  its reviewers on the whole comment.
+
+A comment's id is its id in the file it came from; if two files gave the same id, every id is
+written as `file:id`. CSV cells a spreadsheet would run as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Container, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from coder.codebook import Codebook
+from coder.coding import FinalCoding, ThemeCoding, describe_basis, final_codings
+from coder.errors import InputError, OutputError
+from coder.fileio import atomic_open, check_writable
+from coder.refi_codebook import write_qdc
+from coder.refi_project import MODEL_USER, RULES_USER, ProjectCoding, ProjectComment, write_qdpx
+from coder.store import Store
+from coder.writers import neutralise
+
+EXPORT_FORMATS = ("wide", "long", "jsonl", "qdc", "qdpx")
+CSV_FORMATS = ("wide", "long")
+LONG_COLUMNS = [
+    "id",
+    "theme",
+    "label",
+    "status",
+    "source",
+    "score",
+    "evidence",
+    "evidence_start",
+    "evidence_end",
+    "model_version",
+    "codebook_version",
+    "coding",
+    "reviewer",
+    "decided_at",
+    "memo",
+]
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    output: str
+    fmt: str
+    comments: int
+    basis: str  # which coding the export uses
+
+
+def export_project(
+    db: str | Path,
+    output: str | Path,
+    fmt: str = "wide",
+    reviewed_only: bool = False,
+    excel: bool = False,
+    force: bool = False,
+) -> ExportSummary:
+    """Write project `db`'s coding to `output` (`-`: stdout, for wide, long and jsonl)."""
+    _check_options(output, fmt, reviewed_only, excel, force)
+    with Store(db, create=False) as store:
+        book = store.latest_codebook()
+        if fmt == "qdc":
+            write_qdc(book, output, force=force)
+            return ExportSummary(str(output), fmt, 0, "")
+        codings = final_codings(store, reviewed_only, book)
+        if fmt == "qdpx":
+            comments = project_comments(store, codings, book)
+            write_qdpx(book, comments, output, name=Path(db).stem, force=force)
+        else:
+            encoding = "utf-8-sig" if excel and str(output) != "-" else "utf-8"
+            with atomic_open(output, force, encoding=encoding, newline="") as handle:
+                _WRITERS[fmt](handle, store, codings, book)
+    return ExportSummary(str(output), fmt, len(codings), describe_basis(codings, reviewed_only))
+
+
+def _check_options(
+    output: str | Path, fmt: str, reviewed_only: bool, excel: bool, force: bool
+) -> None:
+    """Refuse what cannot work before reading the project."""
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}")
+    if excel and fmt not in CSV_FORMATS:
+        raise InputError(f"--excel is for the CSV formats (wide, long), not {fmt}")
+    if reviewed_only and fmt == "qdc":
+        raise InputError("--reviewed-only does not apply to qdc: it holds the codebook alone")
+    if str(output) == "-":
+        if fmt in ("qdc", "qdpx"):
+            raise OutputError(f"{fmt} is written to a file; give its name with -o")
+        return
+    check_writable(output, force)
+
+
+def export_ids(codings: Sequence[FinalCoding]) -> list[str]:
+    """Each comment's id as exported: its id in its file, or `file:id` for every comment when
+    two files gave the same id."""
+    plain = [c.comment.external_id for c in codings]
+    if len(set(plain)) == len(plain):
+        return plain
+    return [f"{c.comment.source}:{c.comment.external_id}" for c in codings]
+
+
+def attribute_names(codings: Sequence[FinalCoding]) -> list[str]:
+    """Every attribute any comment has, in order of first appearance."""
+    names: dict[str, None] = {}
+    for coding in codings:
+        names.update(dict.fromkeys(coding.comment.attributes))
+    return list(names)
+
+
+# ------------------------------------------------------------------------------------- CSV
+
+
+def _rows(handle: IO[str]) -> Any:
+    return csv.writer(handle, lineterminator="\n")
+
+
+def _write_row(writer: Any, values: Sequence[Any]) -> None:
+    writer.writerow([neutralise(v) for v in values])
+
+
+def wide_columns(attributes: Sequence[str], book: Codebook) -> list[str]:
+    ids = book.codable_ids
+    ours = ["id", "text", *ids, *(f"{t}_score" for t in ids), *(f"{t}_status" for t in ids)]
+    ours += ["codes", "coding", "reviewers"]
+    taken = set(attributes)
+    named = [f"coder_{name}" if name in taken else name for name in ours]
+    return [*named[:2], *attributes, *named[2:]]
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _write_wide(
+    handle: IO[str], store: Store, codings: Sequence[FinalCoding], book: Codebook
+) -> None:
+    attributes = attribute_names(codings)
+    writer = _rows(handle)
+    _write_row(writer, wide_columns(attributes, book))
+    ids = book.codable_ids
+    for export_id, coding in zip(export_ids(codings), codings, strict=True):
+        themes = {t.theme: t for t in coding.themes}
+        scores = coding.scored.scores if coding.scored else {}
+        row: list[Any] = [export_id, coding.comment.text]
+        row += [coding.comment.attributes.get(name, "") for name in attributes]
+        row += [int(t in coding.codes) for t in ids]
+        row += [_score(scores.get(t)) for t in ids]
+        row += [themes[t].status if t in themes else "" for t in ids]
+        row += [";".join(_known(coding.codes, ids)), coding.provenance, ";".join(coding.reviewers)]
+        _write_row(writer, row)
+
+
+def _known(codes: Sequence[str], ids: Sequence[str]) -> list[str]:
+    return [t for t in codes if t in ids]
+
+
+def _versions(store: Store, coding: FinalCoding) -> tuple[str, str]:
+    """(model version, codebook version) of the run whose results the comment has."""
+    if coding.scored is None:
+        return "", ""
+    run = store.run(coding.scored.run_id)
+    return f"{run.model} (run {run.id})", store.codebook(run.codebook_id).version
+
+
+def _source(theme: ThemeCoding) -> str:
+    return theme.suggestion.source if theme.suggestion is not None else "human"
+
+
+def _write_long(
+    handle: IO[str], store: Store, codings: Sequence[FinalCoding], book: Codebook
+) -> None:
+    writer = _rows(handle)
+    _write_row(writer, LONG_COLUMNS)
+    labels = {t.id: t.label for t in book.codable}
+    for export_id, coding in zip(export_ids(codings), codings, strict=True):
+        model, codebook_version = _versions(store, coding)
+        for theme in _coded(coding, labels):
+            evidence = theme.suggestion.evidence if theme.suggestion else ()
+            first = evidence[0] if evidence else None
+            _write_row(
+                writer,
+                [
+                    export_id,
+                    theme.theme,
+                    labels[theme.theme],
+                    theme.status,
+                    _source(theme),
+                    _score(theme.score),
+                    " | ".join(e.text for e in evidence),
+                    first.start if first else "",
+                    first.end if first else "",
+                    model if theme.suggestion else "",
+                    codebook_version,
+                    coding.provenance,
+                    ";".join(theme.reviewers),
+                    theme.decided_at or "",
+                    coding.memo,
+                ],
+            )
+
+
+def _coded(coding: FinalCoding, known: Container[str]) -> Iterator[ThemeCoding]:
+    """The coded themes of a comment that the codebook has."""
+    return (t for t in coding.themes if t.coded and t.theme in known)
+
+
+def _write_jsonl(
+    handle: IO[str], store: Store, codings: Sequence[FinalCoding], book: Codebook
+) -> None:
+    ids = book.codable_ids
+    for export_id, coding in zip(export_ids(codings), codings, strict=True):
+        model, codebook_version = _versions(store, coding)
+        scores = coding.scored.scores if coding.scored else {}
+        record = {
+            "id": export_id,
+            "file": coding.comment.source,
+            "text": coding.comment.text,
+            "attributes": coding.comment.attributes,
+            "codes": _known(coding.codes, ids),
+            "coding": coding.provenance,
+            "reviewers": list(coding.reviewers),
+            "memo": coding.memo,
+            "model_version": model,
+            "codebook_version": codebook_version,
+            "scores": {t: round(scores[t], 4) for t in ids if t in scores},
+            "themes": [_theme_record(t) for t in coding.themes if t.theme in ids],
+        }
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _theme_record(theme: ThemeCoding) -> dict[str, Any]:
+    evidence = theme.suggestion.evidence if theme.suggestion else ()
+    return {
+        "theme": theme.theme,
+        "coded": theme.coded,
+        "status": theme.status,
+        "source": _source(theme),
+        "score": None if theme.score is None else round(theme.score, 4),
+        "evidence": [asdict(e) for e in evidence],
+        "reviewers": list(theme.reviewers),
+        "decided_at": theme.decided_at,
+    }
+
+
+_WRITERS = {"wide": _write_wide, "long": _write_long, "jsonl": _write_jsonl}
+
+
+# ---------------------------------------------------------------------------------- REFI-QDA
+
+
+def project_comments(
+    store: Store, codings: Sequence[FinalCoding], book: Codebook
+) -> list[ProjectComment]:
+    """The comments as REFI-QDA sources. The respondent is the comment's id in its file, so
+    answers from several files of one survey meet in one case."""
+    ids = set(book.codable_ids)
+    return [
+        ProjectComment(
+            export_id,
+            coding.comment.text,
+            respondent=coding.comment.external_id,
+            attributes=coding.comment.attributes,
+            codings=[
+                made
+                for theme in _coded(coding, ids)
+                for made in _refi_codings(theme, _run_time(store, coding))
+            ],
+        )
+        for export_id, coding in zip(export_ids(codings), codings, strict=True)
+    ]
+
+
+def _run_time(store: Store, coding: FinalCoding) -> str | None:
+    return store.run(coding.scored.run_id).created_at if coding.scored else None
+
+
+def _refi_codings(theme: ThemeCoding, suggested_at: str | None) -> list[ProjectCoding]:
+    """The model's or the rules' coding on each evidence span (the whole comment without
+    evidence), and each reviewer's on the whole comment."""
+    out = []
+    if theme.suggestion is not None:
+        user = RULES_USER if theme.suggestion.source == "rule" else MODEL_USER
+        spans = [(e.start, e.end) for e in theme.suggestion.evidence] or [(None, None)]
+        out += [ProjectCoding(theme.theme, user, a, b, suggested_at) for a, b in spans]
+    at = theme.decided_at
+    return out + [ProjectCoding(theme.theme, name, None, None, at) for name in theme.reviewers]

@@ -1,0 +1,275 @@
+"""The figures a report is written from: per theme, how many comments and respondents are
+coded with it, overall and by group; which themes go together; and quotes to illustrate each.
+
+Counts use each comment's final coding (`coder.coding`) and roll up the hierarchy: a parent
+counts a comment coded with it or with any theme below it. A respondent is the comment's id in
+its file (answers to several questions imported from several files meet in one respondent); a
+respondent counts for a theme when any of their comments does. Percentages are of the comments
+(respondents) counted, overall or in the group. The difference between groups is the spread:
+the highest group's percentage minus the lowest's, in percentage points.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
+from typing import Any
+
+from coder.codebook import Codebook, Theme
+from coder.coding import FinalCoding, describe_basis, final_codings
+from coder.errors import InputError
+from coder.store import Store
+
+QUOTE_CHARS = 400  # longer quotes are cut, with an ellipsis
+MISSING = "(missing)"  # the group of comments without a value for the attribute
+_DIGITS = re.compile(r"(\d+)")
+STATUS_RANK = {"accepted": 0, "added": 1, "suggested": 2}  # quotes: reviewed ones first
+
+
+@dataclass(frozen=True)
+class Count:
+    n: int
+    total: int
+
+    @property
+    def pct(self) -> float:
+        return 100.0 * self.n / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class ThemeRow:
+    """A theme's counts, rolled up; `depth` is its level in the hierarchy (0 at the top)."""
+
+    theme: Theme
+    depth: int
+    comments: Count
+    respondents: Count
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    comments: int
+    respondents: int
+
+
+@dataclass(frozen=True)
+class ThemeSplit:
+    """One theme's counts in each group (in the report's group order), and the spread."""
+
+    theme: str
+    comments: tuple[Count, ...]
+    respondents: tuple[Count, ...]
+    spread: float  # percentage points of comments between the highest and lowest group
+    highest: str
+    lowest: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two codable themes coded on the same comments."""
+
+    first: str
+    second: str
+    comments: Count
+
+
+@dataclass(frozen=True)
+class Quote:
+    id: str  # the respondent's id in the comment's file
+    text: str
+    score: float | None
+    status: str  # accepted, added or suggested
+    spans: tuple[tuple[int, int], ...]  # the evidence, as character offsets
+
+
+@dataclass(frozen=True)
+class Report:
+    project: str
+    codebook: Codebook
+    basis: str  # which coding the counts use
+    comments: int
+    respondents: int
+    themes: tuple[ThemeRow, ...]
+    pairs: tuple[Pair, ...]  # most frequent first
+    quotes: dict[str, tuple[Quote, ...]]
+    by: str | None = None
+    groups: tuple[Group, ...] = ()
+    splits: tuple[ThemeSplit, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def build_report(
+    store: Store, by: str | None = None, quotes: int = 3, reviewed_only: bool = False
+) -> Report:
+    """The report of a project. Raises InputError for an attribute no comment has."""
+    if quotes < 0:
+        raise InputError(f"--quotes must be 0 or more, not {quotes}")
+    book = store.latest_codebook()
+    codings = final_codings(store, reviewed_only, book)
+    expanded = [_rolled_up(book, c.codes) for c in codings]
+    respondents = [c.comment.external_id for c in codings]
+    report = Report(
+        project=str(store.path),
+        codebook=book,
+        basis=describe_basis(codings, reviewed_only),
+        comments=len(codings),
+        respondents=len(set(respondents)),
+        themes=tuple(_theme_rows(book, expanded, respondents)),
+        pairs=tuple(_pairs(book, codings)),
+        quotes={t: _quotes(codings, t, quotes) for t in book.codable_ids} if quotes else {},
+        labels={t.id: t.label for t in book.themes},
+    )
+    if by is None:
+        return report
+    groups, splits = _by_group(codings, by, report.themes, expanded, respondents)
+    return replace(report, by=by, groups=groups, splits=splits)
+
+
+def _by_group(
+    codings: Sequence[FinalCoding],
+    by: str,
+    rows: Sequence[ThemeRow],
+    expanded: Sequence[set[str]],
+    respondents: Sequence[str],
+) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...]]:
+    _check_attribute(codings, by)
+    members: dict[str, list[int]] = {}
+    for i, coding in enumerate(codings):
+        members.setdefault(_group_of(coding, by), []).append(i)
+    names = sorted(set(members) - {MISSING}, key=natural_key)
+    names += [MISSING] if MISSING in members else []
+    groups = tuple(
+        Group(name, len(members[name]), len({respondents[i] for i in members[name]}))
+        for name in names
+    )
+    splits = tuple(_split(row.theme.id, names, members, expanded, respondents) for row in rows)
+    return groups, splits
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sorts "2" before "10", and text case-insensitively."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in _DIGITS.split(text)]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def hierarchy(book: Codebook) -> Iterator[tuple[Theme, int]]:
+    """Every theme with its depth, parents before their children, in codebook order."""
+
+    def walk(parent: str | None, depth: int) -> Iterator[tuple[Theme, int]]:
+        for theme in book.children(parent):
+            yield theme, depth
+            yield from walk(theme.id, depth + 1)
+
+    return walk(None, 0)
+
+
+def _rolled_up(book: Codebook, codes: Sequence[str]) -> set[str]:
+    known = {t.id for t in book.themes}
+    found = {t for t in codes if t in known}
+    return found.union(*(book.ancestors(t) for t in found))
+
+
+def _theme_rows(
+    book: Codebook, expanded: Sequence[set[str]], respondents: Sequence[str]
+) -> Iterator[ThemeRow]:
+    everyone = len(set(respondents))
+    for theme, depth in hierarchy(book):
+        coded = [i for i, codes in enumerate(expanded) if theme.id in codes]
+        who = {respondents[i] for i in coded}
+        yield ThemeRow(theme, depth, Count(len(coded), len(expanded)), Count(len(who), everyone))
+
+
+def _pairs(book: Codebook, codings: Sequence[FinalCoding]) -> Iterator[Pair]:
+    order = {t: n for n, t in enumerate(book.codable_ids)}
+    together: Counter[tuple[str, str]] = Counter()
+    for coding in codings:
+        known = sorted((t for t in coding.codes if t in order), key=order.__getitem__)
+        together.update(combinations(known, 2))
+    ranked = sorted(together.items(), key=lambda kv: (-kv[1], order[kv[0][0]], order[kv[0][1]]))
+    for (first, second), n in ranked:
+        yield Pair(first, second, Count(n, len(codings)))
+
+
+def _quotes(codings: Sequence[FinalCoding], theme_id: str, limit: int) -> tuple[Quote, ...]:
+    """The most confident comments coded with the theme: reviewed ones first (accepted, then
+    added), then suggested ones, each by the model's score."""
+    found = []
+    for position, coding in enumerate(codings):
+        theme = coding.theme(theme_id)
+        if theme is None or not theme.coded or not coding.comment.text.strip():
+            continue
+        spans = (
+            tuple((e.start, e.end) for e in theme.suggestion.evidence) if theme.suggestion else ()
+        )
+        quote = Quote(
+            coding.comment.external_id, coding.comment.text, theme.score, theme.status, spans
+        )
+        found.append(((STATUS_RANK.get(theme.status, 3), -(theme.score or 0.0), position), quote))
+    return tuple(quote for _, quote in sorted(found, key=lambda kv: kv[0])[:limit])
+
+
+def _check_attribute(codings: Sequence[FinalCoding], by: str) -> None:
+    names = sorted({k for c in codings for k in c.comment.attributes})
+    if by in names:
+        return
+    if not names:
+        raise InputError(f"no attribute '{by}': the comments in this project have no attributes")
+    close = difflib.get_close_matches(by, names, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise InputError(f"no attribute '{by}'{hint}; the comments have: {', '.join(names)}")
+
+
+def _group_of(coding: FinalCoding, by: str) -> str:
+    value = coding.comment.attributes.get(by)
+    text = "" if value is None else str(value).strip()
+    return text or MISSING
+
+
+def _split(
+    theme_id: str,
+    names: Sequence[str],
+    members: dict[str, list[int]],
+    expanded: Sequence[set[str]],
+    respondents: Sequence[str],
+) -> ThemeSplit:
+    comments, people = [], []
+    for name in names:
+        rows = members[name]
+        coded = [i for i in rows if theme_id in expanded[i]]
+        comments.append(Count(len(coded), len(rows)))
+        people.append(
+            Count(len({respondents[i] for i in coded}), len({respondents[i] for i in rows}))
+        )
+    # Compare the groups with a value; the comments without one only if there is nothing else.
+    compared = [i for i, name in enumerate(names) if name != MISSING]
+    compared = compared if len(compared) > 1 else list(range(len(names)))
+    high = max(compared, key=lambda i: comments[i].pct)
+    low = min(compared, key=lambda i: comments[i].pct)
+    spread = comments[high].pct - comments[low].pct
+    return ThemeSplit(theme_id, tuple(comments), tuple(people), spread, names[high], names[low])
+
+
+def segments(quote: Quote, limit: int = QUOTE_CHARS) -> list[tuple[str, bool]]:
+    """The quote's text as (piece, is evidence) pieces, cut after `limit` characters."""
+    text = quote.text[:limit]
+    marked = [False] * len(text)
+    for start, end in quote.spans:
+        for i in range(max(start, 0), min(end, len(text))):
+            marked[i] = True
+    pieces: list[tuple[str, bool]] = []
+    for char, flag in zip(text, marked, strict=True):
+        if pieces and pieces[-1][1] == flag:
+            pieces[-1] = (pieces[-1][0] + char, flag)
+        else:
+            pieces.append((char, flag))
+    if len(quote.text) > limit:
+        pieces.append(("…", False))
+    return pieces

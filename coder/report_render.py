@@ -1,0 +1,117 @@
+"""A report in the terminal: rich tables with bar charts. Comment text is never read as markup."""
+
+from __future__ import annotations
+
+from rich.console import Group as Stack
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from coder.report import Count, Report, ThemeRow, plural, segments
+
+BAR_WIDTH = 20
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+TOP_PAIRS = 10
+
+
+def bar(pct: float, color: str | None = None, width: int = BAR_WIDTH) -> Text:
+    """A horizontal bar `pct` percent of `width` cells long, in eighths of a cell."""
+    eighths = round(max(0.0, min(pct, 100.0)) / 100 * width * 8)
+    full, part = divmod(eighths, 8)
+    return Text("█" * full + (_EIGHTHS[part] if part else ""), style=color or "cyan")
+
+
+def percent(count: Count) -> str:
+    return f"{count.pct:.0f}%"
+
+
+def report_renderables(report: Report) -> list[RenderableType]:
+    """The report for the terminal: a summary, the themes, the groups, the pairs, the quotes."""
+    book = report.codebook
+    title = Text(f"{report.project}: ", style="bold")
+    title.append(
+        f"{plural(report.comments, 'comment')} from {plural(report.respondents, 'respondent')}; "
+        f"codebook '{book.name}' version {book.version}"
+    )
+    out: list[RenderableType] = [title, Text(report.basis, style="dim"), themes_table(report)]
+    if report.by is not None:
+        out.append(groups_table(report))
+    if report.pairs:
+        out.append(pairs_table(report))
+    out += [quotes for theme in book.codable_ids if (quotes := quotes_block(report, theme))]
+    return out
+
+
+def _label(row: ThemeRow) -> Text:
+    return Text("  " * row.depth + row.theme.label, style="" if row.theme.codable else "bold")
+
+
+def themes_table(report: Report) -> Table:
+    table = Table(title="Themes", title_justify="left")
+    table.add_column("theme")
+    for name in ("comments", "%", "", "respondents", "%"):
+        table.add_column(name, justify="left" if name == "" else "right")
+    for row in report.themes:
+        table.add_row(
+            _label(row),
+            str(row.comments.n),
+            percent(row.comments),
+            bar(row.comments.pct, row.theme.color),
+            str(row.respondents.n),
+            percent(row.respondents),
+        )
+    table.caption = "A group counts the comments coded with any theme under it."
+    return table
+
+
+def groups_table(report: Report) -> Table:
+    """Each theme's share of comments in each group, and the spread between groups."""
+    table = Table(title=f"Themes by {report.by}", title_justify="left")
+    table.add_column("theme")
+    for group in report.groups:
+        table.add_column(Text(f"{group.name}\n(n={group.comments})"), justify="right")
+    table.add_column("spread", justify="right")
+    for row, split in zip(report.themes, report.splits, strict=True):
+        cells = [Text(f"{percent(c)} ({c.n})") for c in split.comments]
+        spread = Text(f"{split.spread:.0f} pp")
+        if split.spread:
+            spread.append(f"\nhighest: {split.highest}", style="dim")
+        table.add_row(_label(row), *cells, spread)
+    table.caption = (
+        "Percent of each group's comments; spread: the highest group's percent minus the "
+        "lowest's, in percentage points."
+    )
+    return table
+
+
+def pairs_table(report: Report) -> Table:
+    table = Table(title="Themes coded together", title_justify="left")
+    for name in ("theme", "with theme", "comments", "%"):
+        table.add_column(name, justify="right" if name in ("comments", "%") else "left")
+    for pair in report.pairs[:TOP_PAIRS]:
+        table.add_row(
+            Text(report.labels.get(pair.first, pair.first)),
+            Text(report.labels.get(pair.second, pair.second)),
+            str(pair.comments.n),
+            percent(pair.comments),
+        )
+    if len(report.pairs) > TOP_PAIRS:
+        table.caption = f"The {TOP_PAIRS} most frequent of {len(report.pairs)} pairs."
+    return table
+
+
+def quotes_block(report: Report, theme_id: str) -> RenderableType | None:
+    """A theme's quotes, evidence underlined; None if it has none."""
+    quotes = report.quotes.get(theme_id, ())
+    if not quotes:
+        return None
+    lines: list[RenderableType] = [Text(f"Quotes: {report.labels[theme_id]}", style="bold")]
+    for quote in quotes:
+        line = Text("  “")
+        for piece, evidence in segments(quote):
+            line.append(piece, style="underline" if evidence else "")
+        line.append("”")
+        score = "" if quote.score is None else f", score {quote.score:.2f}"
+        line.append(f"  ({quote.id}, {quote.status}{score})", style="dim")
+        lines.append(line)
+    return Stack(*lines)

@@ -1,0 +1,274 @@
+"""`coder agree` on real projects: the figures equal `coder.agreement` on the same codings, the
+model and the rules as coders, the comments coders differ on, adjudication, and every error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from projects import ROWS, THEMES, Row, ids_by_external, make_project
+
+from coder.agree import comment_names, project_codings
+from coder.agreement import agreement, disagreements
+from coder.cli import cli
+from coder.review import ReviewSession
+from coder.store import CommentRef, Store
+
+# What each reviewer codes, blind, on the comments a-d of `projects.ROWS`.
+ANA = {"a": {"time"}, "b": {"cost", "box_ticking"}, "c": set(), "d": {"time", "cost"}}
+BEN = {"a": {"time"}, "b": {"cost"}, "c": set(), "d": {"time"}}
+CY = {"a": {"time"}, "b": {"box_ticking"}}
+# The latest run's suggestions (see projects.ROWS and THRESHOLDS): b's box-ticking came from a
+# trusted rule though its probability (0.3) stayed under the threshold (0.6).
+MODEL = {"a": {"time"}, "b": {"cost"}, "c": set(), "d": {"time", "cost"}}
+RULES = {"a": set(), "b": {"box_ticking"}, "c": set(), "d": set()}
+CODERS = {"ana": ANA, "ben": BEN}
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def code(store: Store, reviewer: str, codes: dict[str, set[str]]) -> None:
+    """`reviewer` codes the named comments exactly as given, in a blind session."""
+    ids = ids_by_external(store)
+    session = ReviewSession(store, reviewer, order="file", mode="blind")
+    for comment, themes in codes.items():
+        session.go_to(ids[comment])
+        for theme in sorted(themes):
+            session.toggle(theme)
+        session.accept()
+
+
+def project_with(path: Path, rows: list[Row] = ROWS, **coders: dict[str, set[str]]) -> Path:
+    with make_project(path, rows) as store:
+        for name, codes in coders.items():
+            code(store, name, codes)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return project_with(tmp_path / "p.db", **CODERS)
+
+
+def cells(table: str) -> dict[str, list[str]]:
+    """A printed table's body rows: first cell -> the other cells, stripped."""
+    rows = ([c.strip() for c in line.split("│")[1:-1]] for line in table.splitlines())
+    return {row[0]: row[1:] for row in rows if row}
+
+
+def agree_json(*args: object) -> dict:
+    result = run("agree", *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+def test_agree_reports_what_coder_agreement_computes_on_the_same_codings(project: Path) -> None:
+    expected = agreement(CODERS, THEMES, ["ana", "ben"]).to_dict()
+    assert agree_json(project) == expected  # default: every reviewer
+    assert expected["n"] == 4
+    assert expected["themes"]["cost"]["cohen_kappa"] == 0.5
+    assert expected["themes"]["time"]["band"] == "reliable"
+
+
+def test_the_table_shows_each_theme_with_its_band_and_the_masi_alpha(project: Path) -> None:
+    result = run("agree", project)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Agreement: ana, ben"
+    rows = cells(result.stdout)
+    assert rows["Time"] == ["100%", "1.00", "1.00", "1.00", "1.00", "reliable"]
+    assert rows["Cost"] == ["75%", "0.50", "0.47", "0.53", "0.53", "revise the definition"]
+    assert rows["mean of the themes used"] == ["83%", "0.50", "0.44", "0.51", "0.74", ""]
+    assert lines[-1] == (
+        "4 comments coded by every coder, 50% with the same themes; MASI alpha over the sets of "
+        "themes: 0.58 (revise the definition)"
+    )
+
+
+def test_the_model_and_the_rules_count_as_coders(project: Path) -> None:
+    assert agree_json(project, "--coders", "ana,model") == (
+        agreement({"ana": ANA, "model": MODEL}, THEMES, ["ana", "model"]).to_dict()
+    )
+    three = agree_json(project, "--coders", "ana, ben ,rules")
+    assert three == agreement({"ana": ANA, "ben": BEN, "rules": RULES}, THEMES).to_dict()
+    assert three["themes"]["cost"]["cohen_kappa"] is None  # three coders: Fleiss, not Cohen
+    with Store(project) as store:
+        found = project_codings(store, ["model", "rules"])
+    assert found.codings == {"model": MODEL, "rules": RULES}
+
+
+def test_only_comments_every_named_coder_coded_are_compared(tmp_path: Path) -> None:
+    path = project_with(tmp_path / "p.db", ana=ANA, ben=BEN, cy=CY)
+    result = agree_json(path, "--coders", "ana,cy")
+    assert result == agreement({"ana": ANA, "cy": CY}, THEMES, ["ana", "cy"]).to_dict()
+    assert result["n"] == 2
+    assert agree_json(path)["coders"] == ["ana", "ben", "cy"]
+
+
+def test_one_theme_alone(project: Path) -> None:
+    on_cost = {"ana": {c: t & {"cost"} for c, t in ANA.items()}}
+    on_cost["ben"] = {c: t & {"cost"} for c, t in BEN.items()}
+    result = agree_json(project, "--theme", "cost")
+    assert result == agreement(on_cost, ["cost"]).to_dict()
+    assert list(result["themes"]) == ["cost"]
+    assert result["masi_alpha"] == result["themes"]["cost"]["alpha"]
+
+
+# --- disagreements and adjudication ------------------------------------------------------------
+
+
+def test_disagreements_list_each_coders_themes_with_the_comment_text(project: Path) -> None:
+    listed = agree_json(project, "--disagreements")
+    expected = disagreements(CODERS, THEMES)
+    assert [(d["comment"], d["codes"]) for d in listed["disagreements"]] == [
+        (d.comment, {name: list(codes) for name, codes in d.codes.items()}) for d in expected
+    ]
+    with Store(project) as store:
+        ids = ids_by_external(store)
+    assert listed == {
+        "coders": ["ana", "ben"],
+        "theme": None,
+        "disagreements": [
+            {
+                "comment": "b",
+                "codes": {"ana": ["cost", "box_ticking"], "ben": ["cost"]},
+                "id": ids["b"],
+                "text": "Budget cut, tick box.",
+                "adjudicated": None,
+            },
+            {
+                "comment": "d",
+                "codes": {"ana": ["time", "cost"], "ben": ["time"]},
+                "id": ids["d"],
+                "text": "Busy rota, no funding.",
+                "adjudicated": None,
+            },
+        ],
+    }
+    on_box = agree_json(project, "--disagreements", "box_ticking")
+    assert [d["comment"] for d in on_box["disagreements"]] == ["b"]
+    assert on_box["theme"] == "box_ticking"
+    assert agree_json(project, "--coders", "ben,model", "--disagreements", "cost")[
+        "disagreements"
+    ] == [
+        {
+            "comment": "d",
+            "codes": {"ben": ["time"], "model": ["time", "cost"]},
+            "id": ids["d"],
+            "text": "Busy rota, no funding.",
+            "adjudicated": None,
+        }
+    ]
+
+
+def test_comment_text_is_printed_as_written_never_as_markup(tmp_path: Path) -> None:
+    rows: list[Row] = [
+        ("x", "[bold red]Fine[/bold red] until the [link=http://x]budget[/link] went", {}, {}),
+        ("y", "Nothing to add.", {}, {}),
+    ]
+    ana, ben = {"x": {"cost"}, "y": set()}, {"x": set(), "y": set()}
+    path = project_with(tmp_path / "p.db", rows, ana=ana, ben=ben)
+    result = run("agree", path, "--disagreements")
+    assert result.exit_code == 0, result.output
+    assert cells(result.stdout) == {"x": [rows[0][1], "Cost", "—"]}
+    assert result.stderr == (
+        f"0 of them adjudicated; `coder review {path} --adjudicate --reviewer NAME` walks the "
+        "comments coders differ on\n"
+    )
+
+
+def test_an_adjudication_is_recorded_and_listed(project: Path) -> None:
+    with Store(project) as store:
+        ids = ids_by_external(store)
+        judge = ReviewSession(store, "dee", order="file", mode="adjudicate")
+        assert judge.ids == [ids["b"], ids["d"]]
+        view = judge.current()
+        assert view.coders == {"ana": ("box_ticking", "cost"), "ben": ("cost",)}
+        judge.toggle("box_ticking")  # ana's choice wins
+        judge.accept()
+        assert store.adjudicated() == {ids["b"]: {"cost", "box_ticking"}}
+        by_id = {name: {ids[c]: t for c, t in codes.items()} for name, codes in CODERS.items()}
+        assert store.codings() == by_id  # the coders' codings are untouched
+    listed = agree_json(project, "--disagreements")["disagreements"]
+    assert [(d["comment"], d["adjudicated"]) for d in listed] == [
+        ("b", ["cost", "box_ticking"]),
+        ("d", None),
+    ]
+    assert agree_json(project)["coders"] == ["ana", "ben"]  # an adjudicator is no coder
+    text = run("agree", project, "--disagreements")
+    assert text.stderr.startswith("1 of them adjudicated;")
+
+
+def test_comments_are_named_by_their_source_only_where_two_files_share_an_id() -> None:
+    refs = [CommentRef(1, "a.csv", "1"), CommentRef(2, "b.csv", "1"), CommentRef(3, "b.csv", "2")]
+    assert comment_names(refs) == {1: "a.csv:1", 2: "b.csv:1", 3: "2"}
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+HAVE = (
+    "the reviewers who have coded comments are: ana, ben; model and rules name the latest "
+    "run's suggestions"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--coders", "ana,zed,yu"], f"unknown coder 'zed', 'yu': {HAVE}"),
+        (["--coders", "ana"], f"agreement needs at least two coders, got 1: {HAVE}"),
+        (["--coders", "ana,ana"], f"agreement needs at least two coders, got 1: {HAVE}"),
+        (["--theme", "weather"], "unknown theme 'weather': use one of time, cost, box_ticking"),
+        (
+            ["--disagreements", "weather"],
+            "unknown theme 'weather': use one of time, cost, box_ticking",
+        ),
+        (
+            ["--theme", "cost", "--disagreements", "time"],
+            "give one theme: --theme cost or --disagreements time",
+        ),
+    ],
+)
+def test_errors_say_what_exists(project: Path, args: list[str], message: str) -> None:
+    result = run("agree", project, *args)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message}\n"
+    assert result.stdout == ""
+
+
+def test_a_single_reviewer_is_told_how_to_get_a_second_coder(tmp_path: Path) -> None:
+    path = project_with(tmp_path / "p.db", ana=ANA)
+    result = run("agree", path)
+    assert result.stderr == (
+        "Error: agreement needs at least two coders, and the reviewers who have coded comments "
+        "are: ana; model and rules name the latest run's suggestions. Have another reviewer "
+        "code the same comments (`coder sample`), or name the coders to compare, e.g. "
+        "--coders ana,model\n"
+    )
+
+
+def test_coders_who_share_no_comment_cannot_be_compared(tmp_path: Path) -> None:
+    path = project_with(tmp_path / "p.db", ana={"a": {"time"}}, ben={"b": set()})
+    for args in ([], ["--disagreements"]):
+        result = run("agree", path, *args)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "Error: no comment was coded by all of ana, ben: have each of them code the same "
+            "sample of comments\n"
+        )
+
+
+def test_a_missing_project_is_not_created(tmp_path: Path) -> None:
+    result = run("agree", tmp_path / "none.db")
+    assert result.stderr == (
+        f"Error: project {tmp_path / 'none.db'} does not exist; create it with "
+        f"`coder tag INPUT --db {tmp_path / 'none.db'}`\n"
+    )
+    assert not (tmp_path / "none.db").exists()

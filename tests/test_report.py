@@ -1,0 +1,338 @@
+"""`coder report`: counts per theme, rolled up, by group; co-occurrence; quotes; HTML."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from projects import add_run, result
+
+from coder.cli import cli
+from coder.errors import InputError
+from coder.report import Count, Report, build_report, segments
+from coder.report_html import report_html
+from coder.review import ReviewSession
+from coder.store import NewComment, Store
+
+SCRIPT = "<script>alert('x')</script> [bold]& no time"
+# (file, respondent, comment, respondent_type, scores, suggested themes with their source)
+SURVEY = [
+    (
+        "q1.csv",
+        "r1",
+        "No time, budget cut.",
+        "workforce",
+        {"time": 0.9, "cost": 0.7},
+        ["time", "cost"],
+    ),
+    ("q1.csv", "r2", "Never enough time.", "workforce", {"time": 0.8}, ["time"]),
+    (
+        "q1.csv",
+        "r3",
+        "Ticking boxes again.",
+        "lived experience",
+        {"box_ticking": 0.3},
+        ["box_ticking"],
+    ),
+    ("q1.csv", "r4", "Lovely staff.", "lived experience", {}, []),
+    ("q1.csv", "r5", "Funding stopped.", "", {"cost": 0.6}, ["cost"]),
+    ("q2.csv", "r1", SCRIPT, "workforce", {"time": 0.55}, ["time"]),
+]
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(cli, ["report", *(str(a) for a in args)])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Two questions from five respondents; ana accepted r2's time and rejected r3's
+    box-ticking, so nothing is coded box-ticking."""
+    db = tmp_path / "survey.db"
+    with Store(db) as store:
+        run_id = add_run(store)
+        for line, (source, who, text, kind, scores, suggested) in enumerate(SURVEY, start=2):
+            scores = {"time": 0.05, "cost": 0.05, "box_ticking": 0.05, **scores}
+            sources = {t: "rule" if t == "box_ticking" else "model" for t in suggested}
+            comment = NewComment(who, line, text, {"respondent_type": kind, "wave": "1"})
+            store.import_batch(run_id, source, [(comment, result(text, scores, sources))], {})
+        review = ReviewSession(store, "ana", order="file")
+        review.next()
+        review.accept()  # r2: time
+        review.toggle("box_ticking")
+        review.accept()  # r3: nothing
+    return db
+
+
+def report_of(db: Path, **options) -> Report:
+    with Store(db) as store:
+        return build_report(store, **options)
+
+
+def figures(count: Count) -> tuple[int, int, float]:
+    return count.n, count.total, round(count.pct, 1)
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+def test_comments_and_respondents_per_theme_rolled_up_the_hierarchy(project: Path) -> None:
+    report = report_of(project)
+    assert (report.comments, report.respondents) == (6, 5)
+    assert [
+        (row.theme.id, row.depth, figures(row.comments), figures(row.respondents))
+        for row in report.themes
+    ] == [
+        ("barriers", 0, (4, 6, 66.7), (3, 5, 60.0)),
+        ("time", 1, (3, 6, 50.0), (2, 5, 40.0)),
+        ("cost", 1, (2, 6, 33.3), (2, 5, 40.0)),
+        ("box_ticking", 0, (0, 6, 0.0), (0, 5, 0.0)),  # no coding: a zero, not an error
+    ]
+    assert report.basis == (
+        "Coding used: reviewed coding where there is one (adjudicated, else agreed by its "
+        "reviewers, else a single reviewer's), else the model's suggestions; 6 comments: "
+        "2 reviewed, 4 suggested."
+    )
+
+
+def test_split_by_an_attribute_with_the_spread_between_groups(project: Path) -> None:
+    report = report_of(project, by="respondent_type")
+    assert [(g.name, g.comments, g.respondents) for g in report.groups] == [
+        ("lived experience", 2, 2),
+        ("workforce", 3, 2),
+        ("(missing)", 1, 1),
+    ]
+    splits = {s.theme: s for s in report.splits}
+    assert [figures(c) for c in splits["time"].comments] == [
+        (0, 2, 0.0),
+        (3, 3, 100.0),
+        (0, 1, 0.0),
+    ]
+    assert [figures(c) for c in splits["time"].respondents] == [
+        (0, 2, 0.0),
+        (2, 2, 100.0),
+        (0, 1, 0.0),
+    ]
+    # The groups with a value are compared; the comments without one are shown, not compared.
+    cost = splits["cost"]
+    assert [figures(c) for c in cost.comments] == [(0, 2, 0.0), (1, 3, 33.3), (1, 1, 100.0)]
+    assert (round(cost.spread, 1), cost.highest, cost.lowest) == (
+        33.3,
+        "workforce",
+        "lived experience",
+    )
+    assert (splits["box_ticking"].spread, [c.n for c in splits["box_ticking"].comments]) == (
+        0.0,
+        [0, 0, 0],
+    )
+
+
+def test_groups_sort_numbers_as_numbers() -> None:
+    from coder.report import natural_key
+
+    assert sorted(["10", "9", "Wave 2", "wave 10", "1"], key=natural_key) == [
+        "1",
+        "9",
+        "10",
+        "Wave 2",
+        "wave 10",
+    ]
+
+
+def test_an_unknown_attribute_lists_the_ones_there_are(project: Path) -> None:
+    with pytest.raises(InputError) as raised:
+        report_of(project, by="respondent")
+    assert str(raised.value) == (
+        "no attribute 'respondent' (did you mean 'respondent_type'?); the comments have: "
+        "respondent_type, wave"
+    )
+
+
+def test_themes_coded_together(project: Path) -> None:
+    assert [(p.first, p.second, figures(p.comments)) for p in report_of(project).pairs] == [
+        ("time", "cost", (1, 6, 16.7))
+    ]
+
+
+def test_quotes_reviewed_first_then_most_confident(project: Path) -> None:
+    quotes = report_of(project, quotes=2).quotes
+    assert [(q.id, q.status, q.score) for q in quotes["time"]] == [
+        ("r2", "accepted", 0.8),
+        ("r1", "suggested", 0.9),
+    ]
+    assert quotes["box_ticking"] == ()
+    assert report_of(project, quotes=0).quotes == {}
+
+
+def test_a_quote_marks_its_evidence_and_is_cut_when_long(project: Path) -> None:
+    first = report_of(project).quotes["time"][0]
+    assert segments(first) == [("Never", True), (" enough time.", False)]
+    cut = segments(first, limit=8)
+    assert cut == [("Never", True), (" en", False), ("…", False)]
+
+
+def test_reviewed_only_counts_the_reviewed_comments(project: Path) -> None:
+    report = report_of(project, reviewed_only=True)
+    assert (report.comments, report.respondents) == (2, 2)
+    assert [(row.theme.id, row.comments.n) for row in report.themes] == [
+        ("barriers", 1),
+        ("time", 1),
+        ("cost", 0),
+        ("box_ticking", 0),
+    ]
+    assert report.basis.startswith("Coding used: reviewed comments only")
+
+
+# --- the terminal ------------------------------------------------------------------------------
+
+
+def test_report_in_the_terminal(project: Path) -> None:
+    done = run(project, "--by", "respondent_type")
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"{project}: 6 comments from 5 respondents; codebook 'Tiny' version 1"
+    assert lines[1].startswith("Coding used: reviewed coding where there is one")
+    row = next(line for line in lines if "  Time" in line and "█" in line)
+    assert [cell.strip() for cell in row.split("│")[1:3]] == ["Time", "3"]
+    assert "██████████ " in row  # 50% of a 20-cell bar
+    split = next(line for line in lines if "Box-ticking" in line and "pp" in line)
+    assert split.count("0% (0)") == 3
+    quotes = lines[lines.index("Quotes: Time") + 1 :][:4]
+    assert quotes == [
+        "  “Never enough time.”  (r2, accepted, score 0.80)",
+        "  “No time, budget cut.”  (r1, suggested, score 0.90)",
+        f"  “{SCRIPT}”  (r1, suggested, score 0.55)",  # as written, never read as markup
+        "Quotes: Cost",
+    ]
+
+
+def test_unknown_attribute_on_the_command_line_writes_no_html(
+    project: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "report.html"
+    done = run(project, "--by", "region", "--html", page)
+    assert done.exit_code == 1
+    assert done.stderr == (
+        "Error: no attribute 'region'; the comments have: respondent_type, wave\n"
+    )
+    assert not page.exists()
+
+
+def test_an_existing_html_file_is_refused_unless_force(project: Path, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text("mine", encoding="utf-8")
+    done = run(project, "--html", page)
+    assert (done.exit_code, done.stderr) == (
+        1,
+        f"Error: {page} already exists; use --force to overwrite it\n",
+    )
+    assert page.read_text(encoding="utf-8") == "mine"
+    assert run(project, "--html", page, "--force").exit_code == 0
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_an_empty_project(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    Store(db).close()
+    done = run(db)
+    assert (done.exit_code, done.stderr) == (
+        1,
+        f"Error: project {db} has no comments yet; import some with `coder tag INPUT --db {db}`\n",
+    )
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+
+def test_html_is_self_contained_and_escapes_every_text(project: Path) -> None:
+    page = report_html(report_of(project, by="respondent_type"))
+    escaped = "<mark>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</mark> [bold]&amp; no time"
+    assert escaped in page
+    lowered = page.casefold()
+    for external in ("<script", "http:", "https:", "src=", "<link", "@import", "url("):
+        assert external not in lowered
+    assert page.count("<h2>") == 4  # themes, by group, together, quotes
+    assert "<mark>Never</mark> enough time." in page
+    assert "width:50.0%;background:#1f77b4" in page  # time's bar, in its codebook colour
+
+
+def chromium() -> str | None:
+    return next(
+        (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))),
+        None,
+    )
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and rows of RGB(A) pixels of an 8-bit PNG, unfiltered."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        (size,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        chunks[kind] = chunks.get(kind, b"") + data[pos + 8 : pos + 8 + size]
+        pos += 12 + size
+    width, height, depth, color = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert depth == 8 and color in (2, 6)
+    step = 3 if color == 2 else 4
+    raw, stride = zlib.decompress(chunks[b"IDAT"]), width * step
+    rows: list[bytes] = []
+    prior = bytes(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - step] if i >= step else 0
+            up, corner = prior[i], prior[i - step] if i >= step else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                near = min(
+                    (abs(p - left), 0, left), (abs(p - up), 1, up), (abs(p - corner), 2, corner)
+                )
+                line[i] = (line[i] + near[2]) & 255  # Paeth: ties go to left, up, corner
+        prior = bytes(line)
+        rows.append(prior)
+    return width, height, rows
+
+
+@pytest.mark.skipif(
+    chromium() is None,
+    reason="no chromium binary found: install Debian's chromium (apt-get install chromium) to "
+    "check the HTML report in a real browser",
+)
+def test_html_report_renders_in_a_headless_browser(project: Path, tmp_path: Path) -> None:
+    page, shot = tmp_path / "report.html", tmp_path / "shot.png"
+    assert run(project, "--by", "respondent_type", "--html", page).exit_code == 0
+    subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1000,1200",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    width, height, rows = png_pixels(shot.read_bytes())
+    assert (width, height) == (1000, 1200)
+    step = len(rows[0]) // width
+    pixels = [row[i : i + 3] for row in rows for i in range(0, len(row), step)]
+    inked = sum(p != b"\xff\xff\xff" for p in pixels)
+    assert inked > 0.02 * len(pixels)  # text, tables and bars, not a blank page
+    assert any(p == bytes((0x1F, 0x77, 0xB4)) for p in pixels)  # time's bar is drawn
