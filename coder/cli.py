@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from coder import __version__
 from coder.errors import CoderError
@@ -257,6 +258,7 @@ def tag(
     if output not in (None, "-"):
         check_writable(output, force)
     model = _model(codebook_path, model_path, spacy_model)
+    _long_run_gc()
     with contextlib.ExitStack() as stack:
         sink = None
         if db:
@@ -291,6 +293,17 @@ def tag(
             f"Project {db}: {sink.new_comments} new comments, "
             f"{sink.rows - sink.new_comments} already there; suggestions in run {sink.run_id}"
         )
+
+
+def _long_run_gc() -> None:
+    """Before a long tagging run: the loaded model (vocabulary, caches) is permanent, so move it
+    out of the collector's sight, and collect less often. Python's default, a pass every 700
+    new containers, scans millions of live objects again and again: about 15% of the run."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _progress() -> Any:
@@ -514,6 +527,244 @@ def status(db: str, as_json: bool) -> None:
     console = out()
     for renderable in status_renderables(result):
         console.print(renderable)
+
+
+def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
+    """A comma-separated list of names (reviewers, coders), blanks dropped."""
+    if value is None:
+        return None
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+@cli.command()
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option(
+    "--double",
+    "fraction",
+    required=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="The share of the comments each reviewer codes, e.g. 0.2.",
+)
+@click.option("--reviewers", required=True, callback=_names, help="Who codes the sample: ana,ben.")
+@click.option("--seed", type=int, help="Seed of the draw (default: the sample's, else a new one).")
+@click.option("--replace", is_flag=True, help="Draw a new sample in place of the project's.")
+def sample(db: str, fraction: float, reviewers: list[str], seed: int | None, replace: bool) -> None:
+    """Draw a random sample of comments for each reviewer to code on their own (double coding).
+
+    The same seed draws the same comments. `coder review --reviewer NAME` serves each reviewer
+    the sample first; `coder agree` then compares them. Run again with the same share and seed
+    to assign the sample to more reviewers; another share or seed needs --replace.
+
+    \b
+    Example:
+      coder sample coding.db --double 0.2 --reviewers ana,ben --seed 7
+    """
+    from coder.sampling import double_code
+    from coder.store import Store
+
+    with Store(db, create=False) as store:
+        outcome = double_code(store, fraction, reviewers, seed, replace)
+    err.print(Text(outcome.summary()))
+
+
+@cli.command()
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option(
+    "--coders",
+    callback=_names,
+    help="Coders to compare, e.g. ana,ben,model (model: the latest run's suggestions above "
+    "threshold; rules: its pattern matches). Default: every reviewer.",
+)
+@click.option("--theme", help="One theme only.")
+@click.option(
+    "--disagreements",
+    "listing",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[THEME]",
+    help="List the comments the coders coded differently (on THEME, if given).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def agree(
+    db: str, coders: list[str] | None, theme: str | None, listing: str | None, as_json: bool
+) -> None:
+    """Agreement between coders on the comments they all coded: per theme percent agreement,
+    Cohen's kappa (two coders), Fleiss' kappa, Krippendorff's alpha and Gwet's AC1 with its
+    band, and Krippendorff's alpha (MASI) over each comment's set of themes.
+
+    \b
+    Example:
+      coder agree coding.db
+      coder agree coding.db --coders ana,model --json
+      coder agree coding.db --disagreements box_ticking
+    """
+    from coder.agree import project_agreement, project_disagreements
+    from coder.agreement_render import agreement_table, disagreements_table
+    from coder.errors import InputError
+    from coder.store import Store
+
+    if listing and theme and listing != theme:
+        raise InputError(f"give one theme: --theme {theme} or --disagreements {listing}")
+    theme = listing or theme
+    with Store(db, create=False) as store:
+        if listing is None:
+            result, book = project_agreement(store, coders, theme)
+            if as_json:
+                click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+            else:
+                out().print(agreement_table(result, book))
+            return
+        found, book = project_disagreements(store, coders, theme)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        return
+    out().print(disagreements_table(found.found, book, found.texts))
+    if found.found:
+        err.print(
+            f"{len(found.adjudicated)} of them adjudicated; `coder review {db} --adjudicate "
+            "--reviewer NAME` walks the comments coders differ on"
+        )
+
+
+@cli.command()
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option("--reviewer", help="Your name in the decision log (default: your user name).")
+@click.option(
+    "--order",
+    type=click.Choice(["uncertain", "random", "file"]),
+    default="uncertain",
+    show_default=True,
+    help="uncertain: the least certain suggestions first; random: an unbiased audit sample.",
+)
+@click.option("--theme", help="Only the comments suggested this theme.")
+@click.option("--only-unreviewed", is_flag=True, help="Leave out the comments you reviewed.")
+@click.option("--blind", is_flag=True, help="Show no suggestions: code from the codebook alone.")
+@click.option(
+    "--adjudicate", is_flag=True, help="Walk the comments coders differ on; record the final code."
+)
+def review(
+    db: str,
+    reviewer: str | None,
+    order: str,
+    theme: str | None,
+    only_unreviewed: bool,
+    blind: bool,
+    adjudicate: bool,
+) -> None:
+    """Review a project's comments on screen, from the keyboard: accept, reject or add themes.
+
+    Every decision is saved the moment it is made; review resumes where you stopped. Keys
+    are shown at the bottom, ? lists them all.
+
+    \b
+    Example:
+      coder review coding.db --reviewer ana
+      coder review coding.db --reviewer ben --blind
+      coder review coding.db --reviewer cy --adjudicate
+    """
+    from coder.errors import InputError
+    from coder.review_app import ReviewApp, default_reviewer, open_session, require_terminal
+    from coder.store import Store
+
+    if blind and adjudicate:
+        raise InputError("choose --blind or --adjudicate, not both")
+    mode = "blind" if blind else "adjudicate" if adjudicate else "review"
+    name = reviewer if reviewer is not None else default_reviewer()
+    with Store(db, create=False) as store:
+        session = open_session(
+            store, name, mode, order=order, theme=theme, only_unreviewed=only_unreviewed
+        )
+        require_terminal()
+        ReviewApp(session).run()
+
+
+@cli.command("export")
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, help="The file to write (- for stdout: CSV, jsonl).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["wide", "long", "jsonl", "qdc", "qdpx"]),
+    default="wide",
+    show_default=True,
+    help="wide: a row per comment; long: a row per code; qdc/qdpx: REFI-QDA codebook/project.",
+)
+@click.option("--reviewed-only", is_flag=True, help="Only the comments a reviewer coded.")
+@click.option("--excel", is_flag=True, help="Write UTF-8 with a BOM so Excel shows accents.")
+@click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
+def export_command(
+    db: str, output: str, fmt: str, reviewed_only: bool, excel: bool, force: bool
+) -> None:
+    """Export a coding project's coding for spreadsheets, statistics and QDA programs.
+
+    Each comment has the adjudicated coding, else the one its reviewers agree on, else a single
+    reviewer's, else the model's suggestions; the `coding` column says which.
+
+    \b
+    Example:
+      coder export coding.db -o coded.csv
+      coder export coding.db -o codes.csv --format long --reviewed-only --excel
+      coder export coding.db -o coding.qdpx --format qdpx
+    """
+    from coder.export import export_project
+
+    summary = export_project(db, output, fmt, reviewed_only, excel, force)
+    if fmt == "qdc":
+        err.print(f"Wrote {output}: the project's codebook")
+        return
+    where = "stdout" if output == "-" else output
+    err.print(f"Wrote {where}: {summary.comments} comments ({fmt})")
+    err.print(summary.basis)
+
+
+@cli.command()
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option("--by", help="Split the counts by this attribute (a column of the comments' file).")
+@click.option("--html", "html_path", help="Also write the report as one HTML file.")
+@click.option(
+    "--quotes",
+    default=3,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Quotes per theme, the most confident reviewed ones first.",
+)
+@click.option("--reviewed-only", is_flag=True, help="Count only the comments a reviewer coded.")
+@click.option("--force", is_flag=True, help="Overwrite the HTML file if it exists.")
+def report(
+    db: str,
+    by: str | None,
+    html_path: str | None,
+    quotes: int,
+    reviewed_only: bool,
+    force: bool,
+) -> None:
+    """Report a coding project: comments and respondents per theme, by group, themes coded
+    together, and quotes.
+
+    \b
+    Example:
+      coder report coding.db
+      coder report coding.db --by respondent_type --html report.html
+    """
+    from coder.fileio import check_writable
+    from coder.report import build_report
+    from coder.report_render import report_renderables
+    from coder.store import Store
+
+    if html_path:
+        check_writable(html_path, force)
+    with Store(db, create=False) as store:
+        result = build_report(store, by, quotes, reviewed_only)
+    if html_path:
+        from coder.report_html import write_report_html
+
+        write_report_html(result, html_path, force)
+    console = out()
+    for renderable in report_renderables(result):
+        console.print(renderable)
+    if html_path:
+        err.print(f"Wrote {html_path}")
 
 
 def main() -> None:

@@ -7,6 +7,10 @@ project of 100,000. Every action is written to the store's decision log before i
 Modes: `review` shows the latest run's suggestions; `blind` shows none (the reviewer codes from
 the codebook alone); `adjudicate` walks the comments where coders differ, lists every coder's
 choices, and records the final coding.
+
+A reviewer assigned a double-coding sample (`coder sample`) is served its comments first. A blind
+session takes nothing from the model, not even its order: `uncertain` is served as `file`, and
+picking comments by a suggested theme is refused.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ class CommentView:
     run_id: int | None = None
     scores: dict[str, float] = field(default_factory=dict)  # empty when blind
     coders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # adjudicating
+    assigned: bool = False  # in this reviewer's double-coding sample
 
     @property
     def codes(self) -> list[str]:
@@ -107,6 +112,11 @@ class ReviewSession:
             raise InputError(f"unknown order '{order}'; use one of {', '.join(ORDERS)}")
         if mode not in MODES:
             raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(MODES)}")
+        if mode == "blind" and theme is not None:
+            raise InputError(
+                "blind coding shows no suggestions, so it cannot pick the comments suggested "
+                f"'{theme}': leave out --theme"
+            )
         self.store, self.reviewer, self.mode = store, reviewer.strip(), mode
         self.settings = {
             "order": order,
@@ -119,6 +129,7 @@ class ReviewSession:
             self._check_theme(theme)
         self._adjudicating = mode == "adjudicate"
         self._session_id: int | None = None  # made on the first decision
+        self.assigned: set[int] = set()  # this reviewer's double-coding sample
         self.ids: list[int] = []
         self._index: dict[int, int] = {}
         self.position = 0
@@ -135,7 +146,7 @@ class ReviewSession:
         self._coders = self.store.codings() if self._adjudicating else {}
         order, theme = self.settings["order"], self.settings["theme"]
         ids = self.store.order(
-            "uncertain" if order == "uncertain" else "file",
+            "uncertain" if order == "uncertain" and self.mode != "blind" else "file",
             None if self._adjudicating else theme,
         )
         if order == "random":
@@ -143,6 +154,11 @@ class ReviewSession:
         if self._adjudicating:
             differ = disagreements(self._coders, theme)
             ids = [i for i in ids if i in differ]
+        else:  # the assigned share first, in the same order
+            self.assigned = self.store.assigned(self.reviewer)
+            ids = [i for i in ids if i in self.assigned] + [
+                i for i in ids if i not in self.assigned
+            ]
         if self.settings["only_unreviewed"]:
             ids = [i for i in ids if not self._state(i).reviewed]
         self.ids = ids
@@ -212,6 +228,7 @@ class ReviewSession:
             run_id=run_id,
             scores=scores,
             coders=coders,
+            assigned=comment_id in self.assigned,
         )
 
     def _listed(

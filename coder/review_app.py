@@ -1,0 +1,341 @@
+"""The review screen (`coder review`): a Textual app over `coder.review.ReviewSession`.
+
+Every key that decides something goes straight to the session, which commits it to the project
+before returning; the screen then shows what the store now says. The app itself keeps only
+what to look at (the focused theme), so killing it loses nothing shown as made.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from coder.errors import CoderError, InputError
+from coder.review import CommentView, ReviewSession
+from coder.review_render import (
+    NUMBER_KEYS,
+    attributes_table,
+    coders_table,
+    comment_text,
+    done_text,
+    memo_text,
+    position_line,
+    progress_text,
+    theme_colors,
+    theme_detail,
+    themes_table,
+)
+from coder.review_widgets import HelpScreen, MemoDialog, ThemeSearch
+from coder.store import Store
+
+if TYPE_CHECKING:
+    from coder.learning import Relearned
+
+CSS = """
+#main { height: 1fr; }
+#left { width: 3fr; padding: 0 1; }
+#right { width: 2fr; padding: 0 1; }
+#position { margin-bottom: 1; }
+.panel { height: auto; border: round $primary 60%; padding: 0 1; margin-bottom: 1; }
+#comment { border: round $primary; }
+#detail { height: 1fr; }
+#status { height: auto; color: $text-muted; }
+Screen.-done .panel { display: none; }
+Screen.-done #progress { display: block; }
+"""
+
+
+class RetrainProgress(Message):
+    """A line from the retraining thread (posted, so the thread never waits for the screen)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class RetrainStopped(Exception):
+    """Raised in the retraining thread when the app asks it to stop (on quitting)."""
+
+
+def default_reviewer() -> str:
+    """The OS user name, the reviewer's name when none is given."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        raise InputError("cannot tell who you are: give your name with --reviewer NAME") from None
+
+
+def require_terminal() -> None:
+    """Review is interactive: refuse a pipe or a redirect before the screen takes over."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InputError(
+            "coder review needs an interactive terminal; run it in a terminal window, with "
+            "nothing piped in or out (`coder status PROJECT` reports progress without one)"
+        )
+
+
+def open_session(
+    store: Store, reviewer: str, mode: str = "review", **options: Any
+) -> ReviewSession:
+    """A review session with something in it to review; else an error that says why not.
+    `options` go to `ReviewSession` (order, theme, only_unreviewed, seed)."""
+    session = ReviewSession(store, reviewer, mode=mode, **options)
+    if session.ids:
+        return session
+    path, theme = store.path, options.get("theme")
+    if mode == "adjudicate":
+        about = f" on theme '{theme}'" if theme else ""
+        raise InputError(
+            f"nothing to adjudicate in {path}: no comment was coded differently{about} by two "
+            "reviewers (see `coder agree --disagreements`)"
+        )
+    if theme is not None:
+        raise InputError(f"no comment in {path} has a suggestion of theme '{theme}'")
+    if options.get("only_unreviewed") and store.comment_count():
+        raise InputError(
+            f"{session.reviewer} has reviewed every comment in {path}; "
+            "leave out --only-unreviewed to go over them again"
+        )
+    raise InputError(
+        f"project {path} has no comments to review; import some with `coder tag INPUT --db {path}`"
+    )
+
+
+class ReviewApp(App[None]):
+    """One reviewer's session on screen. `retrain_options` go to `coder.learning.retrain`."""
+
+    TITLE = "coder review"
+    CSS = CSS
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "toggle(1)", "toggle", key_display="1-9"),
+        *(Binding(key, f"toggle({n})", show=False) for n, key in enumerate(NUMBER_KEYS[1:], 2)),
+        Binding("a", "step('accept')", "accept"),
+        Binding("x", "step('reject_all')", "reject"),
+        Binding("slash", "search", "add"),
+        Binding("n", "step('next')", "next"),
+        Binding("p", "step('previous')", "prev"),
+        Binding("s", "step('skip')", "skip"),
+        Binding("f", "step('flag')", "flag"),
+        Binding("m", "memo", "memo"),
+        Binding("u,backspace", "undo", "undo"),
+        Binding("r", "retrain", "retrain"),
+        Binding("up,k", "focus_theme(-1)", show=False),
+        Binding("down,j", "focus_theme(1)", show=False),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, session: ReviewSession, retrain_options: dict[str, Any] | None = None):
+        super().__init__()
+        self.session = session
+        self.palette = theme_colors(session.codebook)
+        self.retrain_options = retrain_options or {}
+        self.focus_row = 0  # index of the focused theme in the comment's list
+        self.shown: CommentView | None = None
+        self._painted: dict[str, Text] = {}  # what each part of the screen shows
+        self._retrainer: Worker[Relearned] | None = None
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with VerticalScroll(id="left", can_focus=False):
+                yield Static(id="position")
+                yield self._panel("comment", "Comment")
+                if self.session.mode == "adjudicate":
+                    yield self._panel("coders", "Each coder's themes")
+                yield self._panel("attributes", "Respondent")
+                yield self._panel("memo", "Memo")
+            with Vertical(id="right"):
+                yield self._panel("themes", "Themes")
+                with VerticalScroll(id="detail", can_focus=False):
+                    yield Static(id="definition")
+                yield self._panel("progress", "Progress")
+                yield Static(id="status")
+        yield Footer()
+
+    @staticmethod
+    def _panel(name: str, title: str) -> Static:
+        panel = Static(id=name, classes="panel")
+        panel.border_title = title
+        return panel
+
+    def on_mount(self) -> None:
+        session = self.session
+        self.sub_title = f"{session.store.path.name} · {session.reviewer} · {session.mode}"
+        self.show()
+
+    # --- showing ---------------------------------------------------------------------------
+
+    def show(self) -> None:
+        """Render the session's current comment as the store has it now."""
+        view = self.session.current()
+        if view is None or self.shown is None or view.id != self.shown.id:
+            self.focus_row = 0
+        self.shown = view
+        self.default_screen.set_class(view is None, "-done")  # past the last comment: progress only
+        progress = self.session.progress()
+        book = self.session.codebook
+        contents: dict[str, Text] = dict.fromkeys(self._painted, Text())
+        contents["progress"] = progress_text(progress, book, self.palette)
+        if view is None:
+            contents["position"] = done_text(progress)
+        else:
+            self.focus_row = max(0, min(self.focus_row, len(view.themes) - 1))
+            focused = view.themes[self.focus_row].theme if view.themes else None
+            mode = self.session.mode
+            contents |= {
+                "position": position_line(view),
+                "comment": comment_text(view, self.palette),
+                "attributes": attributes_table(view),
+                "memo": memo_text(view),
+                "themes": themes_table(view, book, self.palette, self.focus_row, mode),
+                "definition": theme_detail(book, focused, self.palette),
+            }
+            if mode == "adjudicate":
+                contents["coders"] = coders_table(view, book)
+        for name, content in contents.items():
+            # Only what changed: each update lays the screen out again.
+            if self._painted.get(name) != content:
+                self.query_one(f"#{name}", Static).update(content)
+                self._painted[name] = content
+
+    def _act(self, step: Callable[[], object]) -> None:
+        """Run a session step, say what went wrong if anything did, and show the result."""
+        try:
+            step()
+        except CoderError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+        self.show()
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def action_toggle(self, number: int) -> None:
+        view = self.shown
+        if view is None:
+            return
+        if number > len(view.themes):
+            self.notify(
+                f"No theme {NUMBER_KEYS[number - 1]} here: press / to add one", markup=False
+            )
+            return
+        self.focus_row = number - 1
+        self._act(lambda: self.session.toggle(view.themes[number - 1].theme))
+
+    def action_focus_theme(self, step: int) -> None:
+        self.focus_row += step
+        self.show()
+
+    def action_step(self, name: str) -> None:
+        """A session step that takes nothing more: accept, reject_all, next, previous, skip,
+        flag (the bindings name them)."""
+        self._act(getattr(self.session, name))
+
+    def action_undo(self) -> None:
+        def undo() -> None:
+            undone = self.session.undo()
+            shown = self.session.current()
+            if undone is None:
+                self.notify("Nothing left to undo", markup=False)
+            elif shown is None or undone.id != shown.id:
+                self.notify(
+                    f"Undid a decision on comment {undone.external_id}, which is not in this "
+                    "review's list",
+                    markup=False,
+                )
+
+        self._act(undo)
+
+    def action_memo(self) -> None:
+        view = self.shown
+        if view is not None:
+            self.push_screen(
+                MemoDialog(view.memo), lambda text: self._on_comment(view, text, "memo")
+            )
+
+    def action_search(self) -> None:
+        view = self.shown
+        if view is not None:
+            dialog = ThemeSearch(self.session.codebook, self.palette)
+            self.push_screen(dialog, lambda theme: self._on_comment(view, theme, "add"))
+
+    def _on_comment(self, view: CommentView, value: str | None, what: str) -> None:
+        """A dialog's answer for the comment it was opened on (None: cancelled)."""
+        if value is None:
+            return
+        self.session.go_to(view.id)  # a retrain finishing meanwhile keeps it, but be sure
+        self._act(lambda: self._add(value) if what == "add" else self.session.memo(value))
+
+    def _add(self, theme: str) -> None:
+        """Code a theme found in the codebook, and focus it to show its definition."""
+        themes = self.session.add(theme).themes
+        self.focus_row = next((i for i, row in enumerate(themes) if row.theme == theme), 0)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    # --- the learning loop -----------------------------------------------------------------
+
+    def action_retrain(self) -> None:
+        if self._retrainer is not None and self._retrainer.is_running:
+            self.notify("Already retraining; keep reviewing meanwhile", markup=False)
+            return
+        self._status("Retraining on the reviewed comments...")
+        self._retrainer = self.run_worker(
+            self._retrain, thread=True, group="retrain", exit_on_error=False
+        )
+
+    def _retrain(self) -> Relearned:
+        """In a worker thread: train, then re-score the unreviewed comments (own connections)."""
+        from coder.learning import retrain  # training's imports are slow: only when asked
+
+        worker = get_current_worker()
+
+        def progress(text: str) -> None:
+            if worker.is_cancelled:
+                raise RetrainStopped
+            self.post_message(RetrainProgress(text[:1].upper() + text[1:] + "..."))
+
+        return retrain(self.session.store.path, progress=progress, **self.retrain_options)
+
+    def on_retrain_progress(self, message: RetrainProgress) -> None:
+        self._status(message.text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._retrainer:
+            return
+        if event.state == WorkerState.SUCCESS:
+            result = event.worker.result
+            assert result is not None
+            self.session.refresh()  # the new scores change the order of the unreviewed
+            self._status("")
+            self.show()
+            left_out = (
+                f"; left out {result.conflicts} whose reviewers differ" if result.conflicts else ""
+            )
+            self.notify(
+                f"Retrained on {result.trained_on} reviewed comments{left_out}; re-scored "
+                f"{result.rescored} unreviewed comments",
+                title="Retrained",
+                markup=False,
+            )
+        elif event.state == WorkerState.ERROR:
+            self._status("")
+            error = event.worker.error
+            message = str(error) if isinstance(error, CoderError) else repr(error)
+            self.notify(f"Retraining failed: {message}", severity="error", markup=False)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#status", Static).update(Text(text))

@@ -1,0 +1,126 @@
+"""The review screen's dialogs: the memo input, the codebook search, and the keys' help."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from coder.codebook import Codebook
+from coder.review_render import help_table, search_themes, theme_option
+
+
+class Dialog(ModalScreen[Any]):
+    """A box in the middle of the screen; Esc closes it with no answer."""
+
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > Vertical {
+        width: 80%;
+        max-width: 110;
+        height: auto;
+        max-height: 80%;
+        border: thick $primary;
+        background: $surface;
+        padding: 1 2;
+    }
+    Dialog .title { margin-bottom: 1; }
+    Dialog OptionList { height: auto; max-height: 20; margin-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MemoDialog(Dialog):
+    """Write or change the comment's memo: Enter saves (an empty memo clears it), Esc cancels."""
+
+    def __init__(self, memo: str) -> None:
+        super().__init__()
+        self.memo = memo
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Memo on this comment: Enter saves, Esc cancels", classes="title")
+            yield Input(
+                value=self.memo, placeholder="a note for the team", select_on_focus=False, id="memo"
+            )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+
+class ThemeSearch(Dialog):
+    """Search the whole codebook for a theme to add: type to filter, ↑↓ to choose, Enter adds
+    the highlighted theme, Esc cancels. Returns the theme's id."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
+
+    def __init__(self, codebook: Codebook, colors: Mapping[str, str]) -> None:
+        super().__init__()
+        self.codebook, self.palette = codebook, colors
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                "Add a theme: type to search, ↑↓ to choose, Enter adds, Esc cancels",
+                classes="title",
+            )
+            yield Input(placeholder="label, id or words of the definition", id="query")
+            yield OptionList(id="themes")
+
+    def on_mount(self) -> None:
+        self.show_matches("")
+
+    def show_matches(self, query: str) -> None:
+        found = search_themes(self.codebook, query)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(theme_option(self.codebook, t, self.palette), id=t.id) for t in found
+        )
+        if found:
+            options.highlighted = 0
+        else:
+            options.add_option(Option("no theme matches", disabled=True))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.show_matches(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.choose(options.get_option_at_index(options.highlighted))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.choose(event.option)
+
+    def choose(self, option: Option) -> None:
+        if option.id is not None:
+            self.dismiss(option.id)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -step
+            options.highlighted = max(0, min(current + step, options.option_count - 1))
+
+
+class HelpScreen(Dialog):
+    """The keys and what they do; Esc, ? or q closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("question_mark,q", "cancel", "close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(help_table(), id="help")
