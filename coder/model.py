@@ -196,7 +196,7 @@ class ThemeModel:
         if probs is None:
             probs = np.array([[doc.cats.get(t, 0.0) for t in ids] for doc in docs])
         probs = probs.astype(np.float32)
-        spans = [pattern_evidence(doc) for doc in docs]
+        spans = [pattern_evidence(doc, text) for doc, text in zip(docs, texts, strict=True)]
         hits = rule_hit_matrix(spans, ids)
         nonempty = np.array([bool(text.strip()) for text in texts])
         probs[~nonempty] = 0.0  # nothing said: no theme is likely
@@ -311,10 +311,10 @@ def _blas_controller() -> Any:
     return ThreadpoolController()
 
 
-def pattern_evidence(doc: Doc) -> dict[str, list[Evidence]]:
-    """The doc's non-negated pattern matches, grouped by theme id."""
+def pattern_evidence(doc: Doc, text: str | None = None) -> dict[str, list[Evidence]]:
+    """The doc's non-negated pattern matches, grouped by theme id (`text`: the doc's, if known)."""
     found: dict[str, list[Evidence]] = {}
-    strings, text = doc.vocab.strings, None
+    strings = doc.vocab.strings
     for label, start, end, negated in doc.user_data.get(HITS, ()):
         if not negated:
             text = doc.text if text is None else text

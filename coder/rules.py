@@ -153,14 +153,14 @@ class _Negation:
     the few tokens before each match makes no Token objects."""
 
     def __init__(self, doc: Doc, cues: frozenset[int], breaks: frozenset[int]):
-        self.lowers, self.lemmas, starts = doc.to_array([LOWER, LEMMA, SENT_START]).T.tolist()
-        self.ends = [start == 1 for start in starts[1:]] + [True]  # token ends its sentence
+        self.lowers, self.lemmas, self.starts = doc.to_array([LOWER, LEMMA, SENT_START]).T.tolist()
+        self.starts.append(1)  # past the last token: a new sentence
         self.cues, self.breaks = cues, breaks
 
     def before(self, start: int) -> bool:
         """A negation cue within a few tokens before `start`, in the same clause and sentence."""
         for i in range(start - 1, max(start - 1 - NEGATION_WINDOW, -1), -1):
-            if self.lowers[i] in self.breaks or self.ends[i]:
+            if self.lowers[i] in self.breaks or self.starts[i + 1] == 1:  # a break or sentence end
                 return False
             if self.lowers[i] in self.cues or self.lemmas[i] in self.cues:
                 return True
