@@ -384,6 +384,13 @@ def _labelled_options(command: Any) -> Any:
     help="Give every comment a theme (default: if every labelled comment has one).",
 )
 @click.option("--spacy-model", help="An installed spaCy pipeline to build on.")
+@click.option(
+    "--embeddings/--no-embeddings",
+    default=True,
+    show_default=True,
+    help="Let cross-validation try sentence embeddings; --no-embeddings: word and character "
+    "features only (a smaller, faster model that needs no embedding table).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the cross-validated figures as JSON.")
 @click.option("--force", is_flag=True, help="Overwrite the model folder if it exists.")
 def train(
@@ -398,6 +405,7 @@ def train(
     folds: int,
     at_least_one: bool | None,
     spacy_model: str | None,
+    embeddings: bool,
     as_json: bool,
     force: bool,
 ) -> None:
@@ -426,7 +434,12 @@ def train(
     def say(message: str) -> None:
         err.print(message[0].upper() + message[1:] + "...")
 
-    options = {"spacy_model": spacy_model, "folds": folds, "at_least_one": at_least_one}
+    options = {
+        "spacy_model": spacy_model,
+        "folds": folds,
+        "at_least_one": at_least_one,
+        "candidates": training.CANDIDATES if embeddings else training.WORDS_ONLY,
+    }
     book = load_codebook(resolve("codebooks", codebook_path)) if codebook_path else None
     if db:
         from coder.learning import train_from_project

@@ -53,6 +53,8 @@ CANDIDATES = (
     Settings(C=8.0, char_weight=1.0, dense_weight=1.0),
 )
 EMBEDDINGS = "static_minilm"
+# The smallest model: word and character features only (`coder train --no-embeddings`).
+WORDS_ONLY = tuple(settings for settings in CANDIDATES if not settings.dense_weight)
 
 
 def codebook_examples(codebook: Codebook) -> tuple[list[str], list[list[str]], list[str | None]]:

@@ -11,7 +11,7 @@ from conftest import TINY_LABELLED, write_csv
 
 from coder.cli import cli
 from coder.model import load_model
-from coder.training import CANDIDATES, Settings
+from coder.training import CANDIDATES, WORDS_ONLY, Settings
 
 LABELS = {"time": "Time", "cost": "Cost", "box_ticking": "Box-ticking"}
 SUPPORT = {"time": 4, "cost": 4, "box_ticking": 3}
@@ -84,6 +84,22 @@ def test_train_prints_the_cross_validated_table_and_writes_the_model(
     assert meta["trained_on"]["labelled"] == 12
     model = load_model(folder)
     assert model.tag_one("We never have the time for it.").codes == ["time"]
+
+
+def test_train_without_embeddings_gives_a_words_only_model(
+    tiny_labelled: Path, tiny_codebook: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "model"
+    args = ("train", tiny_labelled, "-c", tiny_codebook, "-o", folder, "--folds", 3)
+    result = run(*args, "--no-embeddings")
+    assert result.exit_code == 0, result.output
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert Settings(**meta["settings"]) in WORDS_ONLY
+    assert meta["settings"]["dense_weight"] == 0
+    config = json.loads((folder / "pipeline" / "coder_themes" / "config.json").read_text())
+    assert config["featurizer"]["embeddings"] is None
+    assert "settings 2/2" in result.stderr  # only the two words-only settings were tried
+    assert [r.codes for r in load_model(folder).tag(["The budget was cut."])] == [["cost"]]
 
 
 def test_train_json_prints_the_cv_dict(
