@@ -86,7 +86,11 @@ def read_split(path: Path, book: Codebook) -> tuple[list[str], list[list[str]]]:
 
 def figures(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], ids: list[str]):
     """coder's own report (micro, macro over themes present in gold, per theme)."""
-    result = report(to_matrix(gold, ids), to_matrix(predicted, ids), ids)
+    return summary(report(to_matrix(gold, ids), to_matrix(predicted, ids), ids))
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    """The figures kept from a report: micro and macro F1 first, per-theme F1 last."""
     return {
         "micro_f1": result["micro"]["f1"],
         "macro_f1": result["macro"]["f1"],
@@ -148,14 +152,7 @@ def accuracy(data: Path, work: Path, book: Codebook, textcat: bool) -> dict[str,
 
 
 def _from_evaluate(done: subprocess.CompletedProcess) -> dict[str, Any]:
-    result = json.loads(done.stdout)
-    return {
-        "micro_f1": result["micro"]["f1"],
-        "macro_f1": result["macro"]["f1"],
-        "micro": result["micro"],
-        "macro": result["macro"],
-        "themes": {theme: row["f1"] for theme, row in result["themes"].items()},
-    }
+    return summary(json.loads(done.stdout))
 
 
 # --------------------------------------------------------------------------- 3: label efficiency
