@@ -16,10 +16,10 @@ from coder.errors import OutputError
 def check_writable(path: str | Path, force: bool = False) -> Path:
     """Refuse an existing output unless `force`, and a folder that does not exist."""
     path = Path(path)
-    if path.exists() and not force:
-        raise OutputError(f"{path} already exists; use --force to overwrite it")
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name")
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists; use --force to overwrite it")
     if not path.parent.exists():
         raise OutputError(f"folder {path.parent} does not exist; create it first")
     return path

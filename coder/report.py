@@ -102,6 +102,12 @@ class Report:
     splits: tuple[ThemeSplit, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def respondents_by_group(self) -> bool:
+        """Whether a group has respondents with several comments: only then do its shares of
+        respondents differ from its shares of comments, and are shown beside them."""
+        return any(group.respondents != group.comments for group in self.groups)
+
 
 def build_report(
     store: Store, by: str | None = None, quotes: int = 3, reviewed_only: bool = False

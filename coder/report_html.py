@@ -52,6 +52,7 @@ blockquote { margin: .4rem 0 .6rem; padding: .3rem .8rem; border-left: 4px solid
 blockquote cite { display: block; color: #666; font-size: .85rem; font-style: normal; }
 mark { background: #fff3a0; }
 .caption { color: #666; font-size: .85rem; }
+.people { color: #666; font-size: .85rem; }
 """
 
 
@@ -137,9 +138,15 @@ def _groups(report: Report) -> str:
         for g, c in zip(report.groups, colors, strict=True)
     )
     head = ["Theme", *(_e(g.name) for g in report.groups), "", "Spread"]
+    people = report.respondents_by_group
     rows = []
     for row, split in zip(report.themes, report.splits, strict=True):
-        shares = "".join(f"<td>{_pct(c)} ({c.n})</td>" for c in split.comments)
+        shares = "".join(
+            f"<td>{_pct(c)} ({c.n})"
+            + (f'<br><span class="people">{_pct(r)} ({r.n})</span>' if people else "")
+            + "</td>"
+            for c, r in zip(split.comments, split.respondents, strict=True)
+        )
         bars = "".join(_bar(c, color) for c, color in zip(split.comments, colors, strict=True))
         highest = f" (highest: {_e(split.highest)})" if split.spread else ""
         spread = f"<td>{split.spread:.0f} pp{highest}</td>"
@@ -148,8 +155,10 @@ def _groups(report: Report) -> str:
         f"<h2>Themes by {_e(report.by)}</h2>\n"
         + f'<p class="legend">{legend}</p>\n'
         + _table(head, rows)
-        + '\n<p class="caption">Percent of each group\'s comments; spread: the highest '
-        "group's percent minus the lowest's, in percentage points.</p>"
+        + '\n<p class="caption">Percent of each group\'s comments'
+        + ("; below, of its respondents" if people else "")
+        + "; spread: the highest group's percent of comments minus the lowest's, in "
+        "percentage points.</p>"
     )
 
 

@@ -66,20 +66,31 @@ def themes_table(report: Report) -> Table:
 
 def groups_table(report: Report) -> Table:
     """Each theme's share of comments in each group, and the spread between groups."""
+    people = report.respondents_by_group
     table = Table(title=f"Themes by {report.by}", title_justify="left")
     table.add_column("theme")
     for group in report.groups:
-        table.add_column(Text(f"{group.name}\n(n={group.comments})"), justify="right")
+        size = f"n={group.comments}"
+        if people:
+            size += f",\n{plural(group.respondents, 'respondent')}"
+        table.add_column(Text(f"{group.name}\n({size})"), justify="right")
     table.add_column("spread", justify="right")
     for row, split in zip(report.themes, report.splits, strict=True):
-        cells = [Text(f"{percent(c)} ({c.n})") for c in split.comments]
+        cells = []
+        for comments, respondents in zip(split.comments, split.respondents, strict=True):
+            cell = Text(f"{percent(comments)} ({comments.n})")
+            if people:
+                cell.append(f"\n{percent(respondents)} ({respondents.n})", style="dim")
+            cells.append(cell)
         spread = Text(f"{split.spread:.0f} pp")
         if split.spread:
             spread.append(f"\nhighest: {split.highest}", style="dim")
         table.add_row(_label(row), *cells, spread)
     table.caption = (
-        "Percent of each group's comments; spread: the highest group's percent minus the "
-        "lowest's, in percentage points."
+        "Percent of each group's comments"
+        + ("; below, of its respondents" if people else "")
+        + "; spread: the highest group's percent of comments minus the lowest's, in "
+        "percentage points."
     )
     return table
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from coder.codebook import Codebook
 from coder.errors import InputError, LabelError
 from coder.results import Evidence
+from coder.sampling import check_reviewer_names
 from coder.store import CODED, MODES, ORDERS, CommentState, Entry, Store
 
 
@@ -108,6 +109,7 @@ class ReviewSession:
     ):
         if not reviewer.strip():
             raise InputError("give a reviewer name, e.g. --reviewer ana")
+        check_reviewer_names([reviewer.strip()])
         if order not in ORDERS:
             raise InputError(f"unknown order '{order}'; use one of {', '.join(ORDERS)}")
         if mode not in MODES:
@@ -140,8 +142,9 @@ class ReviewSession:
 
     def refresh(self) -> None:
         """Compute the order again (after a retrain re-scored the comments), staying on the
-        comment shown."""
-        shown = None if self.done else self.ids[self.position]
+        comment shown. The comments up to it keep their places, for `p`; the rest follow in the
+        new order, so that the next comment is the one the new scores put first."""
+        walked = self.ids[: self.position + 1]
         self._states = self.store.states(self.reviewer, self._adjudicating).get(self.reviewer, {})
         self._coders = self.store.codings() if self._adjudicating else {}
         order, theme = self.settings["order"], self.settings["theme"]
@@ -161,9 +164,9 @@ class ReviewSession:
             ]
         if self.settings["only_unreviewed"]:
             ids = [i for i in ids if not self._state(i).reviewed]
-        self.ids = ids
-        self._index = {comment_id: i for i, comment_id in enumerate(ids)}
-        self.position = self._index.get(shown, 0) if shown is not None else 0
+        seen = set(walked)
+        self.ids = walked + [i for i in ids if i not in seen]
+        self._index = {comment_id: i for i, comment_id in enumerate(self.ids)}
 
     def _resume(self) -> int:
         """The first comment this reviewer has neither reviewed nor skipped; else the first

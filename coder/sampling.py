@@ -130,13 +130,19 @@ def _check(fraction: float, reviewers: Sequence[str]) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(name.strip() for name in reviewers if name.strip()))
     if not names:
         raise InputError("name the reviewers who code the sample, e.g. --reviewers ana,ben")
+    check_reviewer_names(names)
+    return names
+
+
+def check_reviewer_names(names: Iterable[str]) -> None:
+    """Refuse a reviewer named as `coder agree` names the machine coders: the model and the
+    rules could no longer be compared with the reviewers."""
     taken = [name for name in names if name in MACHINE_CODERS]
     if taken:
         raise InputError(
             f"'{taken[0]}' is the name `coder agree` gives the latest run's suggestions; "
             "choose another reviewer name"
         )
-    return names
 
 
 def _already(store: Store, current: Sample, fraction: float, seed: int | None) -> str:

@@ -130,6 +130,9 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
         f"{status.runs} model run{'s' if status.runs != 1 else ''}"
     )
     out: list[RenderableType] = [summary]
+    if not status.comments:
+        hint = f"No comments yet: import some with `coder tag INPUT --db {status.path}`"
+        return [*out, Text(hint, style="yellow")]
     if status.conflicts:
         out.append(
             Text(

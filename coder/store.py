@@ -343,8 +343,10 @@ class Store:
         return self._runs[run_id]
 
     def latest_run(self) -> Run | None:
-        runs = self.runs()
-        return runs[-1] if runs else None
+        """The latest run that scored a comment: a run whose import failed before storing
+        anything (a file refused, a crash) must not change the project's codebook."""
+        (run_id,) = self._db.execute("SELECT MAX(run_id) FROM scores").fetchone()
+        return None if run_id is None else self.run(run_id)
 
     def latest_codebook(self) -> Codebook:
         """The codebook of the latest run: the one review and training use."""
@@ -363,7 +365,8 @@ class Store:
         thresholds: dict[str, float],
     ) -> int:
         """Store comments (a comment already there from this source is kept as it was) and this
-        run's results for them, in one transaction. Returns the number of new comments."""
+        run's results for them, in one transaction. Returns the number of new comments. Raises
+        InputError, storing nothing, if a comment already there had another text."""
         new, scored = 0, []
         with self.transaction() as db:
             for comment, result in rows:
@@ -381,10 +384,13 @@ class Store:
                     ),
                 )
                 new += cursor.rowcount
-                (comment_id,) = db.execute(
-                    "SELECT id FROM comments WHERE source = ? AND external_id = ?",
+                comment_id, text, line = db.execute(
+                    "SELECT id, text, row_number FROM comments "
+                    "WHERE source = ? AND external_id = ?",
                     (source, comment.external_id),
                 ).fetchone()
+                if text != comment.text:  # the results are for another text: refuse them
+                    raise _changed(self.path, source, comment, line)
                 scored.append((comment_id, result))
             _insert_scores(db, run_id, scored, thresholds)
         return new
@@ -727,6 +733,15 @@ class Store:
 def empty_project(path: Path) -> StoreError:
     return StoreError(
         f"project {path} has no comments yet; import some with `coder tag INPUT --db {path}`"
+    )
+
+
+def _changed(path: Path, source: str, comment: NewComment, line: int) -> InputError:
+    return InputError(
+        f"{source}:{comment.row_number}: comment '{comment.external_id}' is in project {path} "
+        f"already with another text (imported from line {line}); a project keeps the text it "
+        "first imported. To code another column of this file, save that column with the ids "
+        "as a file of its own; to tag a changed file, start a new project"
     )
 
 

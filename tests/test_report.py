@@ -202,6 +202,15 @@ def test_report_in_the_terminal(project: Path) -> None:
     assert "██████████ " in row  # 50% of a 20-cell bar
     split = next(line for line in lines if "Box-ticking" in line and "pp" in line)
     assert split.count("0% (0)") == 3
+    # r1 answered twice as workforce: below each share of comments, the share of respondents.
+    time = next(i for i, line in enumerate(lines) if "  Time" in line and "pp" in line)
+    assert [cells(line) for line in lines[time : time + 2]] == [
+        ["Time", "0% (0)", "100% (3)", "0% (0)", "100 pp"],
+        ["", "0% (0)", "100% (2)", "0% (0)", "highest: workforce"],
+    ]
+    header = "".join(lines[lines.index("Themes by respondent_type") : time])
+    assert "(n=3," in header and "2 respondents)" in header
+    assert "Percent of each group's comments; below, of its respondents; spread:" in done.stdout
     quotes = lines[lines.index("Quotes: Time") + 1 :][:4]
     assert quotes == [
         "  “Never enough time.”  (r2, accepted, score 0.80)",
@@ -209,6 +218,23 @@ def test_report_in_the_terminal(project: Path) -> None:
         f"  “{SCRIPT}”  (r1, suggested, score 0.55)",  # as written, never read as markup
         "Quotes: Cost",
     ]
+
+
+def cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.split("│")[1:-1]]
+
+
+def test_by_group_respondents_are_shown_only_where_one_gave_several_comments(
+    project: Path,
+) -> None:
+    done = run(project, "--by", "respondent_type", "--reviewed-only")  # r2 and r3: one each
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    time = next(i for i, line in enumerate(lines) if "  Time" in line and "pp" in line)
+    assert cells(lines[time]) == ["Time", "0% (0)", "100% (1)", "100 pp"]
+    assert cells(lines[time + 1]) == ["", "", "", "highest: workforce"]
+    groups = "".join(lines[lines.index("Themes by respondent_type") : lines.index("Quotes: Time")])
+    assert "(n=1)" in groups and "respondents" not in groups
 
 
 def test_unknown_attribute_on_the_command_line_writes_no_html(
@@ -257,6 +283,7 @@ def test_html_is_self_contained_and_escapes_every_text(project: Path) -> None:
     for external in ("<script", "http:", "https:", "src=", "<link", "@import", "url("):
         assert external not in lowered
     assert page.count("<h2>") == 4  # themes, by group, together, quotes
+    assert '<td>100% (3)<br><span class="people">100% (2)</span></td>' in page  # time, workforce
     assert "<mark>Never</mark> enough time." in page
     assert "width:50.0%;background:#1f77b4" in page  # time's bar, in its codebook colour
 

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from projects import ROWS, ids_by_external, make_project
+from projects import ROWS, THRESHOLDS, add_run, ids_by_external, make_project, result
 
 from coder.errors import InputError, LabelError, StoreError
 from coder.learning import retrain, train_from_project
@@ -212,6 +212,51 @@ def test_refresh_after_a_new_run_keeps_the_comment_shown(store: Store) -> None:
     shown = review.current().id
     review.refresh()
     assert review.current().id == shown
+
+
+def test_after_a_retrain_the_comments_ahead_follow_the_new_scores(store: Store) -> None:
+    ids = ids_by_external(store)
+    review = session(store, order="uncertain")  # b, d, a, c
+    review.accept()  # b
+    assert review.current().external_id == "d"
+    # A retrain re-scores the unreviewed: c is now a close call (time 0.52 against 0.5).
+    run_id = add_run(store, "retrained")
+    texts = {row[0]: row[1] for row in ROWS}
+    new = {"a": (0.99, 0.01), "c": (0.52, 0.0), "d": (0.9, 0.9)}  # time, cost
+    rescored = [
+        (ids[e], result(texts[e], {"time": time, "cost": cost, "box_ticking": 0.0}, {}))
+        for e, (time, cost) in new.items()
+    ]
+    store.add_scores(run_id, rescored, THRESHOLDS)
+    assert ext(store, store.order("uncertain")) == ["b", "c", "a", "d"]
+    review.refresh()
+    # What was walked keeps its place; next comes the closest call of the new run, not what
+    # happened to follow d in the new order.
+    assert ext(store, review.ids) == ["b", "d", "c", "a"]
+    assert review.current().external_id == "d"
+    assert review.next().external_id == "c"
+    assert review.previous().external_id == "d"
+    assert review.previous().external_id == "b"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (" ", "give a reviewer name, e.g. --reviewer ana"),
+        (
+            "rules",
+            "'rules' is the name `coder agree` gives the latest run's suggestions; choose "
+            "another reviewer name",
+        ),
+    ],
+)
+def test_a_reviewer_needs_a_name_that_is_not_a_machine_coders(
+    store: Store, name: str, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        session(store, name)
+    assert str(caught.value) == message
+    assert store.reviewers() == []
 
 
 def test_an_empty_project_says_how_to_fill_it(tmp_path: Path) -> None:

@@ -99,6 +99,34 @@ def test_tag_with_a_new_codebook_adds_a_run(
         assert store.latest_codebook().theme("cost").brief == "Cash."
 
 
+def test_tag_refuses_another_column_or_a_changed_file_and_the_project_keeps_its_coding(
+    project: Path, comments: Path, tiny_codebook: Path, tiny_model: Path
+) -> None:
+    # The same file with a second question: its answers must not take the first one's place.
+    second = [
+        (ext, text, region, f"Answer two of {ext}: no budget.") for ext, text, region in SURVEY
+    ]
+    write_csv(comments, ["id", "comment", "region", "q2"], second)
+    tiny_codebook.write_text(
+        tiny_codebook.read_text(encoding="utf-8").replace("brief: Money.", "brief: Cash."),
+        encoding="utf-8",
+    )
+    result = run("tag", comments, "-c", tiny_codebook, "--text-column", "q2", "--db", project)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: comments.csv:2: comment 'r1' is in project {project} already with another text "
+        "(imported from line 2); a project keeps the text it first imported. To code another "
+        "column of this file, save that column with the ids as a file of its own; to tag a "
+        "changed file, start a new project"
+    )
+    with Store(project) as store:
+        assert [store.comment(i).text for i in store.order("file")] == [t for _, t, _ in SURVEY]
+        assert {store.latest(i).run_id for i in store.order("file")} == {1}
+        # The refused run stored nothing, so the project's codebook is still the model's.
+        assert store.latest_run().model == str(tiny_model)
+        assert store.latest_codebook().theme("cost").brief == "Money."
+
+
 def test_tag_refuses_a_file_that_is_not_a_project(
     tmp_path: Path, comments: Path, tiny_model: Path
 ) -> None:
@@ -209,6 +237,16 @@ def table_cells(line: str) -> list[str]:
         if line.startswith(bar):
             return [cell.strip() for cell in line.split(bar)[1:-1]]
     return []
+
+
+def test_status_of_an_empty_project_says_how_to_fill_it(tmp_path: Path) -> None:
+    Store(tmp_path / "empty.db").close()
+    result = run("status", tmp_path / "empty.db")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'empty.db'}: 0 comments, 0 reviewed, 0 flagged, 0 adjudicated; 0 model runs",
+        f"No comments yet: import some with `coder tag INPUT --db {tmp_path / 'empty.db'}`",
+    ]
 
 
 def test_status_of_a_missing_project(tmp_path: Path) -> None:

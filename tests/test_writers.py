@@ -203,9 +203,10 @@ def test_atomic_open_refuses_a_missing_folder_and_a_folder(tmp_path: Path) -> No
         pass
     assert str(caught.value) == f"folder {missing.parent} does not exist; create it first"
 
-    with pytest.raises(OutputError) as caught, atomic_open(tmp_path, force=True):
-        pass
-    assert str(caught.value) == f"{tmp_path} is a folder; give a file name"
+    for force in (True, False):  # a folder is named as such, not as "already exists"
+        with pytest.raises(OutputError) as caught, atomic_open(tmp_path, force=force):
+            pass
+        assert str(caught.value) == f"{tmp_path} is a folder; give a file name"
 
 
 def test_atomic_open_dash_is_stdout(capsys: pytest.CaptureFixture[str]) -> None:
