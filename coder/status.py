@@ -12,6 +12,7 @@ from rich.text import Text
 
 from coder.metrics import report, to_matrix
 from coder.store import Run, Store
+from coder.training import text_hash
 
 
 @dataclass
@@ -104,14 +105,20 @@ def _labels(store: Store, runs: list[Run]) -> dict[str, str]:
 def _measure(
     store: Store, runs: list[Run], final: dict[int, set[str]]
 ) -> tuple[Run | None, dict[str, Any] | None]:
-    """Precision and recall of the latest run that scored reviewed comments, on those comments.
+    """Precision and recall of the latest run that scored reviewed comments, on those comments,
+    leaving out any comment whose text the run's model was trained on (its meta lists them).
 
     A retrain re-scores only unreviewed comments, so its figures come from the comments
-    reviewed after it: comments the model did not learn from.
+    reviewed after it; a model trained on the project and used to tag it again is measured on
+    the comments it did not learn from.
     """
+    texts = dict(store.texts())
     for run in reversed(runs):
         results = store.run_results(run.id)
-        measured = sorted(set(results) & set(final))
+        learned = set(run.meta.get("trained_on", {}).get("text_hashes", ()))
+        measured = sorted(
+            i for i in set(results) & set(final) if text_hash(texts[i]) not in learned
+        )
         if measured:
             ids = store.codebook(run.codebook_id).codable_ids
             gold = [[t for t in final[i] if t in ids] for i in measured]

@@ -4,6 +4,7 @@ whether its rules may code alone; the codebook's own examples and definitions ar
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -201,13 +202,23 @@ def train(
         featurizer.embeddings = None  # the saved model then needs no embeddings to run
     nlp.add_pipe(COMPONENT).set_model(ids, classifier, featurizer)
     meta: dict[str, Any] = {
-        "trained_on": {"labelled": len(texts), "codebook_texts": data.counts.shape[0] - len(texts)},
+        "trained_on": {
+            "labelled": len(texts),
+            "codebook_texts": data.counts.shape[0] - len(texts),
+            # so that a project's status never measures the model on what it learned from
+            "text_hashes": sorted({text_hash(text) for text in texts}),
+        },
         "spacy_model": spacy_model,
         "settings": asdict(chosen),
         "cv": cv,
         "cv_folds": folds if cv else 0,
     }
     return ThemeModel(codebook, nlp, decision, meta)
+
+
+def text_hash(text: str) -> str:
+    """A short fingerprint of a comment's text (whitespace at the ends ignored)."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
 def _out_of_fold(
