@@ -17,7 +17,7 @@ from coder.decision import Decision
 from coder.errors import ModelError, OutputError
 from coder.model import ThemeModel, load_model
 from coder.results import CommentResult, Evidence
-from coder.training import cold_start, train
+from coder.training import cold_start, text_hash, train
 
 TEXTS = [text for _, text, _ in TINY_LABELLED]
 CODES = [[c for c in cell.split(";") if c] for _, _, cell in TINY_LABELLED]
@@ -86,7 +86,11 @@ def test_train_reports_cross_validated_figures_per_theme(trained: ThemeModel) ->
             assert 0.0 <= figures[key] <= 1.0
     # The tiny data is easy: cross-validation should find most of it.
     assert cv["micro"]["f1"] >= 0.7
-    assert trained.meta["trained_on"] == {"labelled": 12, "codebook_texts": 15}
+    learned = trained.meta["trained_on"]
+    assert (learned["labelled"], learned["codebook_texts"]) == (12, 15)
+    # a fingerprint of every distinct labelled text, so status can leave them out
+    assert learned["text_hashes"] == sorted({text_hash(t) for _, t, _ in TINY_LABELLED})
+    assert len(learned["text_hashes"]) == 12 and text_hash(" a ") == text_hash("a")
 
 
 def test_train_without_enough_rows_for_folds_has_no_cv(book: Codebook) -> None:
