@@ -31,7 +31,7 @@ from coder.errors import CodebookError, ModelError, OutputError
 from coder.features import Featurizer
 from coder.nlp import build_pipeline
 from coder.results import CommentResult, Evidence, Suggestion
-from coder.rules import HITS
+from coder.rules import HITS, ThemeRules
 
 FORMAT_VERSION = 1
 COMPONENT = "coder_themes"
@@ -149,13 +149,14 @@ class ThemeModel:
         with _blas_controller().limit(limits=1, user_api="blas"):
             # The scorer is run here rather than in the pipeline so that it gets the texts:
             # rebuilding them from tokens (Doc.text) costs as much as the classifier.
-            docs = self.nlp.tokenizer.pipe(texts, batch_size=len(texts))
+            docs = list(self.nlp.tokenizer.pipe(texts, batch_size=len(texts)))
             for name, component in self.nlp.pipeline:
-                if name != COMPONENT:  # one list per component: no generator chain per doc
+                if isinstance(component, ThemeRules):
+                    docs = [component.find(doc) for doc in docs]  # the hits, no span groups
+                elif name != COMPONENT:  # a list per component: no generator chain per doc
                     docs = list(
                         component.pipe(docs) if hasattr(component, "pipe") else map(component, docs)
                     )
-            docs = list(docs)
             probs = self.scorer.probabilities(docs, texts)
             return self.results(docs, evidence, texts, probs)
 
@@ -328,8 +329,13 @@ def pattern_evidence(doc: Doc, text: str | None = None) -> dict[str, list[Eviden
 
 def rule_hit_matrix(evidence: list[dict[str, list[Evidence]]], theme_ids: list[str]) -> np.ndarray:
     """A 0/1 matrix (comments x themes): which themes' patterns matched, from `pattern_evidence`."""
-    hits = [[theme in found for theme in theme_ids] for found in evidence]
-    return np.array(hits, dtype=bool).reshape(len(evidence), len(theme_ids))
+    column = {theme: j for j, theme in enumerate(theme_ids)}
+    hits = np.zeros((len(evidence), len(theme_ids)), dtype=bool)
+    for i, found in enumerate(evidence):
+        for theme in found:  # most comments match a pattern of one theme or none
+            if theme in column:
+                hits[i, column[theme]] = True
+    return hits
 
 
 def load_model(path: str | Path, codebook: Codebook | str | Path | None = None) -> ThemeModel:

@@ -205,6 +205,8 @@ def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
 
 
 def _pad(record: list[str], width: int) -> list[str]:
+    if len(record) == width:  # nearly every row
+        return record
     return (record + [""] * width)[:width]
 
 

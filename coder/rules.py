@@ -116,19 +116,24 @@ class ThemeRules:
         return self._lemmatize(doc) if self._lemmatize is not None else doc
 
     def __call__(self, doc: Doc) -> Doc:
-        evidence, negated = [], []
+        """Find the matches, as `doc.user_data[HITS]` and as the two span groups."""
+        hits = self.find(doc).user_data[HITS]
+        groups: tuple[list[Span], list[Span]] = ([], [])
+        for match_id, start, end, negated in hits:
+            groups[negated].append(Span(doc, start, end, label=match_id))
+        doc.spans[EVIDENCE], doc.spans[NEGATED] = groups
+        return doc
+
+    def find(self, doc: Doc) -> Doc:
+        """Only `doc.user_data[HITS]`: what `ThemeModel.tag` reads, without building Spans."""
         matches = set(self.phrase_matcher(doc)) if len(self.phrase_matcher) else set()
         if len(self.matcher):
             matches.update(self.matcher(doc))
         negation = _Negation(doc, self._cues, self._breaks) if matches else None
-        hits = []
-        for match_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], m[0])):
-            is_negated = negation is not None and negation.before(start)
-            hits.append((match_id, start, end, is_negated))
-            (negated if is_negated else evidence).append(Span(doc, start, end, label=match_id))
-        doc.spans[EVIDENCE] = evidence
-        doc.spans[NEGATED] = negated
-        doc.user_data[HITS] = hits
+        doc.user_data[HITS] = [
+            (match_id, start, end, negation is not None and negation.before(start))
+            for match_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], m[0]))
+        ]
         return doc
 
     def to_disk(self, path: str | Path, exclude: Any = ()) -> None:

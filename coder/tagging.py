@@ -60,7 +60,7 @@ def tag_file(
     input_format: str | None = None,
     force: bool = False,
     n_process: int = 1,
-    batch_size: int = 512,
+    batch_size: int = 1024,
     excel: bool = False,
     progress: Progress | None = None,
     sink: RowSink | None = None,
