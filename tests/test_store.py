@@ -25,6 +25,7 @@ from coder.store import (
     ImportSink,
     NewComment,
     Store,
+    closeness,
 )
 from coder.tagging import tag_file
 from coder.training import cold_start
@@ -294,9 +295,9 @@ def test_review_orders_come_from_one_query_over_the_latest_run(tmp_path: Path) -
     ids = ids_by_external(store)
     by_ext = {v: k for k, v in ids.items()}
     assert [by_ext[i] for i in store.order("file")] == ["a", "b", "c", "d"]
-    # b: a rule and the model disagree; then the closest call to a threshold: d (0.55 vs 0.5),
-    # a (cost 0.1 vs 0.4), c (cost 0.03 vs 0.4).
-    assert [by_ext[i] for i in store.order("uncertain")] == ["b", "d", "a", "c"]
+    # b: a rule and the model disagree; then the suggestion nearest its threshold: d (time 0.55
+    # vs 0.5); c, with none, is 0.37 from being coded cost; a's time (0.9 vs 0.5) is 0.4 clear.
+    assert [by_ext[i] for i in store.order("uncertain")] == ["b", "d", "c", "a"]
     assert [by_ext[i] for i in store.order("uncertain", theme="cost")] == ["b", "d"]
     # A later run that scores c alone, right on a threshold, makes c the closest call.
     run_id = add_run(store, "second")
@@ -476,3 +477,15 @@ def test_settings_are_recorded_with_each_session(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         store.start_session("ana", "solo", {})
     assert str(caught.value) == "unknown review mode 'solo'; use one of review, blind, adjudicate"
+
+
+def test_closeness_is_how_near_coder_is_to_changing_its_suggestions() -> None:
+    scores = {"time": 0.55, "cost": 0.38, "box_ticking": 0.3}
+    # Suggested: time (0.05 above its threshold) and box_ticking by a rule, 0.3 under its 0.6.
+    coded = result("x", scores, {"time": "model", "box_ticking": "rule"})
+    assert closeness(coded, THRESHOLDS) == (-0.3, 1)
+    assert closeness(result("x", scores, {"time": "model"}), THRESHOLDS) == (0.05, 0)
+    # Nothing suggested: the theme nearest to being suggested (cost, 0.02 under 0.4).
+    assert closeness(
+        result("x", {"time": 0.1, "cost": 0.38, "box_ticking": 0.0}, {}), THRESHOLDS
+    ) == (0.02, 0)
