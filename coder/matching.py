@@ -2,12 +2,13 @@
 
 spaCy's Matcher steps every pattern through every token of every comment; with a hundred
 patterns that costs more than the rest of the pipeline together. Most codebook patterns are a
-few tokens with `LOWER`/`LEMMA` values or `IN` lists, flags such as `IS_ALPHA`, and the
-quantifiers `? * +`. Such a pattern can only match where its first required word occurs, so
-this matcher looks those words up in a dict (one lookup per distinct word of the comment) and
-tries the few patterns that can match there. Matches are the same as spaCy's (all of them,
-every length); patterns using anything else (`REGEX`, `NOT_IN`, `!`, `{n,m}`, ...) are handed
-to a spaCy Matcher unchanged.
+few tokens with `LOWER`/`LEMMA`/`ORTH`/`NORM` values or `IN` lists, flags such as `IS_ALPHA`,
+and the quantifiers `? * + !`. Such a pattern can only match where its rarest required word
+occurs, so this matcher finds those anchor words with spaCy's PhraseMatcher (in C, one lookup
+per token), skips a pattern whose other required words are not all in the comment, and matches
+the rest outwards from the anchor. Matches are the same as spaCy's (all of them, every length;
+the tests compare the two); patterns using anything else (`REGEX`, `NOT_IN`, `{n,m}`, ...) are
+handed to a spaCy Matcher unchanged.
 """
 
 from __future__ import annotations
