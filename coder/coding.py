@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from coder.codebook import Codebook
-from coder.errors import InputError, StoreError
+from coder.errors import InputError
 from coder.results import Suggestion
-from coder.store import Comment, CommentState, Decision, Scored, Store
+from coder.store import Comment, CommentState, Decision, Scored, Store, empty_project
 
 PROVENANCES = ("adjudicated", "agreed", "reviewed", "disputed", "suggested")
 HUMAN = frozenset(PROVENANCES[:4])
@@ -88,10 +88,7 @@ def final_codings(
     book = book or store.latest_codebook()
     ids = store.order("file")
     if not ids:
-        raise StoreError(
-            f"project {store.path} has no comments yet; import some with "
-            f"`coder tag INPUT --db {store.path}`"
-        )
+        raise empty_project(store.path)
     project = _Project.read(store, book)
     if reviewed_only:
         ids = [i for i in ids if i in project.adjudicated or i in project.coders]

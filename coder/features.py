@@ -112,12 +112,6 @@ class Featurizer:
                 grams.extend(_char_hash(word[i : i + n]) for i in range(len(word) - n + 1))
         return lemma_hash, tuple(grams)
 
-    def features(self, tokens: Doc | Span, doc: Doc | None = None) -> list[int]:
-        """Hashed feature ids of a doc or a sentence of it (repeats mean counts)."""
-        doc = doc if doc is not None else tokens.doc if isinstance(tokens, Span) else tokens
-        start, end = (tokens.start, tokens.end) if isinstance(tokens, Span) else (0, len(doc))
-        return self._features(doc, self._arrays(doc), start, end)
-
     def _arrays(self, doc: Doc) -> list[list[int]]:
         """[orths, lemmas]: two flat lists (far cheaper than a list per token)."""
         return doc.to_array([ORTH, LEMMA]).reshape(len(doc), 2).T.tolist()
