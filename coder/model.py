@@ -11,7 +11,8 @@ import itertools
 import json
 import multiprocessing
 import platform
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -130,18 +131,42 @@ class ThemeModel:
     ) -> Iterator[CommentResult]:
         """Tag comments lazily, one result per text, in order; an empty text gets no codes.
 
+        A text seen before in the same call ("Very good", "Excellent service": about a quarter
+        of real feedback comments repeat an earlier one) is not run through the pipeline again;
+        it gets a copy of the earlier result, which is what tagging it again would give. Each
+        result yielded is a separate object, free to change.
+
         With `n_process` > 1, batches are tagged in worker processes (forked, so the model is
         not copied through a pipe), a bounded number at a time so memory stays flat. With
         `evidence=False`, a theme suggested by the classifier alone comes without its deciding
         sentence (finding it scores every sentence again); pattern evidence is always given.
         """
         cleaned = (text if isinstance(text, str) else "" for text in texts)
-        batches = iter(lambda: list(itertools.islice(cleaned, batch_size)), [])
-        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
-            yield from self._tag_parallel(batches, n_process, evidence)
+        parallel = n_process > 1 and "fork" in multiprocessing.get_all_start_methods()
+        window = batch_size * (n_process * 4 if parallel else 1)
+        memo: dict[str, CommentResult] = {}
+        with self._batch_runner(n_process if parallel else 1, evidence) as run:
+            while chunk := list(itertools.islice(cleaned, window)):
+                fresh = [text for text in dict.fromkeys(chunk) if text not in memo]
+                batches = [fresh[i : i + batch_size] for i in range(0, len(fresh), batch_size)]
+                for batch, results in zip(batches, run(batches), strict=True):
+                    memo.update(zip(batch, results, strict=True))
+                yield from (_copy(memo[text]) for text in chunk)
+                if len(memo) > _MEMO_LIMIT:
+                    memo.clear()
+
+    @contextmanager
+    def _batch_runner(
+        self, n_process: int, evidence: bool
+    ) -> Iterator[Callable[[list[list[str]]], Iterable[list[CommentResult]]]]:
+        """A function from batches of texts to their results, here or in forked workers."""
+        if n_process == 1:
+            yield lambda batches: (self.tag_batch(batch, evidence) for batch in batches)
             return
-        for batch in batches:
-            yield from self.tag_batch(batch, evidence)
+        global _WORKER_MODEL
+        _WORKER_MODEL = self
+        with multiprocessing.get_context("fork").Pool(n_process) as pool:
+            yield lambda batches: pool.imap(_tag_batch, [(batch, evidence) for batch in batches])
 
     def tag_batch(self, texts: list[str], evidence: bool = True) -> list[CommentResult]:
         """Tag a list of comments at once. BLAS is held to one thread: on matrices this small,
@@ -159,17 +184,6 @@ class ThemeModel:
                     )
             probs = self.scorer.probabilities(docs, texts)
             return self.results(docs, evidence, texts, probs)
-
-    def _tag_parallel(
-        self, batches: Iterator[list[str]], n_process: int, evidence: bool
-    ) -> Iterator[CommentResult]:
-        global _WORKER_MODEL
-        _WORKER_MODEL = self
-        jobs = ((batch, evidence) for batch in batches)
-        with multiprocessing.get_context("fork").Pool(n_process) as pool:
-            while window := list(itertools.islice(jobs, n_process * 4)):
-                for results in pool.imap(_tag_batch, window):
-                    yield from results
 
     def tag_one(self, text: str) -> CommentResult:
         return next(self.tag([text]))
@@ -297,6 +311,13 @@ def check_model_folder(path: str | Path, force: bool = False) -> Path:
 
 
 _WORKER_MODEL: ThemeModel | None = None
+# Results kept for repeated texts: enough for the short answers that repeat, bounded in memory.
+_MEMO_LIMIT = 5_000
+
+
+def _copy(result: CommentResult) -> CommentResult:
+    """An independent copy of a result for a repeated text (Suggestion and Evidence are frozen)."""
+    return CommentResult(result.text, dict(result.scores), list(result.suggestions))
 
 
 def _tag_batch(job: tuple[list[str], bool]) -> list[CommentResult]:

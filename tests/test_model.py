@@ -365,6 +365,28 @@ def test_tag_batches_give_the_same_results(tiny_model: Path) -> None:
     assert batched == whole
 
 
+def test_a_repeated_text_is_tagged_once_and_gets_its_own_copy(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = load_model(tiny_model)
+    alone = [model.tag_one(text).to_dict() for text in UNSEEN]
+    tagged: list[str] = []
+    original = ThemeModel.tag_batch
+
+    def recording(self: ThemeModel, texts: list[str], evidence: bool = True) -> list:
+        tagged.extend(texts)
+        return original(self, texts, evidence)
+
+    monkeypatch.setattr(ThemeModel, "tag_batch", recording)
+    texts = [UNSEEN[0], UNSEEN[1], UNSEEN[0], UNSEEN[2], UNSEEN[0], UNSEEN[3], UNSEEN[1]]
+    results = list(model.tag(texts, batch_size=2))
+    assert sorted(tagged) == sorted(UNSEEN)  # each distinct text once, across batches
+    assert [r.to_dict() for r in results] == [alone[UNSEEN.index(t)] for t in texts]
+    results[0].suggestions.clear()
+    results[0].scores.clear()
+    assert results[2].to_dict() == alone[0]
+
+
 def test_suggestions_are_well_formed(tiny_model: Path, book: Codebook) -> None:
     model = load_model(tiny_model)
     results = list(model.tag([*TEXTS, *UNSEEN, "Ticking boxes again.  No time!\nBudget? None."]))
