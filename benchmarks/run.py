@@ -8,9 +8,8 @@ test, coded by NHS analysts with 32 themes), the codebook `codebooks/nhs_fft.yam
    TF-IDF + LinearSVC baseline and spaCy's `textcat_multilabel` (see `baselines.py`);
 2. cold start: `coder evaluate -c codebooks/nhs_fft.yaml`, the codebook alone, no labels;
 3. label efficiency: F1 after training on 100 ... 2,000 train comments chosen at random (three
-   draws, averaged) or in coder's own review order (uncertainty sampling: the comments whose
-   closest call is nearest its threshold, rules and model disagreeing first; the gold codes play
-   the reviewer);
+   draws, averaged) or in coder's own review order (a draw weighted towards the comments whose
+   closest call is nearest its threshold; the gold codes play the reviewer);
 4. speed: `coder tag` end to end (CSV in, wide CSV out) on 100,000 comments made by repeating the
    test texts, pinned to one core and then with `--n-process 2`, with peak memory; in the same run
    spaCy's blank English tokenizer alone (`nlp.pipe`) and the baseline's `transform` + `predict`
@@ -51,7 +50,7 @@ import baselines  # noqa: E402
 from coder.codebook import Codebook  # noqa: E402
 from coder.codebook_io import load_codebook  # noqa: E402
 from coder.metrics import report, to_matrix  # noqa: E402
-from coder.store import closeness  # noqa: E402
+from coder.store import review_key  # noqa: E402
 from coder.training import train  # noqa: E402
 
 CODEBOOK = ROOT / "codebooks" / "nhs_fft.yaml"
@@ -212,9 +211,8 @@ def _review_order(model: Any, texts: list[str], chosen: list[int]) -> list[int]:
     thresholds = model.decision.thresholds
     keys = []
     for i, result in zip(pool, model.tag([texts[i] for i in pool], evidence=False), strict=True):
-        uncertainty, disagreement = closeness(result, thresholds)
-        keys.append((0 if disagreement else 1, uncertainty, i))
-    return [i for *_, i in sorted(keys)]
+        keys.append((review_key(result, thresholds, f"{len(chosen)}:{i}")[0], i))
+    return [i for _, i in sorted(keys)]
 
 
 # --------------------------------------------------------------------------- 4: speed

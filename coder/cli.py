@@ -648,7 +648,7 @@ def agree(
     type=click.Choice(["uncertain", "random", "file"]),
     default="uncertain",
     show_default=True,
-    help="uncertain: the least certain suggestions first; random: an unbiased audit sample.",
+    help="uncertain: a draw that favours the closest calls; random: an unbiased audit sample.",
 )
 @click.option("--theme", help="Only the comments suggested this theme.")
 @click.option("--only-unreviewed", is_flag=True, help="Leave out the comments you reviewed.")

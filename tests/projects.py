@@ -11,7 +11,7 @@ from conftest import TINY_CODEBOOK
 from coder.codebook_io import parse_codebook
 from coder.migrations import BOOKKEEPING, MIGRATIONS, statements
 from coder.results import CommentResult, Evidence, Suggestion
-from coder.store import APPLICATION_ID, NewComment, Store
+from coder.store import APPLICATION_ID, NewComment, Store, review_key
 
 # A survey file's rows (id, comment, region), as test_tag_cli tags them with the tiny model.
 SURVEY = [
@@ -81,6 +81,25 @@ def make_project(path: Path, rows: list[Row] = ROWS, source: str = "comments.csv
     ]
     store.import_batch(run_id, source, batch, THRESHOLDS)
     return store
+
+
+Latest = dict[str, tuple[int, CommentResult]]  # external id -> (run id, its result)
+
+
+def first_run(rows: list[Row] = ROWS) -> Latest:
+    """What `make_project` stores: every row's result in run 1."""
+    return {ext: (1, result(text, scores, suggested)) for ext, text, scores, suggested in rows}
+
+
+def drawn(ids: dict[str, int], latest: Latest) -> list[str]:
+    """External ids in the `uncertain` order: by the key `review_key` draws from each comment's
+    latest run."""
+
+    def key(ext: str) -> tuple[float, int]:
+        run_id, found = latest[ext]
+        return review_key(found, THRESHOLDS, f"{run_id}:{ids[ext]}")[0], ids[ext]
+
+    return sorted(latest, key=key)
 
 
 def ids_by_external(store: Store) -> dict[str, int]:

@@ -7,7 +7,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from projects import ROWS, THRESHOLDS, add_run, ids_by_external, make_project, result
+from projects import (
+    ROWS,
+    THRESHOLDS,
+    add_run,
+    drawn,
+    first_run,
+    ids_by_external,
+    make_project,
+    result,
+)
 
 from coder.errors import InputError, LabelError, StoreError
 from coder.learning import retrain, train_from_project
@@ -159,9 +168,8 @@ def test_nothing_to_decide_past_the_end(store: Store) -> None:
 
 def test_orders_file_uncertain_and_seeded_random(store: Store) -> None:
     assert ext(store, session(store).ids) == ["a", "b", "c", "d"]
-    # b: rules and model disagree; then the suggestion nearest its threshold: d (time 0.55
-    # against 0.5); c, with no suggestion, is 0.37 from having cost; a's time is 0.4 clear.
-    assert ext(store, session(store, order="uncertain").ids) == ["b", "d", "c", "a"]
+    uncertain = drawn(ids_by_external(store), first_run())
+    assert ext(store, session(store, order="uncertain").ids) == uncertain
     shuffled = session(store, order="random", seed=1).ids
     assert shuffled == session(store, order="random", seed=1).ids
     assert sorted(shuffled) == sorted(session(store).ids)
@@ -218,27 +226,34 @@ def test_refresh_after_a_new_run_keeps_the_comment_shown(store: Store) -> None:
 
 def test_after_a_retrain_the_comments_ahead_follow_the_new_scores(store: Store) -> None:
     ids = ids_by_external(store)
-    review = session(store, order="uncertain")  # b, d, c, a
-    review.accept()  # b
-    assert review.current().external_id == "d"
-    # A retrain re-scores the unreviewed: c is now a close call (time 0.52 against 0.5).
+    latest = first_run()
+    review = session(store, order="uncertain")
+    first, second, *_ = drawn(ids, latest)
+    assert review.current().external_id == first
+    review.accept()
+    assert review.current().external_id == second
+    # A retrain re-scores the unreviewed comments: their places come from the new run's draw.
     run_id = add_run(store, "retrained")
     texts = {row[0]: row[1] for row in ROWS}
-    new = {"a": (0.99, 0.01), "c": (0.52, 0.0), "d": (0.9, 0.9)}  # time, cost
-    rescored = [
-        (ids[e], result(texts[e], {"time": time, "cost": cost, "box_ticking": 0.0}, {}))
-        for e, (time, cost) in new.items()
-    ]
+    new = {"a": (0.99, 0.01), "b": (0.3, 0.41), "c": (0.52, 0.0), "d": (0.9, 0.9)}
+    for e in ids:
+        if e != first:
+            time, cost = new[e]
+            latest[e] = (
+                run_id,
+                result(texts[e], {"time": time, "cost": cost, "box_ticking": 0.0}, {}),
+            )
+    rescored = [(ids[e], found) for e, (run, found) in latest.items() if run == run_id]
     store.add_scores(run_id, rescored, THRESHOLDS)
-    assert ext(store, store.order("uncertain")) == ["b", "c", "a", "d"]
+    assert ext(store, store.order("uncertain")) == drawn(ids, latest)
     review.refresh()
-    # What was walked keeps its place; next comes the closest call of the new run, not what
-    # happened to follow d in the new order.
-    assert ext(store, review.ids) == ["b", "d", "c", "a"]
-    assert review.current().external_id == "d"
-    assert review.next().external_id == "c"
-    assert review.previous().external_id == "d"
-    assert review.previous().external_id == "b"
+    # What was walked keeps its place; the rest follow in the new run's order.
+    ahead = [e for e in drawn(ids, latest) if e not in (first, second)]
+    assert ext(store, review.ids) == [first, second, *ahead]
+    assert review.current().external_id == second
+    assert review.next().external_id == ahead[0]
+    assert review.previous().external_id == second
+    assert review.previous().external_id == first
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, write_csv
-from projects import SURVEY, THRESHOLDS, add_run, build_at, ids_by_external, make_project, result
+from projects import (
+    SURVEY,
+    THRESHOLDS,
+    add_run,
+    build_at,
+    drawn,
+    first_run,
+    ids_by_external,
+    make_project,
+    result,
+)
 
 from coder.errors import InputError, StoreError
 from coder.migrations import MIGRATIONS
@@ -25,7 +35,7 @@ from coder.store import (
     ImportSink,
     NewComment,
     Store,
-    closeness,
+    review_key,
 )
 from coder.tagging import tag_file
 from coder.training import cold_start
@@ -295,15 +305,16 @@ def test_review_orders_come_from_one_query_over_the_latest_run(tmp_path: Path) -
     ids = ids_by_external(store)
     by_ext = {v: k for k, v in ids.items()}
     assert [by_ext[i] for i in store.order("file")] == ["a", "b", "c", "d"]
-    # b: a rule and the model disagree; then the suggestion nearest its threshold: d (time 0.55
-    # vs 0.5); c, with none, is 0.37 from being coded cost; a's time (0.9 vs 0.5) is 0.4 clear.
-    assert [by_ext[i] for i in store.order("uncertain")] == ["b", "d", "c", "a"]
-    assert [by_ext[i] for i in store.order("uncertain", theme="cost")] == ["b", "d"]
-    # A later run that scores c alone, right on a threshold, makes c the closest call.
+    latest = first_run()
+    assert [by_ext[i] for i in store.order("uncertain")] == drawn(ids, latest)
+    with_cost = [e for e in drawn(ids, latest) if e in ("b", "d")]
+    assert [by_ext[i] for i in store.order("uncertain", theme="cost")] == with_cost
+    # A later run that scores c alone: c's place comes from that run's draw.
     run_id = add_run(store, "second")
     scores = {"time": 0.5, "cost": 0.0, "box_ticking": 0.0}
-    store.add_scores(run_id, [(ids["c"], result("x", scores, {"time": "model"}))], THRESHOLDS)
-    assert [by_ext[i] for i in store.order("uncertain")] == ["b", "c", "d", "a"]
+    latest["c"] = (run_id, result("x", scores, {"time": "model"}))
+    store.add_scores(run_id, [(ids["c"], latest["c"][1])], THRESHOLDS)
+    assert [by_ext[i] for i in store.order("uncertain")] == drawn(ids, latest)
     assert store.latest(ids["c"]).run_id == run_id
     assert store.latest(ids["a"]).run_id == 1
     assert [by_ext[i] for i in store.order("file", theme="time")] == ["a", "c", "d"]
@@ -479,13 +490,23 @@ def test_settings_are_recorded_with_each_session(tmp_path: Path) -> None:
     assert str(caught.value) == "unknown review mode 'solo'; use one of review, blind, adjudicate"
 
 
-def test_closeness_is_how_near_coder_is_to_changing_its_suggestions() -> None:
-    scores = {"time": 0.55, "cost": 0.38, "box_ticking": 0.3}
-    # Suggested: time (0.05 above its threshold) and box_ticking by a rule, 0.3 under its 0.6.
-    coded = result("x", scores, {"time": "model", "box_ticking": "rule"})
-    assert closeness(coded, THRESHOLDS) == (-0.3, 1)
-    assert closeness(result("x", scores, {"time": "model"}), THRESHOLDS) == (0.05, 0)
-    # Nothing suggested: the theme nearest to being suggested (cost, 0.02 under 0.4).
-    assert closeness(
-        result("x", {"time": 0.1, "cost": 0.38, "box_ticking": 0.0}, {}), THRESHOLDS
-    ) == (0.02, 0)
+def test_review_key_is_a_draw_weighted_by_how_near_the_closest_call_is() -> None:
+    zero = {"cost": 0.0, "box_ticking": 0.0}  # far from their thresholds
+    on = result("x", {"time": 0.5, **zero}, {"time": "model"})  # on its threshold: weight 1
+    off = result("x", {"time": 0.1, **zero}, {})  # odds 1/9 of the threshold's: weight 1/9
+    assert review_key(on, THRESHOLDS, "1:7") == review_key(on, THRESHOLDS, "1:7")
+    assert review_key(on, THRESHOLDS, "1:7") != review_key(on, THRESHOLDS, "2:7")
+    # With the same draw the key is -ln(u) / weight: nine times further down the list.
+    assert review_key(off, THRESHOLDS, "1:7")[0] == pytest.approx(
+        9 * review_key(on, THRESHOLDS, "1:7")[0]
+    )
+    # Over many draws the close call comes first nine times in ten (1 / (1 + 1/9)).
+    first = sum(
+        review_key(on, THRESHOLDS, f"1:{i}")[0] < review_key(off, THRESHOLDS, f"1:{i + 1000}")[0]
+        for i in range(1000)
+    )
+    assert 870 <= first <= 930
+    # Disagreement: box_ticking coded by a rule at 0.3, under its threshold of 0.6.
+    ruled = result("x", {"time": 0.55, "cost": 0.38, "box_ticking": 0.3}, {"box_ticking": "rule"})
+    assert review_key(ruled, THRESHOLDS, "1:7")[1] == 1
+    assert review_key(on, THRESHOLDS, "1:7")[1] == 0
