@@ -24,6 +24,11 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 MIN_POSITIVES_TO_TUNE = 3
 COLD_THRESHOLD = 0.5  # without data to tune on: code a theme when it is more likely than not
 COLD_RULE_PRECISION = 0.75
+# Settings and thresholds are chosen for this weight of micro-F1, the rest macro-F1. The F1 of a
+# rare theme is noisy, and chasing it moves thresholds that cost micro-F1 on new comments: in
+# outer cross-validation on the NHS train split, 0.9 beat an even mean on micro-F1 in 10 of 10
+# folds with macro-F1 unchanged.
+MICRO_WEIGHT = 0.9
 
 Progress = Callable[[str], None]
 
@@ -152,8 +157,8 @@ def train(
 ) -> ThemeModel:
     """Train on labelled comments (`codes`: theme ids per text).
 
-    Cross-validation chooses the classifier settings among `candidates` (by the mean of micro-
-    and macro-F1), then each theme's threshold and whether its rules may code alone.
+    Cross-validation chooses the classifier settings among `candidates` (by `_objective`:
+    mostly micro-F1, some macro-F1), then each theme's threshold and whether its rules may code alone.
     `at_least_one=None` turns "every comment gets a theme" on when every labelled comment has
     one. The model's meta holds the cross-validated figures of the chosen settings under `cv`.
     """
@@ -182,7 +187,7 @@ def train(
             tuned = _tune(oof, labels, rule_hits, ids, at_least_one)
             coded, _ = decide(oof, rule_hits, nonempty, tuned, ids)
             result = report(labels, coded, ids)
-            score = (result["micro"]["f1"] + result["macro"]["f1"]) / 2
+            score = _objective(result["micro"]["f1"], result["macro"]["f1"])
             if score > best_score:
                 best_score, cv, decision, chosen = score, result, tuned, settings
     else:
@@ -258,8 +263,13 @@ def _tune(
     return Decision(thresholds, trust, _rule_precision(labels, rule_hits, ids), at_least_one)
 
 
+def _objective(micro_f1: float, macro_f1: float) -> float:
+    return MICRO_WEIGHT * micro_f1 + (1 - MICRO_WEIGHT) * macro_f1
+
+
 def _joint_thresholds(oof: np.ndarray, labels: np.ndarray, passes: int = 3) -> np.ndarray:
-    """Each theme's threshold, chosen for the mean of micro- and macro-F1 over all themes.
+    """Each theme's threshold, chosen for micro-F1 over all themes with some weight on
+    macro-F1 (`_objective`).
 
     First each theme on its own (highest F1; among ties the threshold nearest 0.5, the least
     extreme); then a few rounds of coordinate ascent on the joint objective. Per-theme F1 alone
@@ -290,7 +300,7 @@ def _joint_thresholds(oof: np.ndarray, labels: np.ndarray, passes: int = 3) -> n
         t, p, n = tp[pick, cols].sum(), fp[pick, cols].sum(), fn[pick, cols].sum()
         micro = 2 * t / (2 * t + p + n) if t else 0.0
         macro = float(f1[pick, cols][present].mean()) if present.any() else 0.0
-        return (micro + macro) / 2
+        return _objective(micro, macro)
 
     best = objective(choice)
     for _ in range(passes):
