@@ -7,12 +7,12 @@ thresholds, library versions, cross-validated metrics).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import multiprocessing
 import platform
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -113,6 +113,7 @@ class ThemeModel:
     nlp: Language
     decision: Decision
     meta: dict[str, Any] = field(default_factory=dict)
+    _vocabulary_base: int | None = field(default=None, init=False, repr=False)
 
     @property
     def theme_ids(self) -> list[str]:
@@ -155,7 +156,19 @@ class ThemeModel:
                 if len(memo) > _MEMO_LIMIT:
                     memo.clear()
 
-    @contextmanager
+    def _vocabulary_zone(self) -> contextlib.AbstractContextManager[Any]:
+        """Once the vocabulary has grown by VOCABULARY_GROWTH words, a spaCy memory zone that
+        frees the words a batch adds (ids, numbers, typos): without it a file of distinct
+        comments grows memory with every row. Not from the start: a word first seen inside a
+        zone is freed too and built again in every later batch, so the common words are let in
+        for good first."""
+        if self._vocabulary_base is None:
+            self._vocabulary_base = len(self.nlp.vocab)
+        if len(self.nlp.vocab) - self._vocabulary_base < VOCABULARY_GROWTH:
+            return contextlib.nullcontext()
+        return self.nlp.memory_zone()
+
+    @contextlib.contextmanager
     def _batch_runner(
         self, n_process: int, evidence: bool
     ) -> Iterator[Callable[[list[list[str]]], Iterable[list[CommentResult]]]]:
@@ -171,7 +184,7 @@ class ThemeModel:
     def tag_batch(self, texts: list[str], evidence: bool = True) -> list[CommentResult]:
         """Tag a list of comments at once. BLAS is held to one thread: on matrices this small,
         more threads only spin and take cores from the pipeline (and from other workers)."""
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with _blas_controller().limit(limits=1, user_api="blas"), self._vocabulary_zone():
             # The scorer is run here rather than in the pipeline so that it gets the texts:
             # rebuilding them from tokens (Doc.text) costs as much as the classifier.
             docs = list(self.nlp.tokenizer.pipe(texts, batch_size=len(texts)))
@@ -313,6 +326,8 @@ def check_model_folder(path: str | Path, force: bool = False) -> Path:
 _WORKER_MODEL: ThemeModel | None = None
 # Results kept for repeated texts: enough for the short answers that repeat, bounded in memory.
 _MEMO_LIMIT = 5_000
+# Words tagging may add to the vocabulary for good (see ThemeModel._vocabulary_zone).
+VOCABULARY_GROWTH = 50_000
 
 
 def _copy(result: CommentResult) -> CommentResult:

@@ -12,6 +12,9 @@ from spacy.tokens import Doc
 from coder.codebook import Codebook
 from coder.errors import ModelError
 
+# Bound on cached words, as in coder.features: a file full of ids or numbers must not grow it.
+_CACHE_LIMIT = 50_000
+
 
 @cache
 def lemma_table() -> Any:
@@ -30,6 +33,7 @@ class LookupLemmatizer:
 
     def __init__(self, name: str = "coder_lemmatizer"):
         self.name = name
+        # orth -> the lemma's hash, or 0 where the lemma is the lower-case form itself
         self._cache: dict[int, int] = {}
 
     def __call__(self, doc: Doc) -> Doc:
@@ -38,9 +42,15 @@ class LookupLemmatizer:
             lemma = cache.get(token.orth)
             if lemma is None:
                 lower = token.lower_
-                lemma = strings.add(table.get(lower, lower))
+                known = table.get(lower, lower)
+                # Lemmas from the table are few and kept for good; a word's own lower-case form
+                # is taken from its token each time, so that tagging in a spaCy memory zone
+                # (see ThemeModel.tag_batch) can free it with the word.
+                lemma = 0 if known == lower else strings.add(known, allow_transient=False)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
                 cache[token.orth] = lemma
-            token.lemma = lemma
+            token.lemma = lemma or token.lower
         return doc
 
 

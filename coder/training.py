@@ -158,7 +158,8 @@ def train(
     """Train on labelled comments (`codes`: theme ids per text).
 
     Cross-validation chooses the classifier settings among `candidates` (by `_objective`:
-    mostly micro-F1, some macro-F1), then each theme's threshold and whether its rules may code alone.
+    mostly micro-F1, some macro-F1), then each theme's threshold and whether its rules may
+    code alone.
     `at_least_one=None` turns "every comment gets a theme" on when every labelled comment has
     one. The model's meta holds the cross-validated figures of the chosen settings under `cv`.
     """

@@ -387,6 +387,23 @@ def test_a_repeated_text_is_tagged_once_and_gets_its_own_copy(
     assert results[2].to_dict() == alone[0]
 
 
+def test_words_tagging_adds_are_freed_once_the_vocabulary_has_grown(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"{text} Ref zq{i}x, seen by Dr Qwv{i}." for i, text in enumerate(UNSEEN * 3)]
+    unzoned = load_model(tiny_model)
+    expected = [r.to_dict() for r in unzoned.tag(texts, batch_size=2)]
+    assert "zq3x" in unzoned.nlp.vocab.strings  # kept for good below VOCABULARY_GROWTH
+    monkeypatch.setattr("coder.model.VOCABULARY_GROWTH", 0)  # every batch in a memory zone
+    model = load_model(tiny_model)
+    list(model.tag(["warm up"]))
+    words = {lexeme.orth_ for lexeme in model.nlp.vocab}  # len(vocab) counts freed ones too
+    assert [r.to_dict() for r in model.tag(texts, batch_size=2)] == expected
+    assert [r.to_dict() for r in model.tag(texts, batch_size=2)] == expected
+    assert {lexeme.orth_ for lexeme in model.nlp.vocab} == words
+    assert "zq3x" not in model.nlp.vocab.strings
+
+
 def test_suggestions_are_well_formed(tiny_model: Path, book: Codebook) -> None:
     model = load_model(tiny_model)
     results = list(model.tag([*TEXTS, *UNSEEN, "Ticking boxes again.  No time!\nBudget? None."]))
