@@ -23,7 +23,7 @@ import numpy as np
 
 FILE_NAME = "static_minilm.npz"
 # Bound on cached words: a million-row file must not grow memory without limit.
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 20_000
 # Texts are encoded this many at a time, to bound the memory of the gathered piece vectors.
 _BATCH = 4096
 

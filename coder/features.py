@@ -29,7 +29,7 @@ N_FEATURES = 1 << 22
 # n-grams into the upper half, so the classifier can weigh the two blocks separately.
 CHAR_OFFSET = N_FEATURES // 2
 # Bound on cached words: a million-row file must not grow memory without limit.
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 20_000
 _BIGRAM_SALT = 0x9E3779B1
 
 

@@ -327,7 +327,7 @@ _WORKER_MODEL: ThemeModel | None = None
 # Results kept for repeated texts: enough for the short answers that repeat, bounded in memory.
 _MEMO_LIMIT = 5_000
 # Words tagging may add to the vocabulary for good (see ThemeModel._vocabulary_zone).
-VOCABULARY_GROWTH = 50_000
+VOCABULARY_GROWTH = 20_000
 
 
 def _copy(result: CommentResult) -> CommentResult:

@@ -13,7 +13,7 @@ from coder.codebook import Codebook
 from coder.errors import ModelError
 
 # Bound on cached words, as in coder.features: a file full of ids or numbers must not grow it.
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 20_000
 
 
 @cache
