@@ -1,0 +1,79 @@
+"""Compare training choices on the NHS *train* split only, by outer cross-validation.
+
+Each outer fold runs the whole `coder.training.train` (its inner cross-validation included) on
+the other folds and scores the held-out fold, so a choice is judged on comments that took no
+part in it. The test split is never read: this is how settings are chosen without tuning on it.
+
+    python benchmarks/outer_cv.py [--folds 5] [--seed 1] [--micro-weight 0.9] [--fixed]
+
+`--micro-weight` sets `coder.training.MICRO_WEIGHT` (0.5: the even mean of micro- and macro-F1);
+`--fixed` trains with one setting (C=4, characters x0.5, embeddings x1) instead of choosing among
+the candidates, four times faster. Compare two runs fold by fold: same `--seed`, same folds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import baselines  # noqa: E402
+from run import CODEBOOK, figures, read_split  # noqa: E402
+
+from coder import training  # noqa: E402
+from coder.codebook_io import load_codebook  # noqa: E402
+
+FIXED = training.Settings(C=4.0, char_weight=0.5, dense_weight=1.0)
+
+
+def outer_cv(data: Path, folds: int, seed: int, fixed: bool) -> list[dict[str, float]]:
+    from sklearn.model_selection import KFold
+
+    book = load_codebook(CODEBOOK)
+    texts, codes = read_split(data / "train.csv", book)
+    options = {"candidates": (FIXED,)} if fixed else {}
+    out = []
+    for number, (fit, held) in enumerate(
+        KFold(folds, shuffle=True, random_state=seed).split(texts)
+    ):
+        start = time.perf_counter()
+        model = training.train(book, [texts[i] for i in fit], [codes[i] for i in fit], **options)
+        predicted = [r.codes for r in model.tag([texts[i] for i in held], evidence=False)]
+        found = figures([codes[i] for i in held], predicted, book.codable_ids)
+        out.append(
+            {
+                "micro_f1": round(found["micro_f1"], 4),
+                "macro_f1": round(found["macro_f1"], 4),
+                "train_seconds": round(time.perf_counter() - start, 1),
+            }
+        )
+        print(f"fold {number + 1}/{folds}: {out[-1]}", file=sys.stderr, flush=True)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=baselines.DEFAULT_DATA_DIR)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--micro-weight", type=float, default=training.MICRO_WEIGHT)
+    parser.add_argument("--fixed", action="store_true")
+    args = parser.parse_args(argv)
+    training.MICRO_WEIGHT = args.micro_weight
+    folds = outer_cv(args.data, args.folds, args.seed, args.fixed)
+    means = {k: round(float(np.mean([f[k] for f in folds])), 4) for k in ("micro_f1", "macro_f1")}
+    settings = {k: v for k, v in vars(args).items() if k != "data"}
+    print(json.dumps({"settings": settings, "mean": means, "folds": folds}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
