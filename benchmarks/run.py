@@ -50,7 +50,7 @@ import baselines  # noqa: E402
 from coder.codebook import Codebook  # noqa: E402
 from coder.codebook_io import load_codebook  # noqa: E402
 from coder.metrics import report, to_matrix  # noqa: E402
-from coder.store import review_key  # noqa: E402
+from coder.store import review_keys  # noqa: E402
 from coder.training import train  # noqa: E402
 
 CODEBOOK = ROOT / "codebooks" / "nhs_fft.yaml"
@@ -209,10 +209,9 @@ def _review_order(model: Any, texts: list[str], chosen: list[int]) -> list[int]:
     taken = set(chosen)
     pool = [i for i in range(len(texts)) if i not in taken]
     thresholds = model.decision.thresholds
-    keys = []
-    for i, result in zip(pool, model.tag([texts[i] for i in pool], evidence=False), strict=True):
-        keys.append((review_key(result, thresholds, f"{len(chosen)}:{i}")[0], i))
-    return [i for _, i in sorted(keys)]
+    results = list(model.tag([texts[i] for i in pool], evidence=False))
+    keys = review_keys(results, thresholds, [f"{len(chosen)}:{i}" for i in pool])
+    return [i for _, i in sorted(zip((key for key, _ in keys), pool, strict=True))]
 
 
 # --------------------------------------------------------------------------- 4: speed

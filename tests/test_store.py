@@ -28,6 +28,7 @@ from projects import (
 from coder.errors import InputError, StoreError
 from coder.migrations import MIGRATIONS
 from coder.model import load_model
+from coder.results import CommentResult
 from coder.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -36,6 +37,7 @@ from coder.store import (
     NewComment,
     Store,
     review_key,
+    review_keys,
 )
 from coder.tagging import tag_file
 from coder.training import cold_start
@@ -510,3 +512,18 @@ def test_review_key_is_a_draw_weighted_by_how_near_the_closest_call_is() -> None
     ruled = result("x", {"time": 0.55, "cost": 0.38, "box_ticking": 0.3}, {"box_ticking": "rule"})
     assert review_key(ruled, THRESHOLDS, "1:7")[1] == 1
     assert review_key(on, THRESHOLDS, "1:7")[1] == 0
+
+
+def test_review_keys_of_a_batch_are_each_comments_own() -> None:
+    batch = [
+        result("x", {"time": 0.5, "cost": 0.1, "box_ticking": 0.9}, {"time": "model"}),
+        result("y", {"cost": 0.41}, {}),  # scored for one theme only
+        CommentResult("z", {}, []),  # no scores at all: last whatever the draw
+        result("w", {"time": 0.2, "cost": 0.45, "box_ticking": 0.3}, {"box_ticking": "rule"}),
+    ]
+    draws = ["3:1", "3:2", "3:3", "3:4"]
+    keys = review_keys(batch, THRESHOLDS, draws)
+    assert keys == [review_key(r, THRESHOLDS, d) for r, d in zip(batch, draws, strict=True)]
+    assert keys[2][0] > 1e9 > max(keys[0][0], keys[1][0], keys[3][0])
+    assert [disagreement for _, disagreement in keys] == [0, 0, 0, 1]
+    assert review_keys([], THRESHOLDS, []) == []
