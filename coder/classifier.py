@@ -7,8 +7,11 @@ keeps working across scikit-learn versions.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+import sys
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -51,23 +54,72 @@ class ThemeClassifier:
         """`known` (same shape as `labels`) marks where a label is known; by default everywhere.
         A codebook's counter-example, say, is known to be negative for its own theme only."""
         df = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.columns_ = np.flatnonzero(df >= self.min_df).astype(np.int64)
-        self._lookup = None
-        n_docs = counts.shape[0]
-        self.idf_ = (np.log((1 + n_docs) / (1 + df[self.columns_])) + 1).astype(np.float32)
+        self._set_columns(np.flatnonzero(df >= self.min_df).astype(np.int64), df, counts.shape[0])
         self.dense_dims_ = 0 if dense is None or not self.dense_weight else dense.shape[1]
         x = self._design(self._known(counts), dense)
         n_themes = labels.shape[1]
         self.coef_ = np.zeros((n_themes, x.shape[1]), dtype=np.float32)
         self.intercept_ = np.full(n_themes, -10.0, dtype=np.float32)
         known = np.ones(labels.shape, dtype=bool) if known is None else known
-        # liblinear lets go of the GIL: one thread per core fits the themes side by side.
-        with ThreadPoolExecutor(max_workers=_cores()) as pool:
-            fits = pool.map(lambda j: self._fit_theme(x, labels, known, j), range(n_themes))
-            for j, (coef, intercept) in enumerate(fits):
-                self.coef_[j] = coef
-                self.intercept_[j] = intercept
+        for j, (coef, intercept) in enumerate(self._fit_themes(x, labels, known)):
+            self.coef_[j] = coef
+            self.intercept_[j] = intercept
         return self
+
+    def _fit_themes(
+        self, x: sparse.csr_matrix, labels: np.ndarray, known: np.ndarray
+    ) -> list[tuple[np.ndarray | float, float]]:
+        """Each theme's (coefficients, intercept): side by side in forked processes where that
+        is safe and worth it, else one after another. Not in threads: liblinear draws its
+        coordinate order from one random generator per process (scikit-learn's newrand.h), so
+        fits in threads race on it and the same data would not give the same model twice."""
+        themes = range(labels.shape[1])
+        workers = _fit_workers(x.shape[0])
+        if workers == 1:
+            return [self._fit_theme(x, labels, known, j) for j in themes]
+        global _FIT_JOB
+        _FIT_JOB = (self, x, labels, known)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return pool.map(_fit_forked, themes, chunksize=1)
+        finally:
+            _FIT_JOB = None
+
+    def _set_columns(self, columns: np.ndarray, df: np.ndarray, n_docs: int) -> None:
+        self.columns_ = columns
+        self._lookup = None
+        self.idf_ = (np.log((1 + n_docs) / (1 + df[columns])) + 1).astype(np.float32)
+
+    @classmethod
+    def averaged(
+        cls, models: Sequence[ThemeClassifier], counts: sparse.csr_matrix
+    ) -> ThemeClassifier:
+        """One classifier whose logits are (nearly) the mean of `models`' logits: the fold
+        models of cross-validation, whose pooled predictions chose the thresholds, so the model
+        that is kept scores new comments as they scored held-out ones. (A model refitted on all
+        the rows is more sure of itself than the fold models, and codes more under the same
+        thresholds.) `counts` are all the rows the folds were drawn from: they give the
+        document frequencies. Each fold's weights are rescaled by its IDF over the merged one,
+        so a feature counts as it did in its fold; only the per-comment length normalisation
+        differs a little.
+        """
+        first = models[0]
+        merged = cls(first.C, first.min_df, first.char_weight, first.dense_weight)
+        columns = np.unique(np.concatenate([m.columns_ for m in models]))
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        merged._set_columns(columns, df, counts.shape[0])
+        merged.dense_dims_ = first.dense_dims_
+        n_themes, n_sparse = len(first.intercept_), len(columns)
+        merged.coef_ = np.zeros((n_themes, n_sparse + merged.dense_dims_), dtype=np.float32)
+        for model in models:
+            own = np.searchsorted(columns, model.columns_)
+            n_own = len(model.columns_)
+            scale = model.idf_ / merged.idf_[own]
+            merged.coef_[:, own] += model.coef_[:, :n_own] * scale
+            merged.coef_[:, n_sparse:] += model.coef_[:, n_own:]
+        merged.coef_ /= len(models)
+        merged.intercept_ = np.mean([m.intercept_ for m in models], axis=0).astype(np.float32)
+        return merged
 
     def _fit_theme(
         self, x: sparse.csr_matrix, labels: np.ndarray, known: np.ndarray, j: int
@@ -184,6 +236,27 @@ class ThemeClassifier:
             model.coef_ = data["coef"]
             model.intercept_ = data["intercept"]
         return model
+
+
+# Below this many rows a fit takes less time than forking workers would.
+PARALLEL_MIN_ROWS = 1_000
+_FIT_JOB: tuple[ThemeClassifier, sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
+
+
+def _fit_workers(n_rows: int) -> int:
+    """Processes to fit in: forking is safe on Linux from a process with no other threads (the
+    review screen retrains in a thread: its fits run one by one); macOS's system libraries are
+    not fork-safe, and Windows cannot fork."""
+    if n_rows < PARALLEL_MIN_ROWS or sys.platform != "linux" or threading.active_count() > 1:
+        return 1
+    return _cores()
+
+
+def _fit_forked(j: int) -> tuple[np.ndarray | float, float]:
+    """Runs in a forked worker, which inherits the job from its parent."""
+    assert _FIT_JOB is not None
+    model, x, labels, known = _FIT_JOB
+    return model._fit_theme(x, labels, known, j)
 
 
 def _cores() -> int:

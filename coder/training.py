@@ -160,6 +160,8 @@ def train(
     Cross-validation chooses the classifier settings among `candidates` (by `_objective`:
     mostly micro-F1, some macro-F1), then each theme's threshold and whether its rules may
     code alone.
+    The model kept is the chosen settings' fold models averaged (`ThemeClassifier.averaged`),
+    so it scores new comments as the fold models scored the comments that set the thresholds.
     `at_least_one=None` turns "every comment gets a theme" on when every labelled comment has
     one. The model's meta holds the cross-validated figures of the chosen settings under `cv`.
     """
@@ -177,20 +179,22 @@ def train(
     if at_least_one is None:
         at_least_one = bool(len(texts)) and bool(labels[nonempty].any(axis=1).all())
 
-    cv, decision, chosen = None, None, candidates[0]
+    cv, decision, chosen, classifier = None, None, candidates[0], None
     if len(texts) >= 2 * folds:
         best_score = -1.0
         for number, settings in enumerate(candidates, start=1):
             say(
                 f"cross-validating ({folds} folds), settings {number}/{len(candidates)}: {settings}"
             )
-            oof = _out_of_fold(data, settings, folds, seed, min_df)
+            oof, fold_models = _out_of_fold(data, settings, folds, seed, min_df)
             tuned = _tune(oof, labels, rule_hits, ids, at_least_one)
             coded, _ = decide(oof, rule_hits, nonempty, tuned, ids)
             result = report(labels, coded, ids)
             score = _objective(result["micro"]["f1"], result["macro"]["f1"])
             if score > best_score:
                 best_score, cv, decision, chosen = score, result, tuned, settings
+                classifier = ThemeClassifier.averaged(fold_models, data.counts)
+        say(f"averaging the {folds} fold models of {chosen}")
     else:
         say(
             f"too few labelled comments ({len(texts)}) for {folds}-fold cross-validation: "
@@ -202,8 +206,9 @@ def train(
             rule_precision=_rule_precision(labels, rule_hits, ids),
             at_least_one=at_least_one,
         )
-    say(f"fitting the final model with {chosen}")
-    classifier = chosen.classifier(min_df).fit(data.counts, data.labels, data.dense, data.known)
+    if classifier is None:
+        say(f"fitting the model with {chosen}")
+        classifier = chosen.classifier(min_df).fit(data.counts, data.labels, data.dense, data.known)
     if not chosen.dense_weight:
         featurizer.embeddings = None  # the saved model then needs no embeddings to run
     nlp.add_pipe(COMPONENT).set_model(ids, classifier, featurizer)
@@ -229,19 +234,21 @@ def text_hash(text: str) -> str:
 
 def _out_of_fold(
     data: _Features, settings: Settings, folds: int, seed: int, min_df: int
-) -> np.ndarray:
-    """Each labelled comment's probabilities from a model that did not see it (the codebook's
-    own texts are in every training fold)."""
+) -> tuple[np.ndarray, list[ThemeClassifier]]:
+    """(probabilities, fold models): each labelled comment's probabilities from the fold model
+    that did not see it (the codebook's own texts are in every training fold)."""
     from sklearn.model_selection import KFold  # training only: slow to import
 
     n = data.n_labelled
     extra = np.arange(n, data.counts.shape[0])
     oof = np.zeros((n, data.labels.shape[1]), dtype=np.float32)
+    models = []
     for train_rows, held_rows in KFold(folds, shuffle=True, random_state=seed).split(oof):
         model = settings.classifier(min_df).fit(*data.rows(np.concatenate([train_rows, extra])))
         counts, _, dense, _ = data.rows(held_rows)
         oof[held_rows] = model.predict_proba(counts, dense)
-    return oof
+        models.append(model)
+    return oof, models
 
 
 def _tune(

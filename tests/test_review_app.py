@@ -441,7 +441,7 @@ def test_r_retrains_in_the_background_while_review_goes_on(
         await pilot.press("r")
         assert await asyncio.to_thread(trained.wait, 30)
         await pilot.pause()
-        assert text(app, "#status").startswith("Fitting the final model with C=")
+        assert text(app, "#status").startswith("Fitting the model with C=")
         await pilot.press("a", "r")  # the screen answers while the thread works
         ana = [(d.theme, d.action) for d in store.decisions(ids["a"]) if d.reviewer == "ana"]
         assert ana == [("time", "accept"), (None, "confirm")]

@@ -61,7 +61,7 @@ def test_train_prints_the_cross_validated_table_and_writes_the_model(
                     f"Cross-validating (3 folds), settings {n}/{len(CANDIDATES)}: {settings}..."
                     for n, settings in enumerate(CANDIDATES, start=1)
                 ),
-                f"Fitting the final model with {chosen}...",
+                f"Averaging the 3 fold models of {chosen}...",
                 f"Saved model to {folder}",
             ]
         ).split()
