@@ -7,9 +7,9 @@ test, coded by NHS analysts with 32 themes), the codebook `codebooks/nhs_fft.yam
    as `coder train` and `coder evaluate` (subprocesses: the very code paths a user runs), the
    TF-IDF + LinearSVC baseline and spaCy's `textcat_multilabel` (see `baselines.py`);
 2. cold start: `coder evaluate -c codebooks/nhs_fft.yaml`, the codebook alone, no labels;
-3. label efficiency: F1 after training on 100 ... 2,000 train comments chosen at random (three
-   draws, averaged) or in coder's own review order (a draw weighted towards the comments whose
-   closest call is nearest its threshold; the gold codes play the reviewer);
+3. label efficiency: F1 after training on 100 ... 2,000 train comments chosen at random or in
+   coder's own review order (a draw weighted towards the comments whose closest call is nearest
+   its threshold; the gold codes play the reviewer), each from three draws, averaged;
 4. speed: `coder tag` end to end (CSV in, wide CSV out) on 100,000 comments made by repeating the
    test texts, pinned to one core and then with `--n-process 2`, with peak memory; in the same run
    spaCy's blank English tokenizer alone (`nlp.pipe`) and the baseline's `transform` + `predict`
@@ -167,41 +167,45 @@ def _score(book: Codebook, texts: list[str], labels: list[list[str]], rows: list
 
 
 def learning_curves(data: Path, book: Codebook) -> dict[str, Any]:
+    """Random labelling and review-order labelling, each from three draws, averaged. The review
+    order starts from its draw's first 100 random comments (a project starts with no model to
+    order by) and then labels in `ACTIVE_STEPS`, retraining and re-ordering after each step."""
     texts, labels = read_split(data / "train.csv", book)
     test = read_split(data / "test.csv", book)
     sizes = [n for n in CURVE_SIZES if n <= len(texts)]
-    draws = []
+    points: dict[str, dict[int, list[dict[str, float]]]] = {
+        "random": {n: [] for n in sizes},
+        "review_order": {n: [] for n in sizes},
+    }
     for seed in range(RANDOM_DRAWS):
         order = list(range(len(texts)))
         random.Random(seed).shuffle(order)
-        draws.append(order)
-    random_points = {n: [] for n in sizes}
-    for seed, order in enumerate(draws):
         for n in sizes:
             log(f"learning curve: random draw {seed + 1}/{RANDOM_DRAWS}, {n} labels")
-            random_points[n].append(_score(book, texts, labels, order[:n], test)[1])
-    random_curve = {
-        str(n): {k: round(float(np.mean([p[k] for p in points])), 4) for k in points[0]}
-        for n, points in random_points.items()
+            points["random"][n].append(_score(book, texts, labels, order[:n], test)[1])
+        chosen = order[: ACTIVE_STEPS[0]]
+        for step, n in enumerate(ACTIVE_STEPS):
+            if n > len(texts):
+                break
+            log(f"learning curve: review order from draw {seed + 1}/{RANDOM_DRAWS}, {n} labels")
+            model, point = _score(book, texts, labels, chosen, test)
+            if n in sizes:
+                points["review_order"][n].append(point)
+            if step + 1 < len(ACTIVE_STEPS):
+                chosen += _review_order(model, texts, chosen)[: ACTIVE_STEPS[step + 1] - n]
+    curves: dict[str, Any] = {
+        name: {
+            str(n): {k: round(float(np.mean([p[k] for p in runs])), 4) for k in runs[0]}
+            for n, runs in by_size.items()
+            if runs
+        }
+        for name, by_size in points.items()
     }
-
-    chosen = draws[0][: ACTIVE_STEPS[0]]  # the same first 100 as the first random draw
-    uncertain_curve = {}
-    for step, n in enumerate(ACTIVE_STEPS):
-        if n > len(texts):
-            break
-        log(f"learning curve: review order, {n} labels")
-        model, point = _score(book, texts, labels, chosen, test)
-        if n in sizes:
-            uncertain_curve[str(n)] = point
-        if step + 1 < len(ACTIVE_STEPS):
-            chosen += _review_order(model, texts, chosen)[: ACTIVE_STEPS[step + 1] - n]
-    return {
-        "random": random_curve,
-        "review_order": uncertain_curve,
-        "random_draws": RANDOM_DRAWS,
-        "review_steps": list(ACTIVE_STEPS),
+    curves["micro_f1_per_draw"] = {
+        name: {str(n): [round(p["micro_f1"], 4) for p in runs] for n, runs in by_size.items()}
+        for name, by_size in points.items()
     }
+    return {**curves, "random_draws": RANDOM_DRAWS, "review_steps": list(ACTIVE_STEPS)}
 
 
 def _review_order(model: Any, texts: list[str], chosen: list[int]) -> list[int]:
