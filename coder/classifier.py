@@ -246,8 +246,13 @@ _FIT_JOB: tuple[ThemeClassifier, sparse.csr_matrix, np.ndarray, np.ndarray] | No
 def _fit_workers(n_rows: int) -> int:
     """Processes to fit in: forking is safe on Linux from a process with no other threads (the
     review screen retrains in a thread: its fits run one by one); macOS's system libraries are
-    not fork-safe, and Windows cannot fork."""
-    if n_rows < PARALLEL_MIN_ROWS or sys.platform != "linux" or threading.active_count() > 1:
+    not fork-safe, Windows cannot fork, and a pool's worker may not start processes."""
+    if (
+        n_rows < PARALLEL_MIN_ROWS
+        or sys.platform != "linux"
+        or threading.active_count() > 1
+        or multiprocessing.current_process().daemon
+    ):
         return 1
     return _cores()
 

@@ -3,6 +3,7 @@ the model that is kept."""
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import threading
 
@@ -115,3 +116,17 @@ def test_themes_are_fitted_one_by_one_while_another_thread_runs(
         stop.set()
         other.join()
     assert classifier._fit_workers(big) == (2 if sys.platform == "linux" else 1)
+
+
+def _workers_in_a_pool_worker(n_rows: int) -> int:
+    return classifier._fit_workers(n_rows)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked fits are for Linux only")
+def test_a_pool_worker_fits_its_themes_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classifier, "_cores", lambda: 2)
+    big = classifier.PARALLEL_MIN_ROWS
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        # a daemonic worker may not start processes of its own
+        assert pool.apply(_workers_in_a_pool_worker, (big,)) == 1
+    assert classifier._fit_workers(big) == 2
