@@ -4,9 +4,9 @@ The train split is cut into a pool (four fifths) and a dev set (one fifth), a ne
 Random labelling trains on the pool's first 500 and 1,000 comments in a shuffled order; the
 review order starts from the same first 100 and then labels in steps (100, 150, 200, 300, 400,
 500, 700, 1,000), retraining after each and taking the next comments in `coder review --order
-uncertain` order (`coder.store.review_keys`), with the gold codes as the reviewer. Every model
-is scored on the dev set. The test split is never read, so a change to the review order can be
-judged here before `benchmarks/run.py` reports it on test.
+uncertain` order (simulated as in `benchmarks/run.py`), with the gold codes as the reviewer.
+Every model is scored on the dev set. The test split is never read, so a change to the review
+order can be judged here before `benchmarks/run.py` reports it on test.
 
     python benchmarks/review_order_dev.py [--seeds 4] [--first-seed 0]
 
@@ -30,12 +30,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import baselines  # noqa: E402
-from run import CODEBOOK, figures, read_split  # noqa: E402
+from run import CODEBOOK, read_split, review_order, score_on  # noqa: E402
 
 from coder.codebook import Codebook  # noqa: E402
 from coder.codebook_io import load_codebook  # noqa: E402
-from coder.store import review_keys  # noqa: E402
-from coder.training import train  # noqa: E402
 
 STEPS = (100, 150, 200, 300, 400, 500, 700, 1000)
 REPORTED = (500, 1000)
@@ -43,9 +41,8 @@ REPORTED = (500, 1000)
 
 def _score(book: Codebook, data: Any, rows: list[int], dev: list[int]) -> tuple[Any, float]:
     texts, codes = data
-    model = train(book, [texts[i] for i in rows], [codes[i] for i in rows])
-    predicted = [r.codes for r in model.tag([texts[i] for i in dev], evidence=False)]
-    found = figures([codes[i] for i in dev], predicted, book.codable_ids)
+    held = ([texts[i] for i in dev], [codes[i] for i in dev])
+    model, found = score_on(book, texts, codes, rows, held)
     return model, round(found["micro_f1"], 4)
 
 
@@ -64,13 +61,7 @@ def one_seed(book: Codebook, data: Any, seed: int) -> dict[str, dict[int, float]
             out["review_order"][n] = micro
         if step + 1 == len(STEPS):
             break
-        taken = set(chosen)
-        rest = [i for i in pool if i not in taken]
-        results = model.tag([texts[i] for i in rest], evidence=False)
-        draws = [f"{seed}:{n}:{i}" for i in rest]
-        keys = review_keys(list(results), model.decision.thresholds, draws)
-        ranked = [i for _, i in sorted(zip((key for key, _ in keys), rest, strict=True))]
-        chosen = chosen + ranked[: STEPS[step + 1] - n]
+        chosen = chosen + review_order(model, texts, chosen, pool)[: STEPS[step + 1] - n]
     return out
 
 

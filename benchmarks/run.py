@@ -159,7 +159,7 @@ def _from_evaluate(done: subprocess.CompletedProcess) -> dict[str, Any]:
 # --------------------------------------------------------------------------- 3: label efficiency
 
 
-def _score(book: Codebook, texts: list[str], labels: list[list[str]], rows: list[int], test):
+def score_on(book: Codebook, texts: list[str], labels: list[list[str]], rows: list[int], test):
     model = train(book, [texts[i] for i in rows], [labels[i] for i in rows])
     predicted = [result.codes for result in model.tag(test[0], evidence=False)]
     found = figures(test[1], predicted, book.codable_ids)
@@ -182,17 +182,17 @@ def learning_curves(data: Path, book: Codebook) -> dict[str, Any]:
         random.Random(seed).shuffle(order)
         for n in sizes:
             log(f"learning curve: random draw {seed + 1}/{RANDOM_DRAWS}, {n} labels")
-            points["random"][n].append(_score(book, texts, labels, order[:n], test)[1])
+            points["random"][n].append(score_on(book, texts, labels, order[:n], test)[1])
         chosen = order[: ACTIVE_STEPS[0]]
         for step, n in enumerate(ACTIVE_STEPS):
             if n > len(texts):
                 break
             log(f"learning curve: review order from draw {seed + 1}/{RANDOM_DRAWS}, {n} labels")
-            model, point = _score(book, texts, labels, chosen, test)
+            model, point = score_on(book, texts, labels, chosen, test)
             if n in sizes:
                 points["review_order"][n].append(point)
             if step + 1 < len(ACTIVE_STEPS):
-                chosen += _review_order(model, texts, chosen)[: ACTIVE_STEPS[step + 1] - n]
+                chosen += review_order(model, texts, chosen)[: ACTIVE_STEPS[step + 1] - n]
     curves: dict[str, Any] = {
         name: {
             str(n): {k: round(float(np.mean([p[k] for p in runs])), 4) for k in runs[0]}
@@ -208,10 +208,13 @@ def learning_curves(data: Path, book: Codebook) -> dict[str, Any]:
     return {**curves, "random_draws": RANDOM_DRAWS, "review_steps": list(ACTIVE_STEPS)}
 
 
-def _review_order(model: Any, texts: list[str], chosen: list[int]) -> list[int]:
-    """The unlabelled comments in `coder review --order uncertain` order (see Store.order)."""
+def review_order(
+    model: Any, texts: list[str], chosen: list[int], among: Sequence[int] | None = None
+) -> list[int]:
+    """The unlabelled comments (of `among`, else of all `texts`) in `coder review --order
+    uncertain` order (see Store.order)."""
     taken = set(chosen)
-    pool = [i for i in range(len(texts)) if i not in taken]
+    pool = [i for i in (range(len(texts)) if among is None else among) if i not in taken]
     thresholds = model.decision.thresholds
     results = list(model.tag([texts[i] for i in pool], evidence=False))
     keys = review_keys(results, thresholds, [f"{len(chosen)}:{i}" for i in pool])
