@@ -29,10 +29,11 @@ COLD_RULE_PRECISION = 0.75
 # outer cross-validation on the NHS train split, 0.9 beat an even mean on micro-F1 in 10 of 10
 # folds with the settings fixed and 4 of 5 with the whole pipeline, macro-F1 no lower.
 MICRO_WEIGHT = 0.9
-# A tuned threshold is pulled towards 0.5 as if this many positives had voted for 0.5: one
-# tuned on a handful of positives is mostly noise. In outer cross-validation on the NHS train
-# split this lifted macro-F1 by 0.007 (4 of 5 folds) and micro-F1 by 0.0007 (50 and 100 scored
-# lower); at 500 labels in review order, on a dev cut of the train split, micro-F1 by 0.009.
+# A tuned threshold is pulled towards COLD_THRESHOLD as if this many positives had voted for
+# it: one tuned on a handful of positives is mostly noise. In outer cross-validation on the NHS
+# train split this lifted macro-F1 by 0.007 (4 of 5 folds) and micro-F1 by 0.0007 (50 and 100
+# scored lower); at 500 labels in review order, on a dev cut of the train split, micro-F1 by
+# 0.009.
 THRESHOLD_SHRINK = 30
 
 Progress = Callable[[str], None]
@@ -185,6 +186,7 @@ def train(
         at_least_one = bool(len(texts)) and bool(labels[nonempty].any(axis=1).all())
 
     cv, decision, chosen, classifier = None, None, candidates[0], None
+    chosen_folds: list[ThemeClassifier] = []
     if len(texts) >= 2 * folds:
         best_score = -1.0
         for number, settings in enumerate(candidates, start=1):
@@ -198,8 +200,9 @@ def train(
             score = _objective(result["micro"]["f1"], result["macro"]["f1"])
             if score > best_score:
                 best_score, cv, decision, chosen = score, result, tuned, settings
-                classifier = ThemeClassifier.averaged(fold_models, data.counts)
+                chosen_folds = fold_models
         say(f"averaging the {folds} fold models of {chosen}")
+        classifier = ThemeClassifier.averaged(chosen_folds, data.counts)
     else:
         say(
             f"too few labelled comments ({len(texts)}) for {folds}-fold cross-validation: "
@@ -277,8 +280,10 @@ def _tune(
 
 
 def _shrunk(threshold: float, positives: int) -> float:
-    """A tuned threshold pulled towards 0.5 in proportion to how few positives tuned it."""
-    pulled = (positives * threshold + THRESHOLD_SHRINK * 0.5) / (positives + THRESHOLD_SHRINK)
+    """A tuned threshold pulled towards the untuned one (COLD_THRESHOLD) in proportion to how
+    few positives tuned it."""
+    prior = THRESHOLD_SHRINK * COLD_THRESHOLD
+    pulled = (positives * threshold + prior) / (positives + THRESHOLD_SHRINK)
     return round(pulled, 4)
 
 
