@@ -42,7 +42,7 @@ REPORTED = (500, 1000)
 def _score(book: Codebook, data: Any, rows: list[int], dev: list[int]) -> tuple[Any, float]:
     texts, codes = data
     held = ([texts[i] for i in dev], [codes[i] for i in dev])
-    model, found = score_on(book, texts, codes, rows, held)
+    model, found, _ = score_on(book, texts, codes, rows, held)
     return model, round(found["micro_f1"], 4)
 
 

@@ -49,7 +49,14 @@ import baselines  # noqa: E402
 
 from coder.codebook import Codebook  # noqa: E402
 from coder.codebook_io import load_codebook  # noqa: E402
-from coder.metrics import report, to_matrix  # noqa: E402
+from coder.metrics import (  # noqa: E402
+    f1_intervals,
+    f1_score,
+    interval,
+    report,
+    resampled_f1,
+    to_matrix,
+)
 from coder.store import review_keys  # noqa: E402
 from coder.training import train  # noqa: E402
 
@@ -59,6 +66,7 @@ CURVE_SIZES = (100, 200, 500, 1000, 2000)
 # and re-ordering the pool after each, as a reviewer pressing `r` now and then would.
 ACTIVE_STEPS = (100, 150, 200, 300, 400, 500, 700, 1000, 1400, 2000)
 RANDOM_DRAWS = 3
+RANDOM_BAR = 1000  # the target: the review order reaches random labelling's F1 at this size
 SPEED_ROWS = 100_000
 TARGETS = {
     "micro_f1": 0.80,
@@ -86,15 +94,21 @@ def read_split(path: Path, book: Codebook) -> tuple[list[str], list[list[str]]]:
 
 
 def figures(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], ids: list[str]):
-    """coder's own report (micro, macro over themes present in gold, per theme)."""
-    return summary(report(to_matrix(gold, ids), to_matrix(predicted, ids), ids))
+    """coder's own report (micro, macro over themes present in gold, per theme), with the
+    bootstrap intervals that `coder evaluate` gives."""
+    gold_matrix, coded = to_matrix(gold, ids), to_matrix(predicted, ids)
+    return summary(
+        {**report(gold_matrix, coded, ids), "intervals": f1_intervals(gold_matrix, coded)}
+    )
 
 
 def summary(result: dict[str, Any]) -> dict[str, Any]:
-    """The figures kept from a report: micro and macro F1 first, per-theme F1 last."""
+    """The figures kept from a report: micro and macro F1 and their bootstrap intervals first,
+    per-theme F1 last."""
     return {
         "micro_f1": result["micro"]["f1"],
         "macro_f1": result["macro"]["f1"],
+        "intervals": result["intervals"],
         "micro": result["micro"],
         "macro": result["macro"],
         "themes": {theme: row["f1"] for theme, row in result["themes"].items()},
@@ -160,10 +174,13 @@ def _from_evaluate(done: subprocess.CompletedProcess) -> dict[str, Any]:
 
 
 def score_on(book: Codebook, texts: list[str], labels: list[list[str]], rows: list[int], test):
+    """(model, micro- and macro-F1 on `test`, its codes there as a matrix) after training on
+    `rows`."""
+    ids = book.codable_ids
     model = train(book, [texts[i] for i in rows], [labels[i] for i in rows])
-    predicted = [result.codes for result in model.tag(test[0], evidence=False)]
-    found = figures(test[1], predicted, book.codable_ids)
-    return model, {"micro_f1": found["micro_f1"], "macro_f1": found["macro_f1"]}
+    coded = to_matrix([result.codes for result in model.tag(test[0], evidence=False)], ids)
+    found = report(to_matrix(test[1], ids), coded, ids)
+    return model, {"micro_f1": found["micro"]["f1"], "macro_f1": found["macro"]["f1"]}, coded
 
 
 def learning_curves(data: Path, book: Codebook) -> dict[str, Any]:
@@ -177,20 +194,26 @@ def learning_curves(data: Path, book: Codebook) -> dict[str, Any]:
         "random": {n: [] for n in sizes},
         "review_order": {n: [] for n in sizes},
     }
+    coded: dict[str, dict[int, list[np.ndarray]]] = {
+        name: {n: [] for n in sizes} for name in points
+    }
     for seed in range(RANDOM_DRAWS):
         order = list(range(len(texts)))
         random.Random(seed).shuffle(order)
         for n in sizes:
             log(f"learning curve: random draw {seed + 1}/{RANDOM_DRAWS}, {n} labels")
-            points["random"][n].append(score_on(book, texts, labels, order[:n], test)[1])
+            _, point, codes = score_on(book, texts, labels, order[:n], test)
+            points["random"][n].append(point)
+            coded["random"][n].append(codes)
         chosen = order[: ACTIVE_STEPS[0]]
         for step, n in enumerate(ACTIVE_STEPS):
             if n > len(texts):
                 break
             log(f"learning curve: review order from draw {seed + 1}/{RANDOM_DRAWS}, {n} labels")
-            model, point = score_on(book, texts, labels, chosen, test)
+            model, point, codes = score_on(book, texts, labels, chosen, test)
             if n in sizes:
                 points["review_order"][n].append(point)
+                coded["review_order"][n].append(codes)
             if step + 1 < len(ACTIVE_STEPS):
                 chosen += review_order(model, texts, chosen)[: ACTIVE_STEPS[step + 1] - n]
     curves: dict[str, Any] = {
@@ -205,7 +228,37 @@ def learning_curves(data: Path, book: Codebook) -> dict[str, Any]:
         name: {str(n): [round(p["micro_f1"], 4) for p in runs] for n, runs in by_size.items()}
         for name, by_size in points.items()
     }
+    gold = to_matrix(test[1], book.codable_ids)
+    curves["review_order_minus_random_1000"] = against_random(gold, coded, RANDOM_BAR)
     return {**curves, "random_draws": RANDOM_DRAWS, "review_steps": list(ACTIVE_STEPS)}
+
+
+def against_random(
+    gold: np.ndarray, coded: dict[str, dict[int, list[np.ndarray]]], bar: int
+) -> dict[str, dict[str, Any]]:
+    """Micro-F1 of the review order at each size less that of `bar` random labels (each the
+    mean over draws), with a paired bootstrap interval: every coding is scored on the same
+    resamples of the test comments, so the interval shows how much of the difference the
+    choice of test comments could make (the draws' own spread is in `micro_f1_per_draw`)."""
+    if not coded["random"].get(bar):
+        return {}
+
+    def resampled(codings: list[np.ndarray]) -> np.ndarray:
+        return np.mean([resampled_f1(gold, c)[0] for c in codings], axis=0)
+
+    def mean_micro(codings: list[np.ndarray]) -> float:
+        return float(np.mean([f1_score(gold, c) for c in codings]))
+
+    random_bar = resampled(coded["random"][bar])
+    out = {}
+    for n, codings in coded["review_order"].items():
+        if codings:
+            difference = mean_micro(codings) - mean_micro(coded["random"][bar])
+            out[str(n)] = {
+                "micro_f1": round(difference, 4),
+                "interval": interval(resampled(codings) - random_bar),
+            }
+    return out
 
 
 def review_order(
@@ -344,7 +397,7 @@ def verdicts(results: dict[str, Any]) -> dict[str, Any]:
     out["training_seconds"] = (seconds, seconds < TARGETS["training_seconds"])
     if "curves" in results:
         curves = results["curves"]
-        goal = curves["random"].get("1000", {}).get("micro_f1")
+        goal = curves["random"].get(str(RANDOM_BAR), {}).get("micro_f1")
         reached = [
             int(n) for n, p in curves["review_order"].items() if goal and p["micro_f1"] >= goal
         ]
@@ -376,7 +429,7 @@ def print_table(results: dict[str, Any]) -> None:
 
     console = Console()
     table = Table(title="NHS FFT test split: accuracy")
-    for column in ("system", "micro-F1", "macro-F1", "training s"):
+    for column in ("system", "micro-F1", "macro-F1", "95% intervals", "training s"):
         table.add_column(column)
     names = {
         "coder": "coder (default)",
@@ -388,7 +441,11 @@ def print_table(results: dict[str, Any]) -> None:
         row = results["accuracy"].get(key)
         if row:
             seconds = row.get("training_seconds", "")
-            table.add_row(name, f"{row['micro_f1']:.3f}", f"{row['macro_f1']:.3f}", str(seconds))
+            spread = " / ".join(
+                "-".join(f"{v:.3f}" for v in row["intervals"][k]) for k in ("micro_f1", "macro_f1")
+            )
+            micro, macro = f"{row['micro_f1']:.3f}", f"{row['macro_f1']:.3f}"
+            table.add_row(name, micro, macro, spread, str(seconds))
     console.print(table)
     if "curves" in results:
         curves = Table(title="Label efficiency (micro-F1 / macro-F1 on test)")
@@ -403,6 +460,12 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{active['micro_f1']:.3f} / {active['macro_f1']:.3f}" if active else "",
             )
         console.print(curves)
+        for n, gap in results["curves"]["review_order_minus_random_1000"].items():
+            low, high = gap["interval"]
+            console.print(
+                f"review order at {n} labels less random at {RANDOM_BAR}: micro-F1 "
+                f"{gap['micro_f1']:+.4f} (95% paired bootstrap interval {low:+.4f} to {high:+.4f})"
+            )
     if "speed" in results:
         s = results["speed"]
         one = s["coder_tag_one_core"]

@@ -57,4 +57,12 @@ def metrics_table(result: dict[str, Any], codebook: Codebook, title: str) -> Tab
         label = Text(f"{average} average", style="bold")
         table.add_row(label, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", "")
     table.caption = f"{result['n']} comments"
+    spread = result.get("intervals")
+    if spread:
+        share = f"{spread['level']:.0%}"
+        low_high = {k: "-".join(f"{v:.2f}" for v in spread[f"{k}_f1"]) for k in ("micro", "macro")}
+        table.caption += (
+            f"; {share} bootstrap interval of F1: micro {low_high['micro']}, "
+            f"macro {low_high['macro']}"
+        )
     return table

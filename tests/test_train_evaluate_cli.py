@@ -221,7 +221,7 @@ def test_evaluate_json(gold: Path, tiny_model: Path) -> None:
     result = run("evaluate", gold, "-m", tiny_model, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"micro", "macro", "themes", "n"}
+    assert set(report) == {"micro", "macro", "themes", "n", "intervals"}
     assert report["n"] == len(GOLD) == 5
     assert {t: m["support"] for t, m in report["themes"].items()} == {
         "time": 3,
@@ -254,6 +254,22 @@ def test_evaluate_json(gold: Path, tiny_model: Path) -> None:
     assert report["macro"] == pytest.approx(
         {"precision": 1.0, "recall": 0.5833, "f1": 0.7333}, abs=1.01e-4
     )
+
+
+def test_evaluate_gives_bootstrap_intervals_around_the_averages(
+    gold: Path, tiny_model: Path
+) -> None:
+    report = json.loads(run("evaluate", gold, "-m", tiny_model, "--json").stdout)
+    spread = report["intervals"]
+    assert (spread["level"], spread["rounds"]) == (0.95, 1000)
+    for average in ("micro", "macro"):
+        low, high = spread[f"{average}_f1"]
+        # five comments: the figure could be far lower or higher on five others
+        assert 0 <= low < report[average]["f1"] < high <= 1
+        assert high - low > 0.3
+    table = " ".join(run("evaluate", gold, "-m", tiny_model).stdout.split())
+    micro, macro = ("-".join(f"{v:.2f}" for v in spread[k]) for k in ("micro_f1", "macro_f1"))
+    assert f"95% bootstrap interval of F1: micro {micro}, macro {macro}" in table
 
 
 def test_evaluate_macro_average_is_rounded_once(gold: Path, tiny_model: Path) -> None:
