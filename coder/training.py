@@ -16,7 +16,7 @@ from coder.classifier import ThemeClassifier
 from coder.codebook import Codebook
 from coder.decision import Decision, decide
 from coder.features import Featurizer
-from coder.metrics import f1_score, report, to_matrix
+from coder.metrics import f1_intervals, f1_score, report, to_matrix
 from coder.model import COMPONENT, ThemeModel, pattern_evidence, rule_hit_matrix
 from coder.nlp import build_pipeline
 
@@ -169,7 +169,8 @@ def train(
     The model kept is the chosen settings' fold models averaged (`ThemeClassifier.averaged`),
     so it scores new comments as the fold models scored the comments that set the thresholds.
     `at_least_one=None` turns "every comment gets a theme" on when every labelled comment has
-    one. The model's meta holds the cross-validated figures of the chosen settings under `cv`.
+    one. The model's meta holds the cross-validated figures of the chosen settings under `cv`,
+    with their bootstrap intervals.
     """
     say = progress or (lambda _message: None)
     ids = codebook.codable_ids
@@ -201,6 +202,7 @@ def train(
             if score > best_score:
                 best_score, cv, decision, chosen = score, result, tuned, settings
                 chosen_folds = fold_models
+                cv["intervals"] = f1_intervals(labels, coded)
         say(f"averaging the {folds} fold models of {chosen}")
         classifier = ThemeClassifier.averaged(chosen_folds, data.counts)
     else:

@@ -80,6 +80,11 @@ def test_train_prints_the_cross_validated_table_and_writes_the_model(
             f"{m['f1']:.2f}",
             "",
         ]
+    micro, macro = (
+        "-".join(f"{v:.2f}" for v in cv["intervals"][k]) for k in ("micro_f1", "macro_f1")
+    )
+    caption = f"95% bootstrap interval of F1: micro {micro}, macro {macro}"
+    assert caption in " ".join(result.stdout.split())
     assert meta["cv_folds"] == 3
     assert meta["trained_on"]["labelled"] == 12
     model = load_model(folder)
@@ -109,8 +114,10 @@ def test_train_json_prints_the_cv_dict(
     result = run("train", tiny_labelled, "-c", tiny_codebook, "-o", folder, "--folds", 3, "--json")
     assert result.exit_code == 0, result.output
     cv = json.loads(result.stdout)
-    assert set(cv) == {"micro", "macro", "themes", "n"}
+    assert set(cv) == {"micro", "macro", "themes", "n", "intervals"}
     assert cv["n"] == 12
+    low, high = cv["intervals"]["micro_f1"]
+    assert low <= cv["micro"]["f1"] <= high
     assert {t: m["support"] for t, m in cv["themes"].items()} == SUPPORT
     assert set(cv["micro"]) == set(cv["macro"]) == {"precision", "recall", "f1"}
     assert cv == json.loads((folder / "meta.json").read_text(encoding="utf-8"))["cv"]
