@@ -182,16 +182,13 @@ def review_keys(
     """(sort key, disagreement) of each comment for the `uncertain` review order.
 
     The key is a weighted random draw (Efraimidis and Spirakis: -ln(u) / weight, smallest
-    first), so a comment comes early with a chance in proportion to how near its calls are to
-    their thresholds: weight the sum over themes of e^-|logit(score) - logit(threshold)|, 1 for
-    each theme on its threshold. Its `draws` string (run and comment) fixes u, so a run's order
-    is stable and the next run's is a new draw. Serving the closest calls strictly first drew
-    long comments with several themes and none of the short ones; models trained on them set
-    thresholds too low and lost precision (micro-F1 0.04 under random labelling at 300-500
-    labels, simulated on the NHS training split). The draw keeps the labelled sample near the
-    project's own mix. Summing over themes, not taking the closest call alone, brings forward
-    the comments where one label settles several doubtful calls: at 500 labels on a dev cut of
-    the NHS training split, micro-F1 0.7815 -> 0.7832 (24 seeds, 17 up; a small gain).
+    first), so a comment comes early with a chance in proportion to how near its closest call
+    is to its threshold: weight e^-|logit(score) - logit(threshold)|, 1 on a threshold. Its
+    `draws` string (run and comment) fixes u, so a run's order is stable and the next run's is
+    a new draw. Serving the closest calls strictly first drew long comments with several themes
+    and none of the short ones; models trained on them set thresholds too low and lost
+    precision (micro-F1 0.04 under random labelling at 300-500 labels, simulated on the NHS
+    training split). The draw keeps the labelled sample near the project's own mix.
     Disagreement is how many codes a rule gave whose probability stayed under the threshold.
     Computed for a batch at once: one comment at a time costs a quarter of tagging it.
     """
@@ -203,7 +200,7 @@ def review_keys(
         with np.errstate(invalid="ignore"):
             nearness = np.exp(-np.abs(_logit(scores) - _logit(limits)))
         nearness[np.isnan(scores)] = 0.0  # a theme this result has no score for
-        weights = nearness.sum(axis=1)
+        weights = nearness.max(axis=1)
     out = []
     for result, draw, weight in zip(results, draws, weights.tolist(), strict=True):
         digest = hashlib.sha256(draw.encode("utf-8")).digest()
