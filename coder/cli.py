@@ -493,7 +493,8 @@ def evaluate(
     comments: str | None,
     as_json: bool,
 ) -> None:
-    """Score a model against comments coded by hand: precision, recall, F1 per theme.
+    """Score a model against comments coded by hand: precision, recall, F1 per theme, and
+    the micro and macro averages with their 95% bootstrap intervals.
 
     With -c and no -m, scores what the codebook alone gives (the cold start).
 

@@ -86,11 +86,10 @@ def resampled_f1(
     micro, macro = [], []
     for weights in _resamples(gold.shape[0], rounds, seed):
         tp, fp, fn = (weights @ block for block in blocks)
-        micro.append(_f1(tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1)))
-        per_theme = _f1(tp, fp, fn)
-        present = (tp + fn) > 0
+        micro.append(f1_from_counts(tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1)))
+        present = (tp + fn) > 0  # an absent theme has no true positive: its F1 adds 0
         with np.errstate(invalid="ignore"):
-            macro.append(np.where(present, per_theme, 0).sum(axis=1) / present.sum(axis=1))
+            macro.append(f1_from_counts(tp, fp, fn).sum(axis=1) / present.sum(axis=1))
     return np.concatenate(micro), np.nan_to_num(np.concatenate(macro))
 
 
@@ -127,7 +126,7 @@ def _resamples(n: int, rounds: int, seed: int) -> Iterator[np.ndarray]:
         yield counts.reshape(size, n).astype(np.float32)
 
 
-def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+def f1_from_counts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
     """F1 = 2tp / (2tp + fp + fn), elementwise; 0 where there is nothing to score."""
     total = 2 * tp + fp + fn
     return np.divide(2 * tp, total, out=np.zeros_like(total, dtype=np.float64), where=total > 0)

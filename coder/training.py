@@ -16,7 +16,7 @@ from coder.classifier import ThemeClassifier
 from coder.codebook import Codebook
 from coder.decision import Decision, decide
 from coder.features import Featurizer
-from coder.metrics import f1_intervals, f1_score, report, to_matrix
+from coder.metrics import f1_from_counts, f1_intervals, f1_score, report, to_matrix
 from coder.model import COMPONENT, ThemeModel, pattern_evidence, rule_hit_matrix
 from coder.nlp import build_pipeline
 
@@ -188,6 +188,7 @@ def train(
 
     cv, decision, chosen, classifier = None, None, candidates[0], None
     chosen_folds: list[ThemeClassifier] = []
+    chosen_coded = None
     if len(texts) >= 2 * folds:
         best_score = -1.0
         for number, settings in enumerate(candidates, start=1):
@@ -201,8 +202,9 @@ def train(
             score = _objective(result["micro"]["f1"], result["macro"]["f1"])
             if score > best_score:
                 best_score, cv, decision, chosen = score, result, tuned, settings
-                chosen_folds = fold_models
-                cv["intervals"] = f1_intervals(labels, coded)
+                chosen_folds, chosen_coded = fold_models, coded
+        assert cv is not None and chosen_coded is not None
+        cv["intervals"] = f1_intervals(labels, chosen_coded)
         say(f"averaging the {folds} fold models of {chosen}")
         classifier = ThemeClassifier.averaged(chosen_folds, data.counts)
     else:
@@ -309,7 +311,7 @@ def _joint_thresholds(oof: np.ndarray, labels: np.ndarray, passes: int = 3) -> n
     tp = np.sum(predicted & gold, axis=1).astype(float)
     fp = np.sum(predicted & ~gold, axis=1).astype(float)
     fn = gold.sum(axis=0)[None, :] - tp
-    f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros_like(tp), where=(2 * tp + fp + fn) > 0)
+    f1 = f1_from_counts(tp, fp, fn)
     tunable = gold.sum(axis=0) >= MIN_POSITIVES_TO_TUNE
     present = gold.sum(axis=0) > 0
     cold = int(np.argmin(np.abs(grid - COLD_THRESHOLD)))
