@@ -17,7 +17,9 @@ timings; scoring is left to the caller. Run this file to score both on the NHS s
 
 from __future__ import annotations
 
+import argparse
 import csv
+import os
 import random
 import sys
 import time
@@ -38,7 +40,24 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 from thinc.api import compounding
 
-DEFAULT_DATA_DIR = Path("/work/shared/data/nhs_fft")
+# The NHS split sits beside the checkout (../shared/data/nhs_fft); CODER_NHS_DATA points elsewhere.
+DEFAULT_DATA_DIR = Path(
+    os.environ.get("CODER_NHS_DATA")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nhs_fft"
+)
+
+
+def data_dir(text: str | Path) -> Path:
+    """The NHS data folder, for argparse's `type=`: refused unless it holds both splits."""
+    path = Path(text)
+    missing = [name for name in ("train.csv", "test.csv") if not (path / name).is_file()]
+    if missing:
+        raise argparse.ArgumentTypeError(
+            f"{path} has no {' or '.join(missing)}: pass --data with the folder of the NHS "
+            "split (train.csv, test.csv), or set CODER_NHS_DATA"
+        )
+    return path
+
 
 Log = Callable[[str], None]
 

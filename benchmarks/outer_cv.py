@@ -9,6 +9,8 @@ part in it. The test split is never read: this is how settings are chosen withou
 `--micro-weight` sets `coder.training.MICRO_WEIGHT` (0.5: the even mean of micro- and macro-F1);
 `--fixed` trains with one setting (C=4, characters x0.5, embeddings x1) instead of choosing among
 the candidates, four times faster. Compare two runs fold by fold: same `--seed`, same folds.
+`--vectors FILE.npz` trains on other sentence vectors than the shipped static embeddings (see
+`teacher_vectors.py`, which makes them from the texts that `--list-texts FILE.json` writes).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ sys.path.insert(0, str(HERE))
 import baselines  # noqa: E402
 from run import CODEBOOK, figures, read_split  # noqa: E402
 
-from coder import training  # noqa: E402
+from coder import features, training  # noqa: E402
 from coder.codebook_io import load_codebook  # noqa: E402
 
 FIXED = training.Settings(C=4.0, char_weight=0.5, dense_weight=1.0)
@@ -59,18 +61,57 @@ def outer_cv(data: Path, folds: int, seed: int, fixed: bool) -> list[dict[str, f
     return out
 
 
+class VectorTable:
+    """Sentence vectors looked up by text, in place of the shipped static embeddings."""
+
+    def __init__(self, path: Path):
+        with np.load(path, allow_pickle=False) as data:
+            vectors = data["vectors"]
+            self.rows = dict(zip(data["texts"].tolist(), vectors, strict=True))
+        self.dims = vectors.shape[1]
+
+    def encode(self, texts: list[str], normalize: bool = False) -> np.ndarray:
+        missing = [text for text in texts if text not in self.rows]
+        if missing:
+            raise SystemExit(
+                f"{len(missing)} texts have no vector (first: {missing[0]!r}); write the texts "
+                "again with --list-texts and rerun teacher_vectors.py"
+            )
+        return np.array([self.rows[text] for text in texts], dtype=np.float32).reshape(
+            len(texts), self.dims
+        )
+
+
+def embedded_texts(data: Path) -> list[str]:
+    """Every text that training on the train split embeds: its comments and the codebook's."""
+    book = load_codebook(CODEBOOK)
+    texts = read_split(data / "train.csv", book)[0] + training.codebook_examples(book)[0]
+    return sorted(set(texts))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=baselines.DEFAULT_DATA_DIR)
+    parser.add_argument("--data", type=baselines.data_dir, default=str(baselines.DEFAULT_DATA_DIR))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--micro-weight", type=float, default=training.MICRO_WEIGHT)
     parser.add_argument("--fixed", action="store_true")
+    parser.add_argument("--vectors", type=Path, help="an .npz from teacher_vectors.py")
+    parser.add_argument("--list-texts", type=Path, help="write the texts to embed, then stop")
     args = parser.parse_args(argv)
+    if args.list_texts:
+        texts = embedded_texts(args.data)
+        args.list_texts.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+        print(f"wrote {len(texts)} texts to {args.list_texts}")
+        return 0
+    if args.vectors:
+        table = VectorTable(args.vectors)
+        features.static_embeddings = lambda _name: table
     training.MICRO_WEIGHT = args.micro_weight
     folds = outer_cv(args.data, args.folds, args.seed, args.fixed)
     means = {k: round(float(np.mean([f[k] for f in folds])), 4) for k in ("micro_f1", "macro_f1")}
-    settings = {k: v for k, v in vars(args).items() if k != "data"}
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    del settings["data"], settings["list_texts"]
     print(json.dumps({"settings": settings, "mean": means, "folds": folds}, indent=1))
     return 0
 
