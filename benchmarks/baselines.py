@@ -12,7 +12,7 @@ Plus :func:`tokenizer_throughput`, the speed of the bare spaCy tokenizer: the fl
 pipeline. Each function trains on the train texts and returns predictions for the test texts with
 timings; scoring is left to the caller. Run this file to score both on the NHS split::
 
-    /work/venv/bin/python benchmarks/baselines.py [DATA_DIR]
+    python benchmarks/baselines.py [--data DATA_DIR]
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import argparse
 import csv
 import os
 import random
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -57,6 +56,11 @@ def data_dir(text: str | Path) -> Path:
             "split (train.csv, test.csv), or set CODER_NHS_DATA"
         )
     return path
+
+
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    """`--data`: the NHS split's folder, checked before anything runs."""
+    parser.add_argument("--data", type=data_dir, default=str(DEFAULT_DATA_DIR))
 
 
 Log = Callable[[str], None]
@@ -267,12 +271,12 @@ def tokenizer_throughput(texts: Sequence[str]) -> float:
 # --------------------------------------------------------------------------- main
 
 
-def main(data_dir: str | Path = DEFAULT_DATA_DIR) -> None:
+def main(folder: str | Path = DEFAULT_DATA_DIR) -> None:
     """Score both baselines on the NHS split and print F1 and timings."""
-    data_dir = Path(data_dir)
-    train_texts, train_labels = read_split(data_dir / "train.csv")
-    test_texts, test_labels = read_split(data_dir / "test.csv")
-    labels = read_codebook_labels(data_dir / "codebook.csv")
+    folder = Path(folder)
+    train_texts, train_labels = read_split(folder / "train.csv")
+    test_texts, test_labels = read_split(folder / "test.csv")
+    labels = read_codebook_labels(folder / "codebook.csv")
     print(f"{len(train_texts)} train / {len(test_texts)} test comments, {len(labels)} labels")
 
     runs = {
@@ -293,4 +297,6 @@ def main(data_dir: str | Path = DEFAULT_DATA_DIR) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    _parser = argparse.ArgumentParser(description="Score both baselines on the NHS split.")
+    add_data_option(_parser)
+    main(_parser.parse_args().data)

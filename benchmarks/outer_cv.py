@@ -77,9 +77,12 @@ class VectorTable:
                 f"{len(missing)} texts have no vector (first: {missing[0]!r}); write the texts "
                 "again with --list-texts and rerun teacher_vectors.py"
             )
-        return np.array([self.rows[text] for text in texts], dtype=np.float32).reshape(
-            len(texts), self.dims
-        )
+        out = np.array([self.rows[text] for text in texts], dtype=np.float32)
+        out = out.reshape(len(texts), self.dims)
+        if normalize:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            np.divide(out, norms, out=out, where=norms > 0)
+        return out
 
 
 def embedded_texts(data: Path) -> list[str]:
@@ -91,7 +94,7 @@ def embedded_texts(data: Path) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=baselines.data_dir, default=str(baselines.DEFAULT_DATA_DIR))
+    baselines.add_data_option(parser)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--micro-weight", type=float, default=training.MICRO_WEIGHT)

@@ -67,7 +67,7 @@ def one_seed(book: Codebook, data: Any, seed: int) -> dict[str, dict[int, float]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=baselines.data_dir, default=str(baselines.DEFAULT_DATA_DIR))
+    baselines.add_data_option(parser)
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--first-seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -495,7 +495,7 @@ def print_table(results: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=baselines.data_dir, default=str(baselines.DEFAULT_DATA_DIR))
+    baselines.add_data_option(parser)
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument("--skip-curves", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
