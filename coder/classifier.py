@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from coder.features import CHAR_OFFSET
+from coder.features import CHAR_OFFSET, unit_rows
 
 
 class ThemeClassifier:
@@ -178,7 +178,7 @@ class ThemeClassifier:
     def _weigh_dense(self, dense: np.ndarray | None) -> np.ndarray:
         if dense is None:
             raise ValueError("this classifier was trained with dense features; pass them")
-        return np.float32(self.dense_weight) * _unit_rows_dense(dense.astype(np.float32))
+        return np.float32(self.dense_weight) * unit_rows(dense.astype(np.float32))
 
     def _known(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Keep only the columns seen in training, renumbered to the model's own columns."""
@@ -267,8 +267,3 @@ def _fit_forked(j: int) -> tuple[np.ndarray | float, float]:
 def _cores() -> int:
     """The CPU cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _unit_rows_dense(block: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(block, axis=1, keepdims=True)
-    return block / np.where(norms == 0, 1, norms)

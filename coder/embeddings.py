@@ -262,10 +262,26 @@ class StaticEmbeddings:
         to 512 pieces by default and normalises to unit length; pass `normalize=True` for the
         latter). A text with no pieces (empty, whitespace, only unknown characters) is a zero row.
         """
-        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        out = self.pool(texts)[0]
+        if normalize:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            np.divide(out, norms, out=out, where=norms > 0)
+        return out
+
+    def pool(self, texts: list[str], extremes: int = 0) -> tuple[np.ndarray, ...]:
+        """(means, maxima, minima): per text, the mean of its pieces' vectors (as `encode`), and
+        the maximum and the minimum over its pieces of each of the first `extremes` dimensions,
+        shapes (n, dims), (n, extremes), (n, extremes). A text with no pieces gives zero rows.
+
+        The table's dimensions are principal components, largest variance first, so the first
+        few carry most of what the extremes can add.
+        """
+        means = np.zeros((len(texts), self.dims), dtype=np.float32)
+        maxima = np.zeros((len(texts), extremes), dtype=np.float32)
+        minima = np.zeros((len(texts), extremes), dtype=np.float32)
         for begin in range(0, len(texts), _BATCH):
             # Texts with the same number of pieces are gathered as one (texts, pieces) block and
-            # summed along the pieces: far faster in numpy than a ragged reduce.
+            # reduced along the pieces: far faster in numpy than a ragged reduce.
             by_length: dict[int, tuple[list[int], list[list[int]]]] = {}
             for row, text in enumerate(texts[begin : begin + _BATCH], start=begin):
                 ids = self.text_piece_ids(text) if text else []
@@ -274,9 +290,9 @@ class StaticEmbeddings:
                     rows.append(row)
                     blocks.append(ids)
             for length, (rows, blocks) in by_length.items():
-                sums = self._vectors32[np.asarray(blocks, dtype=np.intp)].sum(axis=1)
-                out[rows] = sums / np.float32(length)
-        if normalize:
-            norms = np.linalg.norm(out, axis=1, keepdims=True)
-            np.divide(out, norms, out=out, where=norms > 0)
-        return out
+                gathered = self._vectors32[np.asarray(blocks, dtype=np.intp)]
+                means[rows] = gathered.sum(axis=1) / np.float32(length)
+                if extremes:
+                    maxima[rows] = gathered[:, :, :extremes].max(axis=1)
+                    minima[rows] = gathered[:, :, :extremes].min(axis=1)
+        return means, maxima, minima

@@ -31,6 +31,10 @@ CHAR_OFFSET = N_FEATURES // 2
 # Bound on cached words: a million-row file must not grow memory without limit.
 _CACHE_LIMIT = 20_000
 _BIGRAM_SALT = 0x9E3779B1
+# Beside the mean of a comment's embedding pieces, their extremes (the maximum and the minimum of
+# each leading dimension) each count this much: a mean blurs a comment's one telling word into
+# its filler, an extreme keeps it.
+EXTREMES_WEIGHT = 0.5
 
 
 @cache
@@ -72,10 +76,14 @@ class Featurizer:
         char_ngrams: tuple[int, int] = (3, 5),
         use_rules: bool = True,
         embeddings: str | None = None,
+        extremes: int = 0,
     ):
+        """`extremes`: how many leading embedding dimensions also give their maximum and
+        minimum over the comment's pieces (0: the mean alone, as in a model saved without it)."""
         self.char_ngrams = tuple(char_ngrams)
         self.use_rules = use_rules
         self.embeddings = embeddings
+        self.extremes = extremes
         # orth -> (lemma hash, unigram-level feature hashes); None for punctuation and spaces
         self._token_cache: dict[int, tuple[int, tuple[int, ...]] | None] = {}
 
@@ -84,17 +92,24 @@ class Featurizer:
             "char_ngrams": list(self.char_ngrams),
             "use_rules": self.use_rules,
             "embeddings": self.embeddings,
+            "extremes": self.extremes,
         }
 
     def dense(
         self, items: Sequence[Doc | Span], texts: Sequence[str] | None = None
     ) -> np.ndarray | None:
         """Sentence embeddings of the items' texts (pass them if you have them), if this
-        featurizer uses them."""
+        featurizer uses them: the mean of their pieces, then (with `extremes`) its maximum and
+        minimum blocks, each block scaled to unit length and the extremes weighted."""
         if not self.embeddings:
             return None
         texts = texts if texts is not None else [item.text for item in items]
-        return static_embeddings(self.embeddings).encode(list(texts))
+        table = static_embeddings(self.embeddings)
+        if not self.extremes:
+            return table.encode(list(texts))
+        means, maxima, minima = table.pool(list(texts), self.extremes)
+        weight = np.float32(EXTREMES_WEIGHT)
+        return np.hstack([unit_rows(means), weight * unit_rows(maxima), weight * unit_rows(minima)])
 
     def _word(self, orth: int, lemma: int, vocab: Vocab) -> tuple[int, tuple[int, ...]] | None:
         """(lemma hash, all unigram-level feature hashes) for a word; None for a word that
@@ -169,3 +184,9 @@ class Featurizer:
         )
         matrix.sum_duplicates()
         return matrix
+
+
+def unit_rows(block: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length; a zero row stays zero."""
+    norms = np.linalg.norm(block, axis=1, keepdims=True)
+    return block / np.where(norms == 0, 1, norms)

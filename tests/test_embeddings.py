@@ -104,6 +104,24 @@ def test_encode_is_the_mean_over_pieces(emb):
     np.testing.assert_allclose(many[1], emb.encode([text])[0], rtol=1e-6)
 
 
+def test_pool_gives_the_mean_and_each_leading_dimensions_extremes_over_the_pieces(emb):
+    text = "Co-production felt like box-ticking, honestly.  Café?"
+    pieces = emb._vectors32[list(emb.text_piece_ids(text))]
+    texts = ["hello", text, "", "a b", text]
+    means, maxima, minima = emb.pool(texts, extremes=8)
+    assert means.shape == (5, emb.dims) and maxima.shape == minima.shape == (5, 8)
+    np.testing.assert_array_equal(means, emb.encode(texts))
+    np.testing.assert_array_equal(maxima[1], pieces[:, :8].max(axis=0))
+    np.testing.assert_array_equal(minima[1], pieces[:, :8].min(axis=0))
+    assert (maxima[1] > minima[1]).all()
+    # one piece: its own vector is both extremes; no piece: zeros; the batch layout is no matter
+    np.testing.assert_array_equal(maxima[0], emb.word_vector("hello")[0][:8])
+    np.testing.assert_array_equal(minima[0], maxima[0])
+    assert not maxima[2].any() and not minima[2].any()
+    np.testing.assert_array_equal(maxima[1], maxima[4])
+    assert [block.shape for block in emb.pool(["hello"])] == [(1, emb.dims), (1, 0), (1, 0)]
+
+
 def test_similar_sentences_are_closer(emb):
     box, ticking, weather, time_a, time_b = emb.encode(
         [

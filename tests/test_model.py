@@ -15,9 +15,9 @@ from coder.codebook import Codebook
 from coder.codebook_io import load_codebook, parse_codebook
 from coder.decision import Decision
 from coder.errors import ModelError, OutputError
-from coder.model import ThemeModel, load_model
+from coder.model import COMPONENT, ThemeModel, load_model
 from coder.results import CommentResult, Evidence
-from coder.training import cold_start, text_hash, train
+from coder.training import CANDIDATES, EMBEDDINGS, EXTREMES, cold_start, text_hash, train
 
 TEXTS = [text for _, text, _ in TINY_LABELLED]
 CODES = [[c for c in cell.split(";") if c] for _, _, cell in TINY_LABELLED]
@@ -153,6 +153,20 @@ def test_load_model_round_trips_scores_and_codes(trained: ThemeModel, tmp_path: 
         assert a.suggestions == b.suggestions
     assert loaded.decision == trained.decision
     assert loaded.theme_ids == THEME_IDS
+
+
+def test_a_model_with_embeddings_and_their_extremes_round_trips(
+    book: Codebook, tmp_path: Path
+) -> None:
+    model = train(book, TEXTS, CODES, folds=3, candidates=(CANDIDATES[2],))
+    featurizer = model.nlp.get_pipe(COMPONENT).featurizer
+    assert (featurizer.embeddings, featurizer.extremes) == (EMBEDDINGS, EXTREMES)
+    loaded = load_model(model.save(tmp_path / "model"))
+    assert loaded.nlp.get_pipe(COMPONENT).featurizer.config() == featurizer.config()
+    texts = [*TEXTS, *UNSEEN, ""]
+    for a, b in zip(model.tag(texts), loaded.tag(texts), strict=True):
+        assert a.codes == b.codes
+        assert a.scores == pytest.approx(b.scores, abs=1e-6)
 
 
 def test_load_model_accepts_its_own_codebook(tiny_model: Path, tiny_codebook: Path) -> None:

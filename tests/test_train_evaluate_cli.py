@@ -11,7 +11,7 @@ from conftest import TINY_LABELLED, write_csv
 
 from coder.cli import cli
 from coder.model import load_model
-from coder.training import CANDIDATES, WORDS_ONLY, Settings
+from coder.training import CANDIDATES, EMBEDDINGS, EXTREMES, WORDS_ONLY, Settings
 
 LABELS = {"time": "Time", "cost": "Cost", "box_ticking": "Box-ticking"}
 SUPPORT = {"time": 4, "cost": 4, "box_ticking": 3}
@@ -87,6 +87,9 @@ def test_train_prints_the_cross_validated_table_and_writes_the_model(
     assert caption in " ".join(result.stdout.split())
     assert meta["cv_folds"] == 3
     assert meta["trained_on"]["labelled"] == 12
+    config = json.loads((folder / "pipeline" / "coder_themes" / "config.json").read_text())
+    dense = (EMBEDDINGS, EXTREMES) if chosen.dense_weight else (None, 0)
+    assert (config["featurizer"]["embeddings"], config["featurizer"]["extremes"]) == dense
     model = load_model(folder)
     assert model.tag_one("We never have the time for it.").codes == ["time"]
 
@@ -103,6 +106,7 @@ def test_train_without_embeddings_gives_a_words_only_model(
     assert meta["settings"]["dense_weight"] == 0
     config = json.loads((folder / "pipeline" / "coder_themes" / "config.json").read_text())
     assert config["featurizer"]["embeddings"] is None
+    assert config["featurizer"]["extremes"] == 0
     assert "settings 2/2" in result.stderr  # only the two words-only settings were tried
     assert [r.codes for r in load_model(folder).tag(["The budget was cut."])] == [["cost"]]
 
