@@ -9,8 +9,9 @@ part in it. The test split is never read: this is how settings are chosen withou
 `--micro-weight` sets `coder.training.MICRO_WEIGHT` (0.5: the even mean of micro- and macro-F1);
 `--fixed` trains with one setting (C=4, characters x0.5, embeddings x1) instead of choosing among
 the candidates, four times faster. Compare two runs fold by fold: same `--seed`, same folds.
-`--vectors FILE.npz` trains on other sentence vectors than the shipped static embeddings (see
-`teacher_vectors.py`, which makes them from the texts that `--list-texts FILE.json` writes).
+`--vectors FILE.npz` trains on other sentence vectors than the shipped static embeddings, in place
+of their mean and extremes (see `teacher_vectors.py`, which makes them from the texts that
+`--list-texts FILE.json` writes).
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.vectors:
         table = VectorTable(args.vectors)
         features.static_embeddings = lambda _name: table
+        training.EXTREMES = 0  # a sentence vector has no pieces to take extremes over
     training.MICRO_WEIGHT = args.micro_weight
     folds = outer_cv(args.data, args.folds, args.seed, args.fixed)
     means = {k: round(float(np.mean([f[k] for f in folds])), 4) for k in ("micro_f1", "macro_f1")}
