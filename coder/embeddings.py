@@ -109,8 +109,10 @@ class StaticEmbeddings:
     """A static embedding table over the BERT uncased WordPiece vocabulary.
 
     `encode(texts)` gives each text the mean of its pieces' vectors, which is model2vec's mean
-    pooling; `word_vector(word)` gives the sum and the number of one word's pieces, so a caller can
-    pool words itself (sum the sums, divide by the summed counts) and get the same mean.
+    pooling; `pool(texts, extremes)` gives that mean beside each leading dimension's maximum and
+    minimum over the pieces; `word_vector(word)` gives the sum and the number of one word's
+    pieces, so a caller can pool words itself (sum the sums, divide by the summed counts) and get
+    the same mean.
     """
 
     def __init__(
@@ -268,7 +270,9 @@ class StaticEmbeddings:
             np.divide(out, norms, out=out, where=norms > 0)
         return out
 
-    def pool(self, texts: list[str], extremes: int = 0) -> tuple[np.ndarray, ...]:
+    def pool(
+        self, texts: list[str], extremes: int = 0
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(means, maxima, minima): per text, the mean of its pieces' vectors (as `encode`), and
         the maximum and the minimum over its pieces of each of the first `extremes` dimensions,
         shapes (n, dims), (n, extremes), (n, extremes). A text with no pieces gives zero rows.

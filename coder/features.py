@@ -99,8 +99,8 @@ class Featurizer:
         self, items: Sequence[Doc | Span], texts: Sequence[str] | None = None
     ) -> np.ndarray | None:
         """Sentence embeddings of the items' texts (pass them if you have them), if this
-        featurizer uses them: the mean of their pieces, then (with `extremes`) its maximum and
-        minimum blocks, each block scaled to unit length and the extremes weighted."""
+        featurizer uses them: the mean of each text's pieces, then (with `extremes`) their
+        maxima and their minima, each block scaled to unit length and the extremes weighted."""
         if not self.embeddings:
             return None
         texts = texts if texts is not None else [item.text for item in items]
