@@ -8,7 +8,7 @@ part in it. The test split is never read: this is how settings are chosen withou
 
 `--micro-weight` sets `coder.training.MICRO_WEIGHT` (0.5: the even mean of micro- and macro-F1);
 `--fixed` trains with one setting (C=4, characters x0.5, embeddings x1) instead of choosing among
-the candidates, four times faster. Compare two runs fold by fold: same `--seed`, same folds.
+the candidates, about twice as fast. Compare two runs fold by fold: same `--seed`, same folds.
 `--vectors FILE.npz` trains on other sentence vectors than the shipped static embeddings, in place
 of their mean and extremes (see `teacher_vectors.py`, which makes them from the texts that
 `--list-texts FILE.json` writes).
