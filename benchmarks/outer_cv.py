@@ -33,6 +33,7 @@ from run import CODEBOOK, figures, read_split  # noqa: E402
 
 from coder import features, training  # noqa: E402
 from coder.codebook_io import load_codebook  # noqa: E402
+from coder.embeddings import unit_rows  # noqa: E402
 
 FIXED = training.Settings(C=4.0, char_weight=0.5, dense_weight=1.0)
 
@@ -80,10 +81,7 @@ class VectorTable:
             )
         out = np.array([self.rows[text] for text in texts], dtype=np.float32)
         out = out.reshape(len(texts), self.dims)
-        if normalize:
-            norms = np.linalg.norm(out, axis=1, keepdims=True)
-            np.divide(out, norms, out=out, where=norms > 0)
-        return out
+        return unit_rows(out) if normalize else out
 
 
 def embedded_texts(data: Path) -> list[str]:

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from coder.features import CHAR_OFFSET, unit_rows
+from coder.embeddings import unit_rows
+from coder.features import CHAR_OFFSET
 
 
 class ThemeClassifier:

@@ -48,6 +48,12 @@ _CJK_RANGES = (
 )
 
 
+def unit_rows(block: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length; a zero row stays zero."""
+    norms = np.linalg.norm(block, axis=1, keepdims=True)
+    return block / np.where(norms == 0, 1, norms)
+
+
 def _is_cjk(cp: int) -> bool:
     return any(low <= cp <= high for low, high in _CJK_RANGES)
 
@@ -264,11 +270,8 @@ class StaticEmbeddings:
         to 512 pieces by default and normalises to unit length; pass `normalize=True` for the
         latter). A text with no pieces (empty, whitespace, only unknown characters) is a zero row.
         """
-        out = self.pool(texts)[0]
-        if normalize:
-            norms = np.linalg.norm(out, axis=1, keepdims=True)
-            np.divide(out, norms, out=out, where=norms > 0)
-        return out
+        means = self.pool(texts)[0]
+        return unit_rows(means) if normalize else means
 
     def pool(
         self, texts: list[str], extremes: int = 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 from murmurhash.mrmr import hash as murmurhash
@@ -18,11 +17,9 @@ from spacy.attrs import LEMMA, ORTH
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
+from coder.embeddings import StaticEmbeddings, unit_rows
 from coder.errors import ModelError
 from coder.rules import HITS
-
-if TYPE_CHECKING:
-    from coder.embeddings import StaticEmbeddings
 
 N_FEATURES = 1 << 22
 # Word features (lemma n-grams, rule hits) hash into the lower half of the columns and character
@@ -40,7 +37,6 @@ EXTREMES_WEIGHT = 0.5
 @cache
 def static_embeddings(name: str) -> StaticEmbeddings:
     """A shipped static embedding table, loaded once per process."""
-    from coder.embeddings import StaticEmbeddings
     from coder.resources import shipped
 
     folder = shipped("models", name)
@@ -103,11 +99,11 @@ class Featurizer:
         maxima and their minima, each block scaled to unit length and the extremes weighted."""
         if not self.embeddings:
             return None
-        texts = texts if texts is not None else [item.text for item in items]
+        texts = list(texts) if texts is not None else [item.text for item in items]
         table = static_embeddings(self.embeddings)
         if not self.extremes:
-            return table.encode(list(texts))
-        means, maxima, minima = table.pool(list(texts), self.extremes)
+            return table.encode(texts)
+        means, maxima, minima = table.pool(texts, self.extremes)
         weight = np.float32(EXTREMES_WEIGHT)
         return np.hstack([unit_rows(means), weight * unit_rows(maxima), weight * unit_rows(minima)])
 
@@ -184,9 +180,3 @@ class Featurizer:
         )
         matrix.sum_duplicates()
         return matrix
-
-
-def unit_rows(block: np.ndarray) -> np.ndarray:
-    """Each row scaled to unit length; a zero row stays zero."""
-    norms = np.linalg.norm(block, axis=1, keepdims=True)
-    return block / np.where(norms == 0, 1, norms)
