@@ -1,12 +1,13 @@
 """Compare labelling in coder's review order against random labelling on the NHS *train* split.
 
 The train split is cut into a pool (four fifths) and a dev set (one fifth), a new cut per seed.
-Random labelling trains on the pool's first 500 and 1,000 comments in a shuffled order; the
+Random labelling trains on the pool's first 500, 700 and 1,000 comments in a shuffled order; the
 review order starts from the same first 100 and then labels in steps (100, 150, 200, 300, 400,
 500, 700, 1,000), retraining after each and taking the next comments in `coder review --order
 uncertain` order (simulated as in `benchmarks/run.py`), with the gold codes as the reviewer.
-Every model is scored on the dev set. The test split is never read, so a change to the review
-order can be judged here before `benchmarks/run.py` reports it on test.
+Both are reported at 500, 700 and 1,000 labels, every model scored on the dev set. The test
+split is never read, so a change to the review order can be judged here before
+`benchmarks/run.py` reports it on test.
 
     python benchmarks/review_order_dev.py [--seeds 4] [--first-seed 0]
 
@@ -36,7 +37,7 @@ from coder.codebook import Codebook  # noqa: E402
 from coder.codebook_io import load_codebook  # noqa: E402
 
 STEPS = (100, 150, 200, 300, 400, 500, 700, 1000)
-REPORTED = (500, 1000)
+REPORTED = (500, 700, 1000)
 
 
 def _score(book: Codebook, data: Any, rows: list[int], dev: list[int]) -> tuple[Any, float]:
