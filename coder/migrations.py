@@ -104,9 +104,10 @@ CREATE INDEX decisions_undone ON decisions (undoes);
 """
 
 # Comments where a rule coded a theme whose probability stayed under its threshold (rules and
-# model disagree) go first in the `uncertain` order; an index makes finding a reviewer's last
-# step for undo a lookup instead of a scan. The backfill reads the JSON columns with SQLite's
-# json_extract (PostgreSQL would use ->>).
+# model disagree) went first in the `uncertain` order at this version; the count is still stored,
+# but the order is now the weighted draw alone (see `store.review_keys`). An index makes finding
+# a reviewer's last step for undo a lookup instead of a scan. The backfill reads the JSON columns
+# with SQLite's json_extract (PostgreSQL would use ->>).
 DISAGREEMENT = """
 ALTER TABLE scores ADD COLUMN disagreement INTEGER NOT NULL DEFAULT 0;
 
