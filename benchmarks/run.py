@@ -61,7 +61,7 @@ from coder.store import review_keys  # noqa: E402
 from coder.training import train  # noqa: E402
 
 CODEBOOK = ROOT / "codebooks" / "nhs_fft.yaml"
-# 700 sits between the target (500) and the bar (1,000): where the review order gets there.
+# 700 sits between the review-order target (500) and its bar (1,000 random labels).
 CURVE_SIZES = (100, 200, 500, 700, 1000, 2000)
 # Review-order simulation: label in these steps (the reported sizes among them), retraining
 # and re-ordering the pool after each, as a reviewer pressing `r` now and then would.
