@@ -1,4 +1,5 @@
-"""The benchmark scripts' own plumbing: where they find the NHS data, and outer_cv's vectors."""
+"""The benchmark scripts' own plumbing: where they find the NHS data, outer_cv's vectors, and
+review_order_dev's bound."""
 
 import argparse
 import json
@@ -12,6 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import baselines
 import outer_cv
+import review_order_dev
+from conftest import TINY_LABELLED
+
+from coder.model import load_model
 
 
 def write_split(folder: Path) -> None:
@@ -69,3 +74,20 @@ def test_vector_table_looks_rows_up_by_text(tmp_path):
         "1 texts have no vector (first: 'unseen'); write the texts again with --list-texts "
         "and rerun teacher_vectors.py"
     )
+
+
+def test_errors_order_draws_the_comments_the_model_gets_wrong_first(tiny_model):
+    model = load_model(tiny_model)
+    texts = [text for _, text, _ in TINY_LABELLED]
+    gold = [list(r.codes) for r in model.tag(texts, evidence=False)]
+    wrong = {4, 9}  # gold codes the model cannot give: ten errors each, against none elsewhere
+    for i in wrong:
+        gold[i] = gold[i] + [f"unknown_{k}" for k in range(10)]
+    ranks = []
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        order = review_order_dev.errors_order(model, (texts, gold), [0, 1], list(range(12)), rng)
+        assert sorted(order) == list(range(2, 12))  # every unlabelled comment, once
+        ranks += [order.index(i) for i in wrong]
+    # drawn by chance in proportion to errors + 0.1: about 0.6 on average, 4.5 if drawn evenly
+    assert np.mean(ranks) < 1.5
