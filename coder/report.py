@@ -27,6 +27,7 @@ from coder.store import Store
 QUOTE_CHARS = 400  # longer quotes are cut, with an ellipsis
 MISSING = "(missing)"  # the group of comments without a value for the attribute
 _DIGITS = re.compile(r"(\d+)")
+_NON_WORD = re.compile(r"[\W_]+")
 STATUS_RANK = {"accepted": 0, "added": 1, "suggested": 2}  # quotes: reviewed ones first
 
 
@@ -206,7 +207,8 @@ def _pairs(book: Codebook, codings: Sequence[FinalCoding]) -> Iterator[Pair]:
 
 def _quotes(codings: Sequence[FinalCoding], theme_id: str, limit: int) -> tuple[Quote, ...]:
     """The most confident comments coded with the theme: reviewed ones first (accepted, then
-    added), then suggested ones, each by the model's score."""
+    added), then suggested ones, each by the model's score; a comment that says the same as one
+    already quoted (the same words, whatever the case and punctuation) is passed over."""
     found = []
     for position, coding in enumerate(codings):
         theme = coding.theme(theme_id)
@@ -219,7 +221,18 @@ def _quotes(codings: Sequence[FinalCoding], theme_id: str, limit: int) -> tuple[
             coding.comment.external_id, coding.comment.text, theme.score, theme.status, spans
         )
         found.append(((STATUS_RANK.get(theme.status, 3), -(theme.score or 0.0), position), quote))
-    return tuple(quote for _, quote in sorted(found, key=lambda kv: kv[0])[:limit])
+    chosen: dict[str, Quote] = {}
+    for _, quote in sorted(found, key=lambda kv: kv[0]):
+        if len(chosen) == limit:
+            break
+        chosen.setdefault(_words(quote.text), quote)
+    return tuple(chosen.values())
+
+
+def _words(text: str) -> str:
+    """The text's words alone, for telling copies apart: "co-production is just person centred
+    care" and "co production is just person-centred care!" are one quote."""
+    return " ".join(_NON_WORD.split(text.casefold())).strip()
 
 
 def _check_attribute(codings: Sequence[FinalCoding], by: str) -> None:

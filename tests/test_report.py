@@ -169,6 +169,21 @@ def test_quotes_reviewed_first_then_most_confident(project: Path) -> None:
     assert report_of(project, quotes=0).quotes == {}
 
 
+def test_a_comment_repeated_with_other_case_or_punctuation_is_quoted_once(tmp_path: Path) -> None:
+    texts = ["No time at all.", "no time - at all!!", "Never any time."]
+    with Store(tmp_path / "copies.db") as store:
+        run_id = add_run(store)
+        for line, (text, score) in enumerate(zip(texts, (0.9, 0.8, 0.7), strict=True), start=2):
+            comment = NewComment(f"r{line}", line, text, {})
+            found = result(text, {"time": score}, {"time": "model"})
+            store.import_batch(run_id, "q.csv", [(comment, found)], {})
+        quotes = build_report(store, quotes=2).quotes["time"]
+    assert [(q.id, q.text) for q in quotes] == [
+        ("r2", "No time at all."),
+        ("r4", "Never any time."),
+    ]
+
+
 def test_a_quote_marks_its_evidence_and_is_cut_when_long(project: Path) -> None:
     first = report_of(project).quotes["time"][0]
     assert segments(first) == [("Never", True), (" enough time.", False)]
