@@ -13,14 +13,15 @@ from rich.text import Text
 from coder import __version__
 from coder.errors import CoderError
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup=False: messages carry file, column and codebook names, which are the user's text.
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def out() -> Console:
     # Built per call so that click's CliRunner, which swaps sys.stdout, captures it. Into a
     # file or a pipe, nothing is cropped to a terminal's width.
     width = None if sys.stdout.isatty() else 200
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width, markup=False)
 
 
 class _Group(click.Group):
@@ -262,6 +263,7 @@ def tag(
     with contextlib.ExitStack() as stack:
         sink = None
         if db:
+            from coder.coding import left_out_note
             from coder.store import ImportSink, Store
 
             store = stack.enter_context(Store(db))
@@ -282,6 +284,7 @@ def tag(
                 progress=advance,
                 sink=sink,
             )
+        left_out = left_out_note(store, store.latest_codebook()) if sink is not None else ""
     where = " and ".join(t for t in ("stdout" if output == "-" else output, db) if t)
     err.print(
         f"Tagged {summary.comments} comment{'' if summary.comments == 1 else 's'} "
@@ -293,6 +296,8 @@ def tag(
             f"Project {db}: {sink.new_comments} new comments, "
             f"{sink.rows - sink.new_comments} already there; suggestions in run {sink.run_id}"
         )
+    if left_out:
+        err.print(left_out)
 
 
 def _long_run_gc() -> None:
@@ -451,6 +456,8 @@ def train(
                 f"Left out {reviewed.conflicts} reviewed comments whose reviewers differ, "
                 "until they are adjudicated"
             )
+        if reviewed.left_out:
+            err.print(reviewed.left_out)
     else:
         assert labelled is not None
         book = book or load_codebook(resolve("codebooks", "coproduction"))

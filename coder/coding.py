@@ -150,14 +150,45 @@ class _Project:
         return self.position.get(theme, len(self.position)), theme
 
 
+def themes_left_out(store: Store, book: Codebook) -> dict[str, int]:
+    """The themes reviewers or adjudicators coded that `book` has no codable theme for (a theme
+    a later codebook dropped, or gave another id), with how many comments each. Exports,
+    reports and training under `book` leave these codes out; the decisions stay in the project."""
+    known = set(book.codable_ids)
+    found: dict[str, set[int]] = {}
+    for adjudicated in (False, True):
+        for coded in store.codings(adjudicated=adjudicated).values():
+            for comment_id, codes in coded.items():
+                for theme in codes - known:
+                    found.setdefault(theme, set()).add(comment_id)
+    return {theme: len(found[theme]) for theme in sorted(found)}
+
+
+def left_out_note(store: Store, book: Codebook) -> str:
+    """A line saying which reviewed codes `themes_left_out` finds, and how to count them again;
+    empty when there are none."""
+    left_out = themes_left_out(store, book)
+    if not left_out:
+        return ""
+    themes = ", ".join(
+        f"{theme} ({n} comment{'' if n == 1 else 's'})" for theme, n in left_out.items()
+    )
+    return (
+        f"Left out: reviewers' codes on themes that codebook '{book.name}' has no codable "
+        f"theme with that id for: {themes}. The decisions stay in the project and count again "
+        "under a codebook that has these ids; to rename a theme, change its label, not its id."
+    )
+
+
 def provenance_counts(codings: Sequence[FinalCoding]) -> dict[str, int]:
     """How many comments have each provenance, every provenance listed."""
     found = Counter(c.provenance for c in codings)
     return {name: found[name] for name in PROVENANCES}
 
 
-def describe_basis(codings: Sequence[FinalCoding], reviewed_only: bool) -> str:
-    """A line saying which coding counts and exports use, and how many comments have each."""
+def describe_basis(codings: Sequence[FinalCoding], reviewed_only: bool, note: str = "") -> str:
+    """A line saying which coding counts and exports use, and how many comments have each,
+    then `note` (what `left_out_note` says)."""
     counts = provenance_counts(codings)
     parts = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
     rule = "adjudicated, else agreed by its reviewers, else a single reviewer's"
@@ -172,7 +203,7 @@ def describe_basis(codings: Sequence[FinalCoding], reviewed_only: bool) -> str:
             " Disputed: reviewers differ and nobody has adjudicated; a theme counts where "
             "most of them coded it."
         )
-    return line
+    return f"{line}\n{note}" if note else line
 
 
 def _by_comment(states: dict[str, dict[int, CommentState]]) -> dict[int, dict[str, CommentState]]:

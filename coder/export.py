@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from coder.codebook import Codebook
-from coder.coding import FinalCoding, ThemeCoding, describe_basis, final_codings
+from coder.coding import FinalCoding, ThemeCoding, describe_basis, final_codings, left_out_note
 from coder.errors import InputError, OutputError
 from coder.fileio import atomic_open, check_writable
 from coder.refi_codebook import write_qdc
@@ -88,7 +88,10 @@ def export_project(
             encoding = "utf-8-sig" if excel and str(output) != "-" else "utf-8"
             with atomic_open(output, force, encoding=encoding, newline="") as handle:
                 _WRITERS[fmt](handle, store, codings, book)
-    return ExportSummary(str(output), fmt, len(codings), describe_basis(codings, reviewed_only))
+        note = left_out_note(store, book)
+    return ExportSummary(
+        str(output), fmt, len(codings), describe_basis(codings, reviewed_only, note)
+    )
 
 
 def _check_options(

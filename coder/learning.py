@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coder.codebook import Codebook
+from coder.coding import left_out_note
 from coder.errors import StoreError
 from coder.model import ThemeModel
 from coder.store import Store
@@ -30,6 +31,7 @@ class Reviewed:
     texts: list[str]
     codes: list[list[str]]
     conflicts: int  # reviewed comments left out: their reviewers differ, nobody adjudicated
+    left_out: str = ""  # reviewed codes on themes the codebook lacks (`left_out_note`)
 
 
 @dataclass
@@ -54,7 +56,7 @@ def reviewed_data(store: Store, codebook: Codebook) -> Reviewed:
     texts = {comment_id: text for comment_id, text in store.texts() if comment_id in wanted}
     ids = sorted(final)
     codes = [[t for t in codebook.codable_ids if t in final[i]] for i in ids]
-    return Reviewed(ids, [texts[i] for i in ids], codes, conflicts)
+    return Reviewed(ids, [texts[i] for i in ids], codes, conflicts, left_out_note(store, codebook))
 
 
 def train_from_project(

@@ -20,7 +20,7 @@ from itertools import combinations
 from typing import Any
 
 from coder.codebook import Codebook, Theme
-from coder.coding import FinalCoding, describe_basis, final_codings
+from coder.coding import FinalCoding, describe_basis, final_codings, left_out_note
 from coder.errors import InputError
 from coder.store import Store
 
@@ -123,7 +123,7 @@ def build_report(
     report = Report(
         project=str(store.path),
         codebook=book,
-        basis=describe_basis(codings, reviewed_only),
+        basis=describe_basis(codings, reviewed_only, left_out_note(store, book)),
         comments=len(codings),
         respondents=len(set(respondents)),
         themes=tuple(_theme_rows(book, expanded, respondents)),

@@ -11,6 +11,7 @@ from conftest import read_csv, write_csv
 from projects import SURVEY
 
 from coder.cli import cli
+from coder.learning import reviewed_data
 from coder.review import ReviewSession
 from coder.store import Store
 
@@ -97,6 +98,36 @@ def test_tag_with_a_new_codebook_adds_a_run(
         models = [r.model for r in store.runs()]
         assert models == [str(tiny_model), f"cold start of {tiny_codebook}"]
         assert store.latest_codebook().theme("cost").brief == "Cash."
+
+
+def test_a_new_codebook_without_a_reviewed_theme_is_named_wherever_its_codes_drop_out(
+    project: Path, comments: Path, tiny_codebook: Path, tmp_path: Path
+) -> None:
+    review(project, "ana", {"r3": []})  # r3: box_ticking, suggested and accepted
+    tiny_codebook.write_text(
+        tiny_codebook.read_text(encoding="utf-8").replace("id: box_ticking", "id: tokenism"),
+        encoding="utf-8",
+    )
+    note = (
+        "Left out: reviewers' codes on themes that codebook 'Tiny' has no codable theme with "
+        "that id for: box_ticking (1 comment). The decisions stay in the project and count "
+        "again under a codebook that has these ids; to rename a theme, change its label, not "
+        "its id."
+    )
+    tagged = run("tag", comments, "-c", tiny_codebook, "--db", project)
+    assert tagged.exit_code == 0, tagged.output
+    assert tagged.stderr.splitlines()[-1] == note
+    out = tmp_path / "coded.csv"
+    exported = run("export", project, "-o", out)
+    assert exported.exit_code == 0, exported.output
+    assert exported.stderr.splitlines()[-1] == note
+    assert {row["id"]: row["codes"] for row in read_csv(out)}["r3"] == ""
+    reported = run("report", project)
+    assert note in " ".join(reported.stdout.split())
+    with Store(project) as store:
+        assert reviewed_data(store, store.latest_codebook()).left_out == note
+        # Under the codebook the decision was made with, nothing is left out.
+        assert reviewed_data(store, store.codebook(1)).left_out == ""
 
 
 def test_tag_refuses_another_column_or_a_changed_file_and_the_project_keeps_its_coding(

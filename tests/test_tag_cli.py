@@ -543,6 +543,20 @@ def test_corrupt_model_is_an_error_not_a_traceback(
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("column", ["[/b]", "[bold]answer[/bold]"])
+def test_a_column_name_in_square_brackets_is_printed_as_written(
+    tmp_path: Path, tag_args: list[object], column: str
+) -> None:
+    # A stray closing tag made rich raise MarkupError after the output was written.
+    source = write_csv(tmp_path / "[final] survey.csv", ["id", column], [("r1", "No time.")])
+    result = run("tag", source, *tag_args, "--text-column", column, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Tagged 1 comment from column '{column}' (1 with at least one theme) -> "
+        f"{tmp_path / 'out.csv'}\n"
+    )
+
+
 def test_n_process_two_gives_the_same_output_as_one(tmp_path: Path, tag_args: list[object]) -> None:
     texts = [text for _, text, _ in ROWS] + [
         "Too busy with visits to go to meetings.",
