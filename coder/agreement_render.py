@@ -9,6 +9,7 @@ from rich.text import Text
 
 from coder.agreement import FIGURES, AgreementResult, Disagreement, band
 from coder.codebook import Codebook
+from coder.console import printable
 
 _HEADERS = {
     "percent_agreement": "agree",
@@ -43,7 +44,7 @@ def agreement_table(result: AgreementResult, codebook: Codebook) -> Table:
     table.add_column("band")
     for theme in result.themes:
         figures = [_figure(getattr(theme, name), name) for name in shown]
-        label = Text(codebook.theme(theme.theme).label)
+        label = Text(printable(codebook.theme(theme.theme).label))
         table.add_row(label, *figures, _band(theme.alpha, theme.note))
     table.add_section()
     means = [_figure(result.mean[name], name) for name in shown]
@@ -67,12 +68,12 @@ def disagreements_table(
         table.add_column("text", ratio=2)
     coders = list(found[0].codes) if found else []
     for coder in coders:
-        table.add_column(Text(coder))
+        table.add_column(Text(printable(coder)))
     for item in found:
-        cells = [Text(item.comment)]
+        cells = [Text(printable(item.comment))]
         if texts is not None:
-            cells.append(Text(texts.get(item.comment, "")))
+            cells.append(Text(printable(texts.get(item.comment, ""))))
         labels = (", ".join(codebook.theme(t).label for t in item.codes[c]) or "—" for c in coders)
-        cells.extend(Text(label) for label in labels)
+        cells.extend(Text(printable(label)) for label in labels)
         table.add_row(*cells)
     return table

@@ -11,17 +11,18 @@ from rich.console import Console
 from rich.text import Text
 
 from coder import __version__
+from coder.console import PlainConsole
 from coder.errors import CoderError
 
-# markup=False: messages carry file, column and codebook names, which are the user's text.
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+# Messages carry file, column and codebook names and comments: the user's text, not markup.
+err = PlainConsole(stderr=True)
 
 
 def out() -> Console:
     # Built per call so that click's CliRunner, which swaps sys.stdout, captures it. Into a
     # file or a pipe, nothing is cropped to a terminal's width.
     width = None if sys.stdout.isatty() else 200
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width, markup=False)
+    return PlainConsole(file=sys.stdout, width=width)
 
 
 class _Group(click.Group):

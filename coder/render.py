@@ -9,6 +9,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from coder.codebook import Codebook, Theme
+from coder.console import printable
 
 
 def _theme_line(theme: Theme) -> Text:
@@ -45,7 +46,7 @@ def metrics_table(result: dict[str, Any], codebook: Codebook, title: str) -> Tab
         table.add_column(name, justify="right")
     for theme_id, m in result["themes"].items():
         table.add_row(
-            Text(codebook.theme(theme_id).label),
+            Text(printable(codebook.theme(theme_id).label)),
             f"{m['precision']:.2f}",
             f"{m['recall']:.2f}",
             f"{m['f1']:.2f}",

@@ -7,6 +7,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from coder.console import printable
 from coder.report import Count, Report, ThemeRow, plural, segments
 
 BAR_WIDTH = 20
@@ -43,7 +44,9 @@ def report_renderables(report: Report) -> list[RenderableType]:
 
 
 def _label(row: ThemeRow) -> Text:
-    return Text("  " * row.depth + row.theme.label, style="" if row.theme.codable else "bold")
+    return Text(
+        "  " * row.depth + printable(row.theme.label), style="" if row.theme.codable else "bold"
+    )
 
 
 def themes_table(report: Report) -> Table:
@@ -73,7 +76,7 @@ def groups_table(report: Report) -> Table:
         size = f"n={group.comments}"
         if people:
             size += f",\n{plural(group.respondents, 'respondent')}"
-        table.add_column(Text(f"{group.name}\n({size})"), justify="right")
+        table.add_column(Text(f"{printable(group.name)}\n({size})"), justify="right")
     table.add_column("spread", justify="right")
     for row, split in zip(report.themes, report.splits, strict=True):
         cells = []
@@ -101,8 +104,8 @@ def pairs_table(report: Report) -> Table:
         table.add_column(name, justify="right" if name in ("comments", "%") else "left")
     for pair in report.pairs[:TOP_PAIRS]:
         table.add_row(
-            Text(report.labels.get(pair.first, pair.first)),
-            Text(report.labels.get(pair.second, pair.second)),
+            Text(printable(report.labels.get(pair.first, pair.first))),
+            Text(printable(report.labels.get(pair.second, pair.second))),
             str(pair.comments.n),
             percent(pair.comments),
         )

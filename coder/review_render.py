@@ -7,7 +7,6 @@ escape sequence in a comment must not reach the terminal).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from rich.console import Group
@@ -16,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coder.codebook import Codebook, Theme
+from coder.console import printable
 from coder.report_html import PALETTE  # for themes whose codebook entry has no colour
 from coder.review import CommentView, Progress, ThemeRow
 
@@ -26,8 +26,6 @@ _STATUS = {
     "add": "added",
     "remove": "removed",
 }
-# C0 and C1 controls but tab and newline; one character each, so evidence offsets still fit.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # The keys, for the help screen (the footer shows the bindings themselves).
 HELP: tuple[tuple[str, str], ...] = (
@@ -45,18 +43,6 @@ HELP: tuple[tuple[str, str], ...] = (
     ("?", "this help"),
     ("q", "quit (every decision is already saved)"),
 )
-
-
-def printable(text: str) -> str:
-    """`text` with each control character replaced by one visible character (offsets keep)."""
-    return _CONTROL.sub(_picture, text)
-
-
-def _picture(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code == 0x0D:  # a Windows line ending's carriage return
-        return " "
-    return chr(0x2400 + code) if code < 0x20 else "\N{REPLACEMENT CHARACTER}"
 
 
 def theme_colors(codebook: Codebook) -> dict[str, str]:

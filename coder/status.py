@@ -10,6 +10,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from coder.console import printable
 from coder.metrics import report, to_matrix
 from coder.store import Run, Store
 from coder.training import text_hash
@@ -154,7 +155,7 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
             reviewers.add_column(name, justify="left" if name == "reviewer" else "right")
         for name, counts in status.reviewers.items():
             reviewers.add_row(
-                Text(name), str(counts.reviewed), str(counts.flagged), str(counts.memos)
+                Text(printable(name)), str(counts.reviewed), str(counts.flagged), str(counts.memos)
             )
         out.append(reviewers)
     out.append(_themes_table(status))
@@ -180,7 +181,7 @@ def _themes_table(status: ProjectStatus) -> Table:
         row = [str(counts.accepted), str(counts.rejected), str(counts.added)]
         if metrics:
             row += _figures(metrics["themes"].get(theme), support=True)
-        table.add_row(Text(status.labels.get(theme, theme)), *row)
+        table.add_row(Text(printable(status.labels.get(theme, theme))), *row)
     if metrics:
         table.add_section()
         for average in ("micro", "macro"):

@@ -184,6 +184,22 @@ def test_a_comment_repeated_with_other_case_or_punctuation_is_quoted_once(tmp_pa
     ]
 
 
+def test_a_control_sequence_in_a_comment_is_printed_visibly_not_sent_to_the_terminal(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "escape.db"
+    text = "No time \x1b[31mat all\x1b[0m\x1b]0;owned\x07"
+    with Store(db) as store:
+        comment = NewComment("r1", 2, text, {"region": "\x1b[2Jnorth"})
+        found = result(text, {"time": 0.9}, {"time": "model"})
+        store.import_batch(add_run(store), "q.csv", [(comment, found)], {})
+    shown = run(db, "--by", "region")
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.output
+    assert "No time ␛[31mat all␛[0m␛]0;owned" in shown.stdout
+    assert "␛[2Jnorth" in shown.stdout
+
+
 def test_a_quote_marks_its_evidence_and_is_cut_when_long(project: Path) -> None:
     first = report_of(project).quotes["time"][0]
     assert segments(first) == [("Never", True), (" enough time.", False)]
