@@ -186,6 +186,11 @@ def _model(codebook_path: str | None, model_path: str | None, spacy_model: str |
     return load_model(default)
 
 
+_SHEET = click.option(
+    "--sheet", help="The sheet to read, for an Excel workbook (default: the first)."
+)
+
+
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-c", "--codebook", "codebook_path", help="Codebook YAML (or a shipped name).")
@@ -211,6 +216,7 @@ def _model(codebook_path: str | None, model_path: str | None, spacy_model: str |
     type=click.Choice(["csv", "tsv", "xlsx", "jsonl"]),
     help="Input format (default: from the file name or content).",
 )
+@_SHEET
 @click.option(
     "--n-process",
     default=1,
@@ -231,6 +237,7 @@ def tag(
     db: str | None,
     fmt: str,
     input_format: str | None,
+    sheet: str | None,
     n_process: int,
     spacy_model: str | None,
     excel: bool,
@@ -279,6 +286,7 @@ def tag(
                 text_column=text_column,
                 id_column=id_column,
                 input_format=input_format,
+                sheet=sheet,
                 force=force,
                 n_process=n_process,
                 excel=excel,
@@ -286,6 +294,8 @@ def tag(
                 sink=sink,
             )
         left_out = left_out_note(store, store.latest_codebook()) if sink is not None else ""
+    if summary.sheet_note:
+        err.print(f"Note: {summary.sheet_note}")
     where = " and ".join(t for t in ("stdout" if output == "-" else output, db) if t)
     err.print(
         f"Tagged {summary.comments} comment{'' if summary.comments == 1 else 's'} "
@@ -360,6 +370,7 @@ def _labelled_options(command: Any) -> Any:
             type=click.Path(dir_okay=False),
             help="Join texts from this file by id (for a file of ids and codes only).",
         ),
+        _SHEET,
     ]
     for option in reversed(options):
         command = option(command)
@@ -408,6 +419,7 @@ def train(
     codes_column: str,
     id_column: str | None,
     comments: str | None,
+    sheet: str | None,
     folds: int,
     at_least_one: bool | None,
     spacy_model: str | None,
@@ -462,7 +474,9 @@ def train(
     else:
         assert labelled is not None
         book = book or load_codebook(resolve("codebooks", "coproduction"))
-        data = read_labelled(labelled, book, text_column, codes_column, id_column, comments)
+        data = read_labelled(labelled, book, text_column, codes_column, id_column, comments, sheet)
+        if data.sheet_note:
+            err.print(f"Note: {data.sheet_note}")
         model = training.train(book, data.texts, data.codes, progress=say, **options)
         count = len(data.texts)
     model.save(output, force=force)
@@ -499,6 +513,7 @@ def evaluate(
     codes_column: str,
     id_column: str | None,
     comments: str | None,
+    sheet: str | None,
     as_json: bool,
 ) -> None:
     """Score a model against comments coded by hand: precision, recall, F1 per theme, and
@@ -516,7 +531,11 @@ def evaluate(
     from coder.render import metrics_table
 
     model = _model(codebook_path, model_path, None)
-    data = read_labelled(gold, model.codebook, text_column, codes_column, id_column, comments)
+    data = read_labelled(
+        gold, model.codebook, text_column, codes_column, id_column, comments, sheet
+    )
+    if data.sheet_note:
+        err.print(f"Note: {data.sheet_note}")
     result = run_evaluation(model, data.texts, data.codes)
     if as_json:
         click.echo(json.dumps(result, indent=2))

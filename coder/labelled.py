@@ -17,6 +17,7 @@ class Labelled:
     ids: list[str]
     texts: list[str]
     codes: list[list[str]]
+    sheet_note: str = ""  # an Excel workbook's other sheets (`Table.sheet_note`)
 
 
 def split_codes(cell: str) -> list[str]:
@@ -31,15 +32,18 @@ def read_labelled(
     codes_column: str = "codes",
     id_column: str | None = None,
     comments: str | Path | None = None,
+    sheet: str | None = None,
 ) -> Labelled:
     """Read coded comments; theme names are resolved by id or label, all unknowns reported.
 
     With `comments`, the labelled file may hold only ids and codes (like a gold file): the
-    texts are joined from the comments file by id.
+    texts are joined from the comments file by id. `sheet` names the labelled file's sheet,
+    if it is an Excel workbook.
     """
     texts_by_id = _texts_by_id(comments, text_column) if comments else None
     ids, texts, codes, unknown = [], [], [], []
-    with open_table(path) as table:
+    with open_table(path, sheet=sheet) as table:
+        sheet_note = table.sheet_note
         codes_col = pick_column(table.columns, codes_column, str(path), "codes", "--codes-column")
         id_col = pick_id_column(table.columns, id_column, str(path))
         text_col = (
@@ -77,7 +81,7 @@ def read_labelled(
         )
     if not texts:
         raise InputError(f"{path} has no coded comments")
-    return Labelled(ids, texts, codes)
+    return Labelled(ids, texts, codes, sheet_note)
 
 
 def _text_column(

@@ -57,10 +57,23 @@ class Table:
     rows: Iterator[tuple[int, dict[str, str]]]
     bytes_total: int | None = None
     _counter: _CountingReader | None = field(default=None, repr=False)
+    sheet: str | None = None  # the worksheet read, for an Excel workbook
+    other_sheets: tuple[str, ...] = ()  # the workbook's others, when none was named
 
     @property
     def bytes_read(self) -> int:
         return self._counter.count if self._counter else 0
+
+    @property
+    def sheet_note(self) -> str:
+        """What to tell the user when a workbook has other sheets than the one read by default."""
+        if not self.other_sheets:
+            return ""
+        others = ", ".join(f"'{name}'" for name in self.other_sheets)
+        return (
+            f"Read sheet '{self.sheet}' of {self.source}; it also has {others}. "
+            "Use --sheet NAME to read another"
+        )
 
 
 class _CountingReader(io.RawIOBase):
@@ -105,8 +118,11 @@ def detect_encoding(head: bytes) -> str:
 
 
 @contextlib.contextmanager
-def open_table(path: str | Path, fmt: str | None = None) -> Iterator[Table]:
-    """Open an input for streaming; `-` reads stdin. Raises InputError with what to do."""
+def open_table(
+    path: str | Path, fmt: str | None = None, sheet: str | None = None
+) -> Iterator[Table]:
+    """Open an input for streaming; `-` reads stdin; `sheet` names an Excel workbook's sheet
+    (else the first). Raises InputError with what to do."""
     path = str(path)
     if path == "-":
         raw: BinaryIO = sys.stdin.buffer
@@ -123,7 +139,9 @@ def open_table(path: str | Path, fmt: str | None = None) -> Iterator[Table]:
         if fmt not in FORMATS:
             raise InputError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}")
         if fmt == "xlsx":
-            table = _xlsx_table(path, buffered)
+            table = _xlsx_table(path, buffered, sheet)
+        elif sheet is not None:
+            raise InputError(f"--sheet is for Excel workbooks, and {path} is {fmt}")
         else:
             text = io.TextIOWrapper(buffered, encoding=detect_encoding(head), newline="")
             reader = _jsonl_table if fmt == "jsonl" else _csv_table
@@ -269,7 +287,7 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_table(path: str, buffered: BinaryIO) -> Table:
+def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -278,11 +296,11 @@ def _xlsx_table(path: str, buffered: BinaryIO) -> Table:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for bad files
         raise InputError(f"{path} is not a readable Excel .xlsx file ({exc})") from None
-    sheet = book.worksheets[0]
+    sheet = _worksheet(book, path, name)
     values = sheet.iter_rows(values_only=True)
     header = next(values, None)
     if not header:
-        raise InputError(f"{path}: the first sheet is empty: expected a header row")
+        raise InputError(f"{path}: sheet '{sheet.title}' is empty: expected a header row")
     columns = _unique_columns([_cell_text(v) for v in header])
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
@@ -292,7 +310,20 @@ def _xlsx_table(path: str, buffered: BinaryIO) -> Table:
                 yield number, dict(zip(columns, _pad(cells, len(columns)), strict=True))
         book.close()
 
-    return Table(path, columns, rows())
+    others = () if name else tuple(ws.title for ws in book.worksheets[1:])
+    return Table(path, columns, rows(), sheet=sheet.title, other_sheets=others)
+
+
+def _worksheet(book: Any, path: str, name: str | None) -> Any:
+    """The worksheet called `name` (case aside), else the first; charts are not worksheets."""
+    if name is None:
+        return book.worksheets[0]
+    for sheet in book.worksheets:
+        if sheet.title.casefold() == name.strip().casefold():
+            return sheet
+    listed = ", ".join(f"'{sheet.title}'" for sheet in book.worksheets)
+    book.close()
+    raise InputError(f"no sheet '{name}' in {path}; its sheets are: {listed}")
 
 
 def pick_column(

@@ -47,6 +47,7 @@ class TagSummary:
     theme_counts: Counter[str] = field(default_factory=Counter)
     text_column: str = ""
     output: str = ""
+    sheet_note: str = ""  # an Excel workbook's other sheets (`Table.sheet_note`)
 
 
 def tag_file(
@@ -58,6 +59,7 @@ def tag_file(
     text_column: str | None = None,
     id_column: str | None = None,
     input_format: str | None = None,
+    sheet: str | None = None,
     force: bool = False,
     n_process: int = 1,
     batch_size: int = 1024,
@@ -71,7 +73,8 @@ def tag_file(
         raise InputError(f"unknown output format '{fmt}'; use one of {', '.join(WRITERS)}")
     encoding = "utf-8-sig" if excel and str(output) != "-" else "utf-8"
     summary = TagSummary(output="" if output is None else str(output))
-    with open_table(input_path, input_format) as table:
+    with open_table(input_path, input_format, sheet) as table:
+        summary.sheet_note = table.sheet_note
         text_col = pick_text_column(table.columns, text_column, str(input_path))
         id_col = pick_id_column(table.columns, id_column, str(input_path))
         summary.text_column = text_col

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_CODEBOOK, write_csv
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 
 from coder.codebook import Codebook
 from coder.codebook_io import parse_codebook
@@ -236,6 +237,62 @@ def test_xlsx_recognised_by_content_or_format(tmp_path: Path, name: str, fmt: st
     path = tmp_path / name
     book.save(path)
     assert read(path, fmt) == (["comment"], [(2, {"comment": "hello"})])
+
+
+@pytest.fixture
+def two_sheets(tmp_path: Path) -> Path:
+    """A workbook whose first sheet is a cover note and whose second holds the answers."""
+    book = Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Answers are on the next sheet"])
+    answers = book.create_sheet("Responses")
+    answers.append(["id", "comment", "codes"])
+    answers.append(["r1", "No time at all.", "time"])
+    chart = BarChart()  # a chart sheet is no sheet of rows: never read, never listed
+    chart.add_data(Reference(answers, min_col=1, min_row=1, max_row=2))
+    book.create_chartsheet("Chart").add_chart(chart)
+    path = tmp_path / "survey.xlsx"
+    book.save(path)
+    return path
+
+
+def test_xlsx_first_sheet_unless_named_and_the_others_are_mentioned(two_sheets: Path) -> None:
+    with open_table(two_sheets) as table:
+        assert (table.columns, list(table.rows)) == (["Answers are on the next sheet"], [])
+        assert table.sheet_note == (
+            f"Read sheet 'Read me' of {two_sheets}; it also has 'Responses'. "
+            "Use --sheet NAME to read another"
+        )
+    with open_table(two_sheets, sheet=" responses") as table:
+        assert list(table.rows) == [
+            (2, {"id": "r1", "comment": "No time at all.", "codes": "time"})
+        ]
+        assert (table.sheet, table.sheet_note) == ("Responses", "")
+
+
+def test_xlsx_sheet_that_is_not_there_lists_those_that_are(two_sheets: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_labelled(two_sheets, parse_codebook(TINY_CODEBOOK, "tiny.yaml"), sheet="Chart")
+    assert str(caught.value) == (
+        f"no sheet 'Chart' in {two_sheets}; its sheets are: 'Read me', 'Responses'"
+    )
+
+
+def test_labelled_comments_from_a_named_sheet(two_sheets: Path, tiny: Codebook) -> None:
+    found = read_labelled(two_sheets, tiny, sheet="Responses")
+    assert (found.ids, found.texts, found.codes, found.sheet_note) == (
+        ["r1"],
+        ["No time at all."],
+        [["time"]],
+        "",
+    )
+
+
+def test_sheet_of_a_csv_is_an_error(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", ["comment"], [("hello",)])
+    with pytest.raises(InputError) as caught, open_table(path, sheet="Responses"):
+        pass
+    assert str(caught.value) == f"--sheet is for Excel workbooks, and {path} is csv"
 
 
 def test_file_that_is_not_xlsx(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import ROOT, read_csv, write_csv
+from openpyxl import Workbook
 
 from coder.cli import cli
 from coder.codebook_io import load_codebook
@@ -541,6 +542,33 @@ def test_corrupt_model_is_an_error_not_a_traceback(
     assert result.stderr.startswith(f"Error: model folder {broken} is corrupt: meta.json:")
     assert "Traceback" not in result.output
     assert result.stdout == ""
+
+
+def test_a_workbook_sheet_by_name_or_the_first_with_a_note(
+    tmp_path: Path, tag_args: list[object]
+) -> None:
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["comment"])
+    book.active.append(["The survey ran in May."])
+    answers = book.create_sheet("Answers")
+    answers.append(["id", "comment", "region"])
+    for row in ROWS:
+        answers.append(list(row))
+    source = tmp_path / "survey.xlsx"
+    book.save(source)
+    first = run("tag", source, *tag_args)
+    assert first.exit_code == 0, first.output
+    assert first.stderr.splitlines()[0] == (
+        f"Note: Read sheet 'Notes' of {source}; it also has 'Answers'. "
+        "Use --sheet NAME to read another"
+    )
+    named = run("tag", source, *tag_args, "--sheet", "Answers")
+    assert named.exit_code == 0, named.output
+    assert {r["id"]: r["codes"] for r in parse_csv(named.stdout)} == EXPECTED_CODES
+    assert named.stderr == (
+        "Tagged 4 comments from column 'comment' (3 with at least one theme) -> stdout\n"
+    )
 
 
 @pytest.mark.parametrize("column", ["[/b]", "[bold]answer[/bold]"])
