@@ -162,13 +162,15 @@ def _write_wide(
     for export_id, coding in zip(export_ids(codings), codings, strict=True):
         themes = {t.theme: t for t in coding.themes}
         scores = coding.scored.scores if coding.scored else {}
-        row: list[Any] = [export_id, coding.comment.text]
-        row += [coding.comment.attributes.get(name, "") for name in attributes]
-        row += [int(t in coding.codes) for t in ids]
-        row += [_score(scores.get(t)) for t in ids]
-        row += [themes[t].status if t in themes else "" for t in ids]
-        row += [";".join(_known(coding.codes, ids)), coding.provenance, ";".join(coding.reviewers)]
-        _write_row(writer, row)
+        given = [export_id, coding.comment.text]
+        given += [coding.comment.attributes.get(name, "") for name in attributes]
+        # coder's own cells (0/1, scores, statuses, theme ids) cannot start a formula: only
+        # the respondents' and reviewers' text is neutralised, a fifth of the export's time.
+        made: list[Any] = [int(t in coding.codes) for t in ids]
+        made += [_score(scores.get(t)) for t in ids]
+        made += [themes[t].status if t in themes else "" for t in ids]
+        made += [";".join(_known(coding.codes, ids)), coding.provenance]
+        writer.writerow([*map(neutralise, given), *made, neutralise(";".join(coding.reviewers))])
 
 
 def _known(codes: Sequence[str], ids: Sequence[str]) -> list[str]:

@@ -90,6 +90,20 @@ def test_wide_has_a_row_per_comment_with_codes_scores_statuses_and_provenance(
     ]
 
 
+def test_wide_neutralises_attributes_and_reviewer_names_too(tmp_path: Path) -> None:
+    db = tmp_path / "coding.db"
+    with make_project(db, ROWS[:1]) as store:
+        store.import_batch(
+            store.latest_run().id,
+            "more.csv",
+            [(NewComment("f", 2, "Fine.", {"n": "@SUM(1)"}), result("Fine.", {}, {}))],
+            {},
+        )
+        ReviewSession(store, "-ana", order="file").accept()
+    rows = list(csv.DictReader(io.StringIO(run(db, "-o", "-").stdout)))
+    assert [(r["n"], r["reviewers"]) for r in rows] == [("2", "'-ana"), ("'@SUM(1)", "")]
+
+
 def test_reviewed_only_excel_and_stable_bytes(project: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "1.csv", tmp_path / "2.csv"
     for out in (first, second):
