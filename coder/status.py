@@ -113,9 +113,9 @@ def _measure(
     reviewed after it; a model trained on the project and used to tag it again is measured on
     the comments it did not learn from.
     """
-    texts = dict(store.texts())
+    texts = dict(store.texts(final))
     for run in reversed(runs):
-        results = store.run_results(run.id)
+        results = store.run_results(run.id, final)
         learned = set(run.meta.get("trained_on", {}).get("text_hashes", ()))
         measured = sorted(
             i for i in set(results) & set(final) if text_hash(texts[i]) not in learned

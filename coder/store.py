@@ -464,9 +464,16 @@ class Store:
         rows = self._db.execute("SELECT id, source, external_id FROM comments ORDER BY id")
         return [CommentRef(*row) for row in rows]
 
-    def texts(self) -> Iterator[tuple[int, str]]:
-        """(id, text) of every comment, in import order."""
-        yield from self._db.execute("SELECT id, text FROM comments ORDER BY id")
+    def texts(self, among: Iterable[int] | None = None) -> Iterator[tuple[int, str]]:
+        """(id, text) of every comment (of `among`, if given), in import order."""
+        if among is None:
+            yield from self._db.execute("SELECT id, text FROM comments ORDER BY id")
+            return
+        yield from self._db.execute(
+            "SELECT id, text FROM comments WHERE id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY id",
+            (json.dumps([*among]),),
+        )
 
     def latest(self, comment_id: int) -> Scored | None:
         """The latest run's scores and suggestions for one comment (a primary-key lookup)."""
@@ -489,9 +496,13 @@ class Store:
         join = f"JOIN ({_LATEST}) l ON l.comment_id = s.comment_id AND l.run_id = s.run_id"
         return self._results(join, ())
 
-    def run_results(self, run_id: int) -> dict[int, Scored]:
-        """One run's scores and suggestions, for every comment it scored."""
-        return self._results("WHERE s.run_id = ?", (run_id,))
+    def run_results(self, run_id: int, among: Iterable[int] | None = None) -> dict[int, Scored]:
+        """One run's scores and suggestions, for every comment it scored (of `among`, if
+        given: a few reviewed comments of a big project need not load them all)."""
+        if among is None:
+            return self._results("WHERE s.run_id = ?", (run_id,))
+        chosen = "s.comment_id IN (SELECT value FROM json_each(?))"
+        return self._results(f"WHERE s.run_id = ? AND {chosen}", (run_id, json.dumps([*among])))
 
     def _results(self, where: str, params: tuple[Any, ...]) -> dict[int, Scored]:
         scores = self._db.execute(

@@ -322,6 +322,20 @@ def test_review_orders_come_from_one_query_over_the_latest_run(tmp_path: Path) -
     assert [by_ext[i] for i in store.order("file", theme="time")] == ["a", "c", "d"]
 
 
+def test_a_runs_results_and_texts_for_some_comments_only(tmp_path: Path) -> None:
+    store = make_project(tmp_path / "p.db")
+    ids = ids_by_external(store)
+    every = store.run_results(1)
+    some = store.run_results(1, [ids["b"], ids["d"]])
+    assert some == {ids["b"]: every[ids["b"]], ids["d"]: every[ids["d"]]}
+    assert [s.theme for s in some[ids["b"]].suggestions] == ["cost", "box_ticking"]
+    assert store.run_results(1, []) == {}
+    assert list(store.texts({ids["d"], ids["a"]})) == [
+        (ids["a"], "No time at all."),
+        (ids["d"], "Busy rota, no funding."),
+    ]
+
+
 # --- the decision log --------------------------------------------------------------------------
 
 
