@@ -20,7 +20,7 @@ not suggested).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from coder.codebook import Codebook
@@ -79,36 +79,58 @@ def decide(
     return frozenset(t for t, n in votes.items() if 2 * n > len(versions)), "disputed"
 
 
+# Comments read at a time: an export of a big project holds one part's results, not them all.
+PART = 2_000
+
+
+class ProjectCodings:
+    """A project's final codings in import order, read a part at a time. Raises StoreError for
+    a project with no comments and InputError when `reviewed_only` leaves none."""
+
+    def __init__(
+        self, store: Store, reviewed_only: bool = False, book: Codebook | None = None
+    ) -> None:
+        self.store = store
+        self.book = book or store.latest_codebook()
+        ids = store.order("file")
+        if not ids:
+            raise empty_project(store.path)
+        self._project = _Project.read(store, self.book)
+        if reviewed_only:
+            ids = [i for i in ids if i in self._project.adjudicated or i in self._project.coders]
+            if not ids:
+                raise InputError(
+                    f"no comment in project {store.path} has been reviewed yet; review some "
+                    "with `coder review`, or leave out --reviewed-only to use the suggestions"
+                )
+        self.ids = ids
+
+    def parts(self, size: int | None = None) -> Iterator[list[FinalCoding]]:
+        """The codings, `size` comments (default `PART`) at a time."""
+        size = size or PART
+        for start in range(0, len(self.ids), size):
+            part = self.ids[start : start + size]
+            comments, latest = self.store.comments(part), self.store.latest_results(part)
+            yield [self._project.coding(comments[i], latest.get(i)) for i in part]
+
+
 def final_codings(
     store: Store, reviewed_only: bool = False, book: Codebook | None = None
 ) -> list[FinalCoding]:
     """Every comment's final coding, in import order; with `reviewed_only`, only the comments
-    a human coded. Raises StoreError for a project with no comments and InputError when
-    `reviewed_only` leaves none."""
-    book = book or store.latest_codebook()
-    ids = store.order("file")
-    if not ids:
-        raise empty_project(store.path)
-    project = _Project.read(store, book)
-    if reviewed_only:
-        ids = [i for i in ids if i in project.adjudicated or i in project.coders]
-    out = [project.coding(store, comment_id) for comment_id in ids]
-    if not out:
-        raise InputError(
-            f"no comment in project {store.path} has been reviewed yet; review some with "
-            "`coder review`, or leave out --reviewed-only to use the suggestions"
-        )
-    return out
+    a human coded. Raises as `ProjectCodings` does."""
+    found = ProjectCodings(store, reviewed_only, book)
+    return [coding for part in found.parts() for coding in part]
 
 
 @dataclass(frozen=True)
 class _Project:
-    """What the final codings are made from, read from the store once."""
+    """What the final codings are made from that is read once: the reviewers' work (the runs'
+    results are read a part at a time)."""
 
     coders: dict[int, dict[str, CommentState]]  # {comment: {reviewer: state}}, confirmed only
     judges: dict[int, dict[str, CommentState]]  # the same for adjudicators
     adjudicated: dict[int, set[str]]
-    latest: dict[int, Scored]
     decided: dict[int, dict[tuple[str, str], str]]  # {comment: {(theme, reviewer): when}}
     position: dict[str, int]  # codebook order
 
@@ -118,26 +140,24 @@ class _Project:
             coders=_by_comment(store.states()),
             judges=_by_comment(store.states(adjudicated=True)),
             adjudicated=store.adjudicated(),
-            latest=store.latest_results(),
             decided=_decided_at(store.decisions()),
             position={theme_id: n for n, theme_id in enumerate(book.codable_ids)},
         )
 
-    def coding(self, store: Store, comment_id: int) -> FinalCoding:
-        judged = comment_id in self.adjudicated
-        states = self.judges[comment_id] if judged else self.coders.get(comment_id, {})
+    def coding(self, comment: Comment, scored: Scored | None) -> FinalCoding:
+        judged = comment.id in self.adjudicated
+        states = self.judges[comment.id] if judged else self.coders.get(comment.id, {})
         versions = {name: state.codes for name, state in states.items()}
-        scored = self.latest.get(comment_id)
         suggestions = {s.theme: s for s in scored.suggestions} if scored else {}
-        codes, provenance = decide(versions, self.adjudicated.get(comment_id), suggestions)
+        codes, provenance = decide(versions, self.adjudicated.get(comment.id), suggestions)
         human = provenance in HUMAN
-        dates = self.decided.get(comment_id, {})
+        dates = self.decided.get(comment.id, {})
         themes = tuple(
             _theme(theme, theme in codes, human, versions, suggestions.get(theme), scored, dates)
             for theme in sorted({*codes, *suggestions}, key=self._order)
         )
         return FinalCoding(
-            comment=store.comment(comment_id),
+            comment=comment,
             provenance=provenance,
             codes=tuple(t.theme for t in themes if t.coded),
             themes=themes,
@@ -189,14 +209,20 @@ def provenance_counts(codings: Sequence[FinalCoding]) -> dict[str, int]:
 def describe_basis(codings: Sequence[FinalCoding], reviewed_only: bool, note: str = "") -> str:
     """A line saying which coding counts and exports use, and how many comments have each,
     then `note` (what `left_out_note` says)."""
-    counts = provenance_counts(codings)
+    return basis_line(provenance_counts(codings), reviewed_only, note)
+
+
+def basis_line(found: Mapping[str, int], reviewed_only: bool, note: str = "") -> str:
+    """`describe_basis` from how many comments have each provenance."""
+    counts = {name: found.get(name, 0) for name in PROVENANCES}
     parts = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
     rule = "adjudicated, else agreed by its reviewers, else a single reviewer's"
     if reviewed_only:
         used = f"reviewed comments only ({rule})"
     else:
         used = f"reviewed coding where there is one ({rule}), else the model's suggestions"
-    total = f"{len(codings)} comment{'' if len(codings) == 1 else 's'}"
+    n = sum(counts.values())
+    total = f"{n} comment{'' if n == 1 else 's'}"
     line = f"Coding used: {used}; {total}: {parts}."
     if counts["disputed"]:
         line += (

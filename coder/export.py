@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Container, Iterator, Sequence
+from collections import Counter
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from coder.codebook import Codebook
-from coder.coding import FinalCoding, ThemeCoding, describe_basis, final_codings, left_out_note
+from coder.coding import FinalCoding, ProjectCodings, ThemeCoding, basis_line, left_out_note
 from coder.errors import InputError, OutputError
 from coder.fileio import atomic_open, check_writable
 from coder.refi_codebook import write_qdc
@@ -80,18 +81,19 @@ def export_project(
         if fmt == "qdc":
             write_qdc(book, output, force=force)
             return ExportSummary(str(output), fmt, 0, "")
-        codings = final_codings(store, reviewed_only, book)
+        codings = ProjectCodings(store, reviewed_only, book)
+        counts: Counter[str] = Counter()
+        rows = _rows_of(codings, export_ids(store, codings.ids), counts)
         if fmt == "qdpx":
-            comments = project_comments(store, codings, book)
+            comments = project_comments(store, rows, book)
             write_qdpx(book, comments, output, name=Path(db).stem, force=force)
         else:
             encoding = "utf-8-sig" if excel and str(output) != "-" else "utf-8"
             with atomic_open(output, force, encoding=encoding, newline="") as handle:
-                _WRITERS[fmt](handle, store, codings, book)
+                _WRITERS[fmt](handle, store, rows, book, store.attribute_names(codings.ids))
         note = left_out_note(store, book)
-    return ExportSummary(
-        str(output), fmt, len(codings), describe_basis(codings, reviewed_only, note)
-    )
+    basis = basis_line(counts, reviewed_only, note)
+    return ExportSummary(str(output), fmt, len(codings.ids), basis)
 
 
 def _check_options(
@@ -111,21 +113,27 @@ def _check_options(
     check_writable(output, force)
 
 
-def export_ids(codings: Sequence[FinalCoding]) -> list[str]:
+def export_ids(store: Store, ids: Sequence[int]) -> dict[int, str]:
     """Each comment's id as exported: its id in its file, or `file:id` for every comment when
     two files gave the same id."""
-    plain = [c.comment.external_id for c in codings]
-    if len(set(plain)) == len(plain):
+    wanted = set(ids)
+    refs = [ref for ref in store.comment_refs() if ref.id in wanted]
+    plain = {ref.id: ref.external_id for ref in refs}
+    if len(set(plain.values())) == len(plain):
         return plain
-    return [f"{c.comment.source}:{c.comment.external_id}" for c in codings]
+    return {ref.id: f"{ref.source}:{ref.external_id}" for ref in refs}
 
 
-def attribute_names(codings: Sequence[FinalCoding]) -> list[str]:
-    """Every attribute any comment has, in order of first appearance."""
-    names: dict[str, None] = {}
-    for coding in codings:
-        names.update(dict.fromkeys(coding.comment.attributes))
-    return list(names)
+# (export id, final coding) of each comment, in import order
+Rows = Iterable[tuple[str, FinalCoding]]
+
+
+def _rows_of(codings: ProjectCodings, ids: dict[int, str], counts: Counter[str]) -> Rows:
+    """The codings a part at a time, each with its export id, counting their provenances."""
+    for part in codings.parts():
+        for coding in part:
+            counts[coding.provenance] += 1
+            yield ids[coding.comment.id], coding
 
 
 # ------------------------------------------------------------------------------------- CSV
@@ -153,13 +161,12 @@ def _score(value: float | None) -> str:
 
 
 def _write_wide(
-    handle: IO[str], store: Store, codings: Sequence[FinalCoding], book: Codebook
+    handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
 ) -> None:
-    attributes = attribute_names(codings)
     writer = _rows(handle)
     _write_row(writer, wide_columns(attributes, book))
     ids = book.codable_ids
-    for export_id, coding in zip(export_ids(codings), codings, strict=True):
+    for export_id, coding in rows:
         themes = {t.theme: t for t in coding.themes}
         scores = coding.scored.scores if coding.scored else {}
         given = [export_id, coding.comment.text]
@@ -190,12 +197,12 @@ def _source(theme: ThemeCoding) -> str:
 
 
 def _write_long(
-    handle: IO[str], store: Store, codings: Sequence[FinalCoding], book: Codebook
+    handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
 ) -> None:
     writer = _rows(handle)
     _write_row(writer, LONG_COLUMNS)
     labels = {t.id: t.label for t in book.codable}
-    for export_id, coding in zip(export_ids(codings), codings, strict=True):
+    for export_id, coding in rows:
         model, codebook_version = _versions(store, coding)
         for theme in _coded(coding, labels):
             evidence = theme.suggestion.evidence if theme.suggestion else ()
@@ -228,10 +235,10 @@ def _coded(coding: FinalCoding, known: Container[str]) -> Iterator[ThemeCoding]:
 
 
 def _write_jsonl(
-    handle: IO[str], store: Store, codings: Sequence[FinalCoding], book: Codebook
+    handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
 ) -> None:
     ids = book.codable_ids
-    for export_id, coding in zip(export_ids(codings), codings, strict=True):
+    for export_id, coding in rows:
         model, codebook_version = _versions(store, coding)
         scores = coding.scored.scores if coding.scored else {}
         record = {
@@ -271,9 +278,7 @@ _WRITERS = {"wide": _write_wide, "long": _write_long, "jsonl": _write_jsonl}
 # ---------------------------------------------------------------------------------- REFI-QDA
 
 
-def project_comments(
-    store: Store, codings: Sequence[FinalCoding], book: Codebook
-) -> list[ProjectComment]:
+def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectComment]:
     """The comments as REFI-QDA sources. The respondent is the comment's id in its file, so
     answers from several files of one survey meet in one case."""
     ids = set(book.codable_ids)
@@ -289,7 +294,7 @@ def project_comments(
                 for made in _refi_codings(theme, _run_time(store, coding))
             ],
         )
-        for export_id, coding in zip(export_ids(codings), codings, strict=True)
+        for export_id, coding in rows
     ]
 
 

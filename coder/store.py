@@ -217,6 +217,14 @@ _MIN_WEIGHT = 1e-12
 _LOGIT_CLIP = 1e-6
 
 
+# A filter to a list of ids passed as one JSON parameter: no limit on how many.
+_AMONG = "{} IN (SELECT value FROM json_each(?))"
+
+
+def _ids(among: Iterable[int]) -> str:
+    return json.dumps([*among])
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, _LOGIT_CLIP, 1 - _LOGIT_CLIP)
     return np.log(p / (1 - p))
@@ -470,10 +478,28 @@ class Store:
             yield from self._db.execute("SELECT id, text FROM comments ORDER BY id")
             return
         yield from self._db.execute(
-            "SELECT id, text FROM comments WHERE id IN (SELECT value FROM json_each(?)) "
-            "ORDER BY id",
-            (json.dumps([*among]),),
+            f"SELECT id, text FROM comments WHERE {_AMONG.format('id')} ORDER BY id",
+            (_ids(among),),
         )
+
+    def comments(self, among: Iterable[int]) -> dict[int, Comment]:
+        """The comments with these ids, in one query."""
+        rows = self._db.execute(
+            "SELECT id, source, external_id, row_number, text, attributes FROM comments "
+            f"WHERE {_AMONG.format('id')}",
+            (_ids(among),),
+        )
+        return {row[0]: Comment(*row[:5], json.loads(row[5])) for row in rows}
+
+    def attribute_names(self, among: Iterable[int] | None = None) -> list[str]:
+        """Every attribute any comment (of `among`) has, in order of first appearance."""
+        sql, params = "SELECT attributes FROM comments", ()
+        if among is not None:
+            sql, params = f"{sql} WHERE {_AMONG.format('id')}", (_ids(among),)
+        names: dict[str, None] = {}
+        for (attributes,) in self._db.execute(f"{sql} ORDER BY id", params):
+            names.update(dict.fromkeys(json.loads(attributes)))
+        return list(names)
 
     def latest(self, comment_id: int) -> Scored | None:
         """The latest run's scores and suggestions for one comment (a primary-key lookup)."""
@@ -491,18 +517,23 @@ class Store:
         suggestions = self._suggestions(row[0], rows).get(comment_id, [])
         return Scored(row[0], json.loads(row[1]), suggestions)
 
-    def latest_results(self) -> dict[int, Scored]:
-        """Every comment's latest scores and suggestions (for exports and reports)."""
-        join = f"JOIN ({_LATEST}) l ON l.comment_id = s.comment_id AND l.run_id = s.run_id"
-        return self._results(join, ())
+    def latest_results(self, among: Iterable[int] | None = None) -> dict[int, Scored]:
+        """Every comment's latest scores and suggestions (of `among`, if given: an export
+        reads a big project a part at a time)."""
+        latest, params = _LATEST, ()
+        if among is not None:  # filtered before grouping: a part costs no scan of the rest
+            latest = _LATEST.replace(" GROUP BY", f" WHERE {_AMONG.format('comment_id')} GROUP BY")
+            params = (_ids(among),)
+        join = f"JOIN ({latest}) l ON l.comment_id = s.comment_id AND l.run_id = s.run_id"
+        return self._results(join, params)
 
     def run_results(self, run_id: int, among: Iterable[int] | None = None) -> dict[int, Scored]:
         """One run's scores and suggestions, for every comment it scored (of `among`, if
         given: a few reviewed comments of a big project need not load them all)."""
         if among is None:
             return self._results("WHERE s.run_id = ?", (run_id,))
-        chosen = "s.comment_id IN (SELECT value FROM json_each(?))"
-        return self._results(f"WHERE s.run_id = ? AND {chosen}", (run_id, json.dumps([*among])))
+        chosen = _AMONG.format("s.comment_id")
+        return self._results(f"WHERE s.run_id = ? AND {chosen}", (run_id, _ids(among)))
 
     def _results(self, where: str, params: tuple[Any, ...]) -> dict[int, Scored]:
         scores = self._db.execute(

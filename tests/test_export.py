@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from conftest import TINY_CODEBOOK
 from projects import ROWS, ids_by_external, make_project, result
 
+from coder import coding
 from coder.cli import cli
 from coder.codebook_io import parse_codebook
 from coder.export import export_project, wide_columns
@@ -102,6 +103,19 @@ def test_wide_neutralises_attributes_and_reviewer_names_too(tmp_path: Path) -> N
         ReviewSession(store, "-ana", order="file").accept()
     rows = list(csv.DictReader(io.StringIO(run(db, "-o", "-").stdout)))
     assert [(r["n"], r["reviewers"]) for r in rows] == [("2", "'-ana"), ("'@SUM(1)", "")]
+
+
+@pytest.mark.parametrize("fmt", ["wide", "long", "jsonl"])
+def test_a_project_read_a_few_comments_at_a_time_exports_the_same_bytes(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert run(project, "-o", whole, "--format", fmt).exit_code == 0
+    monkeypatch.setattr(coding, "PART", 2)  # parts of 2, 2 and 1 comments
+    done = run(project, "-o", parts, "--format", fmt)
+    assert done.exit_code == 0, done.output
+    assert parts.read_bytes() == whole.read_bytes()
+    assert "5 comments: 3 reviewed, 2 suggested." in done.stderr
 
 
 def test_reviewed_only_excel_and_stable_bytes(project: Path, tmp_path: Path) -> None:

@@ -330,6 +330,12 @@ def test_a_runs_results_and_texts_for_some_comments_only(tmp_path: Path) -> None
     assert some == {ids["b"]: every[ids["b"]], ids["d"]: every[ids["d"]]}
     assert [s.theme for s in some[ids["b"]].suggestions] == ["cost", "box_ticking"]
     assert store.run_results(1, []) == {}
+    assert store.latest_results([ids["b"]]) == {ids["b"]: every[ids["b"]]}
+    assert {i: c.external_id for i, c in store.comments([ids["c"], ids["a"]]).items()} == {
+        ids["a"]: "a",
+        ids["c"]: "c",
+    }
+    assert store.attribute_names([ids["a"]]) == store.attribute_names() == ["n"]
     assert list(store.texts({ids["d"], ids["a"]})) == [
         (ids["a"], "No time at all."),
         (ids["d"], "Busy rota, no funding."),
