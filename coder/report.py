@@ -20,7 +20,7 @@ from itertools import combinations
 from typing import Any
 
 from coder.codebook import Codebook, Theme
-from coder.coding import FinalCoding, describe_basis, final_codings, left_out_note
+from coder.coding import FinalCoding, ProjectCodings, ThemeCoding, basis_line, left_out_note
 from coder.errors import InputError
 from coder.store import Store
 
@@ -117,37 +117,77 @@ def build_report(
     if quotes < 0:
         raise InputError(f"--quotes must be 0 or more, not {quotes}")
     book = store.latest_codebook()
-    codings = final_codings(store, reviewed_only, book)
-    expanded = [_rolled_up(book, c.codes) for c in codings]
-    respondents = [c.comment.external_id for c in codings]
+    codings = ProjectCodings(store, reviewed_only, book)
+    if by is not None:
+        _check_attribute(store.attribute_names(codings.ids), by)
+    seen = _Tally.of(codings, book, by, quotes > 0)
+    respondents, expanded = seen.respondents, seen.expanded
     report = Report(
         project=str(store.path),
         codebook=book,
-        basis=describe_basis(codings, reviewed_only, left_out_note(store, book)),
-        comments=len(codings),
+        basis=basis_line(seen.provenances, reviewed_only, left_out_note(store, book)),
+        comments=len(respondents),
         respondents=len(set(respondents)),
         themes=tuple(_theme_rows(book, expanded, respondents)),
-        pairs=tuple(_pairs(book, codings)),
-        quotes={t: _quotes(codings, t, quotes) for t in book.codable_ids} if quotes else {},
+        pairs=tuple(_pairs(book, seen.codes)),
+        quotes={t: _quotes(seen.quotes.get(t, []), quotes) for t in book.codable_ids}
+        if quotes
+        else {},
         labels={t.id: t.label for t in book.themes},
     )
     if by is None:
         return report
-    groups, splits = _by_group(codings, by, report.themes, expanded, respondents)
+    groups, splits = _by_group(seen.groups, report.themes, expanded, respondents)
     return replace(report, by=by, groups=groups, splits=splits)
 
 
+Ranked = tuple[tuple[int, float, int], Quote]  # a quote with its place: status, score, position
+
+
+@dataclass
+class _Tally:
+    """What a report needs of each comment, gathered a part of the project at a time, so that
+    a big project's results are never all held at once."""
+
+    respondents: list[str] = field(default_factory=list)
+    expanded: list[set[str]] = field(default_factory=list)  # codes rolled up the hierarchy
+    codes: list[tuple[str, ...]] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # with `by`: each comment's group
+    provenances: Counter[str] = field(default_factory=Counter)
+    quotes: dict[str, list[Ranked]] = field(default_factory=dict)  # every candidate per theme
+
+    @classmethod
+    def of(cls, codings: ProjectCodings, book: Codebook, by: str | None, quotes: bool) -> _Tally:
+        tally = cls()
+        for part in codings.parts():
+            for coding in part:
+                tally.add(coding, book, by, quotes)
+        return tally
+
+    def add(self, coding: FinalCoding, book: Codebook, by: str | None, quotes: bool) -> None:
+        position = len(self.respondents)
+        self.respondents.append(coding.comment.external_id)
+        self.expanded.append(_rolled_up(book, coding.codes))
+        self.codes.append(coding.codes)
+        if by is not None:
+            self.groups.append(_group_of(coding, by))
+        self.provenances[coding.provenance] += 1
+        if quotes and coding.comment.text.strip():
+            for theme in coding.themes:
+                if theme.coded:
+                    self.quotes.setdefault(theme.theme, []).append(_quote(coding, theme, position))
+
+
 def _by_group(
-    codings: Sequence[FinalCoding],
-    by: str,
+    of_comment: Sequence[str],
     rows: Sequence[ThemeRow],
     expanded: Sequence[set[str]],
     respondents: Sequence[str],
 ) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...]]:
-    _check_attribute(codings, by)
+    """The groups (each comment's in `of_comment`) and each theme's counts in them."""
     members: dict[str, list[int]] = {}
-    for i, coding in enumerate(codings):
-        members.setdefault(_group_of(coding, by), []).append(i)
+    for i, group in enumerate(of_comment):
+        members.setdefault(group, []).append(i)
     names = sorted(set(members) - {MISSING}, key=natural_key)
     names += [MISSING] if MISSING in members else []
     groups = tuple(
@@ -194,33 +234,28 @@ def _theme_rows(
         yield ThemeRow(theme, depth, Count(len(coded), len(expanded)), Count(len(who), everyone))
 
 
-def _pairs(book: Codebook, codings: Sequence[FinalCoding]) -> Iterator[Pair]:
+def _pairs(book: Codebook, codes: Sequence[Sequence[str]]) -> Iterator[Pair]:
     order = {t: n for n, t in enumerate(book.codable_ids)}
     together: Counter[tuple[str, str]] = Counter()
-    for coding in codings:
-        known = sorted((t for t in coding.codes if t in order), key=order.__getitem__)
+    for coded in codes:
+        known = sorted((t for t in coded if t in order), key=order.__getitem__)
         together.update(combinations(known, 2))
     ranked = sorted(together.items(), key=lambda kv: (-kv[1], order[kv[0][0]], order[kv[0][1]]))
     for (first, second), n in ranked:
-        yield Pair(first, second, Count(n, len(codings)))
+        yield Pair(first, second, Count(n, len(codes)))
 
 
-def _quotes(codings: Sequence[FinalCoding], theme_id: str, limit: int) -> tuple[Quote, ...]:
-    """The most confident comments coded with the theme: reviewed ones first (accepted, then
+def _quote(coding: FinalCoding, theme: ThemeCoding, position: int) -> Ranked:
+    spans = tuple((e.start, e.end) for e in theme.suggestion.evidence) if theme.suggestion else ()
+    comment = coding.comment
+    quote = Quote(comment.external_id, comment.text, theme.score, theme.status, spans)
+    return (STATUS_RANK.get(theme.status, 3), -(theme.score or 0.0), position), quote
+
+
+def _quotes(found: Sequence[Ranked], limit: int) -> tuple[Quote, ...]:
+    """The most confident comments coded with a theme: reviewed ones first (accepted, then
     added), then suggested ones, each by the model's score; a comment that says the same as one
     already quoted (the same words, whatever the case and punctuation) is passed over."""
-    found = []
-    for position, coding in enumerate(codings):
-        theme = coding.theme(theme_id)
-        if theme is None or not theme.coded or not coding.comment.text.strip():
-            continue
-        spans = (
-            tuple((e.start, e.end) for e in theme.suggestion.evidence) if theme.suggestion else ()
-        )
-        quote = Quote(
-            coding.comment.external_id, coding.comment.text, theme.score, theme.status, spans
-        )
-        found.append(((STATUS_RANK.get(theme.status, 3), -(theme.score or 0.0), position), quote))
     chosen: dict[str, Quote] = {}
     for _, quote in sorted(found, key=lambda kv: kv[0]):
         if len(chosen) == limit:
@@ -235,8 +270,8 @@ def _words(text: str) -> str:
     return " ".join(_NON_WORD.split(text.casefold())).strip()
 
 
-def _check_attribute(codings: Sequence[FinalCoding], by: str) -> None:
-    names = sorted({k for c in codings for k in c.comment.attributes})
+def _check_attribute(attributes: Sequence[str], by: str) -> None:
+    names = sorted(attributes)
     if by in names:
         return
     if not names:

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from projects import add_run, result
 
+from coder import coding
 from coder.cli import cli
 from coder.errors import InputError
 from coder.report import Count, Report, build_report, segments
@@ -205,6 +206,15 @@ def test_a_quote_marks_its_evidence_and_is_cut_when_long(project: Path) -> None:
     assert segments(first) == [("Never", True), (" enough time.", False)]
     cut = segments(first, limit=8)
     assert cut == [("Never", True), (" en", False), ("…", False)]
+
+
+def test_a_project_read_a_few_comments_at_a_time_gives_the_same_report(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = report_of(project, by="respondent_type")
+    monkeypatch.setattr(coding, "PART", 4)  # parts of 4 and 2 comments
+    assert report_of(project, by="respondent_type") == whole
+    assert [q.id for q in whole.quotes["time"]] == ["r2", "r1", "r1"]
 
 
 def test_reviewed_only_counts_the_reviewed_comments(project: Path) -> None:
