@@ -61,7 +61,9 @@ def project_codings(store: Store, coders: Sequence[str] | None = None) -> Projec
     names = resolve(coders, tuple(sorted(humans)), machines)
     by_id = {name: humans[name] for name in names if name in humans}
     if any(name in machines for name in names):
-        found = machine_codings(store, store.latest_results())
+        # Beside a reviewer, only the comments a reviewer coded can count: read just those.
+        coded = {c for name in names if name in humans for c in humans[name]}
+        found = machine_codings(store, store.latest_results(coded or None))
         by_id.update((name, found[name]) for name in names if name in machines)
     labels = comment_names(store.comment_refs())
     codings = {
