@@ -52,8 +52,7 @@ def reviewed_data(store: Store, codebook: Codebook) -> Reviewed:
             f"project {store.path} has no reviewed comments yet: review some with "
             f"`coder review {store.path}` first"
         )
-    wanted = set(final)
-    texts = {comment_id: text for comment_id, text in store.texts() if comment_id in wanted}
+    texts = dict(store.texts(final))
     ids = sorted(final)
     codes = [[t for t in codebook.codable_ids if t in final[i]] for i in ids]
     return Reviewed(ids, [texts[i] for i in ids], codes, conflicts, left_out_note(store, codebook))
