@@ -1,0 +1,116 @@
+"""How the project commands scale: time and peak memory of `coder tag --db`, `status`,
+`export` (each format), `report` and `agree` on a project of 100,000 comments.
+
+The project is the sample survey's 825 answers repeated, each row with its own id, tagged with
+the shipped model; a reviewer then codes some of them (every fourth with its first suggested
+theme taken off) so that status, agreement with the model and the reviewed coding have work
+to do. Each command runs as its own process, as a user would run it, and its peak memory is
+that process's maximum resident set. Run it with the Python whose coder you want to measure::
+
+    python benchmarks/project_100k.py [--comments 100000] [--reviewed 300] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "coproduction_comments.csv"
+
+
+def write_survey(path: Path, n: int) -> None:
+    """`n` rows of the sample survey, repeated, each with an id of its own."""
+    with SAMPLE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for i in range(n):
+            writer.writerow({**rows[i % len(rows)], "id": f"r{i}"})
+
+
+def review(db: Path, n: int) -> None:
+    """A reviewer codes `n` comments in random order, taking off the first suggested theme of
+    every fourth."""
+    from coder.review import ReviewSession
+    from coder.store import Store
+
+    with Store(db) as store:
+        session = ReviewSession(store, "ana", order="random")
+        for i in range(n):
+            view = session.next()
+            if view is None:
+                break
+            if i % 4 == 0 and view.themes:
+                session.toggle(view.themes[0].theme)
+            session.accept()
+
+
+def timed(args: Sequence[str], work: Path) -> tuple[float, float]:
+    """(seconds, peak resident memory in MB) of `python -m coder ARGS` as its own process, run
+    in `work` so that it is this Python's installed coder, not a checkout in the folder."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coder", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=work,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"coder {' '.join(args)} failed:\n{error}")
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
+    return seconds, usage.ru_maxrss * scale / 2**20
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--reviewed", type=int, default=300)
+    parser.add_argument("--keep", type=Path, help="Build the project in this folder and keep it.")
+    args = parser.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="coder_project_"))
+    work.mkdir(parents=True, exist_ok=True)
+    survey, db = work / "survey.csv", work / "project.db"
+    for stale in (db, work / "project.db-wal", work / "project.db-shm"):
+        stale.unlink(missing_ok=True)
+    write_survey(survey, args.comments)
+    rows = [("tag --db", *timed(["tag", str(survey), "--db", str(db)], work))]
+    review(db, args.reviewed)
+    commands = {
+        "status": ["status", str(db)],
+        "export wide": ["export", str(db), "-o", str(work / "out.csv")],
+        "export long": ["export", str(db), "-o", str(work / "long.csv"), "--format", "long"],
+        "export jsonl": ["export", str(db), "-o", str(work / "out.jsonl"), "--format", "jsonl"],
+        "export qdpx": ["export", str(db), "-o", str(work / "out.qdpx"), "--format", "qdpx"],
+        "report --by respondent_type": ["report", str(db), "--by", "respondent_type"],
+        "agree --coders ana,model": ["agree", str(db), "--coders", "ana,model"],
+    }
+    for name, command in commands.items():
+        for output in work.glob("out.*"):
+            output.unlink()
+        (work / "long.csv").unlink(missing_ok=True)
+        rows.append((name, *timed(command, work)))
+    if args.keep is None:
+        shutil.rmtree(work)
+    print(f"{args.comments:,} comments, {args.reviewed} reviewed")
+    print(f"{'command':<30} {'seconds':>8} {'peak MB':>8}")
+    for name, seconds, peak in rows:
+        print(f"{name:<30} {seconds:>8.1f} {peak:>8.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
