@@ -21,10 +21,11 @@ exporting the same project twice gives the same bytes. These are pure functions 
 
 from __future__ import annotations
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -34,7 +35,7 @@ from typing import Any
 from coder.codebook import Codebook
 from coder.errors import InputError
 from coder.fileio import atomic_path
-from coder.refi_codebook import ORIGIN, add_codes, guid, serialise, xml_safe
+from coder.refi_codebook import ORIGIN, add_codes, guid, serialise_piece, xml_safe
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 MODEL_USER = "coder model"
@@ -77,15 +78,8 @@ def project_files(
 ) -> dict[str, bytes]:
     """The files of the .qdpx: `project.qde`, then `sources/<guid>.txt` per comment."""
     _check_ids(comments)
-    root = ET.Element("Project", _project_attributes(book, name, created_at))
-    _add_users(root, comments)
-    add_codes(ET.SubElement(root, "CodeBook"), book)
-    _add_cases(root, comments)
-    texts = _add_sources(root, book, comments)
-    ET.SubElement(root, "Description").text = xml_safe(
-        f"Codebook '{book.name}' version {book.version}, coded with {ORIGIN}."
-    )
-    return {"project.qde": serialise(root), **texts}
+    qde = b"".join(_qde_pieces(book, comments, name, created_at))
+    return {"project.qde": qde, **dict(_source_texts(comments))}
 
 
 def write_qdpx(
@@ -96,14 +90,68 @@ def write_qdpx(
     created_at: datetime | str | None = None,
     force: bool = False,
 ) -> None:
-    """Write the project as a .qdpx zip, atomically; refuse to overwrite unless `force`."""
-    files = project_files(book, comments, name, created_at)
+    """Write the project as a .qdpx zip, atomically; refuse to overwrite unless `force`.
+    `project.qde` is written a case and a source at a time, never whole in memory."""
+    _check_ids(comments)
     with atomic_path(path, force) as tmp, zipfile.ZipFile(tmp, "w") as archive:
-        for member, data in files.items():
-            info = zipfile.ZipInfo(member, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
+        with archive.open(_member("project.qde"), "w") as qde:
+            for piece in _qde_pieces(book, comments, name, created_at):
+                qde.write(piece)
+        for member, data in _source_texts(comments):
+            archive.writestr(_member(member), data)
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _qde_pieces(
+    book: Codebook,
+    comments: Sequence[ProjectComment],
+    name: str | None,
+    created_at: datetime | str | None,
+) -> Iterator[bytes]:
+    """`project.qde` as `serialise` would write the whole tree, made and written an element at
+    a time: a project of 100,000 comments has millions of elements."""
+    start = ET.tostring(ET.Element("Project", _project_attributes(book, name, created_at)))
+    yield b"<?xml version='1.0' encoding='utf-8'?>\n" + start.removesuffix(b" />") + b">\n"
+    yield _piece(_users_element(comments))
+    codebook = ET.Element("CodeBook")
+    add_codes(codebook, book)
+    yield _piece(codebook)
+    yield from _cases_pieces(comments)
+    if comments:
+        order = {theme_id: n for n, theme_id in enumerate(book.codable_ids)}
+        yield from _holding("Sources", (_source_element(c, order) for c in comments))
+    description = ET.Element("Description")
+    description.text = xml_safe(
+        f"Codebook '{book.name}' version {book.version}, coded with {ORIGIN}."
+    )
+    yield _piece(description)
+    yield b"</Project>\n"
+
+
+def _piece(element: ET.Element) -> bytes:
+    """A child of the root, indented as in the whole tree, on lines of its own."""
+    ET.indent(element, level=1)
+    return serialise_piece(element, "  ")
+
+
+def _holding(tag: str, elements: Iterable[ET.Element]) -> Iterator[bytes]:
+    """A child of the root holding `elements`, as `_piece` would write it, serialised a few
+    hundred elements at a time (one call per element costs more than the writing)."""
+    start, end = f"<{tag}>\n", f"  </{tag}>\n"
+    yield f"  {start}".encode()
+    elements = iter(elements)
+    for chunk in iter(lambda: list(itertools.islice(elements, 256)), []):
+        holder = ET.Element(tag)
+        holder.extend(chunk)
+        ET.indent(holder, level=1)
+        yield serialise_piece(holder)[len(start) : -len(end)]
+    yield end.encode()
 
 
 def _check_ids(comments: Sequence[ProjectComment]) -> None:
@@ -132,13 +180,14 @@ def _users(comments: Sequence[ProjectComment]) -> list[str]:
     return users
 
 
-def _add_users(root: ET.Element, comments: Sequence[ProjectComment]) -> None:
-    users = ET.SubElement(root, "Users")
+def _users_element(comments: Sequence[ProjectComment]) -> ET.Element:
+    users = ET.Element("Users")
     for user in _users(comments):
         ET.SubElement(users, "User", {"guid": guid(f"user:{user}"), "name": xml_safe(user)})
+    return users
 
 
-def _add_cases(root: ET.Element, comments: Sequence[ProjectComment]) -> None:
+def _cases_pieces(comments: Sequence[ProjectComment]) -> Iterator[bytes]:
     """Variables (one per attribute, typed from its values) and a case per respondent."""
     cases: dict[str, list[ProjectComment]] = {}
     for comment in comments:
@@ -146,30 +195,30 @@ def _add_cases(root: ET.Element, comments: Sequence[ProjectComment]) -> None:
     values = {r: {k: _first_value(group, k) for k in _keys(group)} for r, group in cases.items()}
     types = _variable_types(values)
     if types:
-        variables = ET.SubElement(root, "Variables")
+        variables = ET.Element("Variables")
         for key, kind in types.items():
             attributes = {"guid": guid(f"variable:{key}"), "name": xml_safe(key)}
             ET.SubElement(variables, "Variable", {**attributes, "typeOfVariable": kind})
+        yield _piece(variables)
     if cases:
-        holder = ET.SubElement(root, "Cases")
-        for respondent, group in cases.items():
-            _add_case(holder, respondent, group, values[respondent], types)
+        made = (_case_element(r, group, values[r], types) for r, group in cases.items())
+        yield from _holding("Cases", made)
 
 
-def _add_case(
-    holder: ET.Element,
+def _case_element(
     respondent: str,
     group: list[ProjectComment],
     values: dict[str, Any],
     types: dict[str, str],
-) -> None:
+) -> ET.Element:
     attributes = {"guid": guid(f"case:{respondent}"), "name": xml_safe(str(respondent))}
-    case = ET.SubElement(holder, "Case", attributes)
+    case = ET.Element("Case", attributes)
     for key, kind in types.items():
         if key in values:
             _add_value(case, key, kind, values[key])
     for comment in group:
         ET.SubElement(case, "SourceRef", {"targetGUID": guid(f"source:{comment.id}")})
+    return case
 
 
 def _keys(comments: Sequence[ProjectComment]) -> list[str]:
@@ -237,28 +286,25 @@ def _value_text(kind: str, value: Any) -> str:
     return xml_safe(str(value))
 
 
-def _add_sources(
-    root: ET.Element, book: Codebook, comments: Sequence[ProjectComment]
-) -> dict[str, bytes]:
-    if not comments:
-        return {}
-    sources = ET.SubElement(root, "Sources")
-    texts: dict[str, bytes] = {}
-    order = {theme_id: n for n, theme_id in enumerate(book.codable_ids)}
+def _source_element(comment: ProjectComment, order: dict[str, int]) -> ET.Element:
+    source_guid = guid(f"source:{comment.id}")
+    text_source = ET.Element(
+        "TextSource",
+        {
+            "guid": source_guid,
+            "name": xml_safe(str(comment.id)),
+            "plainTextPath": f"internal://{source_guid}.txt",
+        },
+    )
+    _add_selections(text_source, comment, order)
+    return text_source
+
+
+def _source_texts(comments: Sequence[ProjectComment]) -> Iterator[tuple[str, bytes]]:
+    """Each comment's text file: `sources/<guid>.txt`."""
     for comment in comments:
-        source_guid = guid(f"source:{comment.id}")
-        text_source = ET.SubElement(
-            sources,
-            "TextSource",
-            {
-                "guid": source_guid,
-                "name": xml_safe(str(comment.id)),
-                "plainTextPath": f"internal://{source_guid}.txt",
-            },
-        )
-        _add_selections(text_source, comment, order)
-        texts[f"sources/{source_guid}.txt"] = xml_safe(comment.text).encode("utf-8")
-    return texts
+        member = f"sources/{guid(f'source:{comment.id}')}.txt"
+        yield member, xml_safe(comment.text).encode("utf-8")
 
 
 def _add_selections(source: ET.Element, comment: ProjectComment, order: dict[str, int]) -> None:
