@@ -91,7 +91,7 @@ def write_qdpx(
     force: bool = False,
 ) -> None:
     """Write the project as a .qdpx zip, atomically; refuse to overwrite unless `force`.
-    `project.qde` is written a case and a source at a time, never whole in memory."""
+    `project.qde` is written a few hundred cases and sources at a time, never whole in memory."""
     _check_ids(comments)
     with atomic_path(path, force) as tmp, zipfile.ZipFile(tmp, "w") as archive:
         with archive.open(_member("project.qde"), "w") as qde:
@@ -114,10 +114,11 @@ def _qde_pieces(
     name: str | None,
     created_at: datetime | str | None,
 ) -> Iterator[bytes]:
-    """`project.qde` as `serialise` would write the whole tree, made and written an element at
-    a time: a project of 100,000 comments has millions of elements."""
-    start = ET.tostring(ET.Element("Project", _project_attributes(book, name, created_at)))
-    yield b"<?xml version='1.0' encoding='utf-8'?>\n" + start.removesuffix(b" />") + b">\n"
+    """`project.qde` as `serialise` would write the whole tree, made and written a few hundred
+    elements at a time: a project of 100,000 comments has millions of elements."""
+    root = ET.Element("Project", _project_attributes(book, name, created_at))
+    start = ET.tostring(root, encoding="unicode").removesuffix(" />")
+    yield f"<?xml version='1.0' encoding='utf-8'?>\n{start}>\n".encode()
     yield _piece(_users_element(comments))
     codebook = ET.Element("CodeBook")
     add_codes(codebook, book)

@@ -15,6 +15,7 @@ import yaml
 from click.testing import CliRunner, Result
 from conftest import TINY_CODEBOOK
 
+from coder import __version__
 from coder.cli import cli
 from coder.codebook import Codebook
 from coder.codebook_io import load_codebook, parse_codebook
@@ -510,6 +511,22 @@ def test_two_exports_are_byte_identical(tiny: Codebook, tmp_path: Path) -> None:
     write_qdpx(tiny, comments(), tmp_path / "a.qdpx", created_at=NOW)
     write_qdpx(tiny, comments(), tmp_path / "b.qdpx", created_at=NOW)
     assert (tmp_path / "a.qdpx").read_bytes() == (tmp_path / "b.qdpx").read_bytes()
+
+
+def test_the_written_zip_holds_what_project_files_makes(tiny: Codebook, tmp_path: Path) -> None:
+    # write_qdpx streams project.qde in pieces; project_files joins the same pieces.
+    name = "Enquête «été» 2025"
+    write_qdpx(tiny, comments(), tmp_path / "p.qdpx", name=name, created_at=NOW)
+    files = project_files(tiny, comments(), name=name, created_at=NOW)
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as archive:
+        assert {member: archive.read(member) for member in archive.namelist()} == files
+    assert f'name="{name}"'.encode() in files["project.qde"]  # UTF-8, not character references
+    assert files["project.qde"].startswith(b"<?xml version='1.0' encoding='utf-8'?>\n<Project ")
+    assert files["project.qde"].endswith(
+        b"  </Sources>\n  <Description>Codebook 'Tiny' version 1, coded with coder "
+        + __version__.encode()
+        + b".</Description>\n</Project>\n"
+    )
 
 
 def test_xml_special_and_control_characters_in_comments(tiny: Codebook) -> None:
