@@ -58,19 +58,21 @@ def review(db: Path, n: int) -> None:
 def timed(args: Sequence[str], work: Path) -> tuple[float, float]:
     """(seconds, peak resident memory in MB) of `python -m coder ARGS` as its own process, run
     in `work` so that it is this Python's installed coder, not a checkout in the folder."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coder", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=work,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"coder {' '.join(args)} failed:\n{error}")
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a long message cannot block
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "coder", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            cwd=work,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")
+            raise SystemExit(f"coder {' '.join(args)} failed:\n{message}")
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
     return seconds, usage.ru_maxrss * scale / 2**20
 
