@@ -157,14 +157,16 @@ class _Tally:
     quotes: dict[str, list[Ranked]] = field(default_factory=dict)  # every candidate per theme
 
     @classmethod
-    def of(cls, codings: ProjectCodings, book: Codebook, by: str | None, quotes: bool) -> _Tally:
+    def of(
+        cls, codings: ProjectCodings, book: Codebook, by: str | None, with_quotes: bool
+    ) -> _Tally:
         tally = cls()
         for part in codings.parts():
             for coding in part:
-                tally.add(coding, book, by, quotes)
+                tally.add(coding, book, by, with_quotes)
         return tally
 
-    def add(self, coding: FinalCoding, book: Codebook, by: str | None, quotes: bool) -> None:
+    def add(self, coding: FinalCoding, book: Codebook, by: str | None, with_quotes: bool) -> None:
         position = len(self.respondents)
         self.respondents.append(coding.comment.external_id)
         self.expanded.append(_rolled_up(book, coding.codes))
@@ -172,7 +174,7 @@ class _Tally:
         if by is not None:
             self.groups.append(_group_of(coding, by))
         self.provenances[coding.provenance] += 1
-        if quotes and coding.comment.text.strip():
+        if with_quotes and coding.comment.text.strip():
             for theme in coding.themes:
                 if theme.coded:
                     self.quotes.setdefault(theme.theme, []).append(_quote(coding, theme, position))

@@ -49,7 +49,9 @@ _CODER_MODES = "('review', 'blind')"  # a reviewer's own coding, blind or not
 _ADJUDICATE_MODES = "('adjudicate')"
 
 # The latest run that scored each comment: what review shows and exports use.
-_LATEST = "SELECT comment_id, MAX(run_id) AS run_id FROM scores GROUP BY comment_id"
+# Each comment's latest run, of every comment or of those a WHERE clause keeps.
+_LATEST_OF = "SELECT comment_id, MAX(run_id) AS run_id FROM scores{} GROUP BY comment_id"
+_LATEST = _LATEST_OF.format("")
 _EFFECTIVE = "NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) AND d.action <> 'undo'"
 _DECISION_COLUMNS = (
     "d.id, d.batch, d.comment_id, d.theme, d.action, d.value, d.reviewer, d.session_id, "
@@ -522,7 +524,7 @@ class Store:
         reads a big project a part at a time)."""
         latest, params = _LATEST, ()
         if among is not None:  # filtered before grouping: a part costs no scan of the rest
-            latest = _LATEST.replace(" GROUP BY", f" WHERE {_AMONG.format('comment_id')} GROUP BY")
+            latest = _LATEST_OF.format(f" WHERE {_AMONG.format('comment_id')}")
             params = (_ids(among),)
         join = f"JOIN ({latest}) l ON l.comment_id = s.comment_id AND l.run_id = s.run_id"
         return self._results(join, params)
