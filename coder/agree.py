@@ -56,7 +56,7 @@ class ProjectCodings:
 def project_codings(store: Store, coders: Sequence[str] | None = None) -> ProjectCodings:
     """The named coders' codings (default: every reviewer's), each coder checked to exist."""
     codebook = store.latest_codebook()  # also says how to fill an empty project
-    humans = store.codings()
+    humans = store.codings(book=codebook)
     machines = tuple(name for name in MACHINE_CODERS if name not in humans)
     names = resolve(coders, tuple(sorted(humans)), machines)
     by_id = {name: humans[name] for name in names if name in humans}
@@ -177,7 +177,7 @@ def project_disagreements(
     found.check_theme(theme)
     listed = disagreements(found.codings, theme_ids, found.coders, theme)
     ids = {item.comment: found.ids[item.comment] for item in listed}
-    final = store.adjudicated()
+    final = store.adjudicated(found.codebook)
     adjudicated = {name: _ordered(final[i], theme_ids) for name, i in ids.items() if i in final}
     texts = {name: store.comment(i).text for name, i in ids.items()}
     result = ProjectDisagreements(found.coders, theme, listed, texts, ids, adjudicated)

@@ -13,12 +13,13 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from difflib import get_close_matches
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
+ThemeId = Annotated[str, Field(pattern=ID_PATTERN)]
 
 # A pattern is a phrase (matched on lemmas) or a spaCy Matcher token pattern.
 Pattern = str | list[dict[str, Any]]
@@ -39,6 +40,9 @@ class Theme(BaseModel):
     counter_examples: list[str] = Field(default_factory=list)
     patterns: list[Pattern] = Field(default_factory=list)
     color: str | None = Field(default=None, pattern=COLOR_PATTERN)
+    # Ids of themes in earlier versions that this one takes over (a new id, or themes merged
+    # into it): reviewers' codes on them count for this theme.
+    replaces: list[ThemeId] = Field(default_factory=list)
 
 
 class Codebook(BaseModel):
@@ -84,12 +88,18 @@ class Codebook(BaseModel):
         return chain
 
     def resolve(self, name: str) -> str | None:
-        """The codable theme id named by an id or a label (case-insensitive), or None."""
+        """The codable theme id named by an id or a label (case-insensitive), or by an id the
+        theme `replaces`; None if none is."""
         key = name.strip().casefold()
         for theme in self.codable:
             if key in (theme.id.casefold(), theme.label.casefold()):
                 return theme.id
-        return None
+        return self.replaced.get(key)
+
+    @property
+    def replaced(self) -> dict[str, str]:
+        """{old id: the id of the theme that replaces it}, from the themes' `replaces`."""
+        return {old: theme.id for theme in self.themes for old in theme.replaces}
 
     def suggest(self, name: str) -> str | None:
         """The closest codable id or label to a misspelt name, for 'did you mean' hints."""
@@ -99,7 +109,11 @@ class Codebook(BaseModel):
 
     def content_hash(self) -> str:
         """sha256 of the codebook's content: any edit that could change coding changes it."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json")
+        for theme in data["themes"]:
+            if not theme["replaces"]:  # hashed as before the field existed: models still match
+                del theme["replaces"]
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -134,8 +148,43 @@ def check_codebook(themes: Sequence[Any]) -> Iterator[tuple[tuple[Any, ...], str
             yield ("themes", index, "parent"), f"unknown theme '{parent}'{suffix}"
     parent_of = {i: p for _, i, p, _ in entries if isinstance(p, str) and p != i}
     yield from _cycles(parent_of, seen)
+    yield from _replaces_problems(themes, entries, seen)
     if entries and not any(codable for *_, codable in entries):
         yield ("themes",), "no codable theme: set `codable: true` on at least one theme"
+
+
+def _replaces_problems(
+    themes: Sequence[Any], entries: list[tuple[int, str, Any, bool]], seen: dict[str, int]
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """An id under `replaces` must have left the codebook, and only one theme may take it."""
+    taken: dict[str, str] = {}
+    for index, theme_id, _, codable in entries:
+        olds = themes[index].get("replaces")
+        if not isinstance(olds, list) or not olds:
+            continue
+        if not codable:
+            yield (
+                ("themes", index, "replaces"),
+                f"theme '{theme_id}' is not codable, so it cannot take over other themes' codes",
+            )
+        for position, old in enumerate(olds):
+            where = ("themes", index, "replaces", position)
+            if not isinstance(old, str):
+                continue
+            if old == theme_id:
+                yield where, f"theme '{theme_id}' cannot replace itself"
+            elif old in seen:
+                yield (
+                    where,
+                    (
+                        f"'{old}' is still a theme here (themes -> {seen[old]}): remove that theme "
+                        "to merge it into this one, or leave it out of replaces"
+                    ),
+                )
+            elif old in taken:
+                yield where, f"'{old}' is already replaced by theme '{taken[old]}'"
+            else:
+                taken[old] = theme_id
 
 
 def _truthy(value: Any) -> bool:

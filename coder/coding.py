@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 from coder.codebook import Codebook
 from coder.errors import InputError
+from coder.folding import CommentState
 from coder.results import Suggestion
-from coder.store import Comment, CommentState, Decision, Scored, Store, empty_project
+from coder.store import Comment, Decision, Scored, Store, empty_project
 
 PROVENANCES = ("adjudicated", "agreed", "reviewed", "disputed", "suggested")
 HUMAN = frozenset(PROVENANCES[:4])
@@ -137,10 +138,10 @@ class _Project:
     @classmethod
     def read(cls, store: Store, book: Codebook) -> _Project:
         return cls(
-            coders=_by_comment(store.states()),
-            judges=_by_comment(store.states(adjudicated=True)),
-            adjudicated=store.adjudicated(),
-            decided=_decided_at(store.decisions()),
+            coders=_by_comment(store.states(book=book)),
+            judges=_by_comment(store.states(adjudicated=True, book=book)),
+            adjudicated=store.adjudicated(book),
+            decided=_decided_at(store.decisions(), book.replaced),
             position={theme_id: n for n, theme_id in enumerate(book.codable_ids)},
         )
 
@@ -177,7 +178,7 @@ def themes_left_out(store: Store, book: Codebook) -> dict[str, int]:
     known = set(book.codable_ids)
     found: dict[str, set[int]] = {}
     for adjudicated in (False, True):
-        for coded in store.codings(adjudicated=adjudicated).values():
+        for coded in store.codings(adjudicated, book).values():
             for comment_id, codes in coded.items():
                 for theme in codes - known:
                     found.setdefault(theme, set()).add(comment_id)
@@ -196,7 +197,8 @@ def left_out_note(store: Store, book: Codebook) -> str:
     return (
         f"Left out: reviewers' codes on themes that codebook '{book.name}' has no codable "
         f"theme with that id for: {themes}. The decisions stay in the project and count again "
-        "under a codebook that has these ids; to rename a theme, change its label, not its id."
+        "under a codebook that has these ids, or one whose themes list them under `replaces` (a "
+        "theme given a new id, or themes merged)."
     )
 
 
@@ -263,13 +265,17 @@ def _theme(
     return ThemeCoding(theme, coded, status, score, suggestion, reviewers, at)
 
 
-def _decided_at(log: Sequence[Decision]) -> dict[int, dict[tuple[str, str], str]]:
-    """{comment: {(theme, reviewer): when they last decided on it}}, undone entries left out."""
+def _decided_at(
+    log: Sequence[Decision], replaced: Mapping[str, str]
+) -> dict[int, dict[tuple[str, str], str]]:
+    """{comment: {(theme, reviewer): when they last decided on it}}, undone entries left out;
+    a decision on a `replaced` id counts for the theme that replaces it."""
     undone = {d.undoes for d in log if d.undoes is not None}
     out: dict[int, dict[tuple[str, str], str]] = {}
     for d in log:
         if d.theme is not None and d.action != "undo" and d.id not in undone:
-            out.setdefault(d.comment_id, {})[d.theme, d.reviewer] = d.decided_at
+            theme = replaced.get(d.theme, d.theme)
+            out.setdefault(d.comment_id, {})[theme, d.reviewer] = d.decided_at
     return out
 
 

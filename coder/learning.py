@@ -46,7 +46,7 @@ class Relearned:
 def reviewed_data(store: Store, codebook: Codebook) -> Reviewed:
     """Texts and codes of the reviewed comments (adjudicated, or agreed by their reviewers),
     keeping only the codebook's codable themes."""
-    final, conflicts = store.reviewed_codes()
+    final, conflicts = store.reviewed_codes(codebook)
     if not final:
         raise StoreError(
             f"project {store.path} has no reviewed comments yet: review some with "
@@ -83,8 +83,8 @@ def rescore(
     """Score the comments nobody has reviewed as a new run of `model`, committing a batch at a
     time so that reviewers writing to the same project wait only moments. Returns (run, count)."""
     run_id = store.add_model_run(model, name)
-    reviewed = {c for coded in store.codings().values() for c in coded}
-    reviewed |= set(store.adjudicated())
+    reviewed = {c for coded in store.codings(book=model.codebook).values() for c in coded}
+    reviewed |= set(store.adjudicated(model.codebook))
     pending = [(i, text) for i, text in store.texts() if i not in reviewed]
     thresholds = dict(model.decision.thresholds)
     results = model.tag((text for _, text in pending), batch_size=batch_size)

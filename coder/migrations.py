@@ -150,10 +150,18 @@ CREATE TABLE sample_reviewers (
 CREATE INDEX sample_reviewers_by_reviewer ON sample_reviewers (reviewer, sample_id);
 """
 
+# The codebook each review session worked under, so that a theme that took over others
+# (`replaces`) can tell a decision on it made before the merge from one made after. A session from
+# before this version has none: no codebook could merge themes then.
+SESSION_CODEBOOK = """
+ALTER TABLE sessions ADD COLUMN codebook_id INTEGER REFERENCES codebooks (id);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
     ("double-coding samples assigned to reviewers", SAMPLES),
+    ("the codebook of each review session", SESSION_CODEBOOK),
 ]
 
 

@@ -19,6 +19,8 @@ def _theme_line(theme: Theme) -> Text:
     line.append(f"  [{theme.id}]", style="cyan")
     if not theme.codable:
         line.append("  (group, not codable)", style="dim italic")
+    if theme.replaces:
+        line.append(f"  (replaces {', '.join(theme.replaces)})", style="dim italic")
     if theme.brief:
         line.append(f"\n{theme.brief}", style="dim")
     return line

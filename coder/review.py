@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 
 from coder.codebook import Codebook
 from coder.errors import InputError, LabelError
+from coder.folding import CODED, CommentState
 from coder.results import Evidence
 from coder.sampling import check_reviewer_names
-from coder.store import CODED, MODES, ORDERS, CommentState, Entry, Store
+from coder.store import MODES, ORDERS, Entry, Store
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,10 @@ class ReviewSession:
         comment shown. The comments up to it keep their places, for `p`; the rest follow in the
         new order, so that the next comment is the one the new scores put first."""
         walked = self.ids[: self.position + 1]
-        self._states = self.store.states(self.reviewer, self._adjudicating).get(self.reviewer, {})
-        self._coders = self.store.codings() if self._adjudicating else {}
+        book = self.codebook
+        states = self.store.states(self.reviewer, self._adjudicating, book)
+        self._states = states.get(self.reviewer, {})
+        self._coders = self.store.codings(book=book) if self._adjudicating else {}
         order, theme = self.settings["order"], self.settings["theme"]
         ids = self.store.order(
             "uncertain" if order == "uncertain" and self.mode != "blind" else "file",
@@ -383,7 +386,9 @@ class ReviewSession:
 
     def _session(self) -> int:
         if self._session_id is None:
-            self._session_id = self.store.start_session(self.reviewer, self.mode, self.settings)
+            self._session_id = self.store.start_session(
+                self.reviewer, self.mode, self.settings, self.codebook
+            )
         return self._session_id
 
     def _record(self, comment_id: int, entries: list[Entry]) -> None:
@@ -392,5 +397,5 @@ class ReviewSession:
 
     def _refresh_state(self, comment_id: int) -> None:
         self._states[comment_id] = self.store.comment_state(
-            comment_id, self.reviewer, self._adjudicating
+            comment_id, self.reviewer, self._adjudicating, self.codebook
         )

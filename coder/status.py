@@ -60,21 +60,22 @@ _COUNTED = {"accept": "accepted", "reject": "rejected", "add": "added"}
 
 def project_status(store: Store) -> ProjectStatus:
     runs = store.runs()
-    labels = _labels(store, runs)
-    final, conflicts = store.reviewed_codes()
+    book = store.latest_codebook() if store.latest_run() else None  # merges apply as in exports
+    labels = _labels(store, runs, book.replaced if book else {})
+    final, conflicts = store.reviewed_codes(book)
     status = ProjectStatus(
         path=str(store.path),
         comments=store.comment_count(),
         reviewed=0,
         flagged=0,
-        adjudicated=len(store.adjudicated()),
+        adjudicated=len(store.adjudicated(book)),
         conflicts=conflicts,
         runs=len(runs),
         labels=labels,
         themes={theme: ThemeCounts() for theme in labels},
     )
     reviewed, flagged = set(), set()
-    for reviewer, states in sorted(store.states().items()):
+    for reviewer, states in sorted(store.states(book=book).items()):
         counts = status.reviewers.setdefault(reviewer, ReviewerCounts())
         for comment_id, state in states.items():
             counts.flagged += state.flagged
@@ -94,12 +95,14 @@ def project_status(store: Store) -> ProjectStatus:
     return status
 
 
-def _labels(store: Store, runs: list[Run]) -> dict[str, str]:
-    """Every theme any run's codebook can code, labelled by the newest codebook that has it."""
+def _labels(store: Store, runs: list[Run], replaced: dict[str, str]) -> dict[str, str]:
+    """Every theme any run's codebook can code, labelled by the newest codebook that has it,
+    but for ids the project's codebook has `replaced` (their codes count for another theme)."""
     labels: dict[str, str] = {}
     for run in reversed(runs):
         for theme in store.codebook(run.codebook_id).codable:
-            labels.setdefault(theme.id, theme.label)
+            if theme.id not in replaced:
+                labels.setdefault(theme.id, theme.label)
     return labels
 
 

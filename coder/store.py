@@ -16,7 +16,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ import numpy as np
 from coder.codebook import Codebook
 from coder.codebook_io import dump_codebook, parse_codebook
 from coder.errors import InputError, StoreError
+from coder.folding import COMMENT_ACTIONS, THEME_ACTIONS, CommentState, Merges
 from coder.migrations import BOOKKEEPING, MIGRATIONS, statements
 from coder.results import CommentResult, Evidence, Suggestion
 
@@ -42,9 +43,6 @@ IMPORT_BATCH = 500
 
 MODES = ("review", "blind", "adjudicate")
 ORDERS = ("uncertain", "random", "file")
-THEME_ACTIONS = ("accept", "reject", "add", "remove")
-CODED = ("accept", "add")  # the theme actions that leave a theme coded
-COMMENT_ACTIONS = ("confirm", "flag", "unflag", "memo", "skip")
 _CODER_MODES = "('review', 'blind')"  # a reviewer's own coding, blind or not
 _ADJUDICATE_MODES = "('adjudicate')"
 
@@ -143,33 +141,6 @@ class Decision:
     session_id: int
     decided_at: str
     undoes: int | None
-
-
-@dataclass
-class CommentState:
-    """One coder's current coding of one comment, folded from the log's effective entries."""
-
-    themes: dict[str, str] = field(default_factory=dict)  # theme -> its last action
-    reviewed: bool = False
-    flagged: bool = False
-    skipped: bool = False
-    memo: str = ""
-
-    @property
-    def codes(self) -> set[str]:
-        return {theme for theme, action in self.themes.items() if action in CODED}
-
-    def apply(self, theme: str | None, action: str, value: str | None) -> None:
-        if theme is not None:
-            self.themes[theme] = action
-        elif action == "confirm":
-            self.reviewed = True
-        elif action in ("flag", "unflag"):
-            self.flagged = action == "flag"
-        elif action == "memo":
-            self.memo = value or ""
-        elif action == "skip":
-            self.skipped = True
 
 
 def review_key(result: CommentResult, thresholds: dict[str, float], draw: str) -> tuple[float, int]:
@@ -599,13 +570,22 @@ class Store:
 
     # --- review sessions and decisions -----------------------------------------------------
 
-    def start_session(self, reviewer: str, mode: str, settings: dict[str, Any]) -> int:
+    def start_session(
+        self,
+        reviewer: str,
+        mode: str,
+        settings: dict[str, Any],
+        codebook: Codebook | None = None,
+    ) -> int:
+        """A new review session; `codebook` is the one it works under (kept for merges)."""
         if mode not in MODES:
             raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(MODES)}")
+        codebook_id = None if codebook is None else self.add_codebook(codebook)
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO sessions (reviewer, mode, settings, started_at) VALUES (?, ?, ?, ?)",
-                (reviewer, mode, json.dumps(settings, sort_keys=True), _now()),
+                "INSERT INTO sessions (reviewer, mode, settings, started_at, codebook_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (reviewer, mode, json.dumps(settings, sort_keys=True), _now(), codebook_id),
             )
             return int(cursor.lastrowid or 0)
 
@@ -661,58 +641,87 @@ class Store:
         self,
         key: Callable[[str, int], Any],
         adjudicated: bool,
+        book: Codebook | None,
         where: str = "",
         params: tuple[Any, ...] = (),
     ) -> dict[Any, CommentState]:
+        """Coders' states from the log, keyed by `key(reviewer, comment)`; with `book`, the
+        codes on ids its themes replace count for those themes (see `coder.folding`)."""
         modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
         rows = self._db.execute(
-            "SELECT d.reviewer, d.comment_id, d.theme, d.action, d.value FROM decisions d "
-            f"JOIN sessions s ON s.id = d.session_id WHERE s.mode IN {modes} AND {_EFFECTIVE} "
-            f"{where} ORDER BY d.id",
+            "SELECT d.reviewer, d.comment_id, d.theme, d.action, d.value, s.codebook_id "
+            f"FROM decisions d JOIN sessions s ON s.id = d.session_id WHERE s.mode IN {modes} "
+            f"AND {_EFFECTIVE} {where} ORDER BY d.id",
             params,
         )
+        merges = Merges(book, self._theme_ids) if book is not None and book.replaced else None
         states: dict[Any, CommentState] = {}
-        for reviewer, comment_id, theme, action, value in rows:
-            states.setdefault(key(reviewer, comment_id), CommentState()).apply(theme, action, value)
+        for reviewer, comment_id, theme, action, value, codebook_id in rows:
+            state = states.setdefault(key(reviewer, comment_id), CommentState())
+            if (
+                merges is not None
+                and theme is not None
+                and merges.fold(state, theme, action, codebook_id)
+            ):
+                continue
+            state.apply(theme, action, value)
         return states
 
+    def _theme_ids(self, codebook_id: int) -> set[str]:
+        return {theme.id for theme in self.codebook(codebook_id).themes}
+
     def comment_state(
-        self, comment_id: int, reviewer: str, adjudicated: bool = False
+        self,
+        comment_id: int,
+        reviewer: str,
+        adjudicated: bool = False,
+        book: Codebook | None = None,
     ) -> CommentState:
-        """One reviewer's current coding of one comment (an index lookup)."""
+        """One reviewer's current coding of one comment (an index lookup); under `book`, as
+        `states` says."""
         found = self._fold(
             lambda _r, _c: 0,
             adjudicated,
+            book,
             "AND d.comment_id = ? AND d.reviewer = ?",
             (comment_id, reviewer),
         )
         return found.get(0, CommentState())
 
     def states(
-        self, reviewer: str | None = None, adjudicated: bool = False
+        self,
+        reviewer: str | None = None,
+        adjudicated: bool = False,
+        book: Codebook | None = None,
     ) -> dict[str, dict[int, CommentState]]:
-        """Every coder's state of every comment they touched: {reviewer: {comment: state}}."""
+        """Every coder's state of every comment they touched: {reviewer: {comment: state}}.
+        Theme ids are as recorded; under `book`, a code on an id one of its themes `replaces`
+        counts for that theme (see `coder.folding`)."""
         where, params = ("AND d.reviewer = ?", (reviewer,)) if reviewer else ("", ())
         out: dict[str, dict[int, CommentState]] = {}
         for (who, comment_id), state in self._fold(
-            lambda r, c: (r, c), adjudicated, where, params
+            lambda r, c: (r, c), adjudicated, book, where, params
         ).items():
             out.setdefault(who, {})[comment_id] = state
         return out
 
-    def codings(self, adjudicated: bool = False) -> dict[str, dict[int, set[str]]]:
+    def codings(
+        self, adjudicated: bool = False, book: Codebook | None = None
+    ) -> dict[str, dict[int, set[str]]]:
         """Each coder's codes on the comments they reviewed: {reviewer: {comment: themes}}.
-        With `adjudicated`, the adjudicators' codings instead of the coders'."""
+        With `adjudicated`, the adjudicators' codings instead of the coders'; `book` as in
+        `states`."""
         out: dict[str, dict[int, set[str]]] = {}
-        for reviewer, comments in self.states(adjudicated=adjudicated).items():
+        for reviewer, comments in self.states(adjudicated=adjudicated, book=book).items():
             reviewed = {c: state.codes for c, state in comments.items() if state.reviewed}
             if reviewed:
                 out[reviewer] = reviewed
         return out
 
-    def adjudicated(self) -> dict[int, set[str]]:
-        """The adjudicated coding of each adjudicated comment (the latest adjudicator's)."""
-        states = self._fold(lambda _r, c: c, adjudicated=True)
+    def adjudicated(self, book: Codebook | None = None) -> dict[int, set[str]]:
+        """The adjudicated coding of each adjudicated comment (the latest adjudicator's);
+        `book` as in `states`."""
+        states = self._fold(lambda _r, c: c, True, book)
         return {c: state.codes for c, state in states.items() if state.reviewed}
 
     def reviewers(self) -> list[str]:
@@ -723,13 +732,13 @@ class Store:
         )
         return [name for (name,) in rows]
 
-    def reviewed_codes(self) -> tuple[dict[int, set[str]], int]:
+    def reviewed_codes(self, book: Codebook | None = None) -> tuple[dict[int, set[str]], int]:
         """The coding to trust for each reviewed comment: the adjudicated one, else the one every
-        reviewer of it agrees on. Returns it and the number of comments left out because their
-        reviewers differ and nobody has adjudicated them."""
-        final = self.adjudicated()
+        reviewer of it agrees on (`book` as in `states`). Returns it and the number of comments
+        left out because their reviewers differ and nobody has adjudicated them."""
+        final = self.adjudicated(book)
         by_comment: dict[int, list[frozenset[str]]] = {}
-        for coded in self.codings().values():
+        for coded in self.codings(book=book).values():
             for comment_id, codes in coded.items():
                 by_comment.setdefault(comment_id, []).append(frozenset(codes))
         conflicts = 0

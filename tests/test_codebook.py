@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from coder.errors import CodebookError
 SHIPPED = ROOT / "codebooks"
 THEME_KEYS = (
     "id, label, parent, codable, brief, definition, include, exclude, examples, "
-    "counter_examples, patterns, color"
+    "counter_examples, patterns, color, replaces"
 )
 
 
@@ -170,6 +171,56 @@ def test_own_parent_is_not_also_reported_as_a_cycle() -> None:
     text = "name: T\nthemes:\n  - id: a\n    label: A\n    parent: a\n"
     assert problems_of(text) == [
         "x.yaml:5 themes -> 0 -> parent: theme 'a' cannot be its own parent"
+    ]
+
+
+MERGED = """\
+name: T
+themes:
+  - id: group
+    label: Group
+    codable: false
+  - id: resources
+    label: Resources
+    parent: group
+    replaces: [time, cost]
+"""
+
+
+def test_replaces_names_the_ids_a_theme_took_over(tiny: Codebook) -> None:
+    book = parse_codebook(MERGED)
+    assert book.theme("resources").replaces == ["time", "cost"]
+    assert book.replaced == {"time": "resources", "cost": "resources"}
+    assert tiny.replaced == {}
+
+
+@pytest.mark.parametrize(
+    ("replaces", "message"),
+    [
+        ("[resources]", "replaces -> 0: theme 'resources' cannot replace itself"),
+        (
+            "[time, group]",
+            "replaces -> 1: 'group' is still a theme here (themes -> 0): remove that theme to "
+            "merge it into this one, or leave it out of replaces",
+        ),
+        ("[Time]", "replaces -> 0: String should match pattern '^[a-z][a-z0-9_]*$'"),
+    ],
+)
+def test_a_theme_cannot_replace_itself_a_theme_still_there_or_a_bad_id(
+    replaces: str, message: str
+) -> None:
+    text = MERGED.replace("[time, cost]", replaces)
+    assert problems_of(text) == [f"x.yaml:9 themes -> 1 -> {message}"]
+
+
+def test_an_id_is_replaced_by_one_codable_theme_only() -> None:
+    text = MERGED.replace("codable: false", "codable: false\n    replaces: [old_group]") + (
+        "  - id: money\n    label: Money\n    replaces: [cost]\n"
+    )
+    assert problems_of(text) == [
+        "x.yaml:6 themes -> 0 -> replaces: theme 'group' is not codable, so it cannot take "
+        "over other themes' codes",
+        "x.yaml:13 themes -> 2 -> replaces -> 0: 'cost' is already replaced by theme 'resources'",
     ]
 
 
@@ -502,14 +553,21 @@ def test_ancestors_of_a_deeper_hierarchy() -> None:
         ("  Cost ", "cost"),
         ("box-ticking", "box_ticking"),
         ("BOX_TICKING", "box_ticking"),
+        ("tokenism", "box_ticking"),  # an id the theme replaces
+        ("Tokenism", "box_ticking"),
         ("Barriers", None),  # a group is not codable
         ("barriers", None),
         ("money", None),
         ("", None),
     ],
 )
-def test_resolve_by_id_or_label(tiny: Codebook, name: str, expected: str | None) -> None:
-    assert tiny.resolve(name) == expected
+def test_resolve_by_id_label_or_replaced_id(name: str, expected: str | None) -> None:
+    book = parse_codebook(
+        TINY_CODEBOOK.replace(
+            "label: Box-ticking\n", "label: Box-ticking\n    replaces: [tokenism]\n"
+        )
+    )
+    assert book.resolve(name) == expected
 
 
 @pytest.mark.parametrize(
@@ -537,6 +595,21 @@ def test_content_hash_is_stable(tiny: Codebook) -> None:
     assert parse_codebook(reordered).content_hash() == digest
 
 
+def test_content_hash_is_what_it_was_before_themes_could_replace_others(tiny: Codebook) -> None:
+    # Models keep the hash of the codebook they were trained with: the shipped model, trained
+    # before `replaces` existed, must still match its codebook.
+    assert tiny.content_hash() == (
+        "2c543666db9cbbd5c2c0c3241c66ba1804e8e0ef6faaa08fdd7fc599aaa3ec5e"
+    )
+    shipped = load_codebook(SHIPPED / "coproduction.yaml")
+    assert (
+        shipped.content_hash()
+        == json.loads((ROOT / "models" / "coproduction" / "meta.json").read_text(encoding="utf-8"))[
+            "codebook"
+        ]["hash"]
+    )
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -547,6 +620,7 @@ def test_content_hash_is_stable(tiny: Codebook) -> None:
         ("      - too busy\n", "      - too busy\n      - rushed\n"),
         ("    brief: Money.", "    brief: Money matters."),
         ('version: "1"', 'version: "2"'),
+        ("    label: Box-ticking\n", "    label: Box-ticking\n    replaces: [tokenism]\n"),
     ],
 )
 def test_content_hash_changes_with_the_content(tiny: Codebook, old: str, new: str) -> None:

@@ -115,6 +115,17 @@ def test_show_prints_the_tree() -> None:
     assert result.output.count("(group, not codable)") == 1
 
 
+def test_show_names_the_ids_a_theme_replaces() -> None:
+    merged = TINY_CODEBOOK.replace(
+        "label: Box-ticking\n", "label: Box-ticking\n    replaces: [tokenism, lip_service]\n"
+    )
+    Path("merged.yaml").write_text(merged, encoding="utf-8")
+    result = run("show", "merged.yaml")
+    assert result.exit_code == 0, result.output
+    (box,) = [text for text in result.output.splitlines() if "[box_ticking]" in text]
+    assert box == "└── ■ Box-ticking  [box_ticking]  (replaces tokenism, lip_service)"
+
+
 def test_show_a_shipped_codebook_by_name() -> None:
     result = run("show", "coproduction")
     assert result.exit_code == 0, result.output

@@ -472,6 +472,21 @@ def test_read_labelled_resolves_ids_and_labels(tmp_path: Path, tiny: Codebook) -
     assert data.codes == [["time", "cost", "box_ticking"], [], ["cost"]]
 
 
+def test_read_labelled_codes_under_an_old_id_count_for_the_theme_that_replaces_it(
+    tmp_path: Path,
+) -> None:
+    merged = parse_codebook(
+        TINY_CODEBOOK.replace("  - id: cost\n", "  - id: money\n    replaces: [cost]\n")
+    )
+    path = write_csv(
+        tmp_path / "coded.csv",
+        ["id", "comment", "codes"],
+        [("a", "No budget, no time.", "cost;time"), ("b", "Cut again.", "money;cost")],
+    )
+    data = read_labelled(path, merged)
+    assert data.codes == [["money", "time"], ["money"]]
+
+
 def test_read_labelled_without_an_id_column_uses_line_numbers(
     tmp_path: Path, tiny: Codebook
 ) -> None:

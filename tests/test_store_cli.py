@@ -111,8 +111,8 @@ def test_a_new_codebook_without_a_reviewed_theme_is_named_wherever_its_codes_dro
     note = (
         "Left out: reviewers' codes on themes that codebook 'Tiny' has no codable theme with "
         "that id for: box_ticking (1 comment). The decisions stay in the project and count "
-        "again under a codebook that has these ids; to rename a theme, change its label, not "
-        "its id."
+        "again under a codebook that has these ids, or one whose themes list them under "
+        "`replaces` (a theme given a new id, or themes merged)."
     )
     tagged = run("tag", comments, "-c", tiny_codebook, "--db", project)
     assert tagged.exit_code == 0, tagged.output
@@ -128,6 +128,53 @@ def test_a_new_codebook_without_a_reviewed_theme_is_named_wherever_its_codes_dro
         assert reviewed_data(store, store.latest_codebook()).left_out == note
         # Under the codebook the decision was made with, nothing is left out.
         assert reviewed_data(store, store.codebook(1)).left_out == ""
+
+
+MERGED = """\
+name: Tiny
+version: "2"
+themes:
+  - id: resources
+    label: Time and money
+    replaces: [time, cost]
+    patterns: [no time, budget]
+  - id: box_ticking
+    label: Box-ticking
+    patterns: [tick box]
+"""
+
+
+def test_a_codebook_that_merges_themes_keeps_the_reviewed_codes_under_the_merged_theme(
+    project: Path, comments: Path, tmp_path: Path
+) -> None:
+    review(project, "ana", {"r1": [], "r2": [], "r3": ["box_ticking"]})  # time; cost; nothing
+    merged = tmp_path / "merged.yaml"
+    merged.write_text(MERGED, encoding="utf-8")
+    tagged = run("tag", comments, "-c", merged, "--db", project)
+    assert tagged.exit_code == 0, tagged.output
+    assert "Left out" not in tagged.stderr
+    out = tmp_path / "coded.csv"
+    assert run("export", project, "-o", out, "--reviewed-only").exit_code == 0
+    codes = {row["id"]: (row["resources"], row["box_ticking"]) for row in read_csv(out)}
+    assert codes == {"r1": ("1", "0"), "r2": ("1", "0"), "r3": ("0", "0")}
+    with Store(project) as store:
+        data = reviewed_data(store, store.latest_codebook())
+        assert (data.codes, data.left_out) == ([["resources"], ["resources"], []], "")
+        # The review screen shows the merged theme coded; unticking it there is a decision on
+        # the merged theme, which outlasts the reviewer's codes from before the merge.
+        session = ReviewSession(store, "ana", order="file")
+        view = session.go_to(session.ids[0])
+        assert [(row.theme, row.on) for row in view.themes] == [("resources", True)]
+        session.toggle("resources")
+        session.accept()
+        assert reviewed_data(store, store.latest_codebook()).codes == [[], ["resources"], []]
+        # Under the codebook the decisions were made with, they read as made.
+        assert reviewed_data(store, store.codebook(1)).codes == [["time"], ["cost"], []]
+    status = json.loads(run("status", project, "--json").stdout)
+    assert status["themes"] == {
+        "resources": {"accepted": 1, "rejected": 1, "added": 0},
+        "box_ticking": {"accepted": 0, "rejected": 1, "added": 0},
+    }
 
 
 def test_tag_refuses_another_column_or_a_changed_file_and_the_project_keeps_its_coding(

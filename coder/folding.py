@@ -1,0 +1,80 @@
+"""Each coder's coding of a comment, folded from the project's decision log in order, and how
+themes that a codebook merged or gave a new id (`replaces`) fold.
+
+For a theme that took over others, the decisions made before the merge are kept apart per id
+and the theme is coded if any of them is: a reviewer who coded 'tokenism' and rejected 'lip
+service' before the two were merged did code the merged theme, whichever they decided last. A
+decision made before the merge is one on an old id, or one on the theme itself in a session
+under a codebook that still had an old id (or no codebook on record: sessions from before
+merging existed). A decision on the theme in a session under a codebook without the old ids was
+made on the merged theme, and overrides the earlier ones as any later decision does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from coder.codebook import Codebook
+
+THEME_ACTIONS = ("accept", "reject", "add", "remove")
+CODED = ("accept", "add")  # the theme actions that leave a theme coded
+COMMENT_ACTIONS = ("confirm", "flag", "unflag", "memo", "skip")
+
+
+@dataclass
+class CommentState:
+    """One coder's current coding of one comment, folded from the log's effective entries."""
+
+    themes: dict[str, str] = field(default_factory=dict)  # theme -> its last action
+    reviewed: bool = False
+    flagged: bool = False
+    skipped: bool = False
+    memo: str = ""
+    # A merged theme's decisions before the merge, per id: {theme: {id: its last action}}
+    merged: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def codes(self) -> set[str]:
+        return {theme for theme, action in self.themes.items() if action in CODED}
+
+    def apply(self, theme: str | None, action: str, value: str | None) -> None:
+        if theme is not None:
+            self.themes[theme] = action
+        elif action == "confirm":
+            self.reviewed = True
+        elif action in ("flag", "unflag"):
+            self.flagged = action == "flag"
+        elif action == "memo":
+            self.memo = value or ""
+        elif action == "skip":
+            self.skipped = True
+
+
+class Merges:
+    """The merges of one codebook: folds a decision on an old id, or on a theme that took over
+    others, into a comment's state (see the module's notes)."""
+
+    def __init__(self, book: Codebook, theme_ids: Callable[[int], set[str]]) -> None:
+        self.target = book.replaced  # old id -> the theme replacing it
+        self.olds: dict[str, set[str]] = {}
+        for old, new in self.target.items():
+            self.olds.setdefault(new, set()).add(old)
+        self._theme_ids = theme_ids  # a stored codebook's theme ids, by its id in the project
+
+    def fold(self, state: CommentState, theme: str, action: str, codebook_id: int | None) -> bool:
+        """Fold a theme decision into `state` if it concerns a merged theme; False otherwise
+        (fold it as usual)."""
+        target = self.target.get(theme, theme)
+        if target not in self.olds:
+            return False
+        if theme == target and not self._before_merge(target, codebook_id):
+            group = state.merged[target] = {}  # made on the merged theme: replaces the rest
+        else:
+            group = state.merged.setdefault(target, {})
+        group[theme] = action
+        state.themes[target] = next((a for a in group.values() if a in CODED), action)
+        return True
+
+    def _before_merge(self, target: str, codebook_id: int | None) -> bool:
+        return codebook_id is None or bool(self._theme_ids(codebook_id) & self.olds[target])

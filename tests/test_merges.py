@@ -1,0 +1,133 @@
+"""Themes merged or given a new id (`replaces`): reviewers' codes on the old ids count for the
+theme that took them over, in a real project file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coder.codebook import Codebook
+from coder.codebook_io import parse_codebook
+from coder.results import CommentResult
+from coder.store import Entry, NewComment, Store
+
+BEFORE = parse_codebook(
+    """
+name: Barriers
+themes:
+  - {id: time, label: Time}
+  - {id: cost, label: Cost}
+  - {id: box_ticking, label: Box-ticking}
+"""
+)
+# time and cost merged into a theme with a new id; box_ticking renamed to tokenism.
+AFTER = parse_codebook(
+    """
+name: Barriers
+version: "2"
+themes:
+  - {id: resources, label: Time and money, replaces: [time, cost]}
+  - {id: tokenism, label: Tokenism, replaces: [box_ticking]}
+"""
+)
+# A later edit of the merged codebook that keeps the merge.
+AFTER_EDITED = parse_codebook(
+    AFTER.model_dump_json().replace("Time and money", "Time and budget"), "json"
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "coding.db") as opened:
+        run_id = opened.add_run(opened.add_codebook(BEFORE), "cold start", {})
+        rows = [
+            (NewComment(str(n), n + 1, f"Comment {n}.", {}), CommentResult(f"Comment {n}."))
+            for n in range(1, 5)
+        ]
+        opened.import_batch(run_id, "survey.csv", rows, {})
+        yield opened
+
+
+def decide(store: Store, book: Codebook | None, reviewer: str, *steps: list[Entry]) -> int:
+    """Record each step (a keypress's entries) in one session under `book`."""
+    session = store.start_session(reviewer, "review", {}, book)
+    for entries in steps:
+        store.record(session, reviewer, entries)
+    return session
+
+
+def test_codes_on_merged_ids_count_for_the_theme_that_took_them_over(store: Store) -> None:
+    decide(
+        store,
+        BEFORE,
+        "ana",
+        # 1: cost coded, time rejected in the same keypress, and time decided last.
+        [Entry(1, "accept", "cost"), Entry(1, "reject", "time"), Entry(1, "confirm")],
+        # 2: time coded, then cost removed in a keypress of its own, later.
+        [Entry(2, "add", "time")],
+        [Entry(2, "remove", "cost"), Entry(2, "confirm")],
+        # 3: neither coded.
+        [Entry(3, "reject", "time"), Entry(3, "reject", "cost"), Entry(3, "confirm")],
+        # 4: a renamed theme.
+        [Entry(4, "accept", "box_ticking"), Entry(4, "confirm")],
+    )
+    assert store.codings(book=AFTER) == {
+        "ana": {1: {"resources"}, 2: {"resources"}, 3: set(), 4: {"tokenism"}}
+    }
+    assert store.codings(book=AFTER_EDITED) == store.codings(book=AFTER)
+    # The log itself is untouched: read as recorded, or under the old codebook, nothing moved.
+    recorded = {"ana": {1: {"cost"}, 2: {"time"}, 3: set(), 4: {"box_ticking"}}}
+    assert store.codings() == store.codings(book=BEFORE) == recorded
+    assert store.reviewed_codes(AFTER) == (
+        {1: {"resources"}, 2: {"resources"}, 3: set(), 4: {"tokenism"}},
+        0,
+    )
+
+
+def test_a_decision_on_the_merged_theme_overrides_the_earlier_ones_until_undone(
+    store: Store,
+) -> None:
+    decide(store, BEFORE, "ana", [Entry(1, "add", "time"), Entry(1, "add", "cost")])
+    decide(store, BEFORE, "ana", [Entry(1, "confirm")])
+    after = decide(store, AFTER, "ana", [Entry(1, "remove", "resources")])
+    assert store.comment_state(1, "ana", book=AFTER).codes == set()
+    assert store.comment_state(1, "ana", book=AFTER_EDITED).codes == set()
+    store.undo(after, "ana")
+    assert store.comment_state(1, "ana", book=AFTER).codes == {"resources"}
+    # And coded again after the merge, it stays coded whatever came before.
+    decide(store, AFTER_EDITED, "ana", [Entry(1, "add", "resources")])
+    assert store.codings(book=AFTER)["ana"][1] == {"resources"}
+
+
+def test_a_session_with_no_codebook_on_record_is_from_before_the_merge(store: Store) -> None:
+    # Sessions made before sessions kept their codebook, and before the merged theme existed:
+    # `resources` decided there is a theme of that codebook, coded with the old ids.
+    decide(
+        store,
+        None,
+        "ana",
+        [Entry(1, "accept", "cost"), Entry(1, "confirm")],
+        [Entry(1, "reject", "resources")],
+    )
+    assert store.codings(book=AFTER) == {"ana": {1: {"resources"}}}
+
+
+def test_adjudications_and_each_coder_are_read_under_the_merge(store: Store) -> None:
+    decide(store, BEFORE, "ana", [Entry(1, "add", "time"), Entry(1, "confirm")])
+    decide(store, BEFORE, "ben", [Entry(1, "add", "cost"), Entry(1, "confirm")])
+    judge = store.start_session("cy", "adjudicate", {}, BEFORE)
+    store.record(judge, "cy", [Entry(1, "add", "box_ticking"), Entry(1, "confirm")])
+    assert store.codings(book=AFTER) == {"ana": {1: {"resources"}}, "ben": {1: {"resources"}}}
+    assert store.adjudicated(AFTER) == {1: {"tokenism"}}
+    assert store.reviewed_codes(AFTER) == ({1: {"tokenism"}}, 0)
+
+
+def test_a_session_keeps_the_codebook_it_worked_under(store: Store) -> None:
+    session = store.start_session("ana", "review", {}, AFTER)
+    stored = store._db.execute(
+        "SELECT c.hash FROM sessions s JOIN codebooks c ON c.id = s.codebook_id WHERE s.id = ?",
+        (session,),
+    ).fetchone()
+    assert stored == (AFTER.content_hash(),)
