@@ -64,7 +64,12 @@ def project_codings(store: Store, coders: Sequence[str] | None = None) -> Projec
         # Beside a reviewer, only the comments a reviewer coded can count: read just those.
         coded = {c for name in names if name in humans for c in humans[name]}
         found = machine_codings(store, store.latest_results(coded or None))
-        by_id.update((name, found[name]) for name in names if name in machines)
+        replaced = codebook.replaced  # a run from before a merge coded the old ids
+        by_id.update(
+            (name, {c: {replaced.get(t, t) for t in codes} for c, codes in found[name].items()})
+            for name in names
+            if name in machines
+        )
     labels = comment_names(store.comment_refs())
     codings = {
         coder: {labels[comment_id]: codes for comment_id, codes in coded.items()}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from coder.codebook import Codebook
 from coder.errors import InputError
-from coder.folding import CommentState
+from coder.folding import CommentState, merged_results
 from coder.results import Suggestion
 from coder.store import Comment, Decision, Scored, Store, empty_project
 
@@ -112,7 +112,8 @@ class ProjectCodings:
         for start in range(0, len(self.ids), size):
             part = self.ids[start : start + size]
             comments, latest = self.store.comments(part), self.store.latest_results(part)
-            yield [self._project.coding(comments[i], latest.get(i)) for i in part]
+            results = {i: merged_results(scored, self.book) for i, scored in latest.items()}
+            yield [self._project.coding(comments[i], results.get(i)) for i in part]
 
 
 def final_codings(

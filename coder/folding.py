@@ -13,9 +13,14 @@ made on the merged theme, and overrides the earlier ones as any later decision d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from coder.codebook import Codebook
+from coder.results import Suggestion
+
+if TYPE_CHECKING:
+    from coder.store import Scored
 
 THEME_ACTIONS = ("accept", "reject", "add", "remove")
 CODED = ("accept", "add")  # the theme actions that leave a theme coded
@@ -78,3 +83,24 @@ class Merges:
 
     def _before_merge(self, target: str, codebook_id: int | None) -> bool:
         return codebook_id is None or bool(self._theme_ids(codebook_id) & self.olds[target])
+
+
+def merged_results(scored: Scored, book: Codebook) -> Scored:
+    """A run's results read under `book`: a score or suggestion on an id that one of its themes
+    replaces counts for that theme, with the highest score among the ids it took over. (A run
+    made before the merge keeps the old ids until the comment is tagged again.)"""
+    replaced = book.replaced
+    if not replaced.keys() & scored.scores.keys():
+        return scored
+    scores: dict[str, float] = {}
+    for theme, score in scored.scores.items():
+        target = replaced.get(theme, theme)
+        scores[target] = max(score, scores.get(target, score))
+    suggestions: dict[str, Suggestion] = {}
+    for suggestion in scored.suggestions:
+        target = replaced.get(suggestion.theme, suggestion.theme)
+        if target != suggestion.theme:
+            suggestion = replace(suggestion, theme=target, label=book.theme(target).label)
+        if target not in suggestions or suggestion.score > suggestions[target].score:
+            suggestions[target] = suggestion
+    return replace(scored, scores=scores, suggestions=list(suggestions.values()))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from coder.codebook import Codebook
 from coder.errors import InputError, LabelError
-from coder.folding import CODED, CommentState
+from coder.folding import CODED, CommentState, merged_results
 from coder.results import Evidence
 from coder.sampling import check_reviewer_names
 from coder.store import MODES, ORDERS, Entry, Store
@@ -154,6 +154,7 @@ class ReviewSession:
         ids = self.store.order(
             "uncertain" if order == "uncertain" and self.mode != "blind" else "file",
             None if self._adjudicating else theme,
+            book,
         )
         if order == "random":
             random.Random(self.settings["seed"]).shuffle(ids)
@@ -266,6 +267,7 @@ class ReviewSession:
         latest = self.store.latest(comment_id)
         if latest is None:
             return {}, None, {}, {}
+        latest = merged_results(latest, self.codebook)
         listed = {
             s.theme: ThemeRow(s.theme, s.label, True, True, s.score, s.source, s.evidence)
             for s in latest.suggestions

@@ -3,6 +3,7 @@ good the suggestions are, measured against the reviewed comments."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -61,7 +62,8 @@ _COUNTED = {"accept": "accepted", "reject": "rejected", "add": "added"}
 def project_status(store: Store) -> ProjectStatus:
     runs = store.runs()
     book = store.latest_codebook() if store.latest_run() else None  # merges apply as in exports
-    labels = _labels(store, runs, book.replaced if book else {})
+    replaced = book.replaced if book else {}
+    labels = _labels(store, runs, replaced)
     final, conflicts = store.reviewed_codes(book)
     status = ProjectStatus(
         path=str(store.path),
@@ -91,7 +93,7 @@ def project_status(store: Store) -> ProjectStatus:
                     tally = status.themes.setdefault(theme, ThemeCounts())
                     setattr(tally, _COUNTED[action], getattr(tally, _COUNTED[action]) + 1)
     status.reviewed, status.flagged = len(reviewed), len(flagged)
-    status.measured_run, status.metrics = _measure(store, runs, final)
+    status.measured_run, status.metrics = _measure(store, runs, final, replaced)
     return status
 
 
@@ -107,7 +109,7 @@ def _labels(store: Store, runs: list[Run], replaced: dict[str, str]) -> dict[str
 
 
 def _measure(
-    store: Store, runs: list[Run], final: dict[int, set[str]]
+    store: Store, runs: list[Run], final: dict[int, set[str]], replaced: dict[str, str]
 ) -> tuple[Run | None, dict[str, Any] | None]:
     """Precision and recall of the latest run that scored reviewed comments, on those comments,
     leaving out any comment whose text the run's model was trained on (its meta lists them).
@@ -124,11 +126,18 @@ def _measure(
             i for i in set(results) & set(final) if text_hash(texts[i]) not in learned
         )
         if measured:
-            ids = store.codebook(run.codebook_id).codable_ids
+            # Under the project's codebook: a run from before a merge coded the old ids.
+            ids = _renamed(store.codebook(run.codebook_id).codable_ids, replaced)
             gold = [[t for t in final[i] if t in ids] for i in measured]
-            predicted = [[s.theme for s in results[i].suggestions] for i in measured]
+            predicted = [
+                _renamed((s.theme for s in results[i].suggestions), replaced) for i in measured
+            ]
             return run, report(to_matrix(gold, ids), to_matrix(predicted, ids), ids)
     return None, None
+
+
+def _renamed(themes: Iterable[str], replaced: dict[str, str]) -> list[str]:
+    return list(dict.fromkeys(replaced.get(theme, theme) for theme in themes))
 
 
 def status_renderables(status: ProjectStatus) -> list[RenderableType]:

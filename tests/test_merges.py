@@ -10,8 +10,9 @@ import pytest
 
 from coder.codebook import Codebook
 from coder.codebook_io import parse_codebook
-from coder.results import CommentResult
-from coder.store import Entry, NewComment, Store
+from coder.folding import merged_results
+from coder.results import CommentResult, Evidence, Suggestion
+from coder.store import Entry, NewComment, Scored, Store
 
 BEFORE = parse_codebook(
     """
@@ -131,3 +132,19 @@ def test_a_session_keeps_the_codebook_it_worked_under(store: Store) -> None:
         (session,),
     ).fetchone()
     assert stored == (AFTER.content_hash(),)
+
+
+def test_a_run_from_before_the_merge_reads_its_old_ids_as_the_merged_theme() -> None:
+    evidence = (Evidence("rota", 0, 4, "pattern"),)
+    scored = Scored(
+        1,
+        {"time": 0.7, "cost": 0.8, "box_ticking": 0.1},
+        [
+            Suggestion("time", "Time", 0.7, "model", evidence),
+            Suggestion("cost", "Cost", 0.8, "rule"),
+        ],
+    )
+    merged = merged_results(scored, AFTER)
+    assert merged.scores == {"resources": 0.8, "tokenism": 0.1}
+    assert merged.suggestions == [Suggestion("resources", "Time and money", 0.8, "rule")]
+    assert merged_results(scored, BEFORE) is scored

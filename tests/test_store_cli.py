@@ -177,6 +177,60 @@ def test_a_codebook_that_merges_themes_keeps_the_reviewed_codes_under_the_merged
     }
 
 
+def test_suggestions_made_before_a_merge_count_for_the_merged_theme(
+    project: Path, comments: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    wave2 = write_csv(tmp_path / "wave2.csv", ["id", "comment", "region"], SURVEY)
+    assert run("tag", wave2, "-m", tiny_model, "--db", project).exit_code == 0
+    merged = tmp_path / "merged.yaml"
+    merged.write_text(MERGED, encoding="utf-8")
+    # Only the first wave is tagged again: the second keeps the suggestions of the old codebook.
+    assert run("tag", comments, "-c", merged, "--db", project).exit_code == 0
+    out = tmp_path / "coded.csv"
+    assert run("export", project, "-o", out).exit_code == 0
+    wave = [
+        (row["id"], row["resources"], row["resources_score"], row["resources_status"], row["codes"])
+        for row in read_csv(out)
+        if row["id"].startswith("wave2.csv:")
+    ]
+    # time 0.7319 and cost 0.2187 in the old run: the merged theme has the higher.
+    assert wave == [
+        ("wave2.csv:r1", "1", "0.7319", "suggested", "resources"),
+        ("wave2.csv:r2", "1", "0.7038", "suggested", "resources"),
+        ("wave2.csv:r3", "0", "0.2836", "", "box_ticking"),
+        ("wave2.csv:r4", "0", "0.3020", "", ""),
+    ]
+    with Store(project) as store:  # the review screen lists the merged theme, labelled anew
+        session = ReviewSession(store, "ana", order="file")
+        view = session.go_to(store.order("file")[4])
+        assert [(row.theme, row.label, row.on) for row in view.themes] == [
+            ("resources", "Time and money", True)
+        ]
+        session.accept()  # ana keeps it; the old run's model coded time
+        # Reviewing one theme finds the comments whose old run suggested an id it replaced.
+        by_theme = ReviewSession(store, "ben", order="file", theme="resources")
+        names = {i: store.comment(i).external_id for i in by_theme.ids}
+        assert [(store.comment(i).source, names[i]) for i in by_theme.ids] == [
+            ("comments.csv", "r1"),
+            ("comments.csv", "r2"),
+            ("comments.csv", "r4"),
+            ("wave2.csv", "r1"),
+            ("wave2.csv", "r2"),
+        ]
+    agreed = run("agree", project, "--coders", "ana,model", "--disagreements", "--json")
+    assert agreed.exit_code == 0, agreed.output
+    assert json.loads(agreed.stdout)["disagreements"] == []
+    # The run that made the suggestions is measured against ana's codes under the merge.
+    status = json.loads(run("status", project, "--json").stdout)
+    assert status["measured_run"]["id"] == 1
+    assert status["metrics"]["themes"]["resources"] == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "support": 1,
+    }
+
+
 def test_tag_refuses_another_column_or_a_changed_file_and_the_project_keeps_its_coding(
     project: Path, comments: Path, tiny_codebook: Path, tiny_model: Path
 ) -> None:
