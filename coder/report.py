@@ -6,7 +6,8 @@ counts a comment coded with it or with any theme below it. A respondent is the c
 its file (answers to several questions imported from several files meet in one respondent); a
 respondent counts for a theme when any of their comments does. Percentages are of the comments
 (respondents) counted, overall or in the group. The difference between groups is the spread:
-the highest group's percentage minus the lowest's, in percentage points.
+the highest group's percentage minus the lowest's, in percentage points. The comments coded
+with no theme get a row of their own, overall and by group: what the codebook leaves uncovered.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from coder.store import Store
 
 QUOTE_CHARS = 400  # longer quotes are cut, with an ellipsis
 MISSING = "(missing)"  # the group of comments without a value for the attribute
+NO_THEME = ""  # stands for "no theme" among a comment's codes: no theme id can be empty
+NO_THEME_LABEL = "(no theme)"
 _DIGITS = re.compile(r"(\d+)")
 _NON_WORD = re.compile(r"[\W_]+")
 STATUS_RANK = {"accepted": 0, "added": 1, "suggested": 2}  # quotes: reviewed ones first
@@ -49,6 +52,15 @@ class ThemeRow:
     depth: int
     comments: Count
     respondents: Count
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """The comments coded with no theme, and the respondents with such a comment."""
+
+    comments: Count
+    respondents: Count
+    split: ThemeSplit | None = None  # by group, with `by`
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ class Report:
     comments: int
     respondents: int
     themes: tuple[ThemeRow, ...]
+    uncovered: Uncovered
     pairs: tuple[Pair, ...]  # most frequent first
     quotes: dict[str, tuple[Quote, ...]]
     by: str | None = None
@@ -129,6 +142,7 @@ def build_report(
         comments=len(respondents),
         respondents=len(set(respondents)),
         themes=tuple(_theme_rows(book, expanded, respondents)),
+        uncovered=Uncovered(*_counts(NO_THEME, expanded, respondents)),
         pairs=tuple(_pairs(book, seen.codes)),
         quotes={t: _quotes(seen.quotes.get(t, []), quotes) for t in book.codable_ids}
         if quotes
@@ -138,7 +152,8 @@ def build_report(
     if by is None:
         return report
     groups, splits = _by_group(seen.groups, report.themes, expanded, respondents)
-    return replace(report, by=by, groups=groups, splits=splits)
+    uncovered = replace(report.uncovered, split=splits[-1])
+    return replace(report, by=by, groups=groups, splits=splits[:-1], uncovered=uncovered)
 
 
 Ranked = tuple[tuple[int, float, int], Quote]  # a quote with its place: status, score, position
@@ -169,7 +184,7 @@ class _Tally:
     def add(self, coding: FinalCoding, book: Codebook, by: str | None, with_quotes: bool) -> None:
         position = len(self.respondents)
         self.respondents.append(coding.comment.external_id)
-        self.expanded.append(_rolled_up(book, coding.codes))
+        self.expanded.append(_rolled_up(book, coding.codes) or {NO_THEME})
         self.codes.append(coding.codes)
         if by is not None:
             self.groups.append(_group_of(coding, by))
@@ -186,7 +201,8 @@ def _by_group(
     expanded: Sequence[set[str]],
     respondents: Sequence[str],
 ) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...]]:
-    """The groups (each comment's in `of_comment`) and each theme's counts in them."""
+    """The groups (each comment's in `of_comment`) and each theme's counts in them, then the
+    counts of the comments with no theme."""
     members: dict[str, list[int]] = {}
     for i, group in enumerate(of_comment):
         members.setdefault(group, []).append(i)
@@ -196,7 +212,8 @@ def _by_group(
         Group(name, len(members[name]), len({respondents[i] for i in members[name]}))
         for name in names
     )
-    splits = tuple(_split(row.theme.id, names, members, expanded, respondents) for row in rows)
+    ids = [*(row.theme.id for row in rows), NO_THEME]
+    splits = tuple(_split(theme_id, names, members, expanded, respondents) for theme_id in ids)
     return groups, splits
 
 
@@ -229,11 +246,17 @@ def _rolled_up(book: Codebook, codes: Sequence[str]) -> set[str]:
 def _theme_rows(
     book: Codebook, expanded: Sequence[set[str]], respondents: Sequence[str]
 ) -> Iterator[ThemeRow]:
-    everyone = len(set(respondents))
     for theme, depth in hierarchy(book):
-        coded = [i for i, codes in enumerate(expanded) if theme.id in codes]
-        who = {respondents[i] for i in coded}
-        yield ThemeRow(theme, depth, Count(len(coded), len(expanded)), Count(len(who), everyone))
+        yield ThemeRow(theme, depth, *_counts(theme.id, expanded, respondents))
+
+
+def _counts(
+    theme_id: str, expanded: Sequence[set[str]], respondents: Sequence[str]
+) -> tuple[Count, Count]:
+    """The comments coded with a theme (or NO_THEME) and the respondents with it on any."""
+    coded = [i for i, codes in enumerate(expanded) if theme_id in codes]
+    who = {respondents[i] for i in coded}
+    return Count(len(coded), len(expanded)), Count(len(who), len(set(respondents)))
 
 
 def _pairs(book: Codebook, codes: Sequence[Sequence[str]]) -> Iterator[Pair]:

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 
 from coder.fileio import atomic_write_text
-from coder.report import Count, Report, ThemeRow, plural, segments
+from coder.report import NO_THEME_LABEL, Count, Report, ThemeRow, plural, segments
 
 # Group colours (matplotlib's tab10), in group order, repeating after ten groups.
 PALETTE = (
@@ -39,6 +39,7 @@ th { font-weight: 600; border-bottom: 2px solid #bbb; }
 td { border-bottom: 1px solid #eee; }
 th:first-child, td:first-child { text-align: left; }
 td.group { font-weight: 600; }
+td.none { font-style: italic; border-top: 2px solid #ccc; }
 .bar { width: 16rem; height: .9rem; background: #f0f0f0; border-radius: 2px; }
 .bar span { display: block; height: 100%; border-radius: 2px; }
 .bars .bar { height: .6rem; margin: 2px 0; }
@@ -101,6 +102,9 @@ def _pct(count: Count) -> str:
     return f"{count.pct:.0f}%"
 
 
+_NO_THEME_CELL = f'<td class="none">{_e(NO_THEME_LABEL)}</td>'
+
+
 def _label_cell(row: ThemeRow) -> str:
     css = ' class="group"' if not row.theme.codable else ""
     indent = f' style="padding-left:{0.6 + 1.2 * row.depth:.1f}rem"'
@@ -115,12 +119,16 @@ def _table(head: Sequence[str], rows: Iterable[str], css: str = "") -> str:
 
 
 def _themes(report: Report) -> str:
+    none = report.uncovered
+    rows = [
+        (_label_cell(row), row.comments, row.respondents, row.theme.color) for row in report.themes
+    ]
+    rows.append((_NO_THEME_CELL, none.comments, none.respondents, None))
     rows = (
-        _label_cell(row)
-        + f"<td>{row.comments.n}</td><td>{_pct(row.comments)}</td>"
-        + f"<td>{_bar(row.comments, row.theme.color)}</td>"
-        + f"<td>{row.respondents.n}</td><td>{_pct(row.respondents)}</td>"
-        for row in report.themes
+        label
+        + f"<td>{comments.n}</td><td>{_pct(comments)}</td><td>{_bar(comments, color)}</td>"
+        + f"<td>{respondents.n}</td><td>{_pct(respondents)}</td>"
+        for label, comments, respondents, color in rows
     )
     head = ["Theme", "Comments", "%", "", "Respondents", "%"]
     return (
@@ -139,8 +147,11 @@ def _groups(report: Report) -> str:
     )
     head = ["Theme", *(_e(g.name) for g in report.groups), "", "Spread"]
     people = report.respondents_by_group
+    labelled = [(_label_cell(row), s) for row, s in zip(report.themes, report.splits, strict=True)]
+    if report.uncovered.split is not None:
+        labelled.append((_NO_THEME_CELL, report.uncovered.split))
     rows = []
-    for row, split in zip(report.themes, report.splits, strict=True):
+    for label, split in labelled:
         shares = "".join(
             f"<td>{_pct(c)} ({c.n})"
             + (f'<br><span class="people">{_pct(r)} ({r.n})</span>' if people else "")
@@ -150,7 +161,7 @@ def _groups(report: Report) -> str:
         bars = "".join(_bar(c, color) for c, color in zip(split.comments, colors, strict=True))
         highest = f" (highest: {_e(split.highest)})" if split.spread else ""
         spread = f"<td>{split.spread:.0f} pp{highest}</td>"
-        rows.append(_label_cell(row) + shares + f'<td class="bars">{bars}</td>' + spread)
+        rows.append(label + shares + f'<td class="bars">{bars}</td>' + spread)
     return (
         f"<h2>Themes by {_e(report.by)}</h2>\n"
         + f'<p class="legend">{legend}</p>\n'

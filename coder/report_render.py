@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coder.console import printable
-from coder.report import Count, Report, ThemeRow, plural, segments
+from coder.report import NO_THEME_LABEL, Count, Report, ThemeRow, plural, segments
 
 BAR_WIDTH = 20
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -54,14 +54,19 @@ def themes_table(report: Report) -> Table:
     table.add_column("theme")
     for name in ("comments", "%", "", "respondents", "%"):
         table.add_column(name, justify="left" if name == "" else "right")
-    for row in report.themes:
+    rows = [(_label(row), row.comments, row.respondents, row.theme.color) for row in report.themes]
+    none = report.uncovered
+    for n, (label, comments, respondents, color) in enumerate(
+        [*rows, (Text(NO_THEME_LABEL, style="italic"), none.comments, none.respondents, None)]
+    ):
         table.add_row(
-            _label(row),
-            str(row.comments.n),
-            percent(row.comments),
-            bar(row.comments.pct, row.theme.color),
-            str(row.respondents.n),
-            percent(row.respondents),
+            label,
+            str(comments.n),
+            percent(comments),
+            bar(comments.pct, color),
+            str(respondents.n),
+            percent(respondents),
+            end_section=n == len(rows) - 1,
         )
     table.caption = "A group counts the comments coded with any theme under it."
     return table
@@ -78,7 +83,11 @@ def groups_table(report: Report) -> Table:
             size += f",\n{plural(group.respondents, 'respondent')}"
         table.add_column(Text(f"{printable(group.name)}\n({size})"), justify="right")
     table.add_column("spread", justify="right")
-    for row, split in zip(report.themes, report.splits, strict=True):
+    rows = [(_label(row), split) for row, split in zip(report.themes, report.splits, strict=True)]
+    if report.uncovered.split is not None:
+        rows.append((Text(NO_THEME_LABEL, style="italic"), report.uncovered.split))
+    themes = len(report.themes)
+    for n, (label, split) in enumerate(rows):
         cells = []
         for comments, respondents in zip(split.comments, split.respondents, strict=True):
             cell = Text(f"{percent(comments)} ({comments.n})")
@@ -88,7 +97,7 @@ def groups_table(report: Report) -> Table:
         spread = Text(f"{split.spread:.0f} pp")
         if split.spread:
             spread.append(f"\nhighest: {split.highest}", style="dim")
-        table.add_row(_label(row), *cells, spread)
+        table.add_row(label, *cells, spread, end_section=n == themes - 1)
     table.caption = (
         "Percent of each group's comments"
         + ("; below, of its respondents" if people else "")

@@ -94,6 +94,13 @@ def test_comments_and_respondents_per_theme_rolled_up_the_hierarchy(project: Pat
         ("cost", 1, (2, 6, 33.3), (2, 5, 40.0)),
         ("box_ticking", 0, (0, 6, 0.0), (0, 5, 0.0)),  # no coding: a zero, not an error
     ]
+    # r3 (box-ticking rejected) and r4 (nothing suggested): what the codebook leaves uncovered.
+    none = report.uncovered
+    assert (figures(none.comments), figures(none.respondents), none.split) == (
+        (2, 6, 33.3),
+        (2, 5, 40.0),
+        None,
+    )
     assert report.basis == (
         "Coding used: reviewed coding where there is one (adjudicated, else agreed by its "
         "reviewers, else a single reviewer's), else the model's suggestions; 6 comments: "
@@ -131,6 +138,10 @@ def test_split_by_an_attribute_with_the_spread_between_groups(project: Path) -> 
         0.0,
         [0, 0, 0],
     )
+    assert [s.theme for s in report.splits] == ["barriers", "time", "cost", "box_ticking"]
+    none = report.uncovered.split
+    assert [figures(c) for c in none.comments] == [(2, 2, 100.0), (0, 3, 0.0), (0, 1, 0.0)]
+    assert (none.spread, none.highest) == (100.0, "lived experience")
 
 
 def test_groups_sort_numbers_as_numbers() -> None:
@@ -226,6 +237,7 @@ def test_reviewed_only_counts_the_reviewed_comments(project: Path) -> None:
         ("cost", 0),
         ("box_ticking", 0),
     ]
+    assert figures(report.uncovered.comments) == (1, 2, 50.0)  # r3
     assert report.basis.startswith("Coding used: reviewed comments only")
 
 
@@ -249,6 +261,9 @@ def test_report_in_the_terminal(project: Path) -> None:
         ["Time", "0% (0)", "100% (3)", "0% (0)", "100 pp"],
         ["", "0% (0)", "100% (2)", "0% (0)", "highest: workforce"],
     ]
+    none = [cells(line) for line in lines if line.startswith("│ (no theme)")]
+    assert none[0][:3] + none[0][4:] == ["(no theme)", "2", "33%", "2", "40%"]
+    assert none[1] == ["(no theme)", "100% (2)", "0% (0)", "0% (0)", "100 pp"]
     header = "".join(lines[lines.index("Themes by respondent_type") : time])
     assert "(n=3," in header and "2 respondents)" in header
     assert "Percent of each group's comments; below, of its respondents; spread:" in done.stdout
@@ -327,6 +342,8 @@ def test_html_is_self_contained_and_escapes_every_text(project: Path) -> None:
     assert '<td>100% (3)<br><span class="people">100% (2)</span></td>' in page  # time, workforce
     assert "<mark>Never</mark> enough time." in page
     assert "width:50.0%;background:#1f77b4" in page  # time's bar, in its codebook colour
+    assert '<td class="none">(no theme)</td><td>2</td><td>33%</td>' in page
+    assert '<td class="none">(no theme)</td><td>100% (2)<br>' in page
 
 
 def chromium() -> str | None:
