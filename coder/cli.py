@@ -679,6 +679,12 @@ def agree(
     help="uncertain: a draw that favours the closest calls; random: an unbiased audit sample.",
 )
 @click.option("--theme", help="Only the comments suggested this theme.")
+@click.option(
+    "--uncoded",
+    is_flag=True,
+    help="Only the comments with no theme (none suggested, or you coded none): the leftovers "
+    "a codebook may be missing a theme for.",
+)
 @click.option("--only-unreviewed", is_flag=True, help="Leave out the comments you reviewed.")
 @click.option("--blind", is_flag=True, help="Show no suggestions: code from the codebook alone.")
 @click.option(
@@ -689,6 +695,7 @@ def review(
     reviewer: str | None,
     order: str,
     theme: str | None,
+    uncoded: bool,
     only_unreviewed: bool,
     blind: bool,
     adjudicate: bool,
@@ -714,7 +721,13 @@ def review(
     name = reviewer if reviewer is not None else default_reviewer()
     with Store(db, create=False) as store:
         session = open_session(
-            store, name, mode, order=order, theme=theme, only_unreviewed=only_unreviewed
+            store,
+            name,
+            mode,
+            order=order,
+            theme=theme,
+            uncoded=uncoded,
+            only_unreviewed=only_unreviewed,
         )
         require_terminal()
         ReviewApp(session).run()

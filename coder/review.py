@@ -95,6 +95,23 @@ def disagreements(
     return out
 
 
+def _check_filters(mode: str, theme: str | None, uncoded: bool) -> None:
+    """`--theme` and `--uncoded` pick comments by their suggestions, which only review shows."""
+    if theme is not None and uncoded:
+        raise InputError("choose --theme or --uncoded, not both")
+    wanted = f"suggested '{theme}'" if theme is not None else "suggested no theme"
+    option = "--theme" if theme is not None else "--uncoded"
+    if mode == "blind" and (theme is not None or uncoded):
+        raise InputError(
+            f"blind coding shows no suggestions, so it cannot pick the comments {wanted}: "
+            f"leave out {option}"
+        )
+    if mode == "adjudicate" and uncoded:
+        raise InputError(
+            "adjudication goes through the comments coders differ on: leave out --uncoded"
+        )
+
+
 class ReviewSession:
     """One reviewer going through a project's comments. Resumes where they stopped."""
 
@@ -107,6 +124,7 @@ class ReviewSession:
         only_unreviewed: bool = False,
         mode: str = "review",
         seed: int = 0,
+        uncoded: bool = False,
     ):
         if not reviewer.strip():
             raise InputError("give a reviewer name, e.g. --reviewer ana")
@@ -115,17 +133,14 @@ class ReviewSession:
             raise InputError(f"unknown order '{order}'; use one of {', '.join(ORDERS)}")
         if mode not in MODES:
             raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(MODES)}")
-        if mode == "blind" and theme is not None:
-            raise InputError(
-                "blind coding shows no suggestions, so it cannot pick the comments suggested "
-                f"'{theme}': leave out --theme"
-            )
+        _check_filters(mode, theme, uncoded)
         self.store, self.reviewer, self.mode = store, reviewer.strip(), mode
         self.settings = {
             "order": order,
             "theme": theme,
             "only_unreviewed": only_unreviewed,
             "seed": seed,
+            "uncoded": uncoded,
         }
         self.codebook: Codebook = store.latest_codebook()
         if theme is not None:
@@ -158,6 +173,8 @@ class ReviewSession:
         )
         if order == "random":
             random.Random(self.settings["seed"]).shuffle(ids)
+        if self.settings["uncoded"]:
+            ids = self._uncoded(ids)
         if self._adjudicating:
             differ = disagreements(self._coders, theme)
             ids = [i for i in ids if i in differ]
@@ -171,6 +188,16 @@ class ReviewSession:
         seen = set(walked)
         self.ids = walked + [i for i in ids if i not in seen]
         self._index = {comment_id: i for i, comment_id in enumerate(self.ids)}
+
+    def _uncoded(self, ids: list[int]) -> list[int]:
+        """Of `ids`, the comments with no theme: this reviewer coded them with none, or (not
+        reviewed by them) the latest run suggests none."""
+        unsuggested = set(self.store.order("file", unsuggested=True))
+        return [
+            i
+            for i in ids
+            if (not self._state(i).codes if self._state(i).reviewed else i in unsuggested)
+        ]
 
     def _resume(self) -> int:
         """The first comment this reviewer has neither reviewed nor skipped; else the first

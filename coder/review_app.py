@@ -88,7 +88,7 @@ def open_session(
     store: Store, reviewer: str, mode: str = "review", **options: Any
 ) -> ReviewSession:
     """A review session with something in it to review; else an error that says why not.
-    `options` go to `ReviewSession` (order, theme, only_unreviewed, seed)."""
+    `options` go to `ReviewSession` (order, theme, uncoded, only_unreviewed, seed)."""
     session = ReviewSession(store, reviewer, mode=mode, **options)
     if session.ids:
         return session
@@ -101,6 +101,8 @@ def open_session(
         )
     if theme is not None:
         raise InputError(f"no comment in {path} has a suggestion of theme '{theme}'")
+    if options.get("uncoded"):
+        raise InputError(f"every comment in {path} has a theme: none is left uncoded")
     if options.get("only_unreviewed") and store.comment_count():
         raise InputError(
             f"{session.reviewer} has reviewed every comment in {path}; "

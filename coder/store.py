@@ -547,10 +547,17 @@ class Store:
             found.sort(key=lambda s: position.get(s.theme, len(position)))
         return out
 
-    def order(self, by: str, theme: str | None = None, book: Codebook | None = None) -> list[int]:
+    def order(
+        self,
+        by: str,
+        theme: str | None = None,
+        book: Codebook | None = None,
+        unsuggested: bool = False,
+    ) -> list[int]:
         """Comment ids in review order, in one query: `file` (import order) or `uncertain`
         (a draw that favours the closest calls, see `review_key`). With `theme`, only the
-        comments whose latest run suggests it (or, under `book`, an id the theme replaces)."""
+        comments whose latest run suggests it (or, under `book`, an id the theme replaces);
+        with `unsuggested`, only those it suggests nothing for."""
         sql = (
             f"SELECT c.id FROM comments c LEFT JOIN ({_LATEST}) l ON l.comment_id = c.id "
             "LEFT JOIN scores s ON s.run_id = l.run_id AND s.comment_id = c.id"
@@ -563,6 +570,11 @@ class Store:
                 f"AND g.comment_id = c.id AND {_AMONG.format('g.theme')})"
             )
             params = (json.dumps([theme, *olds]),)
+        elif unsuggested:
+            sql += (
+                " WHERE NOT EXISTS (SELECT 1 FROM suggestions g WHERE g.run_id = l.run_id "
+                "AND g.comment_id = c.id)"
+            )
         if by == "uncertain":  # the run's weighted draw (see `review_key`); unscored last
             sql += " ORDER BY s.uncertainty IS NULL, s.uncertainty, c.id"
         else:

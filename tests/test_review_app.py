@@ -514,6 +514,12 @@ def test_review_of_a_missing_empty_or_finished_project_says_what_to_do(
         f"Error: ana has reviewed every comment in {store.path}; leave out --only-unreviewed "
         "to go over them again\n",
     )
+    session.go_to(store.order("file")[2])
+    session.toggle("time")  # c, the only one with no theme, now has one
+    assert review_cli(str(store.path), "--reviewer", "ana", "--uncoded") == (
+        1,
+        f"Error: every comment in {store.path} has a theme: none is left uncoded\n",
+    )
     assert review_cli(str(store.path), "--reviewer", "ana", "--adjudicate") == (
         1,
         f"Error: nothing to adjudicate in {store.path}: no comment was coded differently by two "
@@ -537,7 +543,8 @@ def test_review_options_reach_the_session(store: Store, monkeypatch: pytest.Monk
     )
     args = ("--reviewer", "cy", "--theme", "cost", "--only-unreviewed", "--order", "file")
     assert review_cli(str(store.path), *args) == (0, "")
-    default, blind, narrowed = started
+    assert review_cli(str(store.path), "--reviewer", "dee", "--uncoded") == (0, "")
+    default, blind, narrowed, leftovers = started
     assert (default.reviewer, default.mode, default.settings["order"]) == (
         "osuser",
         "review",
@@ -549,8 +556,10 @@ def test_review_options_reach_the_session(store: Store, monkeypatch: pytest.Monk
         "theme": "cost",
         "only_unreviewed": True,
         "seed": 0,
+        "uncoded": False,
     }
     assert [store.comment(i).external_id for i in narrowed.ids] == ["b", "d"]
+    assert [store.comment(i).external_id for i in leftovers.ids] == ["c"]
 
 
 # --- a real terminal, and kill -9 --------------------------------------------------------------

@@ -190,6 +190,46 @@ def test_a_theme_and_only_unreviewed_narrow_the_list(store: Store) -> None:
     assert ext(store, session(store, "ben", only_unreviewed=True).ids) == ["a", "b", "c", "d"]
 
 
+def test_uncoded_lists_the_comments_with_no_theme_suggested_or_coded(store: Store) -> None:
+    assert ext(store, session(store, uncoded=True).ids) == ["c"]  # nothing suggested
+    review = session(store)
+    review.reject_all()  # a: coded with nothing
+    review.accept()  # b: as suggested
+    review.toggle("cost")  # c: a theme added
+    review.accept()
+    leftovers = session(store, uncoded=True)
+    assert ext(store, leftovers.ids) == ["a"]
+    assert leftovers.settings["uncoded"] is True
+    # Another reviewer's leftovers are their own: the suggestions, as nobody reviewed them.
+    assert ext(store, session(store, "ben", uncoded=True).ids) == ["c"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"theme": "time", "uncoded": True},
+            "choose --theme or --uncoded, not both",
+        ),
+        (
+            {"mode": "blind", "uncoded": True},
+            "blind coding shows no suggestions, so it cannot pick the comments suggested no "
+            "theme: leave out --uncoded",
+        ),
+        (
+            {"mode": "adjudicate", "uncoded": True},
+            "adjudication goes through the comments coders differ on: leave out --uncoded",
+        ),
+    ],
+)
+def test_uncoded_is_refused_where_it_cannot_pick_comments(
+    store: Store, options: dict, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        ReviewSession(store, "ana", **options)
+    assert str(caught.value) == message
+
+
 def test_review_resumes_where_the_reviewer_stopped(store: Store) -> None:
     review = session(store)
     review.accept()
