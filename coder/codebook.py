@@ -101,6 +101,11 @@ class Codebook(BaseModel):
         """{old id: the id of the theme that replaces it}, from the themes' `replaces`."""
         return {old: theme.id for theme in self.themes for old in theme.replaces}
 
+    def replaced_hint(self, theme_id: str) -> str:
+        """For an unknown-theme message: where an id that a theme replaces went, else ''."""
+        new = self.replaced.get(theme_id)
+        return f"; '{theme_id}' is replaced by '{new}'" if new else ""
+
     def suggest(self, name: str) -> str | None:
         """The closest codable id or label to a misspelt name, for 'did you mean' hints."""
         candidates = [t.id for t in self.codable] + [t.label for t in self.codable]

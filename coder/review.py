@@ -410,7 +410,7 @@ class ReviewSession:
         if theme not in self.codebook.codable_ids:
             raise LabelError(
                 f"unknown theme '{theme}' (codebook '{self.codebook.name}' has: "
-                f"{', '.join(self.codebook.codable_ids)})"
+                f"{', '.join(self.codebook.codable_ids)}){self.codebook.replaced_hint(theme)}"
             )
 
     def _session(self) -> int:

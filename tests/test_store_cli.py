@@ -153,6 +153,18 @@ def test_a_codebook_that_merges_themes_keeps_the_reviewed_codes_under_the_merged
     tagged = run("tag", comments, "-c", merged, "--db", project)
     assert tagged.exit_code == 0, tagged.output
     assert "Left out" not in tagged.stderr
+    # An old id given where a theme is asked for says where it went.
+    refused = run("review", project, "--reviewer", "ana", "--theme", "time")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: unknown theme 'time' (codebook 'Tiny' has: resources, box_ticking); 'time' is "
+        "replaced by 'resources'\n"
+    )
+    refused = run("agree", project, "--coders", "ana,model", "--theme", "cost")
+    assert refused.stderr.splitlines()[-1] == (
+        "Error: unknown theme 'cost': use one of resources, box_ticking; 'cost' is replaced by "
+        "'resources'"
+    )
     out = tmp_path / "coded.csv"
     assert run("export", project, "-o", out, "--reviewed-only").exit_code == 0
     codes = {row["id"]: (row["resources"], row["box_ticking"]) for row in read_csv(out)}
