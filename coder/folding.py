@@ -66,6 +66,7 @@ class Merges:
         for old, new in self.target.items():
             self.olds.setdefault(new, set()).add(old)
         self._theme_ids = theme_ids  # a stored codebook's theme ids, by its id in the project
+        self._before: dict[tuple[str, int | None], bool] = {}
 
     def fold(self, state: CommentState, theme: str, action: str, codebook_id: int | None) -> bool:
         """Fold a theme decision into `state` if it concerns a merged theme; False otherwise
@@ -82,7 +83,12 @@ class Merges:
         return True
 
     def _before_merge(self, target: str, codebook_id: int | None) -> bool:
-        return codebook_id is None or bool(self._theme_ids(codebook_id) & self.olds[target])
+        key = (target, codebook_id)
+        if key not in self._before:  # asked once per decision: a set per codebook, not each time
+            self._before[key] = codebook_id is None or bool(
+                self._theme_ids(codebook_id) & self.olds[target]
+            )
+        return self._before[key]
 
 
 def merged_results(scored: Scored, book: Codebook) -> Scored:
