@@ -1,14 +1,13 @@
 """Each coder's coding of a comment, folded from the project's decision log in order, and how
 themes that a codebook merged or gave a new id (`replaces`) fold.
 
-For a theme that took over others, the decisions made before the merge are kept apart per id
-and the theme is coded if any of them is: a reviewer who coded 'tokenism' and rejected 'lip
-service' before the two were merged did code the merged theme, whichever they decided last. A
-decision made before the merge is one on an old id, or one on the theme itself in a session
-under a codebook that still had an old id (or no codebook on record: sessions from before
-merging existed). A decision on the theme in a session under a codebook without the old ids was
-made on the merged theme, and overrides the earlier ones as any later decision does.
-"""
+For a theme that took over others, the decisions on it and on each id it replaces are kept
+apart, and the theme is coded if any of them is: a reviewer who coded 'tokenism' and rejected
+'lip service' before the two were merged did code the merged theme, whichever they decided
+last. A decision on the theme itself in a session under a codebook without an old id was made
+after that id's merge, on the merged theme, so it replaces the decisions on that id as any
+later decision does. Under a codebook that still had the old id (or with no codebook on record:
+sessions from before merging existed) it was a decision on that theme alone."""
 
 from __future__ import annotations
 
@@ -66,7 +65,7 @@ class Merges:
         for old, new in self.target.items():
             self.olds.setdefault(new, set()).add(old)
         self._theme_ids = theme_ids  # a stored codebook's theme ids, by its id in the project
-        self._before: dict[tuple[str, int | None], bool] = {}
+        self._merged: dict[tuple[str, int | None], set[str]] = {}
 
     def fold(self, state: CommentState, theme: str, action: str, codebook_id: int | None) -> bool:
         """Fold a theme decision into `state` if it concerns a merged theme; False otherwise
@@ -74,21 +73,21 @@ class Merges:
         target = self.target.get(theme, theme)
         if target not in self.olds:
             return False
-        if theme == target and not self._before_merge(target, codebook_id):
-            group = state.merged[target] = {}  # made on the merged theme: replaces the rest
-        else:
-            group = state.merged.setdefault(target, {})
+        group = state.merged.setdefault(target, {})
+        if theme == target:
+            for old in self._merged_by(target, codebook_id):
+                group.pop(old, None)
         group[theme] = action
         state.themes[target] = next((a for a in group.values() if a in CODED), action)
         return True
 
-    def _before_merge(self, target: str, codebook_id: int | None) -> bool:
+    def _merged_by(self, target: str, codebook_id: int | None) -> set[str]:
+        """The old ids of `target` that a session under this codebook saw merged into it."""
         key = (target, codebook_id)
-        if key not in self._before:  # asked once per decision: a set per codebook, not each time
-            self._before[key] = codebook_id is None or bool(
-                self._theme_ids(codebook_id) & self.olds[target]
-            )
-        return self._before[key]
+        if key not in self._merged:  # asked once per decision: a set per codebook, not each time
+            had = self._theme_ids(codebook_id) if codebook_id is not None else self.olds[target]
+            self._merged[key] = self.olds[target] - had
+        return self._merged[key]
 
 
 def merged_results(scored: Scored, book: Codebook) -> Scored:

@@ -148,3 +148,34 @@ def test_a_run_from_before_the_merge_reads_its_old_ids_as_the_merged_theme() -> 
     assert merged.scores == {"resources": 0.8, "tokenism": 0.1}
     assert merged.suggestions == [Suggestion("resources", "Time and money", 0.8, "rule")]
     assert merged_results(scored, BEFORE) is scored
+
+
+def test_a_second_merge_into_the_same_theme_keeps_what_was_decided_after_the_first(
+    store: Store,
+) -> None:
+    middle = parse_codebook(
+        """
+name: Barriers
+version: "2"
+themes:
+  - {id: resources, label: Time and money, replaces: [time, cost]}
+  - {id: staffing, label: Staffing}
+"""
+    )
+    later = parse_codebook(
+        """
+name: Barriers
+version: "3"
+themes:
+  - {id: resources, label: Resources, replaces: [time, cost, staffing]}
+"""
+    )
+    assert later.replaced == {"time": "resources", "cost": "resources", "staffing": "resources"}
+    decide(store, BEFORE, "ana", [Entry(1, "add", "time"), Entry(2, "add", "time")])
+    decide(store, BEFORE, "ana", [Entry(1, "confirm"), Entry(2, "confirm")])
+    # After the first merge ana takes resources off both, then codes staffing on the first.
+    decide(store, middle, "ana", [Entry(1, "remove", "resources"), Entry(2, "remove", "resources")])
+    decide(store, middle, "ana", [Entry(1, "add", "staffing")])
+    assert store.codings(book=middle) == {"ana": {1: {"staffing"}, 2: set()}}
+    # Merging staffing in as well codes the first; her removal of time on the second stands.
+    assert store.codings(book=later) == {"ana": {1: {"resources"}, 2: set()}}
