@@ -570,6 +570,44 @@ def status(db: str, as_json: bool) -> None:
         console.print(renderable)
 
 
+@cli.command()
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option(
+    "--withdraw",
+    type=int,
+    metavar="RUN",
+    help="Withdraw a run (undo an automatic coding): its comments show their previous run's "
+    "suggestions again. Its scores stay on record.",
+)
+@click.option("--restore", type=int, metavar="RUN", help="Put a withdrawn run back in use.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+def runs(db: str, withdraw: int | None, restore: int | None, as_json: bool) -> None:
+    """List a coding project's model runs: each run's model and codebook, the comments it
+    scored and those that show its suggestions now; withdraw a run, or restore it.
+
+    \b
+    Example:
+      coder runs coding.db
+      coder runs coding.db --withdraw 3
+    """
+    from coder.errors import InputError
+    from coder.render import runs_table
+    from coder.runs import run_summaries, set_withdrawn
+    from coder.store import Store
+
+    if withdraw is not None and restore is not None:
+        raise InputError("choose --withdraw or --restore, not both")
+    with Store(db, create=False) as store:
+        if withdraw is not None or restore is not None:
+            change = set_withdrawn(store, withdraw or restore or 0, withdraw is not None)
+            err.print(Text(change.summary(db)))
+        found = run_summaries(store)
+    if as_json:
+        click.echo(json.dumps([summary.to_dict() for summary in found], indent=2))
+    else:
+        out().print(runs_table(found))
+
+
 def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
     """A comma-separated list of names (reviewers, coders), blanks dropped."""
     if value is None:

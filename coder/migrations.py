@@ -157,11 +157,19 @@ SESSION_CODEBOOK = """
 ALTER TABLE sessions ADD COLUMN codebook_id INTEGER REFERENCES codebooks (id);
 """
 
+# A run can be withdrawn (`coder runs --withdraw`), an undo of automatic coding: its scores stay,
+# but each comment shows its latest run that is not withdrawn, until the run is restored or used
+# again.
+WITHDRAWN_RUNS = """
+ALTER TABLE runs ADD COLUMN withdrawn_at TEXT;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
     ("double-coding samples assigned to reviewers", SAMPLES),
     ("the codebook of each review session", SESSION_CODEBOOK),
+    ("withdrawn runs", WITHDRAWN_RUNS),
 ]
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -10,6 +11,9 @@ from rich.tree import Tree
 
 from coder.codebook import Codebook, Theme
 from coder.console import printable
+
+if TYPE_CHECKING:
+    from coder.runs import RunSummary
 
 
 def _theme_line(theme: Theme) -> Text:
@@ -69,3 +73,31 @@ def metrics_table(result: dict[str, Any], codebook: Codebook, title: str) -> Tab
             f"macro {low_high['macro']}"
         )
     return table
+
+
+def runs_table(summaries: Sequence[RunSummary]) -> Table:
+    """A project's runs, oldest first: model, codebook, when, what each scored and shows."""
+    table = Table(title="Runs", title_justify="left")
+    for name in ("run", "model", "codebook", "created", "scored", "shown", "state"):
+        table.add_column(name, justify="right" if name in ("run", "scored", "shown") else "left")
+    for summary in summaries:
+        run = summary.run
+        state = (
+            "in use" if summary.withdrawn_at is None else f"withdrawn {_when(summary.withdrawn_at)}"
+        )
+        table.add_row(
+            str(run.id),
+            Text(printable(run.model)),
+            Text(printable(summary.codebook)),
+            _when(run.created_at),
+            str(summary.scored),
+            str(summary.shown),
+            state if summary.withdrawn_at is None else Text(state, style="dim"),
+        )
+    table.caption = "shown: the comments whose suggestions are the run's now (their latest in use)"
+    return table
+
+
+def _when(stamp: str) -> str:
+    """An ISO time to the minute: '2026-11-27T09:40:55.766+00:00' -> '2026-11-27 09:40'."""
+    return stamp[:16].replace("T", " ")

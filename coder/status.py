@@ -41,12 +41,13 @@ class ProjectStatus:
     flagged: int
     adjudicated: int
     conflicts: int  # reviewed by several who differ, not adjudicated
-    runs: int
+    runs: int  # in use
     labels: dict[str, str]  # theme id -> label, latest codebook first
     reviewers: dict[str, ReviewerCounts] = field(default_factory=dict)
     themes: dict[str, ThemeCounts] = field(default_factory=dict)
     measured_run: Run | None = None  # the run whose suggestions `metrics` measures
     metrics: dict[str, Any] | None = None  # coder.metrics.report on the reviewed comments
+    withdrawn: int = 0  # runs withdrawn (`coder runs --withdraw`), not counted in `runs`
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -60,7 +61,8 @@ _COUNTED = {"accept": "accepted", "reject": "rejected", "add": "added"}
 
 
 def project_status(store: Store) -> ProjectStatus:
-    runs = store.runs()
+    withdrawn = store.withdrawn()
+    runs = [run for run in store.runs() if run.id not in withdrawn]
     book = store.latest_codebook() if store.latest_run() else None  # merges apply as in exports
     replaced = book.replaced if book else {}
     labels = _labels(store, runs, replaced)
@@ -73,6 +75,7 @@ def project_status(store: Store) -> ProjectStatus:
         adjudicated=len(store.adjudicated(book)),
         conflicts=conflicts,
         runs=len(runs),
+        withdrawn=len(withdrawn),
         labels=labels,
         themes={theme: ThemeCounts() for theme in labels},
     )
@@ -148,6 +151,7 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
         f"{status.comments} comments, {status.reviewed} reviewed{share}, "
         f"{status.flagged} flagged, {status.adjudicated} adjudicated; "
         f"{status.runs} model run{'s' if status.runs != 1 else ''}"
+        + (f" ({status.withdrawn} more withdrawn)" if status.withdrawn else "")
     )
     out: list[RenderableType] = [summary]
     if not status.comments:

@@ -46,9 +46,13 @@ ORDERS = ("uncertain", "random", "file")
 _CODER_MODES = "('review', 'blind')"  # a reviewer's own coding, blind or not
 _ADJUDICATE_MODES = "('adjudicate')"
 
-# The latest run that scored each comment: what review shows and exports use.
-# Each comment's latest run, of every comment or of those a WHERE clause keeps.
-_LATEST_OF = "SELECT comment_id, MAX(run_id) AS run_id FROM scores{} GROUP BY comment_id"
+# A run in use: not withdrawn (`withdraw_run`).
+_IN_USE = "run_id NOT IN (SELECT id FROM runs WHERE withdrawn_at IS NOT NULL)"
+# The latest run in use that scored each comment: what review shows and exports use.
+# Each comment's latest run, of every comment or of those a further condition keeps.
+_LATEST_OF = (
+    f"SELECT comment_id, MAX(run_id) AS run_id FROM scores WHERE {_IN_USE}{{}} GROUP BY comment_id"
+)
 _LATEST = _LATEST_OF.format("")
 _EFFECTIVE = "NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) AND d.action <> 'undo'"
 _DECISION_COLUMNS = (
@@ -368,10 +372,32 @@ class Store:
         return self._runs[run_id]
 
     def latest_run(self) -> Run | None:
-        """The latest run that scored a comment: a run whose import failed before storing
-        anything (a file refused, a crash) must not change the project's codebook."""
-        (run_id,) = self._db.execute("SELECT MAX(run_id) FROM scores").fetchone()
+        """The latest run in use that scored a comment: a run whose import failed before
+        storing anything (a file refused, a crash) must not change the project's codebook."""
+        (run_id,) = self._db.execute(
+            "SELECT MAX(id) FROM runs r WHERE r.withdrawn_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM scores s WHERE s.run_id = r.id)"
+        ).fetchone()
         return None if run_id is None else self.run(run_id)
+
+    def withdrawn(self) -> dict[int, str]:
+        """{run: when it was withdrawn}, of the runs withdrawn now."""
+        rows = self._db.execute("SELECT id, withdrawn_at FROM runs WHERE withdrawn_at IS NOT NULL")
+        return dict(rows.fetchall())
+
+    def set_withdrawn(self, run_id: int, withdrawn: bool) -> None:
+        """Withdraw a run (each comment then shows its latest other run) or restore it."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET withdrawn_at = ? WHERE id = ?",
+                (_now() if withdrawn else None, run_id),
+            )
+
+    def run_counts(self) -> dict[int, tuple[int, int]]:
+        """{run: (comments it scored, comments it is the latest run in use of)}."""
+        scored = dict(self._db.execute("SELECT run_id, COUNT(*) FROM scores GROUP BY run_id"))
+        shown = dict(self._db.execute(f"SELECT run_id, COUNT(*) FROM ({_LATEST}) GROUP BY run_id"))
+        return {run.id: (scored.get(run.id, 0), shown.get(run.id, 0)) for run in self.runs()}
 
     def latest_codebook(self) -> Codebook:
         """The codebook of the latest run: the one review and training use."""
@@ -477,7 +503,8 @@ class Store:
     def latest(self, comment_id: int) -> Scored | None:
         """The latest run's scores and suggestions for one comment (a primary-key lookup)."""
         row = self._db.execute(
-            "SELECT run_id, scores FROM scores WHERE comment_id = ? ORDER BY run_id DESC LIMIT 1",
+            f"SELECT run_id, scores FROM scores WHERE comment_id = ? AND {_IN_USE} "
+            "ORDER BY run_id DESC LIMIT 1",
             (comment_id,),
         ).fetchone()
         if row is None:
@@ -495,7 +522,7 @@ class Store:
         reads a big project a part at a time)."""
         latest, params = _LATEST, ()
         if among is not None:  # filtered before grouping: a part costs no scan of the rest
-            latest = _LATEST_OF.format(f" WHERE {_AMONG.format('comment_id')}")
+            latest = _LATEST_OF.format(f" AND {_AMONG.format('comment_id')}")
             params = (_ids(among),)
         join = f"JOIN ({latest}) l ON l.comment_id = s.comment_id AND l.run_id = s.run_id"
         return self._results(join, params)
@@ -928,7 +955,10 @@ def _insert_scores(
     scored: Sequence[tuple[int, CommentResult]],
     thresholds: dict[str, float],
 ) -> None:
-    """A run's scores and suggestions; a comment this run has scored already is left alone."""
+    """A run's scores and suggestions; a comment this run has scored already is left alone.
+    A withdrawn run used again is in use again."""
+    if scored:
+        db.execute("UPDATE runs SET withdrawn_at = NULL WHERE id = ?", (run_id,))
     draws = [f"{run_id}:{comment_id}" for comment_id, _ in scored]
     keys = review_keys([result for _, result in scored], thresholds, draws)
     for (comment_id, result), (key, disagreement) in zip(scored, keys, strict=True):

@@ -146,6 +146,7 @@ def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path:
         assert [name for _, name, _ in store.migrations()][2:] == [
             "double-coding samples assigned to reviewers",
             "the codebook of each review session",
+            "withdrawn runs",
         ]
         assert store.codings() == {"ana": {1: {"time"}}}
         assert (store.current_sample(), store.assigned("ana")) == (None, set())
