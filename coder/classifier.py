@@ -196,6 +196,11 @@ class ThemeClassifier:
             shape=(counts.shape[0], len(self.columns_)),
         )
 
+    def drop_lookup(self) -> None:
+        """Free the feature lookup (4 bytes per possible feature, 16 MB); the next prediction
+        builds it again. Cross-validation keeps each fold's model for averaging, not for use."""
+        self._lookup = None
+
     def predict_proba(
         self, counts: sparse.csr_matrix, dense: np.ndarray | None = None
     ) -> np.ndarray:

@@ -269,6 +269,7 @@ def _out_of_fold(
         model = settings.classifier(min_df).fit(*data.rows(np.concatenate([train_rows, extra])))
         counts, _, dense, _ = data.rows(held_rows)
         oof[held_rows] = model.predict_proba(counts, dense)
+        model.drop_lookup()
         models.append(model)
     return oof, models
 

@@ -74,6 +74,16 @@ def test_a_word_one_model_saw_keeps_its_weight_there_over_the_models(counts) -> 
     )
 
 
+def test_a_fold_model_drops_its_feature_lookup_and_predicts_the_same_without_it(counts) -> None:
+    model = fit(np.arange(len(TEXTS)), counts)
+    before = model.predict_proba(counts)
+    lookup = model._lookup.nbytes
+    assert lookup == 4 * counts.shape[1]  # 16 MB per model at the shipped feature space
+    model.drop_lookup()
+    assert model._lookup is None
+    assert np.array_equal(model.predict_proba(counts), before)
+
+
 def test_train_keeps_the_averaged_fold_models_of_the_chosen_settings() -> None:
     book = parse_codebook(TINY_CODEBOOK, "tiny.yaml")
     codes = [[c for c in cell.split(";") if c] for _, _, cell in TINY_LABELLED]
