@@ -608,6 +608,39 @@ def runs(db: str, withdraw: int | None, restore: int | None, as_json: bool) -> N
         out().print(runs_table(found))
 
 
+@cli.command()
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option("--groups", type=int, help="How many groups (default: about sqrt(comments / 2)).")
+@click.option("--all", "every", is_flag=True, help="Group every comment, not only the uncoded.")
+@click.option(
+    "--examples", default=3, show_default=True, type=click.IntRange(1), help="Comments per group."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON.")
+def discover(db: str, groups: int | None, every: bool, examples: int, as_json: bool) -> None:
+    """Group a project's comments with no theme by likeness, to find the themes the codebook
+    lacks: each group's size, its most distinctive words and the comments nearest its centre.
+
+    \b
+    Example:
+      coder discover coding.db
+      coder discover coding.db --groups 5 --json
+    """
+    from coder.discovery import discover as find_groups
+    from coder.discovery import group_dicts, project_leftovers
+    from coder.render import groups_renderables
+    from coder.store import Store
+
+    with Store(db, create=False) as store:
+        found = project_leftovers(store, every)
+    grouped = find_groups(found.texts, groups, examples=examples)
+    if as_json:
+        click.echo(json.dumps(group_dicts(grouped, found.names, found.texts), indent=2))
+        return
+    console = out()
+    for renderable in groups_renderables(grouped, found):
+        console.print(renderable)
+
+
 def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
     """A comma-separated list of names (reviewers, coders), blanks dropped."""
     if value is None:

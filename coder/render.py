@@ -13,7 +13,10 @@ from coder.codebook import Codebook, Theme
 from coder.console import printable
 
 if TYPE_CHECKING:
+    from coder.discovery import Group, Leftovers
     from coder.runs import RunSummary
+
+QUOTE_CHARS = 200  # a group's example comments are cut after this many characters
 
 
 def _theme_line(theme: Theme) -> Text:
@@ -101,3 +104,25 @@ def runs_table(summaries: Sequence[RunSummary]) -> Table:
 def _when(stamp: str) -> str:
     """An ISO time to the minute: '2026-11-27T09:40:55.766+00:00' -> '2026-11-27 09:40'."""
     return stamp[:16].replace("T", " ")
+
+
+def groups_renderables(groups: Sequence[Group], found: Leftovers) -> list[Text]:
+    """Each group: its size, its distinctive words, and the comments nearest its centre."""
+    which = "comments" if found.every else "comments with no theme"
+    head = Text(
+        f"{len(found.texts)} {which} of {found.total}, in {len(groups)} groups of similar "
+        "comments (k-means on their sentence embeddings; --groups N for more or fewer). A group "
+        "is a lead to read, not a theme.",
+        style="dim",
+    )
+    out = [head]
+    for number, group in enumerate(groups, start=1):
+        share = f"{group.size / len(found.texts):.0%}"
+        line = Text(f"Group {number}: {group.size} comments ({share})", style="bold")
+        line.append("  " + printable(", ".join(group.words) or "(no word stands out)"))
+        out.append(line)
+        for i in group.examples:
+            text = " ".join(found.texts[i].split())
+            cut = text[:QUOTE_CHARS] + ("…" if len(text) > QUOTE_CHARS else "")
+            out.append(Text(f"  “{printable(cut)}”  ({printable(found.names[i])})"))
+    return out

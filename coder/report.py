@@ -285,11 +285,11 @@ def _quotes(found: Sequence[Ranked], limit: int) -> tuple[Quote, ...]:
     for _, quote in sorted(found, key=lambda kv: kv[0]):
         if len(chosen) == limit:
             break
-        chosen.setdefault(_words(quote.text), quote)
+        chosen.setdefault(same_words(quote.text), quote)
     return tuple(chosen.values())
 
 
-def _words(text: str) -> str:
+def same_words(text: str) -> str:
     """The text's words alone, for telling copies apart: "co-production is just person centred
     care" and "co production is just person-centred care!" are one quote."""
     return " ".join(_NON_WORD.split(text.casefold())).strip()
