@@ -147,6 +147,7 @@ class Leftovers:
     texts: list[str]
     every: bool  # every comment, not only those with no theme
     total: int  # comments in the project
+    blank: int  # blank comments, left out
 
 
 def project_leftovers(store: Store, every: bool = False) -> Leftovers:
@@ -157,12 +158,12 @@ def project_leftovers(store: Store, every: bool = False) -> Leftovers:
 
     codings = ProjectCodings(store)
     names = comment_names(store.comment_refs())
-    chosen = [
-        c.comment
-        for part in codings.parts()
-        for c in part
-        if c.comment.text.strip() and (every or not c.codes)
-    ]
+    chosen = [c.comment for part in codings.parts() for c in part if every or not c.codes]
+    kept = [c for c in chosen if c.text.strip()]
     return Leftovers(
-        [names[c.id] for c in chosen], [c.text for c in chosen], every, len(codings.ids)
+        [names[c.id] for c in kept],
+        [c.text for c in kept],
+        every,
+        len(codings.ids),
+        len(chosen) - len(kept),
     )

@@ -109,8 +109,9 @@ def _when(stamp: str) -> str:
 def groups_renderables(groups: Sequence[Group], found: Leftovers) -> list[Text]:
     """Each group: its size, its distinctive words, and the comments nearest its centre."""
     which = "comments" if found.every else "comments with no theme"
+    blank = f" ({found.blank} blank left out)" if found.blank else ""
     head = Text(
-        f"{len(found.texts)} {which} of {found.total}, in {len(groups)} groups of similar "
+        f"{len(found.texts)} {which} of {found.total}{blank}, in {len(groups)} groups of similar "
         "comments (k-means on their sentence embeddings; --groups N for more or fewer). A group "
         "is a lead to read, not a theme.",
         style="dim",

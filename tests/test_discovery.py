@@ -98,6 +98,7 @@ def test_discover_groups_a_projects_comments_with_no_theme(
 ) -> None:
     rows = [(f"c{i}", text) for i, text in enumerate([*PARKING, *FOOD, *NOISE])]
     rows.append(("coded", "We never have the time, the rota is packed, no time at all."))
+    rows.append(("blank", "  "))
     survey = write_csv(tmp_path / "survey.csv", ["id", "comment"], rows)
     db = tmp_path / "coding.db"
     assert run("tag", survey, "-m", tiny_model, "--db", db).exit_code == 0
@@ -107,16 +108,17 @@ def test_discover_groups_a_projects_comments_with_no_theme(
     out = tmp_path / "coded.csv"
     assert run("export", db, "-o", out).exit_code == 0
     uncoded = sorted(row["id"] for row in read_csv(out) if not row["codes"])
-    assert "coded" not in uncoded and len(uncoded) > 12
+    assert "coded" not in uncoded and "blank" in uncoded and len(uncoded) > 12
+    uncoded.remove("blank")  # blank comments are never grouped
     assert sorted(name for group in groups for name in group["members"]) == uncoded
     assert all(1 <= len(group["examples"]) <= 3 for group in groups)
     text = run("discover", db, "--groups", "3").stdout.splitlines()
     assert text[0] == (
-        f"{len(uncoded)} comments with no theme of 25, in 3 groups of similar comments (k-means "
-        "on their sentence embeddings; --groups N for more or fewer). A group is a lead to "
-        "read, not a theme."
+        f"{len(uncoded)} comments with no theme of 26 (1 blank left out), in 3 groups of "
+        "similar comments (k-means on their sentence embeddings; --groups N for more or "
+        "fewer). A group is a lead to read, not a theme."
     )
     size = max(group["size"] for group in groups)
     assert text[1].startswith(f"Group 1: {size} comments ({size / len(uncoded):.0%})  ")
     every = json.loads(run("discover", db, "--groups", "3", "--all", "--json").stdout)
-    assert sum(group["size"] for group in every) == 25
+    assert sum(group["size"] for group in every) == 25  # all but the blank one
