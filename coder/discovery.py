@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from coder.store import Store
 
 MIN_COMMENTS = 6  # fewer are read faster than grouped
 MAX_GROUPS = 12
+FULL_KMEANS_UP_TO = 10_000  # more comments are grouped by mini-batch k-means
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def discover(
 ) -> list[Group]:
     """Group `texts` (blank ones left out), largest group first. Raises InputError for fewer
     than MIN_COMMENTS non-blank texts or more groups than texts."""
-    from sklearn.cluster import KMeans  # slow to import: only here
+    from sklearn.cluster import KMeans, MiniBatchKMeans  # slow to import: only here
 
     from coder.features import static_embeddings
     from coder.training import EMBEDDINGS
@@ -63,10 +64,13 @@ def discover(
     if not 2 <= k <= len(kept):
         raise InputError(f"--groups must be from 2 to {len(kept)} (the comments to group)")
     vectors = static_embeddings(EMBEDDINGS).encode([texts[i] for i in kept], normalize=True)
-    fitted = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(vectors)
+    if len(kept) > FULL_KMEANS_UP_TO:  # 100,000 comments: 27 s in full, under 1 s in batches
+        method = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=seed)
+    else:
+        method = KMeans(n_clusters=k, n_init=10, random_state=seed)
+    fitted = method.fit(vectors)
     labels, centres = fitted.labels_, fitted.cluster_centers_
-    lemmas = _lemmas([texts[i] for i in kept])
-    described = _distinctive(lemmas, labels, k, words)
+    described = _distinctive(_lemmas([texts[i] for i in kept]), labels, k, words)
     found = []
     for j in range(k):
         rows = np.flatnonzero(labels == j)
@@ -76,22 +80,21 @@ def discover(
     return sorted(found, key=lambda group: -group.size)
 
 
-def _lemmas(texts: Sequence[str]) -> list[set[str]]:
-    """Each text's content words, lemmatised and lower-cased, once each."""
+def _lemmas(texts: Sequence[str]) -> Iterator[set[str]]:
+    """Each text's content words, lemmatised and lower-cased, once each (one text at a time:
+    100,000 comments' sets would not be held)."""
     import spacy
 
     from coder import nlp as _registers  # noqa: F401 - the coder_lemmatizer factory
 
     pipeline = spacy.blank("en")
     pipeline.add_pipe("coder_lemmatizer")
-    return [
-        {t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and len(t.text) > 2}
-        for doc in pipeline.pipe(texts, batch_size=256)
-    ]
+    for doc in pipeline.pipe(texts, batch_size=256):
+        yield {t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and len(t.text) > 2}
 
 
 def _distinctive(
-    lemmas: Sequence[set[str]], labels: np.ndarray, k: int, limit: int
+    lemmas: Iterable[set[str]], labels: np.ndarray, k: int, limit: int
 ) -> list[tuple[str, ...]]:
     """Per group, its words by class-based TF-IDF: the share of the group's words that are w,
     times log(1 + the mean words per group / w's count over all groups). A word must be in two

@@ -63,6 +63,14 @@ def test_comments_on_three_topics_fall_into_three_groups_named_by_their_words() 
     assert 24 not in {i for g in groups for i in g.members}
 
 
+def test_many_comments_are_grouped_in_mini_batches_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [*PARKING, *FOOD, *NOISE]
+    full = discover(texts, 3)
+    monkeypatch.setattr("coder.discovery.FULL_KMEANS_UP_TO", 10)
+    batched = discover(texts, 3)
+    assert sorted(g.members for g in batched) == sorted(g.members for g in full)
+
+
 def test_the_same_texts_give_the_same_groups() -> None:
     texts = [*PARKING, *FOOD, *NOISE]
     assert discover(texts, 3) == discover(list(texts), 3)
