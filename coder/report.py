@@ -60,7 +60,15 @@ class Uncovered:
 
     comments: Count
     respondents: Count
+    blank: int = 0  # of the comments, those with no text at all
     split: ThemeSplit | None = None  # by group, with `by`
+
+    @property
+    def caption(self) -> str:
+        """What the row holds, when some of it is blank comments."""
+        if not self.blank:
+            return ""
+        return f" {NO_THEME_LABEL} includes {self.blank} blank comment{'s' * (self.blank != 1)}."
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,7 @@ def build_report(
         comments=len(respondents),
         respondents=len(set(respondents)),
         themes=tuple(_theme_rows(book, expanded, respondents)),
-        uncovered=Uncovered(*_counts(NO_THEME, expanded, respondents)),
+        uncovered=Uncovered(*_counts(NO_THEME, expanded, respondents), seen.blank),
         pairs=tuple(_pairs(book, seen.codes)),
         quotes={t: _quotes(seen.quotes.get(t, []), quotes) for t in book.codable_ids}
         if quotes
@@ -170,6 +178,7 @@ class _Tally:
     groups: list[str] = field(default_factory=list)  # with `by`: each comment's group
     provenances: Counter[str] = field(default_factory=Counter)
     quotes: dict[str, list[Ranked]] = field(default_factory=dict)  # every candidate per theme
+    blank: int = 0  # comments with no text (and so no theme)
 
     @classmethod
     def of(
@@ -189,6 +198,7 @@ class _Tally:
         if by is not None:
             self.groups.append(_group_of(coding, by))
         self.provenances[coding.provenance] += 1
+        self.blank += not coding.codes and not coding.comment.text.strip()
         if with_quotes and coding.comment.text.strip():
             for theme in coding.themes:
                 if theme.coded:

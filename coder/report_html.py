@@ -134,7 +134,8 @@ def _themes(report: Report) -> str:
     return (
         "<h2>Themes</h2>\n"
         + _table(head, rows)
-        + '\n<p class="caption">A group counts the comments coded with any theme under it.</p>'
+        + '\n<p class="caption">A group counts the comments coded with any theme under it.'
+        + f"{_e(none.caption)}</p>"
     )
 
 

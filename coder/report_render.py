@@ -68,7 +68,7 @@ def themes_table(report: Report) -> Table:
             percent(respondents),
             end_section=n == len(rows) - 1,
         )
-    table.caption = "A group counts the comments coded with any theme under it."
+    table.caption = "A group counts the comments coded with any theme under it." + none.caption
     return table
 
 

@@ -228,6 +228,18 @@ def test_a_project_read_a_few_comments_at_a_time_gives_the_same_report(
     assert [q.id for q in whole.quotes["time"]] == ["r2", "r1", "r1"]
 
 
+def test_blank_comments_in_the_no_theme_row_are_named_in_its_caption(project: Path) -> None:
+    with Store(project) as store:
+        blank = NewComment("r6", 9, "   ", {"respondent_type": "workforce"})
+        store.import_batch(store.latest_run().id, "q1.csv", [(blank, result("   ", {}, {}))], {})
+    report = report_of(project)
+    assert (report.uncovered.comments.n, report.uncovered.blank) == (3, 1)
+    assert report.uncovered.caption == " (no theme) includes 1 blank comment."
+    assert "(no theme) includes 1 blank comment.</p>" in report_html(report)
+    assert "under it. (no theme) includes 1 blank comment." in run(project).stdout
+    assert report_of(project, reviewed_only=True).uncovered.caption == ""
+
+
 def test_reviewed_only_counts_the_reviewed_comments(project: Path) -> None:
     report = report_of(project, reviewed_only=True)
     assert (report.comments, report.respondents) == (2, 2)
