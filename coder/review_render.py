@@ -241,15 +241,16 @@ def help_table() -> Group:
 
 
 def search_themes(codebook: Codebook, query: str) -> list[Theme]:
-    """The codable themes whose id, label, parents, brief, definition or use-when lines hold
-    every word of `query` (case-insensitive): labels that start with it first, then labels
-    that hold it, then the rest, each in codebook order."""
+    """The codable themes whose id, label, parents, brief, definition, use-when lines or the
+    ids it replaces hold every word of `query` (case-insensitive): labels that start with it
+    first, then labels that hold it, then the rest, each in codebook order."""
     words = query.casefold().split()
     phrase = " ".join(words)
     ranked = []
     for position, theme in enumerate(codebook.codable):
         parents = [_label(codebook, parent) for parent in codebook.ancestors(theme.id)]
         fields = [theme.id, theme.label, theme.brief, theme.definition, *parents, *theme.include]
+        fields += theme.replaces  # a reviewer may still think of a merged theme by its old id
         haystack = " ".join(fields).casefold()
         if all(word in haystack for word in words):
             label = theme.label.casefold()

@@ -278,6 +278,12 @@ def test_search_ranks_labels_first_then_other_fields() -> None:
     assert [t.id for t in search_themes(book, "barriers")] == ["time", "cost"]  # the parent
     assert [t.id for t in search_themes(book, "time")] == ["time"]
     assert search_themes(book, "weather") == []
+    merged = parse_codebook(
+        TINY_CODEBOOK.replace(
+            "label: Box-ticking\n", "label: Box-ticking\n    replaces: [tokenism]\n"
+        )
+    )
+    assert [t.id for t in search_themes(merged, "tokenism")] == ["box_ticking"]  # its old id
 
 
 def test_undo_and_backspace_go_back_steps_across_comments(store: Store) -> None:
