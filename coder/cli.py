@@ -615,24 +615,45 @@ def runs(db: str, withdraw: int | None, restore: int | None, as_json: bool) -> N
 @click.option(
     "--examples", default=3, show_default=True, type=click.IntRange(1), help="Comments per group."
 )
+@click.option(
+    "--draft",
+    "draft_path",
+    help="Also write a codebook YAML with a draft theme per group, to edit into your codebook.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the --draft file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON.")
-def discover(db: str, groups: int | None, every: bool, examples: int, as_json: bool) -> None:
+def discover(
+    db: str,
+    groups: int | None,
+    every: bool,
+    examples: int,
+    draft_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Group a project's comments with no theme by likeness, to find the themes the codebook
     lacks: each group's size, its most distinctive words and the comments nearest its centre.
 
     \b
     Example:
       coder discover coding.db
-      coder discover coding.db --groups 5 --json
+      coder discover coding.db --groups 5 --draft draft_themes.yaml
     """
+    from coder.codebook_io import write_codebook
     from coder.discovery import discover as find_groups
-    from coder.discovery import group_dicts, project_leftovers
+    from coder.discovery import draft_codebook, group_dicts, project_leftovers
+    from coder.fileio import check_writable
     from coder.render import groups_renderables
     from coder.store import Store
 
+    if draft_path:
+        check_writable(draft_path, force)
     with Store(db, create=False) as store:
         found = project_leftovers(store, every)
     grouped = find_groups(found.texts, groups, examples=examples)
+    if draft_path:
+        write_codebook(draft_codebook(grouped, found.texts, db), draft_path, force)
+        err.print(Text(f"Wrote {len(grouped)} draft themes to {draft_path}"))
     if as_json:
         click.echo(json.dumps(group_dicts(grouped, found.names, found.texts), indent=2))
         return

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from coder.codebook import Codebook, Theme
 from coder.errors import InputError
 from coder.report import same_words
 from coder.store import Store
@@ -169,4 +170,25 @@ def project_leftovers(store: Store, every: bool = False) -> Leftovers:
         every,
         len(codings.ids),
         len(chosen) - len(kept),
+    )
+
+
+def draft_codebook(groups: Sequence[Group], texts: Sequence[str], source: str) -> Codebook:
+    """A codebook with a draft theme per group (its words as the label, the comments nearest
+    its centre as examples), for the analyst to rename, define, keep or drop, and copy into
+    their codebook."""
+    themes = [
+        Theme(
+            id=f"draft_{number}",
+            label=f"Draft {number}: {', '.join(group.words[:4]) or 'no word stands out'}",
+            brief=f"{group.size} comments with no theme in {source}, grouped by coder discover.",
+            examples=[" ".join(texts[i].split()) for i in group.examples],
+        )
+        for number, group in enumerate(groups, start=1)
+    ]
+    return Codebook(
+        name=f"Draft themes from {source}",
+        version="0",
+        description="Groups of comments with no theme: a lead for each, not a theme yet.",
+        themes=themes,
     )

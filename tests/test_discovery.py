@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 from conftest import read_csv, write_csv
 
 from coder.cli import cli
+from coder.codebook_io import load_codebook
 from coder.discovery import default_groups, discover
 from coder.errors import InputError
 
@@ -130,3 +131,32 @@ def test_discover_groups_a_projects_comments_with_no_theme(
     assert text[1].startswith(f"Group 1: {size} comments ({size / len(uncoded):.0%})  ")
     every = json.loads(run("discover", db, "--groups", "3", "--all", "--json").stdout)
     assert sum(group["size"] for group in every) == 25  # all but the blank one
+
+
+def test_draft_writes_a_theme_per_group_and_keeps_an_existing_file(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    rows = [(f"c{i}", text) for i, text in enumerate([*PARKING, *FOOD, *NOISE])]
+    survey = write_csv(tmp_path / "survey.csv", ["id", "comment"], rows)
+    db = tmp_path / "coding.db"
+    assert run("tag", survey, "-m", tiny_model, "--db", db).exit_code == 0
+    draft = tmp_path / "draft.yaml"
+    done = run("discover", db, "--groups", "3", "--examples", "2", "--draft", draft, "--json")
+    assert done.exit_code == 0, done.output
+    assert done.stderr == f"Wrote 3 draft themes to {draft}\n"
+    groups = json.loads(done.stdout)
+    book = load_codebook(draft)
+    assert book.codable_ids == ["draft_1", "draft_2", "draft_3"]
+    for theme, group in zip(book.themes, groups, strict=True):
+        assert theme.label == f"{theme.id.replace('_', ' ').capitalize()}: " + ", ".join(
+            group["words"][:4]
+        )
+        assert theme.examples == [example["text"] for example in group["examples"]]
+        assert (
+            theme.brief
+            == f"{group['size']} comments with no theme in {db}, grouped by coder discover."
+        )
+    draft.write_text("mine", encoding="utf-8")
+    refused = run("discover", db, "--draft", draft)
+    assert refused.stderr == f"Error: {draft} already exists; use --force to overwrite it\n"
+    assert draft.read_text(encoding="utf-8") == "mine"
