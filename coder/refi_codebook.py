@@ -44,6 +44,7 @@ SECTIONS = (
     ("exclude", "When not to use", True),
     ("examples", "Examples", True),
     ("counter_examples", "Counter-examples", True),
+    ("replaces", "Replaces", True),  # ids of earlier themes merged into this one
 )
 # Headings other programs and people write for the same fields, case-insensitive.
 _HEADINGS = {heading.casefold(): name for name, heading, _ in SECTIONS} | {
@@ -288,6 +289,8 @@ def _themes(codes: list[tuple[ET.Element, int | None]], notes: list[str]) -> lis
     themes = []
     for n, (code, parent) in enumerate(codes):
         theme: dict = {"id": ids[n], "label": labels[n], **parsed[n][0]}
+        if "replaces" in theme:
+            theme["replaces"] = _replaced_ids(theme["replaces"], labels[n], notes)
         if parent is not None:
             theme["parent"] = ids[parent]
         if not _codable(code):
@@ -296,6 +299,17 @@ def _themes(codes: list[tuple[ET.Element, int | None]], notes: list[str]) -> lis
             theme["color"] = colors[n]
         themes.append(theme)
     return themes
+
+
+def _replaced_ids(items: list[str], label: str, notes: list[str]) -> list[str]:
+    """The ids under a "Replaces:" heading; a line that cannot be an id is left out, noted."""
+    kept = []
+    for item in items:
+        if re.fullmatch(ID_PATTERN, item):
+            kept.append(item)
+        else:
+            notes.append(f"code '{label}': '{item}' under Replaces is not a theme id; left it out")
+    return kept
 
 
 def _label(code: ET.Element, number: int, notes: list[str]) -> str:

@@ -225,6 +225,29 @@ def test_another_programs_description_is_the_definition_and_headings_are_parsed(
     )
 
 
+def test_the_ids_a_theme_replaces_go_to_and_come_back_from_its_description() -> None:
+    merged = parse_codebook(
+        TINY_CODEBOOK.replace(
+            "label: Box-ticking\n", "label: Box-ticking\n    replaces: [tokenism, lip_service]\n"
+        )
+    )
+    data = codebook_to_qdc(merged)
+    assert b"Replaces:\n- tokenism\n- lip_service\n\nCoder ID: box_ticking" in data
+    back = parse_qdc(data, "merged.qdc", "Tiny")
+    assert back.notes == []
+    assert back.codebook.theme("box_ticking").replaces == ["tokenism", "lip_service"]
+    # Another program's text under the heading: what cannot be an id is left out, and said.
+    odd = qdc(
+        '<Code guid="a" name="Waits"><Description>Delays.\n\nReplaces:\n- queues\n'
+        "- Long Waits!</Description></Code>"
+    )
+    imported = parse_qdc(odd, "x.qdc")
+    assert imported.codebook.theme("waits").replaces == ["queues"]
+    assert imported.notes == [
+        "code 'Waits': 'Long Waits!' under Replaces is not a theme id; left it out"
+    ]
+
+
 def test_coder_ids_win_over_slugs_of_names() -> None:
     data = qdc(
         '<Code guid="a" name="Cost"/>'
