@@ -48,6 +48,7 @@ class ProjectStatus:
     measured_run: Run | None = None  # the run whose suggestions `metrics` measures
     metrics: dict[str, Any] | None = None  # coder.metrics.report on the reviewed comments
     withdrawn: int = 0  # runs withdrawn (`coder runs --withdraw`), not counted in `runs`
+    codebook: str = ""  # the project's: its name and version, and the run it comes from
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -63,7 +64,8 @@ _COUNTED = {"accept": "accepted", "reject": "rejected", "add": "added"}
 def project_status(store: Store) -> ProjectStatus:
     withdrawn = store.withdrawn()
     runs = [run for run in store.runs() if run.id not in withdrawn]
-    book = store.latest_codebook() if store.latest_run() else None  # merges apply as in exports
+    latest = store.latest_run()
+    book = store.codebook(latest.codebook_id) if latest else None  # merges apply as in exports
     replaced = book.replaced if book else {}
     labels = _labels(store, runs, replaced)
     final, conflicts = store.reviewed_codes(book)
@@ -76,6 +78,7 @@ def project_status(store: Store) -> ProjectStatus:
         conflicts=conflicts,
         runs=len(runs),
         withdrawn=len(withdrawn),
+        codebook=f"'{book.name}' version {book.version}, from run {latest.id}" if book else "",
         labels=labels,
         themes={theme: ThemeCounts() for theme in labels},
     )
@@ -154,6 +157,8 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
         + (f" ({status.withdrawn} more withdrawn)" if status.withdrawn else "")
     )
     out: list[RenderableType] = [summary]
+    if status.codebook:
+        out.append(Text(f"Codebook {status.codebook} (`coder runs` lists the runs)", style="dim"))
     if not status.comments:
         hint = f"No comments yet: import some with `coder tag INPUT --db {status.path}`"
         return [*out, Text(hint, style="yellow")]

@@ -86,8 +86,9 @@ def test_withdrawing_a_run_brings_back_the_previous_suggestions_and_codebook(
     )
     # The tiny model's suggestions again; ana's codes on r1 are left out under its codebook.
     assert codes(project, tmp_path) == {"r1": "", "r2": "cost", "r3": "box_ticking", "r4": ""}
-    status = run("status", project)
-    assert status.stdout.splitlines()[0].endswith("; 1 model run (1 more withdrawn)")
+    status = run("status", project).stdout.splitlines()
+    assert status[0].endswith("; 1 model run (1 more withdrawn)")
+    assert status[1] == "Codebook 'Tiny' version 1, from run 1 (`coder runs` lists the runs)"
     with Store(project) as store:
         assert store.latest_codebook().name == "Tiny"
         assert [d.theme for d in store.decisions()] == ["weather", "rota", None]

@@ -349,6 +349,7 @@ def test_status_counts_decisions_per_theme_and_measures_the_suggestions(
     assert themes["cost"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
     assert themes["box_ticking"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
     assert status["measured_run"] == {"id": 1, "model": str(tiny_model)}
+    assert status["codebook"] == "'Tiny' version 1, from run 1"
 
 
 def test_status_never_measures_a_model_on_the_comments_it_learned_from(
@@ -375,6 +376,7 @@ def test_status_in_the_terminal_shows_the_tables(project: Path, tiny_model: Path
     assert lines[0] == (
         f"{project}: 4 comments, 2 reviewed (50%), 0 flagged, 0 adjudicated; 1 model run"
     )
+    assert lines[1] == "Codebook 'Tiny' version 1, from run 1 (`coder runs` lists the runs)"
     rows = {cells[0]: cells[1:] for cells in map(table_cells, lines) if cells}
     assert rows["theme"] == [
         "accepted",
