@@ -47,7 +47,7 @@ class RunChange:
     changed: bool  # False: it already was
     shown_before: int  # comments that showed its suggestions before
     shown_now: int
-    unscored: int  # comments with no run in use now
+    unscored: int  # comments this change left with no run in use
     codebook: str  # the project's codebook now
     codebook_changed: bool
 
@@ -104,7 +104,8 @@ def set_withdrawn(store: Store, run_id: int, withdrawn: bool) -> RunChange:
         )
     store.set_withdrawn(run_id, withdrawn)
     after = {s.run.id: s for s in run_summaries(store)}
-    unscored = store.comment_count() - sum(s.shown for s in after.values())
+    # Comments left with no run in use by this change (the run was their only one).
+    unscored = sum(s.shown for s in before.values()) - sum(s.shown for s in after.values())
     book_now = _project_codebook(store)
     return RunChange(
         run=after[run_id],

@@ -129,3 +129,18 @@ def test_the_last_run_in_use_an_unknown_run_or_both_options_are_refused(project:
     assert unknown.stderr == f"Error: project {project} has no run 7; its runs are: 1, 2\n"
     both = run("runs", project, "--withdraw", "1", "--restore", "2")
     assert both.stderr == "Error: choose --withdraw or --restore, not both\n"
+
+
+def test_comments_whose_only_run_is_withdrawn_show_no_suggestions_and_it_says_so(
+    project: Path, tmp_path: Path
+) -> None:
+    wave2 = write_csv(tmp_path / "wave2.csv", ["id", "comment", "region"], SURVEY)
+    assert run("tag", wave2, "-c", tmp_path / "draft.yaml", "--db", project).exit_code == 0
+    done = run("runs", project, "--withdraw", "2")
+    assert (
+        "the 8 comments that showed its suggestions show their previous run's (4 had no "
+        "other run and show none)." in done.stderr
+    )
+    found = codes(project, tmp_path)
+    assert [found[f"wave2.csv:{i}"] for i in ("r1", "r2", "r3", "r4")] == ["", "", "", ""]
+    assert found["comments.csv:r2"] == "cost"
