@@ -48,8 +48,9 @@ def discover(
     examples: int = 3,
     seed: int = 0,
 ) -> list[Group]:
-    """Group `texts` (blank ones left out), largest group first. Raises InputError for fewer
-    than MIN_COMMENTS non-blank texts or more groups than texts."""
+    """Group `texts` (blank ones left out), largest group first: `groups` of them, or fewer
+    where fewer texts differ. Raises InputError for fewer than MIN_COMMENTS non-blank texts,
+    texts that all read alike, or more groups than texts."""
     from sklearn.cluster import KMeans, MiniBatchKMeans  # slow to import: only here
 
     from coder.features import static_embeddings
@@ -61,10 +62,14 @@ def discover(
             f"{len(kept)} comments are too few to group: read them instead "
             "(`coder review PROJECT --uncoded`)"
         )
-    k = groups or default_groups(len(kept))
+    k = default_groups(len(kept)) if groups is None else groups
     if not 2 <= k <= len(kept):
         raise InputError(f"--groups must be from 2 to {len(kept)} (the comments to group)")
     vectors = static_embeddings(EMBEDDINGS).encode([texts[i] for i in kept], normalize=True)
+    distinct = len(np.unique(vectors, axis=0))  # copies of one answer ("n/a") are one point
+    if distinct < 2:
+        raise InputError(f"the {len(kept)} comments all read alike: there is nothing to group")
+    k = min(k, distinct)
     if len(kept) > FULL_KMEANS_UP_TO:  # 100,000 comments: 27 s in full, under 1 s in batches
         method = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=seed)
     else:
@@ -75,6 +80,8 @@ def discover(
     found = []
     for j in range(k):
         rows = np.flatnonzero(labels == j)
+        if not len(rows):
+            continue
         nearest = rows[np.argsort(-(vectors[rows] @ centres[j]), kind="stable")]
         chosen = _distinct([kept[r] for r in nearest], texts, examples)
         found.append(Group(len(rows), described[j], chosen, tuple(kept[r] for r in rows)))

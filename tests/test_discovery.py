@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,17 @@ def test_many_comments_are_grouped_in_mini_batches_alike(monkeypatch: pytest.Mon
     assert sorted(g.members for g in batched) == sorted(g.members for g in full)
 
 
+def test_copies_of_one_answer_are_one_point_and_no_group_is_empty() -> None:
+    texts = ["n/a"] * 8 + ["Parking is bad."] * 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn warns when asked for more groups than points
+        groups = discover(texts, 3)
+    assert [(g.size, g.words) for g in groups] == [(8, ()), (2, ("bad", "park"))]
+    with pytest.raises(InputError) as caught:
+        discover(["n/a"] * 7)
+    assert str(caught.value) == "the 7 comments all read alike: there is nothing to group"
+
+
 def test_the_same_texts_give_the_same_groups() -> None:
     texts = [*PARKING, *FOOD, *NOISE]
     assert discover(texts, 3) == discover(list(texts), 3)
@@ -87,6 +99,7 @@ def test_the_same_texts_give_the_same_groups() -> None:
         ),
         (PARKING, 9, "--groups must be from 2 to 8 (the comments to group)"),
         (PARKING, 1, "--groups must be from 2 to 8 (the comments to group)"),
+        (PARKING, 0, "--groups must be from 2 to 8 (the comments to group)"),
     ],
 )
 def test_too_few_comments_or_groups_out_of_range_are_refused(
