@@ -109,11 +109,13 @@ class ProjectCodings:
     def parts(self, size: int | None = None) -> Iterator[list[FinalCoding]]:
         """The codings, `size` comments (default `PART`) at a time."""
         size = size or PART
+        merges = bool(self.book.replaced)  # without merges, a run's results are read as stored
         for start in range(0, len(self.ids), size):
             part = self.ids[start : start + size]
             comments, latest = self.store.comments(part), self.store.latest_results(part)
-            results = {i: merged_results(scored, self.book) for i, scored in latest.items()}
-            yield [self._project.coding(comments[i], results.get(i)) for i in part]
+            if merges:
+                latest = {i: merged_results(scored, self.book) for i, scored in latest.items()}
+            yield [self._project.coding(comments[i], latest.get(i)) for i in part]
 
 
 def final_codings(

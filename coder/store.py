@@ -46,7 +46,7 @@ ORDERS = ("uncertain", "random", "file")
 _CODER_MODES = "('review', 'blind')"  # a reviewer's own coding, blind or not
 _ADJUDICATE_MODES = "('adjudicate')"
 
-# A run in use: not withdrawn (`withdraw_run`).
+# A run in use: not withdrawn (`set_withdrawn`, `coder runs --withdraw`).
 _IN_USE = "run_id NOT IN (SELECT id FROM runs WHERE withdrawn_at IS NOT NULL)"
 # The latest run in use that scored each comment: what review shows and exports use.
 # Each comment's latest run, of every comment or of those a further condition keeps.
