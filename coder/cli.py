@@ -669,6 +669,97 @@ def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> l
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
+@cli.command("import")
+@click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--reviewer",
+    help="Whose coding it is (required for a spreadsheet); for a .qdpx, import only this "
+    "user's coding (default: every user's, each under their name).",
+)
+@click.option("--id-column", help="Column of comment ids (default: id).")
+@click.option(
+    "--codes-column",
+    default="codes",
+    show_default=True,
+    help="Column of theme ids or labels, separated by ;",
+)
+@click.option("--text-column", help="Column of the comments' text, checked against the project's.")
+@click.option("--sheet", help="The sheet to read, for an Excel workbook (default: the first).")
+@click.option(
+    "--blank-is-none",
+    is_flag=True,
+    help="A row with no codes was coded with no theme (default: not coded yet, left out).",
+)
+@click.option(
+    "--ignore-unknown", is_flag=True, help="Leave out codes the codebook has no theme for."
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--undo",
+    is_flag=True,
+    help="Take back the --reviewer's last import (if it is their last step).",
+)
+def import_command(
+    db: str,
+    file: str | None,
+    reviewer: str | None,
+    id_column: str | None,
+    codes_column: str,
+    text_column: str | None,
+    sheet: str | None,
+    blank_is_none: bool,
+    ignore_unknown: bool,
+    dry_run: bool,
+    undo: bool,
+) -> None:
+    """Import coding done elsewhere as reviewers' decisions: a spreadsheet of ids and codes, or
+    a REFI-QDA project (.qdpx) coded in NVivo, ATLAS.ti, MAXQDA or QualCoder.
+
+    A coder's coding of a comment in FILE replaces theirs in the project, and the comment
+    counts as reviewed by them: `agree`, `train --db`, `export` and `report` use it like
+    coding done in `coder review`. Each coder's import is one step, undone with --undo.
+
+    \b
+    Example:
+      coder import coding.db ana_coding.csv --reviewer ana
+      coder import coding.db nvivo_project.qdpx
+      coder import coding.db --undo --reviewer ana
+    """
+    from coder.coding_import import TableColumns, import_coding, undo_import
+    from coder.errors import InputError
+    from coder.render import import_table
+    from coder.store import Store
+
+    if undo:
+        if file is not None or not reviewer:
+            raise InputError("--undo takes the project and --reviewer NAME, and no file")
+        with Store(db, create=False) as store:
+            source, comments = undo_import(store, reviewer)
+        counted = f"{comments} comment{'s' if comments != 1 else ''}"
+        err.print(Text(f"Took back the import of {source} by {reviewer} ({counted})."))
+        return
+    if file is None:
+        raise InputError("give the file of coding to import: coder import PROJECT FILE")
+    columns = TableColumns(id_column, codes_column, text_column, sheet, blank_is_none)
+    with Store(db, create=False) as store:
+        result = import_coding(store, file, reviewer, columns, ignore_unknown, dry_run)
+    out().print(import_table(result))
+    for note in result.notes:
+        err.print(Text(f"Note: {note}"))
+    err.print(Text(_import_outcome(result, db, dry_run)))
+
+
+def _import_outcome(result: Any, db: str, dry_run: bool) -> str:
+    if dry_run:
+        return "Dry run: nothing was written."
+    if not result.recorded:
+        return "Nothing to change: the project already has this coding."
+    coders = [c.coder for c in result.coders if c.new or c.changed]
+    undo = f"coder import {db} --undo --reviewer {coders[0] if len(coders) == 1 else 'NAME'}"
+    return f"Recorded as one step per coder; to take it back: {undo}"
+
+
 @cli.command()
 @click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
 @click.option(

@@ -59,26 +59,10 @@ def read_labelled(
                 text = texts_by_id[row_id]
             else:
                 text = row[text_col]
-            resolved = []
-            for name in split_codes(row[codes_col]):
-                theme = codebook.resolve(name)
-                if theme is None:
-                    unknown.append(_unknown(path, line, name, codebook))
-                elif theme not in resolved:
-                    resolved.append(theme)
             ids.append(row_id)
             texts.append(text)
-            codes.append(resolved)
-    if unknown:
-        more = (
-            f"\n... and {len(unknown) - MAX_REPORTED} more" if len(unknown) > MAX_REPORTED else ""
-        )
-        raise LabelError(
-            f"{len(unknown)} unknown theme{'s' if len(unknown) > 1 else ''} in {path} "
-            f"(codebook '{codebook.name}' has: {', '.join(codebook.codable_ids)}):\n"
-            + "\n".join(unknown[:MAX_REPORTED])
-            + more
-        )
+            codes.append(resolve_codes(row[codes_col], codebook, f"{path}:{line}", unknown))
+    check_unknown(unknown, path, codebook)
     if not texts:
         raise InputError(f"{path} has no coded comments")
     return Labelled(ids, texts, codes, sheet_note)
@@ -98,10 +82,32 @@ def _text_column(
         ) from None
 
 
-def _unknown(path: str | Path, line: int, name: str, codebook: Codebook) -> str:
-    hint = codebook.suggest(name)
-    suffix = f" (did you mean '{hint}'?)" if hint else ""
-    return f"{path}:{line}: unknown theme '{name}'{suffix}"
+def resolve_codes(cell: str, codebook: Codebook, where: str, unknown: list[str]) -> list[str]:
+    """The theme ids a `;`-separated cell names (by id, label or replaced id), each once;
+    a name no theme has is added to `unknown` as a message located at `where`."""
+    resolved: list[str] = []
+    for name in split_codes(cell):
+        theme = codebook.resolve(name)
+        if theme is None:
+            hint = codebook.suggest(name)
+            suffix = f" (did you mean '{hint}'?)" if hint else ""
+            unknown.append(f"{where}: unknown theme '{name}'{suffix}")
+        elif theme not in resolved:
+            resolved.append(theme)
+    return resolved
+
+
+def check_unknown(unknown: list[str], path: str | Path, codebook: Codebook) -> None:
+    """Raise a LabelError listing the unknown themes found in `path`, if there were any."""
+    if not unknown:
+        return
+    more = f"\n... and {len(unknown) - MAX_REPORTED} more" if len(unknown) > MAX_REPORTED else ""
+    raise LabelError(
+        f"{len(unknown)} unknown theme{'s' if len(unknown) > 1 else ''} in {path} "
+        f"(codebook '{codebook.name}' has: {', '.join(codebook.codable_ids)}):\n"
+        + "\n".join(unknown[:MAX_REPORTED])
+        + more
+    )
 
 
 def _texts_by_id(comments: str | Path, text_column: str | None) -> dict[str, str]:

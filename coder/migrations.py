@@ -164,12 +164,35 @@ WITHDRAWN_RUNS = """
 ALTER TABLE runs ADD COLUMN withdrawn_at TEXT;
 """
 
+# Coding done elsewhere (a spreadsheet, a QDA program) comes in as decisions of its own kind of
+# session, `import`, so the log says which codes a person made on the review screen and which
+# arrived in a file. SQLite cannot change a CHECK in place: the table is rebuilt, as its
+# documentation describes, with foreign keys off (`Store._migrate`) and checked before commit.
+IMPORT_SESSIONS = """
+CREATE TABLE sessions_new (
+    id INTEGER PRIMARY KEY,
+    reviewer TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('review', 'blind', 'adjudicate', 'import')),
+    settings TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    codebook_id INTEGER REFERENCES codebooks (id)
+);
+
+INSERT INTO sessions_new (id, reviewer, mode, settings, started_at, codebook_id)
+    SELECT id, reviewer, mode, settings, started_at, codebook_id FROM sessions;
+
+DROP TABLE sessions;
+
+ALTER TABLE sessions_new RENAME TO sessions;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
     ("double-coding samples assigned to reviewers", SAMPLES),
     ("the codebook of each review session", SESSION_CODEBOOK),
     ("withdrawn runs", WITHDRAWN_RUNS),
+    ("sessions that import coding", IMPORT_SESSIONS),
 ]
 
 

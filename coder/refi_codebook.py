@@ -313,7 +313,7 @@ def _replaced_ids(items: list[str], label: str, notes: list[str]) -> list[str]:
 
 
 def _label(code: ET.Element, number: int, notes: list[str]) -> str:
-    label = _attribute(code, "name").strip()
+    label = attribute(code, "name").strip()
     if not label:
         label = f"Unnamed code {number}"
         notes.append(f"code {number} has no name; called it '{label}'")
@@ -344,7 +344,7 @@ def _unique(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def _attribute(element: ET.Element, name: str) -> str:
+def attribute(element: ET.Element, name: str) -> str:
     """An attribute by name, whatever its case (`isCodable`, `iscodable`, ...)."""
     for key, value in element.attrib.items():
         if key.rsplit("}", 1)[-1].casefold() == name.casefold():
@@ -359,11 +359,11 @@ def _description(code: ET.Element) -> str:
 
 def _codable(code: ET.Element) -> bool:
     # xsd:boolean is true, false, 1 or 0; a code without the attribute can be coded.
-    return _attribute(code, "isCodable").strip().casefold() not in {"false", "0"}
+    return attribute(code, "isCodable").strip().casefold() not in {"false", "0"}
 
 
 def _color(code: ET.Element, label: str, notes: list[str]) -> str | None:
-    value = _attribute(code, "color").strip()
+    value = attribute(code, "color").strip()
     if re.fullmatch(r"#[0-9A-Fa-f]{3}", value):  # #RGB, as the schema allows
         return "#" + "".join(c * 2 for c in value[1:])
     if value and not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
@@ -373,9 +373,7 @@ def _color(code: ET.Element, label: str, notes: list[str]) -> str | None:
 
 
 def _set_notes(document: ET.Element) -> list[str]:
-    names = [
-        _attribute(s, "name") or "(unnamed)" for s in document.iter() if local_name(s) == "set"
-    ]
+    names = [attribute(s, "name") or "(unnamed)" for s in document.iter() if local_name(s) == "set"]
     if not names:
         return []
     listed = ", ".join(f"'{n}'" for n in names)

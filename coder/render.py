@@ -13,6 +13,7 @@ from coder.codebook import Codebook, Theme
 from coder.console import printable
 
 if TYPE_CHECKING:
+    from coder.coding_import import ImportResult
     from coder.discovery import Group, Leftovers
     from coder.runs import RunSummary
 
@@ -98,6 +99,20 @@ def runs_table(summaries: Sequence[RunSummary]) -> Table:
             state if summary.withdrawn_at is None else Text(state, style="dim"),
         )
     table.caption = "shown: the comments whose suggestions are the run's now (their latest in use)"
+    return table
+
+
+def import_table(result: ImportResult) -> Table:
+    """Per coder: the comments the file codes, and which of them the import changes."""
+    table = Table(title=f"Coding in {printable(result.source)}", title_justify="left")
+    for name in ("coder", "comments", "new", "changed", "unchanged"):
+        table.add_column(name, justify="left" if name == "coder" else "right")
+    for coder in result.coders:
+        counts = (coder.comments, coder.new, coder.changed, coder.unchanged)
+        table.add_row(Text(printable(coder.coder)), *(str(n) for n in counts))
+    table.caption = (
+        "new: comments the coder had not reviewed; changed: reviewed before, with other themes"
+    )
     return table
 
 

@@ -25,7 +25,7 @@ from coder.errors import InputError, LabelError
 from coder.folding import CODED, CommentState, merged_results
 from coder.results import Evidence
 from coder.sampling import check_reviewer_names
-from coder.store import MODES, ORDERS, Entry, Store
+from coder.store import ORDERS, REVIEW_MODES, Entry, Store
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,8 @@ class ReviewSession:
         check_reviewer_names([reviewer.strip()])
         if order not in ORDERS:
             raise InputError(f"unknown order '{order}'; use one of {', '.join(ORDERS)}")
-        if mode not in MODES:
-            raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(MODES)}")
+        if mode not in REVIEW_MODES:
+            raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(REVIEW_MODES)}")
         _check_filters(mode, theme, uncoded)
         self.store, self.reviewer, self.mode = store, reviewer.strip(), mode
         self.settings = {

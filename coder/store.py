@@ -41,9 +41,11 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
 IMPORT_BATCH = 500
 
-MODES = ("review", "blind", "adjudicate")
+REVIEW_MODES = ("review", "blind", "adjudicate")  # sessions on the review screen
+MODES = (*REVIEW_MODES, "import")
 ORDERS = ("uncertain", "random", "file")
-_CODER_MODES = "('review', 'blind')"  # a reviewer's own coding, blind or not
+# a reviewer's own coding: blind or not, or imported from a file (`coder import`)
+_CODER_MODES = "('review', 'blind', 'import')"
 _ADJUDICATE_MODES = "('adjudicate')"
 
 # A run in use: not withdrawn (`set_withdrawn`, `coder runs --withdraw`).
@@ -271,6 +273,14 @@ class Store:
             raise StoreError(f"cannot open project {self.path}: {exc}") from None
 
     def _migrate(self) -> None:
+        # Off while a migration rebuilds a table others refer to; checked before it commits.
+        self._db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._apply_migrations()
+        finally:
+            self._db.execute("PRAGMA foreign_keys = ON")
+
+    def _apply_migrations(self) -> None:
         with self.transaction() as db:
             db.execute(BOOKKEEPING)
             applied = [n for (n,) in db.execute("SELECT name FROM schema_migrations ORDER BY id")]
@@ -290,6 +300,12 @@ class Store:
                         "INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
                         (number, name, _now()),
                     )
+            broken = db.execute("PRAGMA foreign_key_check").fetchone()
+            if broken is not None:
+                raise StoreError(
+                    f"cannot bring {self.path} up to date: table {broken[0]} refers to a missing "
+                    f"row of {broken[2]}; the file is unchanged"
+                )
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -619,28 +635,53 @@ class Store:
     ) -> int:
         """A new review session; `codebook` is the one it works under (kept for merges)."""
         if mode not in MODES:
-            raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(MODES)}")
+            raise InputError(f"unknown session mode '{mode}'; use one of {', '.join(MODES)}")
         codebook_id = None if codebook is None else self.add_codebook(codebook)
         with self.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO sessions (reviewer, mode, settings, started_at, codebook_id) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (reviewer, mode, json.dumps(settings, sort_keys=True), _now(), codebook_id),
-            )
-            return int(cursor.lastrowid or 0)
+            return _insert_session(db, reviewer, mode, settings, codebook_id)
 
     def record(self, session_id: int, reviewer: str, entries: Sequence[Entry]) -> list[int]:
         """Append entries as one step (undone together), committed before returning."""
-        for entry in entries:
-            allowed = THEME_ACTIONS if entry.theme is not None else COMMENT_ACTIONS
-            if entry.action not in allowed:
-                raise ValueError(f"action {entry.action!r} with theme {entry.theme!r}")
+        _check_entries(entries)
         with self.transaction() as db:
             batch = _next_batch(db)
             return [
                 _insert_decision(db, batch, entry, reviewer, session_id, undoes=None)
                 for entry in entries
             ]
+
+    def record_import(
+        self, book: Codebook, settings: dict[str, Any], steps: dict[str, Sequence[Entry]]
+    ) -> None:
+        """Record coding imported from a file (`coder.coding_import`): for each coder, a
+        session of mode `import` under `book` and their entries as one step; all or nothing."""
+        for entries in steps.values():
+            _check_entries(entries)
+        codebook_id = self.add_codebook(book)
+        with self.transaction() as db:
+            for coder, entries in steps.items():
+                session_id = _insert_session(db, coder, "import", settings, codebook_id)
+                batch = _next_batch(db)
+                for entry in entries:
+                    _insert_decision(db, batch, entry, coder, session_id, undoes=None)
+
+    def last_step(self, reviewer: str) -> tuple[str, dict[str, Any], int] | None:
+        """The mode and settings of the session of `reviewer`'s last coding step that is not
+        undone (what `undo` would take back), and how many comments it touched; None if none."""
+        row = self._db.execute(
+            "SELECT d.batch, s.mode, s.settings FROM decisions d "
+            "JOIN sessions s ON s.id = d.session_id "
+            f"WHERE d.reviewer = ? AND s.mode IN {_CODER_MODES} AND {_EFFECTIVE} "
+            "ORDER BY d.batch DESC LIMIT 1",
+            (reviewer,),
+        ).fetchone()
+        if row is None:
+            return None
+        (touched,) = self._db.execute(
+            "SELECT COUNT(DISTINCT comment_id) FROM decisions WHERE reviewer = ? AND batch = ?",
+            (reviewer, row[0]),
+        ).fetchone()
+        return row[1], json.loads(row[2]), touched
 
     def undo(self, session_id: int, reviewer: str, adjudicated: bool = False) -> list[Decision]:
         """Undo this reviewer's last step that is not undone yet (across comments and sessions);
@@ -921,6 +962,28 @@ def _assign(db: sqlite3.Connection, sample_id: int, reviewers: Sequence[str], no
 def _next_batch(db: sqlite3.Connection) -> int:
     # Inside BEGIN IMMEDIATE nobody else inserts: the next id is a fresh, increasing label.
     return db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM decisions").fetchone()[0]
+
+
+def _insert_session(
+    db: sqlite3.Connection,
+    reviewer: str,
+    mode: str,
+    settings: dict[str, Any],
+    codebook_id: int | None,
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO sessions (reviewer, mode, settings, started_at, codebook_id) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (reviewer, mode, json.dumps(settings, sort_keys=True), _now(), codebook_id),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _check_entries(entries: Iterable[Entry]) -> None:
+    for entry in entries:
+        allowed = THEME_ACTIONS if entry.theme is not None else COMMENT_ACTIONS
+        if entry.action not in allowed:
+            raise ValueError(f"action {entry.action!r} with theme {entry.theme!r}")
 
 
 def _insert_decision(

@@ -129,6 +129,35 @@ def test_a_database_at_schema_1_keeps_its_data_and_gets_the_disagreement_backfil
     ]
 
 
+def test_a_database_at_schema_5_keeps_its_sessions_through_the_rebuild(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    build_at(path, 5)
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        INSERT INTO codebooks VALUES (1, 'h', 'Tiny', '1', 'name: Tiny', 'then');
+        INSERT INTO comments VALUES (1, 'a.csv', 'x', 2, 'No time.', '{}', 'then');
+        INSERT INTO sessions VALUES (1, 'ana', 'blind', '{"order": "file"}', 'then', 1);
+        INSERT INTO decisions VALUES (1, 1, 1, 'time', 'add', NULL, 'ana', 1, 'then', NULL);
+        INSERT INTO decisions VALUES (2, 1, 1, NULL, 'confirm', NULL, 'ana', 1, 'then', NULL);
+        """
+    )
+    db.close()
+    with Store(path) as store:
+        assert store.codings() == {"ana": {1: {"time"}}}
+        session = store.start_session("ana", "import", {"file": "ana.csv"})
+        assert session == 2
+        with pytest.raises(sqlite3.IntegrityError), store.transaction() as raw_db:
+            raw_db.execute(  # foreign keys are on again after the migration
+                "INSERT INTO decisions (batch, comment_id, action, reviewer, session_id, "
+                "decided_at) VALUES (9, 1, 'confirm', 'ana', 99, 'now')"
+            )
+    assert raw(path, "SELECT id, reviewer, mode, settings, codebook_id FROM sessions") == [
+        (1, "ana", "blind", '{"order": "file"}', 1),
+        (2, "ana", "import", '{"file": "ana.csv"}', None),
+    ]
+
+
 def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     build_at(path, 2)
@@ -147,6 +176,7 @@ def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path:
             "double-coding samples assigned to reviewers",
             "the codebook of each review session",
             "withdrawn runs",
+            "sessions that import coding",
         ]
         assert store.codings() == {"ana": {1: {"time"}}}
         assert (store.current_sample(), store.assigned("ana")) == (None, set())
@@ -511,7 +541,9 @@ def test_settings_are_recorded_with_each_session(tmp_path: Path) -> None:
     ]
     with pytest.raises(InputError) as caught:
         store.start_session("ana", "solo", {})
-    assert str(caught.value) == "unknown review mode 'solo'; use one of review, blind, adjudicate"
+    assert str(caught.value) == (
+        "unknown session mode 'solo'; use one of review, blind, adjudicate, import"
+    )
 
 
 def test_review_key_is_a_draw_weighted_by_how_near_the_closest_call_is() -> None:

@@ -1,0 +1,299 @@
+"""Coding done elsewhere, brought into a project as its coders' decisions: a spreadsheet of ids
+and codes, or a REFI-QDA project coded in NVivo, ATLAS.ti, MAXQDA or QualCoder.
+
+A coder's coding of a comment in the file replaces theirs in the project: the themes the file
+gives are added, those it does not are removed, and the comment counts as reviewed by them. So
+`agree`, `train --db`, exports and reports read it as they read coding done on the review
+screen. Each coder's changes are one step in the log, in a session of mode `import` that names
+the file and its SHA-256; `undo_import` (or the review screen's undo) takes the step back.
+
+A comment is found by the id its file gave it (`file:id` where two files share ids), for a QDA
+source by its name or the GUID coder's export gave it, and failing that by its text (the n-th
+copy of a text in the file is the n-th in the project). Where the file holds the text too, it
+must be the project's, whitespace aside: an id that names another comment is an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coder.codebook import Codebook
+from coder.errors import InputError
+from coder.external import ExternalCoding, ExternalFile, read_coded_table
+from coder.folding import CommentState, merged_results
+from coder.refi_codebook import guid, xml_safe
+from coder.refi_import import is_qdpx, read_qdpx_coding
+from coder.store import Entry, Store
+
+MAX_LISTED = 20
+
+
+@dataclass
+class CoderImport:
+    """What an import does to one coder's coding."""
+
+    coder: str
+    comments: int = 0  # comments the file codes
+    new: int = 0  # ... that the coder had not reviewed
+    changed: int = 0  # ... that they had, with other themes
+
+    @property
+    def unchanged(self) -> int:
+        return self.comments - self.new - self.changed
+
+
+@dataclass
+class ImportResult:
+    source: str
+    coders: list[CoderImport]
+    notes: list[str] = field(default_factory=list)
+    recorded: bool = False  # False for a dry run, or when nothing changed
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """How to read a spreadsheet of coding (see `coder.external.read_coded_table`)."""
+
+    id_column: str | None = None
+    codes_column: str = "codes"
+    text_column: str | None = None
+    sheet: str | None = None
+    blank_is_none: bool = False
+
+
+def import_coding(
+    store: Store,
+    path: str | Path,
+    coder: str | None = None,
+    columns: TableColumns = TableColumns(),
+    ignore_unknown: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import the coding in `path` under the project's codebook. A spreadsheet is `coder`'s
+    (required); a .qdpx holds each of its users' coding, or only `coder`'s if given. Nothing is
+    written if any coding fails to match a comment, or with `dry_run`."""
+    book = store.latest_codebook()
+    read = _read(path, book, coder, columns, ignore_unknown)
+    matched = _Comments(store).match(read.codings, path)
+    steps, counts = _plan(store, book, matched)
+    changes = {name: entries for name, entries in steps.items() if entries}
+    if changes and not dry_run:
+        store.record_import(book, _settings(path), changes)
+    return ImportResult(str(path), counts, read.notes, recorded=bool(changes) and not dry_run)
+
+
+def undo_import(store: Store, coder: str) -> tuple[str, int]:
+    """Take back `coder`'s last import, if it is their last step: (its file, comments)."""
+    step = store.last_step(coder)
+    if step is None:
+        raise InputError(f"'{coder}' has no coding in {store.path} to undo")
+    mode, settings, touched = step
+    if mode != "import":
+        raise InputError(
+            f"the last step of '{coder}' was made on the review screen, not imported; undo it "
+            f"there: coder review {store.path} --reviewer {coder}, then u"
+        )
+    session = store.start_session(coder, "import", {"undo": settings.get("file", "")})
+    store.undo(session, coder)
+    return str(settings.get("file", "")), touched
+
+
+def _read(
+    path: str | Path,
+    book: Codebook,
+    coder: str | None,
+    columns: TableColumns,
+    ignore_unknown: bool,
+) -> ExternalFile:
+    if is_qdpx(path):
+        if columns != TableColumns():
+            raise InputError(
+                "--id-column, --codes-column, --text-column, --sheet and --blank-is-none are "
+                "for spreadsheets; a REFI-QDA project names its own sources and codes"
+            )
+        return read_qdpx_coding(path, book, coder, ignore_unknown)
+    if not coder:
+        raise InputError(
+            f"name the person whose coding {path} holds with --reviewer NAME: it goes into the "
+            "project as their decisions"
+        )
+    return read_coded_table(
+        path,
+        book,
+        coder,
+        columns.id_column,
+        columns.codes_column,
+        columns.text_column,
+        columns.sheet,
+        columns.blank_is_none,
+        ignore_unknown,
+    )
+
+
+def _settings(path: str | Path) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"file": Path(path).name, "sha256": digest.hexdigest()}
+
+
+def _plain(text: str) -> str:
+    """Text as compared across programs: whitespace runs as one space, and what XML cannot
+    carry as a REFI-QDA export writes it."""
+    return " ".join(xml_safe(text).split())
+
+
+def _quote(text: str, width: int = 50) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= width else flat[: width - 3] + "...")
+
+
+class _Comments:
+    """The project's comments by the names a file may give them, and by text."""
+
+    def __init__(self, store: Store) -> None:
+        refs = store.comment_refs()
+        counts = Counter(ref.external_id for ref in refs)
+        self.by_name: dict[str, int] = {}
+        self.shared: dict[str, list[str]] = {}  # an id several files use -> those files
+        for ref in refs:
+            names = [f"{ref.source}:{ref.external_id}"]
+            if counts[ref.external_id] == 1:
+                names.append(ref.external_id)
+            else:
+                self.shared.setdefault(ref.external_id, []).append(ref.source)
+            for name in names:
+                self.by_name[name] = ref.id
+                self.by_name[guid(f"source:{name}")] = ref.id  # as our .qdpx names sources
+        self.texts = dict(store.texts())
+        self.by_text: dict[str, list[int]] = {}
+        for comment_id, text in self.texts.items():
+            self.by_text.setdefault(_plain(text), []).append(comment_id)
+        self._taken: Counter[tuple[str, str]] = Counter()  # (coder, text): copies matched
+
+    def match(
+        self, codings: Sequence[ExternalCoding], path: str | Path
+    ) -> list[tuple[int, ExternalCoding]]:
+        """Each coding with its comment; an InputError listing every one that fails."""
+        found: list[tuple[int, ExternalCoding]] = []
+        problems: list[str] = []
+        seen: dict[tuple[str, int], ExternalCoding] = {}
+        for coding in codings:
+            comment_id, problem = self._find(coding)
+            if comment_id is None:
+                problems.append(problem)
+                continue
+            earlier = seen.setdefault((coding.coder, comment_id), coding)
+            if earlier is coding:
+                found.append((comment_id, coding))
+            elif earlier.codes != coding.codes:
+                problems.append(
+                    f"{coding.where}: codes the comment of {earlier.where} again, differently"
+                )
+        if problems:
+            raise InputError(_unmatched(path, problems))
+        return found
+
+    def _find(self, coding: ExternalCoding) -> tuple[int | None, str]:
+        for key in coding.keys:
+            if key in self.by_name:
+                return self._checked(coding, key, self.by_name[key])
+            if key in self.shared:
+                files = ", ".join(self.shared[key])
+                return None, (
+                    f"{coding.where}: id '{key}' is in several files of the project ({files}); "
+                    f"write it as FILE:{key}"
+                )
+        if coding.text is not None and (coding.loose or not coding.keys):
+            plain = _plain(coding.text)
+            copies = self.by_text.get(plain, [])
+            nth = self._taken[coding.coder, plain]
+            self._taken[coding.coder, plain] += 1
+            if nth < len(copies):
+                return copies[nth], ""
+        name = f"'{coding.keys[0]}'" if coding.keys else f"the comment {_quote(coding.text or '')}"
+        return None, f"{coding.where}: {name} is not in the project"
+
+    def _checked(self, coding: ExternalCoding, key: str, comment_id: int) -> tuple[int | None, str]:
+        """The comment, if the file's copy of its text (when it has one) is the project's."""
+        ours = self.texts[comment_id]
+        if coding.text is None or _plain(coding.text) == _plain(ours):
+            return comment_id, ""
+        return None, (
+            f"{coding.where}: '{key}' is another comment in the project: {_quote(ours)}, "
+            f"where the file has {_quote(coding.text)}"
+        )
+
+
+def _unmatched(path: str | Path, problems: list[str]) -> str:
+    more = f"\n... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+    counted = f"{len(problems)} codings do" if len(problems) != 1 else "1 coding does"
+    return (
+        f"cannot import {path}: {counted} not match the project's comments (nothing was "
+        "imported):\n"
+        + "\n".join(problems[:MAX_LISTED])
+        + more
+        + "\nTag the file the comments come from into the project first "
+        "(coder tag FILE --db PROJECT), or correct the ids"
+    )
+
+
+def _plan(
+    store: Store, book: Codebook, matched: list[tuple[int, ExternalCoding]]
+) -> tuple[dict[str, list[Entry]], list[CoderImport]]:
+    """Each coder's entries, and the counts the user is shown."""
+    order = book.codable_ids
+    suggested = _suggested(store, book, {comment_id for comment_id, _ in matched})
+    steps: dict[str, list[Entry]] = {}
+    counts: dict[str, CoderImport] = {}
+    states: dict[str, dict[int, CommentState]] = {}
+    for comment_id, coding in matched:
+        if coding.coder not in states:
+            states[coding.coder] = store.states(coding.coder, book=book).get(coding.coder, {})
+        state = states[coding.coder].get(comment_id)
+        wanted = set(coding.codes)
+        entries = _entries(comment_id, wanted, state, order, suggested.get(comment_id, set()))
+        count = counts.setdefault(coding.coder, CoderImport(coding.coder))
+        count.comments += 1
+        if state is None or not state.reviewed:
+            count.new += 1
+        elif entries:
+            count.changed += 1
+        steps.setdefault(coding.coder, []).extend(entries)
+    return steps, sorted(counts.values(), key=lambda c: c.coder)
+
+
+def _suggested(store: Store, book: Codebook, among: set[int]) -> dict[int, set[str]]:
+    """The themes each comment's latest run in use suggests, read under `book`."""
+    return {
+        comment_id: {s.theme for s in merged_results(scored, book).suggestions}
+        for comment_id, scored in store.latest_results(among).items()
+    }
+
+
+def _entries(
+    comment_id: int,
+    wanted: set[str],
+    state: CommentState | None,
+    order: Sequence[str],
+    suggested: set[str],
+) -> list[Entry]:
+    """What makes the coder's coding of the comment `wanted`, and reviewed. A theme the model
+    suggested is accepted, another added, as on the review screen, so that `status` counts
+    them alike."""
+    had = state.codes if state is not None else set()
+    entries = [
+        Entry(comment_id, "accept" if t in suggested else "add", t)
+        for t in order
+        if t in wanted and t not in had
+    ]
+    entries += [Entry(comment_id, "remove", t) for t in order if t in had and t not in wanted]
+    if state is None or not state.reviewed:
+        entries.append(Entry(comment_id, "confirm"))
+    return entries

@@ -1,0 +1,205 @@
+"""The coding in a REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder, read as
+each coder's themes on each text source.
+
+Read leniently, as the standard asks of importers: any namespace or none, attribute names in
+any case, a source's text inline (`PlainTextContent`) or in the zip (`plainTextPath`
+`internal://...`), a coding's coder from the `Coding` or else from its selection. coder codes
+whole comments, so a code on any part of a source codes it. A code is matched to a theme by
+the GUID coder's own exports give it, else by the `Coder ID:` line of its description, else by
+its name (a theme's id or label, or an id a theme replaces). Codings by "coder model" and "coder
+rules" are coder's own suggestions in an export of ours, not a person's coding: left out.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from coder.codebook import Codebook
+from coder.errors import InputError
+from coder.external import ExternalCoding, ExternalFile, ordered_codes
+from coder.refi_codebook import attribute, guid, local_name, parse_description
+from coder.refi_project import MODEL_USER, RULES_USER
+
+MAX_LISTED = 10
+_INTERNAL = "internal://"
+
+
+def is_qdpx(path: str | Path) -> bool:
+    """A REFI-QDA project by its name (.qdpx), or a zip holding a .qde."""
+    if str(path).casefold().endswith(".qdpx"):
+        return True
+    return zipfile.is_zipfile(path) and _qde_member(path) is not None
+
+
+def read_qdpx_coding(
+    path: str | Path,
+    book: Codebook,
+    coder: str | None = None,
+    ignore_unknown: bool = False,
+) -> ExternalFile:
+    """Every person's coding in the project, or only `coder`'s (a user's name)."""
+    project = _project(path)
+    users = {attribute(u, "guid"): attribute(u, "name") for u in _all(project, "user")}
+    codes: dict[tuple[str, str], set[str]] = {}  # (user, source GUID) -> code GUIDs
+    sources: dict[str, tuple[str, str, str | None]] = {}  # GUID -> (name, where, text)
+    machine, other_sources = 0, 0
+    with zipfile.ZipFile(path) as archive:
+        for source in _all(project, "*source"):
+            if local_name(source) != "textsource":
+                other_sources += 1
+                continue
+            key = attribute(source, "guid")
+            name = attribute(source, "name") or key
+            sources[key] = (name, f"{path}: source '{name}'", _text(source, archive))
+            for user_guid, code_guid in _codings(source):
+                user = users.get(user_guid) or user_guid or "unknown user"
+                if user in (MODEL_USER, RULES_USER):
+                    machine += 1
+                else:
+                    codes.setdefault((user, key), set()).add(code_guid)
+    _check_coder(codes, coder, path)
+    themes = _CodeThemes(project, book)
+    codings = []
+    for (user, key), code_guids in codes.items():
+        if coder is None or user == coder:
+            name, where, text = sources[key]
+            found = {themes.theme(code) for code in code_guids} - {None}
+            ordered = ordered_codes(found, book)  # type: ignore[arg-type]
+            codings.append(ExternalCoding(user, (name, key), text, ordered, where, loose=True))
+    notes = themes.notes(path, ignore_unknown) + _left_out(machine, other_sources)
+    return ExternalFile(codings, notes)
+
+
+def _project(path: str | Path) -> ET.Element:
+    member = _qde_member(path)
+    if member is None:
+        raise InputError(
+            f"{path} is not a REFI-QDA project: no project.qde inside; export it again from "
+            "your QDA program as a REFI-QDA project (.qdpx)"
+        )
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read(member)
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise InputError(f"{path}: {member} is not well-formed XML ({exc})") from None
+    if local_name(root) != "project":
+        raise InputError(
+            f"{path}: {member} holds <{root.tag.rsplit('}', 1)[-1]}>, not a REFI-QDA <Project>"
+        )
+    return root
+
+
+def _qde_member(path: str | Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.casefold().endswith(".qde")]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InputError(f"cannot read {path} as a REFI-QDA project (.qdpx): {exc}") from None
+    return next((n for n in names if n.casefold() == "project.qde"), names[0] if names else None)
+
+
+def _all(root: ET.Element, name: str) -> Iterator[ET.Element]:
+    """Descendants by local name; `*source` matches any kind of source."""
+    if name.startswith("*"):
+        return (e for e in root.iter() if local_name(e).endswith(name[1:]))
+    return (e for e in root.iter() if local_name(e) == name)
+
+
+def _text(source: ET.Element, archive: zipfile.ZipFile) -> str | None:
+    """The source's text, inline or from the zip; None if the project does not carry it."""
+    inline = next(_all(source, "plaintextcontent"), None)
+    if inline is not None:
+        return inline.text or ""
+    where = attribute(source, "plainTextPath")
+    if not where.casefold().startswith(_INTERNAL):
+        return None
+    member = "sources/" + where[len(_INTERNAL) :]
+    try:
+        return archive.read(member).decode("utf-8", errors="replace").removeprefix("\ufeff")
+    except KeyError:
+        return None
+
+
+def _codings(source: ET.Element) -> Iterator[tuple[str, str]]:
+    """(user GUID, code GUID) of every coding on the source's text selections."""
+    for selection in _all(source, "plaintextselection"):
+        for coding in (c for c in selection if local_name(c) == "coding"):
+            user = attribute(coding, "creatingUser") or attribute(selection, "creatingUser")
+            for ref in (r for r in coding if local_name(r) == "coderef"):
+                yield user, attribute(ref, "targetGUID")
+
+
+class _CodeThemes:
+    """Which theme each of the project's codes stands for, remembering the codes used that the
+    codebook has no theme for."""
+
+    def __init__(self, project: ET.Element, book: Codebook) -> None:
+        self.book = book
+        self.by_guid = {guid(t.id): t.id for t in book.codable}
+        self.by_guid.update({guid(old): new for old, new in book.replaced.items()})
+        self.codes = {attribute(c, "guid"): c for c in _all(project, "code")}
+        self.unknown: dict[str, str] = {}  # code GUID -> its name
+
+    def theme(self, code_guid: str) -> str | None:
+        if code_guid in self.by_guid:
+            return self.by_guid[code_guid]
+        code = self.codes.get(code_guid)
+        name = attribute(code, "name") if code is not None else ""
+        children = () if code is None else code
+        description = next((d.text or "" for d in children if local_name(d) == "description"), "")
+        for candidate in (parse_description(description)[1], name):
+            theme = self.book.resolve(candidate) if candidate else None
+            if theme is not None:
+                self.by_guid[code_guid] = theme
+                return theme
+        self.unknown[code_guid] = name or f"(a code not in the codebook, GUID {code_guid})"
+        return None
+
+    def notes(self, path: str | Path, ignore_unknown: bool) -> list[str]:
+        if not self.unknown:
+            return []
+        names = sorted(set(self.unknown.values()))
+        listed = ", ".join(f"'{n}'" for n in names[:MAX_LISTED])
+        more = f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
+        plural = "s" if len(names) != 1 else ""
+        if ignore_unknown:
+            return [
+                f"left out the codings with {len(names)} code{plural} not in the codebook: "
+                f"{listed}{more}"
+            ]
+        raise InputError(
+            f"{path} codes with {len(names)} code{plural} that codebook '{self.book.name}' has "
+            f"no theme for: {listed}{more}. Add them to the codebook (by label, or with the "
+            "theme's id as the code's name), or give --ignore-unknown to leave those codings out"
+        )
+
+
+def _left_out(machine: int, other_sources: int) -> list[str]:
+    notes = []
+    if machine:
+        notes.append(
+            f"left out {machine} coding{'s' if machine != 1 else ''} by {MODEL_USER} and "
+            f"{RULES_USER}: coder's own suggestions, not a person's coding"
+        )
+    if other_sources:
+        counted = f"{other_sources} sources that are" if other_sources != 1 else "1 source that is"
+        notes.append(
+            f"left out {counted} not text (PDF, picture, audio, video): coder codes comments"
+        )
+    return notes
+
+
+def _check_coder(
+    codes: dict[tuple[str, str], set[str]], coder: str | None, path: str | Path
+) -> None:
+    """Refuse a project with no person's coding, or none by the `coder` asked for."""
+    coders = sorted({user for user, _ in codes})
+    if not coders:
+        raise InputError(f"{path} has no coding of text sources by a person to import")
+    if coder is not None and coder not in coders:
+        listed = ", ".join(f"'{c}'" for c in coders)
+        raise InputError(f"{path} has no coding by '{coder}'; it has coding by {listed}")

@@ -1,0 +1,434 @@
+"""`coder import`: coding done in a spreadsheet or a QDA program, brought into a project as a
+reviewer's decisions, matched to comments, undone as one step."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import write_csv
+from projects import ROWS, add_run, ids_by_external, make_project, result
+
+from coder.cli import cli
+from coder.coding_import import TableColumns, import_coding, undo_import
+from coder.errors import InputError, LabelError
+from coder.export import export_project
+from coder.refi_codebook import guid
+from coder.store import Entry, NewComment, Store
+
+
+def codings(store: Store) -> dict[str, dict[str, set[str]]]:
+    """Each coder's reviewed codes by external id."""
+    names = {i: ext for ext, i in ids_by_external(store).items()}
+    return {
+        coder: {names[c]: codes for c, codes in coded.items()}
+        for coder, coded in store.codings().items()
+    }
+
+
+def sessions(path: Path) -> list[tuple[str, str, dict]]:
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute("SELECT reviewer, mode, settings FROM sessions ORDER BY id").fetchall()
+    finally:
+        db.close()
+    return [(reviewer, mode, json.loads(settings)) for reviewer, mode, settings in rows]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    make_project(tmp_path / "p.db").close()
+    return tmp_path / "p.db"
+
+
+# --- spreadsheets -------------------------------------------------------------------------
+
+
+def test_a_spreadsheet_becomes_the_reviewers_decisions_in_a_session_of_its_own(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = write_csv(
+        tmp_path / "ana.csv",
+        ["id", "codes"],
+        [("a", "time"), ("b", "Cost; box_ticking"), ("d", "box_ticking")],
+    )
+    with Store(project) as store:
+        done = import_coding(store, sheet, "ana")
+        assert codings(store) == {
+            "ana": {"a": {"time"}, "b": {"cost", "box_ticking"}, "d": {"box_ticking"}}
+        }
+        actions = [(d.comment_id, d.theme, d.action) for d in store.decisions()]
+        ids = ids_by_external(store)
+    # a suggested theme is accepted, another added; each comment confirmed, in file order
+    assert actions == [
+        (ids["a"], "time", "accept"),
+        (ids["a"], None, "confirm"),
+        (ids["b"], "cost", "accept"),
+        (ids["b"], "box_ticking", "accept"),
+        (ids["b"], None, "confirm"),
+        (ids["d"], "box_ticking", "add"),
+        (ids["d"], None, "confirm"),
+    ]
+    assert [(c.coder, c.comments, c.new, c.changed) for c in done.coders] == [("ana", 3, 3, 0)]
+    assert done.recorded and done.notes == []
+    digest = hashlib.sha256(sheet.read_bytes()).hexdigest()
+    assert sessions(project) == [("ana", "import", {"file": "ana.csv", "sha256": digest})]
+
+
+def test_importing_again_replaces_the_coders_coding_and_counts_what_changed(
+    project: Path, tmp_path: Path
+) -> None:
+    first = write_csv(tmp_path / "v1.csv", ["id", "codes"], [("a", "time"), ("b", "cost")])
+    second = write_csv(
+        tmp_path / "v2.csv", ["id", "codes"], [("a", "time"), ("b", "box_ticking"), ("c", "cost")]
+    )
+    with Store(project) as store:
+        import_coding(store, first, "ana")
+        done = import_coding(store, second, "ana")
+        assert codings(store) == {"ana": {"a": {"time"}, "b": {"box_ticking"}, "c": {"cost"}}}
+        assert [(c.comments, c.new, c.changed, c.unchanged) for c in done.coders] == [(3, 1, 1, 1)]
+        ids = ids_by_external(store)
+        last = [(d.comment_id, d.theme, d.action) for d in store.decisions()][-4:]
+        assert last == [
+            (ids["b"], "box_ticking", "accept"),
+            (ids["b"], "cost", "remove"),
+            (ids["c"], "cost", "add"),
+            (ids["c"], None, "confirm"),
+        ]
+        count = len(store.decisions())
+        again = import_coding(store, second, "ana")
+        assert (again.recorded, len(store.decisions())) == (False, count)
+        assert [(c.comments, c.unchanged) for c in again.coders] == [(3, 3)]
+
+
+def test_blank_rows_are_left_out_unless_they_mean_no_theme(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("c", "")])
+    with Store(project) as store:
+        done = import_coding(store, sheet, "ana")
+        assert codings(store) == {"ana": {"a": {"time"}}}
+        assert done.notes == [
+            "left out 1 row with no codes, as not coded yet; give --blank-is-none if they were "
+            "coded with no theme"
+        ]
+        import_coding(store, sheet, "ana", TableColumns(blank_is_none=True))
+        assert codings(store) == {"ana": {"a": {"time"}, "c": set()}}
+
+
+def test_a_dry_run_counts_and_writes_nothing(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time")])
+    with Store(project) as store:
+        done = import_coding(store, sheet, "ana", dry_run=True)
+        assert [(c.comments, c.new) for c in done.coders] == [(1, 1)]
+        assert (done.recorded, store.decisions()) == (False, [])
+    assert sessions(project) == []
+
+
+def test_unknown_themes_are_refused_with_a_hint_or_left_out_on_request(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time;tokenism"), ("b", "Costs")])
+    with Store(project) as store:
+        with pytest.raises(LabelError) as caught:
+            import_coding(store, sheet, "ana")
+        assert str(caught.value) == (
+            f"2 unknown themes in {sheet} (codebook 'Tiny' has: time, cost, box_ticking):\n"
+            f"{sheet}:2: unknown theme 'tokenism'\n"
+            f"{sheet}:3: unknown theme 'Costs' (did you mean 'Cost'?)\n"
+            "Add the themes to the codebook, or give --ignore-unknown to leave them out"
+        )
+        assert store.decisions() == []
+        done = import_coding(store, sheet, "ana", ignore_unknown=True)
+        assert done.notes == [
+            f"left out 2 unknown theme names: {sheet}:2: unknown theme 'tokenism'; "
+            f"{sheet}:3: unknown theme 'Costs' (did you mean 'Cost'?)"
+        ]
+        # "b" had only an unknown theme: coded with none of the codebook's
+        assert codings(store) == {"ana": {"a": {"time"}, "b": set()}}
+
+
+def test_comments_not_in_the_project_are_listed_and_nothing_is_imported(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = write_csv(
+        tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("zz", "cost"), ("a", "cost")]
+    )
+    with Store(project) as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, sheet, "ana")
+        assert store.decisions() == []
+    assert str(caught.value) == (
+        f"cannot import {sheet}: 2 codings do not match the project's comments (nothing was "
+        "imported):\n"
+        f"{sheet}:3: 'zz' is not in the project\n"
+        f"{sheet}:4: codes the comment of {sheet}:2 again, differently\n"
+        "Tag the file the comments come from into the project first (coder tag FILE --db "
+        "PROJECT), or correct the ids"
+    )
+
+
+def test_a_text_column_must_agree_with_the_project(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(
+        tmp_path / "s.csv",
+        ["id", "comment", "codes"],
+        [("a", "No  time at all.\n", "time"), ("b", "Something else entirely.", "cost")],
+    )
+    with Store(project) as store, pytest.raises(InputError) as caught:
+        import_coding(store, sheet, "ana")
+    # "a" matches, whitespace aside; its text spans two lines of the file, so "b" is on line 4
+    assert str(caught.value).splitlines()[1] == (
+        f"{sheet}:4: 'b' is another comment in the project: 'Budget cut, tick box.', where the "
+        "file has 'Something else entirely.'"
+    )
+    assert str(caught.value).startswith(f"cannot import {sheet}: 1 coding does not match")
+
+
+def test_without_ids_comments_are_found_by_text_copy_by_copy(tmp_path: Path) -> None:
+    rows = [*ROWS, ("e", "The weather was nice.", {"time": 0.0, "cost": 0.0}, {})]
+    make_project(tmp_path / "p.db", rows).close()
+    sheet = write_csv(
+        tmp_path / "s.csv",
+        ["comment", "codes"],
+        [("the weather was nice.", "time"), ("The weather was nice.", "cost")],
+    )
+    with Store(tmp_path / "p.db") as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, sheet, "ana")
+        assert f"{sheet}:2: the comment 'the weather was nice.' is not in the project" in str(
+            caught.value
+        )
+        fixed = write_csv(
+            tmp_path / "t.csv",
+            ["comment", "codes"],
+            [("The weather was nice.", "time"), ("The weather  was nice.", "cost")],
+        )
+        import_coding(store, fixed, "ana")
+        assert codings(store) == {"ana": {"c": {"time"}, "e": {"cost"}}}
+
+
+def test_an_id_two_files_share_must_name_its_file(project: Path, tmp_path: Path) -> None:
+    with Store(project) as store:
+        run_id = add_run(store)
+        more = [(NewComment("a", 2, "Other file.", {}), result("Other file.", {}, {}))]
+        store.import_batch(run_id, "more.csv", more, {})
+        sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time")])
+        with pytest.raises(InputError) as caught:
+            import_coding(store, sheet, "ana")
+        assert (
+            f"{sheet}:2: id 'a' is in several files of the project (comments.csv, more.csv); "
+            "write it as FILE:a"
+        ) in str(caught.value)
+        qualified = write_csv(tmp_path / "q.csv", ["id", "codes"], [("more.csv:a", "cost")])
+        import_coding(store, qualified, "ana")
+        ((comment_id, codes),) = store.codings()["ana"].items()
+        assert (store.comment(comment_id).text, codes) == ("Other file.", {"cost"})
+
+
+def test_a_spreadsheet_needs_a_reviewer_name(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time")])
+    with Store(project) as store, pytest.raises(InputError) as caught:
+        import_coding(store, sheet)
+    assert str(caught.value) == (
+        f"name the person whose coding {sheet} holds with --reviewer NAME: it goes into the "
+        "project as their decisions"
+    )
+
+
+# --- undo ---------------------------------------------------------------------------------
+
+
+def test_undo_takes_back_the_whole_import_and_only_an_import(project: Path, tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "v1.csv", ["id", "codes"], [("a", "time"), ("b", "cost")])
+    second = write_csv(tmp_path / "v2.csv", ["id", "codes"], [("a", "cost"), ("c", "time")])
+    with Store(project) as store:
+        import_coding(store, first, "ana")
+        import_coding(store, second, "ana")
+        assert undo_import(store, "ana") == ("v2.csv", 2)
+        assert codings(store) == {"ana": {"a": {"time"}, "b": {"cost"}}}
+        session = store.start_session("ana", "review", {})
+        store.record(session, "ana", [Entry(ids_by_external(store)["d"], "confirm")])
+        with pytest.raises(InputError) as caught:
+            undo_import(store, "ana")
+        assert str(caught.value) == (
+            "the last step of 'ana' was made on the review screen, not imported; undo it "
+            f"there: coder review {project} --reviewer ana, then u"
+        )
+        with pytest.raises(InputError) as caught:
+            undo_import(store, "ben")
+        assert str(caught.value) == f"'ben' has no coding in {project} to undo"
+
+
+# --- REFI-QDA projects --------------------------------------------------------------------
+
+
+def test_a_qdpx_exported_by_coder_comes_back_with_each_persons_coding(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("d", "cost")])
+    with Store(project) as store:
+        import_coding(store, sheet, "ana")
+    export_project(project, tmp_path / "p.qdpx", "qdpx")
+    make_project(tmp_path / "fresh.db").close()
+    with Store(tmp_path / "fresh.db") as store:
+        done = import_coding(store, tmp_path / "p.qdpx")
+        assert codings(store) == {"ana": {"a": {"time"}, "d": {"cost"}}}
+    assert [(c.coder, c.comments) for c in done.coders] == [("ana", 2)]
+    assert done.notes == [
+        "left out 4 codings by coder model and coder rules: coder's own suggestions, not a "
+        "person's coding"
+    ]
+
+
+FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
+<project xmlns="urn:QDA-XML:project:1.0" name="From NVivo">
+  <Users>
+    <User guid="u-1" name="Ana"/>
+    <User guid="u-2" name="Ben"/>
+  </Users>
+  <CodeBook><Codes>
+    <Code guid="k-time" name="TIME" isCodable="true"/>
+    <Code guid="k-money" name="Money matters">
+      <Description>Money.
+Coder ID: cost</Description>
+    </Code>
+    <Code guid="k-other" name="Staff praise"/>
+    <Code guid="{box}" name="Anything"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="s-1" name="Interview 1">
+      <PlainTextContent>No time at all.</PlainTextContent>
+      <PlainTextSelection guid="x1" startPosition="0" endPosition="7" creatingUser="u-1">
+        <Coding guid="c1"><CodeRef targetGUID="k-time"/></Coding>
+        <Coding guid="c2" creatingUser="u-2"><CodeRef targetGUID="k-money"/></Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="x2" startPosition="3" endPosition="7" creatingUser="u-1">
+        <Coding guid="c3"><CodeRef targetGUID="{box}"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <textsource guid="s-2" name="d" plaintextpath="internal://s-2.txt">
+      <PlainTextSelection guid="x3" startPosition="0" endPosition="4">
+        <Coding guid="c4" creatingUser="u-2"><CodeRef targetGUID="k-other"/></Coding>
+        <Coding guid="c5" creatingUser="u-2"><CodeRef targetGUID="k-time"/></Coding>
+      </PlainTextSelection>
+    </textsource>
+    <PDFSource guid="s-3" name="Minutes"/>
+  </Sources>
+</project>
+"""
+
+
+def foreign_qdpx(path: Path, qde: str = FOREIGN) -> Path:
+    """A project as another program writes it: its own GUIDs and names, a source's text inline
+    or in the zip, a coding's coder on the coding or on its selection."""
+    box = guid("box_ticking")  # the GUID coder's .qdc gives the theme
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde.replace("{box}", box))
+        archive.writestr("sources/s-2.txt", "Busy rota, no funding.")
+    return path
+
+
+def test_a_qdpx_from_another_program_is_read_leniently(project: Path, tmp_path: Path) -> None:
+    qdpx = foreign_qdpx(tmp_path / "nvivo.qdpx")
+    with Store(project) as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, qdpx)
+        assert str(caught.value) == (
+            f"{qdpx} codes with 1 code that codebook 'Tiny' has no theme for: 'Staff praise'. "
+            "Add them to the codebook (by label, or with the theme's id as the code's name), or "
+            "give --ignore-unknown to leave those codings out"
+        )
+        done = import_coding(store, qdpx, ignore_unknown=True)
+        # "Interview 1" is found by its text; "d" by its name. By the code's name (TIME), its
+        # Coder ID line (Money matters), and coder's GUID for box_ticking.
+        assert codings(store) == {
+            "Ana": {"a": {"time", "box_ticking"}},
+            "Ben": {"a": {"cost"}, "d": {"time"}},
+        }
+    assert [(c.coder, c.comments) for c in done.coders] == [("Ana", 1), ("Ben", 2)]
+    assert done.notes == [
+        "left out the codings with 1 code not in the codebook: 'Staff praise'",
+        "left out 1 source that is not text (PDF, picture, audio, video): coder codes comments",
+    ]
+
+
+def test_one_user_of_a_qdpx_can_be_chosen(project: Path, tmp_path: Path) -> None:
+    qdpx = foreign_qdpx(tmp_path / "nvivo.qdpx")
+    with Store(project) as store:
+        import_coding(store, qdpx, "Ana")
+        assert codings(store) == {"Ana": {"a": {"time", "box_ticking"}}}
+        with pytest.raises(InputError) as caught:
+            import_coding(store, qdpx, "Cy")
+        assert str(caught.value) == f"{qdpx} has no coding by 'Cy'; it has coding by 'Ana', 'Ben'"
+
+
+def test_a_file_that_is_not_a_qdpx_project_says_so(project: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.qdpx"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    broken = tmp_path / "broken.qdpx"
+    broken.write_text("not a zip")
+    with Store(project) as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, empty)
+        assert str(caught.value) == (
+            f"{empty} is not a REFI-QDA project: no project.qde inside; export it again from "
+            "your QDA program as a REFI-QDA project (.qdpx)"
+        )
+        with pytest.raises(InputError) as caught:
+            import_coding(store, broken)
+        assert str(caught.value) == (
+            f"cannot read {broken} as a REFI-QDA project (.qdpx): File is not a zip file"
+        )
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def test_the_command_imports_prints_the_counts_and_undoes(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("b", "")])
+    runner = CliRunner()
+    done = runner.invoke(cli, ["import", str(project), str(sheet), "--reviewer", "ana"])
+    assert done.exit_code == 0, done.output
+    assert "│ ana   │        1 │   1 │       0 │         0 │" in done.stdout
+    assert done.stderr == (
+        "Note: left out 1 row with no codes, as not coded yet; give --blank-is-none if they "
+        "were coded with no theme\n"
+        f"Recorded as one step per coder; to take it back: coder import {project} --undo "
+        "--reviewer ana\n"
+    )
+    undone = runner.invoke(cli, ["import", str(project), "--undo", "--reviewer", "ana"])
+    assert (undone.exit_code, undone.stderr) == (
+        0,
+        "Took back the import of s.csv by ana (1 comment).\n",
+    )
+    with Store(project) as store:
+        assert store.codings() == {}
+    refused = runner.invoke(cli, ["import", str(project), str(sheet)])
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: name the person whose coding")
+    qdpx = foreign_qdpx(tmp_path / "n.qdpx")
+    mixed = runner.invoke(cli, ["import", str(project), str(qdpx), "--codes-column", "x"])
+    assert mixed.stderr == (
+        "Error: --id-column, --codes-column, --text-column, --sheet and --blank-is-none are "
+        "for spreadsheets; a REFI-QDA project names its own sources and codes\n"
+    )
+
+
+def test_imported_coders_are_compared_by_agree(project: Path, tmp_path: Path) -> None:
+    ana = write_csv(tmp_path / "ana.csv", ["id", "codes"], [("a", "time"), ("b", "cost")])
+    ben = write_csv(tmp_path / "ben.csv", ["id", "codes"], [("a", "time"), ("b", "time")])
+    runner = CliRunner()
+    for name, sheet in (("ana", ana), ("ben", ben)):
+        assert (
+            runner.invoke(cli, ["import", str(project), str(sheet), "--reviewer", name]).exit_code
+            == 0
+        )
+    done = runner.invoke(cli, ["agree", str(project), "--coders", "ana,ben", "--json"])
+    assert done.exit_code == 0, done.output
+    figures = json.loads(done.stdout)
+    assert (figures["coders"], figures["n"], figures["exact_agreement"]) == (["ana", "ben"], 2, 0.5)
+    assert figures["themes"]["cost"]["counts"] == {"ana": 1, "ben": 0}
