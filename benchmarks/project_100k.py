@@ -1,11 +1,13 @@
 """How the project commands scale: time and peak memory of `coder tag --db`, `status`,
-`export` (each format), `report` and `agree` on a project of 100,000 comments.
+`export` (each format), `report`, `agree` and `import` on a project of 100,000 comments.
 
 The project is the sample survey's 825 answers repeated, each row with its own id, tagged with
 the shipped model; a reviewer then codes some of them (every fourth with its first suggested
 theme taken off) so that status, agreement with the model and the reviewed coding have work
-to do. Each command runs as its own process, as a user would run it, and its peak memory is
-that process's maximum resident set. Run it with the Python whose coder you want to measure::
+to do. `import` reads the sample's hand coding repeated as one coder's spreadsheet of every
+comment, then the .qdpx the export wrote. Each command runs as its own process, as a user would
+run it, and its peak memory is that process's maximum resident set. Run it with the Python
+whose coder you want to measure::
 
     python benchmarks/project_100k.py [--comments 100000] [--reviewed 300] [--keep DIR]
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "coproduction_comments.csv"
+GOLD = ROOT / "samples" / "coproduction_gold.csv"
 
 
 def write_survey(path: Path, n: int) -> None:
@@ -36,6 +39,16 @@ def write_survey(path: Path, n: int) -> None:
         writer.writeheader()
         for i in range(n):
             writer.writerow({**rows[i % len(rows)], "id": f"r{i}"})
+
+
+def write_coding(path: Path, n: int) -> None:
+    """The sample's hand coding of the rows `write_survey` wrote: ids and codes."""
+    with GOLD.open(encoding="utf-8", newline="") as handle:
+        codes = [row["codes"] for row in csv.DictReader(handle)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "codes"])
+        writer.writerows((f"r{i}", codes[i % len(codes)]) for i in range(n))
 
 
 def review(db: Path, n: int) -> None:
@@ -89,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stale in (db, work / "project.db-wal", work / "project.db-shm"):
         stale.unlink(missing_ok=True)
     write_survey(survey, args.comments)
+    coding = work / "coding.csv"
+    write_coding(coding, args.comments)
+    (work / "project.qdpx").unlink(missing_ok=True)
     rows = [("tag --db", *timed(["tag", str(survey), "--db", str(db)], work))]
     review(db, args.reviewed)
     commands = {
@@ -96,9 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export wide": ["export", str(db), "-o", str(work / "out.csv")],
         "export long": ["export", str(db), "-o", str(work / "long.csv"), "--format", "long"],
         "export jsonl": ["export", str(db), "-o", str(work / "out.jsonl"), "--format", "jsonl"],
-        "export qdpx": ["export", str(db), "-o", str(work / "out.qdpx"), "--format", "qdpx"],
+        "export qdpx": ["export", str(db), "-o", str(work / "project.qdpx"), "--format", "qdpx"],
         "report --by respondent_type": ["report", str(db), "--by", "respondent_type"],
         "agree --coders ana,model": ["agree", str(db), "--coders", "ana,model"],
+        "import (a spreadsheet)": ["import", str(db), str(coding), "--reviewer", "gold"],
+        "import (the qdpx)": ["import", str(db), str(work / "project.qdpx")],
+        "agree --coders gold,model": ["agree", str(db), "--coders", "gold,model"],
     }
     for name, command in commands.items():
         for output in work.glob("out.*"):

@@ -19,6 +19,7 @@ from typing import Any
 
 from coder.agreement import AgreementResult, Disagreement, agreement, disagreements
 from coder.codebook import Codebook
+from coder.coding import PART
 from coder.errors import AgreementError
 from coder.sampling import MACHINE_CODERS
 from coder.store import CommentRef, Scored, Store
@@ -63,8 +64,8 @@ def project_codings(store: Store, coders: Sequence[str] | None = None) -> Projec
     by_id = {name: humans[name] for name in names if name in humans}
     if any(name in machines for name in names):
         # Beside a reviewer, only the comments a reviewer coded can count: read just those.
-        coded = {c for name in names if name in humans for c in humans[name]}
-        found = machine_codings(store, store.latest_results(coded or None))
+        coded = sorted({c for name in names if name in humans for c in humans[name]})
+        found = machine_codings(store, coded or None)
         replaced = codebook.replaced  # a run from before a merge coded the old ids
         by_id.update(
             (name, {c: {replaced.get(t, t) for t in codes} for c, codes in found[name].items()})
@@ -114,11 +115,29 @@ def comment_names(refs: Sequence[CommentRef]) -> dict[int, str]:
     }
 
 
-def machine_codings(store: Store, results: Mapping[int, Scored]) -> dict[str, dict[int, set[str]]]:
-    """The `model` and `rules` coders' codes on every comment a run scored (its latest run)."""
+def machine_codings(
+    store: Store, among: Sequence[int] | None = None
+) -> dict[str, dict[int, set[str]]]:
+    """The `model` and `rules` coders' codes on every comment a run scored (its latest run), or
+    on those `among` them, read a part at a time: a whole survey imported as coded must not
+    hold every comment's scores and evidence at once."""
     thresholds: dict[int, dict[str, float]] = {}
     model: dict[int, set[str]] = {}
     rules: dict[int, set[str]] = {}
+    parts = [None] if among is None else [among[i : i + PART] for i in range(0, len(among), PART)]
+    for part in parts:
+        results = store.latest_results(part)
+        _machine_part(store, results, thresholds, model, rules)
+    return {MODEL: model, RULES: rules}
+
+
+def _machine_part(
+    store: Store,
+    results: Mapping[int, Scored],
+    thresholds: dict[int, dict[str, float]],
+    model: dict[int, set[str]],
+    rules: dict[int, set[str]],
+) -> None:
     for comment_id, scored in results.items():
         if scored.run_id not in thresholds:
             meta = store.run(scored.run_id).meta
@@ -130,7 +149,6 @@ def machine_codings(store: Store, results: Mapping[int, Scored]) -> dict[str, di
             if scored.scores.get(s.theme, 0.0) >= cut.get(s.theme, DEFAULT_THRESHOLD)
         }
         rules[comment_id] = {s.theme for s in scored.suggestions if s.source == "rule"}
-    return {MODEL: model, RULES: rules}
 
 
 def project_agreement(

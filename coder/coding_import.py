@@ -5,7 +5,8 @@ A coder's coding of a comment in the file replaces theirs in the project: the th
 gives are added, those it does not are removed, and the comment counts as reviewed by them. So
 `agree`, `train --db`, exports and reports read it as they read coding done on the review
 screen. Each coder's changes are one step in the log, in a session of mode `import` that names
-the file and its SHA-256; `undo_import` (or the review screen's undo) takes the step back.
+the file and its SHA-256; `undo_import` takes the step back (the review screen's undo stops
+at it).
 
 A comment is found by the id its file gave it (`file:id` where two files share ids), for a QDA
 source by its name or the GUID coder's export gave it, and failing that by its text (the n-th
@@ -25,9 +26,10 @@ from typing import Any
 from coder.codebook import Codebook
 from coder.errors import InputError
 from coder.external import ExternalCoding, ExternalFile, read_coded_table
-from coder.folding import CommentState, merged_results
+from coder.folding import CommentState
 from coder.refi_codebook import guid, xml_safe
 from coder.refi_import import is_qdpx, read_qdpx_coding
+from coder.sampling import check_reviewer_names
 from coder.store import Entry, Store
 
 MAX_LISTED = 20
@@ -78,7 +80,8 @@ def import_coding(
     (required); a .qdpx holds each of its users' coding, or only `coder`'s if given. Nothing is
     written if any coding fails to match a comment, or with `dry_run`."""
     book = store.latest_codebook()
-    read = _read(path, book, coder, columns, ignore_unknown)
+    read = _read(path, book, (coder or "").strip() or None, columns, ignore_unknown)
+    check_reviewer_names(sorted({coding.coder for coding in read.codings}))
     matched = _Comments(store).match(read.codings, path)
     steps, counts = _plan(store, book, matched)
     changes = {name: entries for name, entries in steps.items() if entries}
@@ -270,10 +273,12 @@ def _plan(
 
 
 def _suggested(store: Store, book: Codebook, among: set[int]) -> dict[int, set[str]]:
-    """The themes each comment's latest run in use suggests, read under `book`."""
+    """The themes each comment's latest run in use suggests, an id a theme replaces read as
+    that theme."""
+    replaced = book.replaced
     return {
-        comment_id: {s.theme for s in merged_results(scored, book).suggestions}
-        for comment_id, scored in store.latest_results(among).items()
+        comment_id: {replaced.get(theme, theme) for theme in themes}
+        for comment_id, themes in store.suggested(among).items()
     }
 
 

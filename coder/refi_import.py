@@ -15,6 +15,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coder.codebook import Codebook
@@ -41,56 +42,86 @@ def read_qdpx_coding(
     ignore_unknown: bool = False,
 ) -> ExternalFile:
     """Every person's coding in the project, or only `coder`'s (a user's name)."""
-    project = _project(path)
-    users = {attribute(u, "guid"): attribute(u, "name") for u in _all(project, "user")}
-    codes: dict[tuple[str, str], set[str]] = {}  # (user, source GUID) -> code GUIDs
-    sources: dict[str, tuple[str, str, str | None]] = {}  # GUID -> (name, where, text)
-    machine, other_sources = 0, 0
-    with zipfile.ZipFile(path) as archive:
-        for source in _all(project, "*source"):
-            if local_name(source) != "textsource":
-                other_sources += 1
-                continue
-            key = attribute(source, "guid")
-            name = attribute(source, "name") or key
-            sources[key] = (name, f"{path}: source '{name}'", _text(source, archive))
-            for user_guid, code_guid in _codings(source):
-                user = users.get(user_guid) or user_guid or "unknown user"
-                if user in (MODEL_USER, RULES_USER):
-                    machine += 1
-                else:
-                    codes.setdefault((user, key), set()).add(code_guid)
-    _check_coder(codes, coder, path)
-    themes = _CodeThemes(project, book)
+    parsed = _parse(path)
+    _check_coder(parsed.coded, coder, path)
+    themes = _CodeThemes(parsed.codes, book)
     codings = []
-    for (user, key), code_guids in codes.items():
+    for (user, key), code_guids in parsed.coded.items():
         if coder is None or user == coder:
-            name, where, text = sources[key]
+            name, where, text = parsed.sources[key]
             found = {themes.theme(code) for code in code_guids} - {None}
             ordered = ordered_codes(found, book)  # type: ignore[arg-type]
             codings.append(ExternalCoding(user, (name, key), text, ordered, where, loose=True))
-    notes = themes.notes(path, ignore_unknown) + _left_out(machine, other_sources)
+    notes = themes.notes(path, ignore_unknown) + _left_out(parsed.machine, parsed.other_sources)
     return ExternalFile(codings, notes)
 
 
-def _project(path: str | Path) -> ET.Element:
+@dataclass
+class _Parsed:
+    """What the project's .qde holds that an import needs."""
+
+    users: dict[str, str] = field(default_factory=dict)  # GUID -> name
+    codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # GUID -> (name, description)
+    coded: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (user, source) -> codes
+    sources: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # GUID -> ...
+    machine: int = 0  # codings by coder's model and rules
+    other_sources: int = 0  # PDF, picture, audio, video
+
+    def take(self, element: ET.Element, archive: zipfile.ZipFile, path: str | Path) -> None:
+        """Keep what an element just read holds; let go of a source or a case once read."""
+        name = local_name(element)
+        if name == "user":
+            self.users[attribute(element, "guid")] = attribute(element, "name")
+        elif name == "code":
+            description = next(
+                (d.text or "" for d in element if local_name(d) == "description"), ""
+            )
+            self.codes[attribute(element, "guid")] = (attribute(element, "name"), description)
+        elif name == "textsource":
+            self._source(element, archive, path)
+            element.clear()
+        elif name.endswith("source") or name == "case":
+            self.other_sources += name != "case"
+            element.clear()
+
+    def _source(self, source: ET.Element, archive: zipfile.ZipFile, path: str | Path) -> None:
+        key = attribute(source, "guid")
+        name = attribute(source, "name") or key
+        self.sources[key] = (name, f"{path}: source '{name}'", _text(source, archive))
+        for user_guid, code_guid in _codings(source):
+            user = self.users.get(user_guid) or user_guid or "unknown user"
+            if user in (MODEL_USER, RULES_USER):
+                self.machine += 1
+            else:
+                self.coded.setdefault((user, key), set()).add(code_guid)
+
+
+def _parse(path: str | Path) -> _Parsed:
+    """Read the project's .qde as a stream, a source at a time: a project of 100,000 comments
+    would take over a gigabyte as one tree. (Users and codes come before sources, as the
+    schema orders them.)"""
     member = _qde_member(path)
     if member is None:
         raise InputError(
             f"{path} is not a REFI-QDA project: no project.qde inside; export it again from "
             "your QDA program as a REFI-QDA project (.qdpx)"
         )
-    with zipfile.ZipFile(path) as archive:
-        data = archive.read(member)
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise InputError(f"{path}: {member} is not well-formed XML ({exc})") from None
-    if local_name(root) != "project":
-        raise InputError(
-            f"{path}: {member} holds <{root.tag.rsplit('}', 1)[-1]}>, not a REFI-QDA <Project>"
-        )
-    return root
+    parsed = _Parsed()
+    with zipfile.ZipFile(path) as archive, archive.open(member) as handle:
+        try:
+            events = ET.iterparse(handle, events=("start", "end"))
+            _, root = next(events)
+            if local_name(root) != "project":
+                raise InputError(
+                    f"{path}: {member} holds <{root.tag.rsplit('}', 1)[-1]}>, not a REFI-QDA "
+                    "<Project>"
+                )
+            for event, element in events:
+                if event == "end":
+                    parsed.take(element, archive, path)
+        except ET.ParseError as exc:
+            raise InputError(f"{path}: {member} is not well-formed XML ({exc})") from None
+    return parsed
 
 
 def _qde_member(path: str | Path) -> str | None:
@@ -137,20 +168,17 @@ class _CodeThemes:
     """Which theme each of the project's codes stands for, remembering the codes used that the
     codebook has no theme for."""
 
-    def __init__(self, project: ET.Element, book: Codebook) -> None:
+    def __init__(self, codes: dict[str, tuple[str, str]], book: Codebook) -> None:
         self.book = book
         self.by_guid = {guid(t.id): t.id for t in book.codable}
         self.by_guid.update({guid(old): new for old, new in book.replaced.items()})
-        self.codes = {attribute(c, "guid"): c for c in _all(project, "code")}
+        self.codes = codes  # GUID -> (name, description)
         self.unknown: dict[str, str] = {}  # code GUID -> its name
 
     def theme(self, code_guid: str) -> str | None:
         if code_guid in self.by_guid:
             return self.by_guid[code_guid]
-        code = self.codes.get(code_guid)
-        name = attribute(code, "name") if code is not None else ""
-        children = () if code is None else code
-        description = next((d.text or "" for d in children if local_name(d) == "description"), "")
+        name, description = self.codes.get(code_guid, ("", ""))
         for candidate in (parse_description(description)[1], name):
             theme = self.book.resolve(candidate) if candidate else None
             if theme is not None:

@@ -378,7 +378,15 @@ class ReviewSession:
 
     def undo(self) -> CommentView | None:
         """Undo this reviewer's last step, whichever comment it was on, and show that comment.
-        Returns None when there is nothing left to undo."""
+        Returns None when there is nothing left to undo. An import (`coder import`) is not
+        undone from here: one key too many must not take back a whole file of coding."""
+        last = None if self._adjudicating else self.store.last_step(self.reviewer)
+        if last is not None and last[0] == "import":
+            raise InputError(
+                f"Your last step before this is the import of {last[1].get('file', 'a file')} "
+                f"({last[2]} comments); take it back with: coder import {self.store.path} "
+                f"--undo --reviewer {self.reviewer}"
+            )
         undone = self.store.undo(self._session(), self.reviewer, self._adjudicating)
         if not undone:
             return None

@@ -543,6 +543,20 @@ class Store:
         join = f"JOIN ({latest}) l ON l.comment_id = s.comment_id AND l.run_id = s.run_id"
         return self._results(join, params)
 
+    def suggested(self, among: Iterable[int]) -> dict[int, set[str]]:
+        """The themes each comment's latest run in use suggests, as the run recorded them
+        (no scores, no evidence: light enough for every comment of a big project)."""
+        latest = _LATEST_OF.format(f" AND {_AMONG.format('comment_id')}")
+        rows = self._db.execute(
+            f"SELECT g.comment_id, g.theme FROM suggestions g JOIN ({latest}) l "
+            "ON l.comment_id = g.comment_id AND l.run_id = g.run_id",
+            (_ids(among),),
+        )
+        out: dict[int, set[str]] = {}
+        for comment_id, theme in rows:
+            out.setdefault(comment_id, set()).add(theme)
+        return out
+
     def run_results(self, run_id: int, among: Iterable[int] | None = None) -> dict[int, Scored]:
         """One run's scores and suggestions, for every comment it scored (of `among`, if
         given: a few reviewed comments of a big project need not load them all)."""

@@ -19,6 +19,7 @@ from coder.coding_import import TableColumns, import_coding, undo_import
 from coder.errors import InputError, LabelError
 from coder.export import export_project
 from coder.refi_codebook import guid
+from coder.review import ReviewSession
 from coder.store import Entry, NewComment, Store
 
 
@@ -262,6 +263,33 @@ def test_undo_takes_back_the_whole_import_and_only_an_import(project: Path, tmp_
         assert str(caught.value) == f"'ben' has no coding in {project} to undo"
 
 
+def test_the_review_screens_undo_stops_at_an_import(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("b", "cost")])
+    with Store(project) as store:
+        import_coding(store, sheet, "ana")
+        session = ReviewSession(store, "ana", order="file")
+        session.next()
+        session.accept()  # on "a": confirms the imported coding again
+        assert session.undo() is not None  # the review's own step
+        with pytest.raises(InputError) as caught:
+            session.undo()
+        assert str(caught.value) == (
+            "Your last step before this is the import of s.csv (2 comments); take it back "
+            f"with: coder import {project} --undo --reviewer ana"
+        )
+        assert codings(store) == {"ana": {"a": {"time"}, "b": {"cost"}}}
+
+
+def test_the_machine_coders_names_are_refused(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time")])
+    with Store(project) as store, pytest.raises(InputError) as caught:
+        import_coding(store, sheet, " model ")
+    assert str(caught.value) == (
+        "'model' is the name `coder agree` gives the latest run's suggestions; choose another "
+        "reviewer name"
+    )
+
+
 # --- REFI-QDA projects --------------------------------------------------------------------
 
 
@@ -371,7 +399,17 @@ def test_a_file_that_is_not_a_qdpx_project_says_so(project: Path, tmp_path: Path
         archive.writestr("readme.txt", "hello")
     broken = tmp_path / "broken.qdpx"
     broken.write_text("not a zip")
+    torn = foreign_qdpx(tmp_path / "torn.qdpx", FOREIGN[:400])
+    other = foreign_qdpx(tmp_path / "other.qdpx", "<CodeBook/>")
     with Store(project) as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, torn)
+        assert str(caught.value).startswith(f"{torn}: project.qde is not well-formed XML (")
+        with pytest.raises(InputError) as caught:
+            import_coding(store, other)
+        assert str(caught.value) == (
+            f"{other}: project.qde holds <CodeBook>, not a REFI-QDA <Project>"
+        )
         with pytest.raises(InputError) as caught:
             import_coding(store, empty)
         assert str(caught.value) == (
