@@ -680,9 +680,8 @@ def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> l
 @click.option("--id-column", help="Column of comment ids (default: id).")
 @click.option(
     "--codes-column",
-    default="codes",
-    show_default=True,
-    help="Column of theme ids or labels, separated by ;",
+    help="Column of theme ids or labels, separated by ; (default: codes, and any column headed "
+    "by a theme's id or label, read as 0/1).",
 )
 @click.option("--text-column", help="Column of the comments' text, checked against the project's.")
 @click.option("--sheet", help="The sheet to read, for an Excel workbook (default: the first).")
@@ -705,7 +704,7 @@ def import_command(
     file: str | None,
     reviewer: str | None,
     id_column: str | None,
-    codes_column: str,
+    codes_column: str | None,
     text_column: str | None,
     sheet: str | None,
     blank_is_none: bool,

@@ -62,7 +62,7 @@ class TableColumns:
     """How to read a spreadsheet of coding (see `coder.external.read_coded_table`)."""
 
     id_column: str | None = None
-    codes_column: str = "codes"
+    codes_column: str | None = None  # default: `codes`, and a 0/1 column per theme
     text_column: str | None = None
     sheet: str | None = None
     blank_is_none: bool = False
@@ -261,7 +261,8 @@ def _plan(
             states[coding.coder] = store.states(coding.coder, book=book).get(coding.coder, {})
         state = states[coding.coder].get(comment_id)
         wanted = set(coding.codes)
-        entries = _entries(comment_id, wanted, state, order, suggested.get(comment_id, set()))
+        decided = order if coding.scope is None else [t for t in order if t in coding.scope]
+        entries = _entries(comment_id, wanted, state, decided, suggested.get(comment_id, set()))
         count = counts.setdefault(coding.coder, CoderImport(coding.coder))
         count.comments += 1
         if state is None or not state.reviewed:

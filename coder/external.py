@@ -8,7 +8,7 @@ codebook and hand `ExternalCoding`s to `coder.coding_import`, which matches them
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coder.codebook import Codebook
@@ -17,6 +17,7 @@ from coder.labelled import check_unknown, resolve_codes
 from coder.readers import TEXT_COLUMN_NAMES, open_table, pick_column, pick_id_column
 
 MAX_NOTED = 5  # unknown names quoted in a note
+MAX_LISTED = 20  # problems listed in an error
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class ExternalCoding:
     """`coder`'s themes (ids, in codebook order) on the comment the file names by `keys` (its
     id; for a QDA source, its name then its GUID), with the file's copy of its text if it
     has one. `where` locates it in the file for messages. `loose` keys may not be the
-    project's (a QDA program names sources its own way): failing them, match by text."""
+    project's (a QDA program names sources its own way): failing them, match by text. A
+    theme outside `scope` (a sheet with a 0/1 column for some themes only) keeps the coder's
+    earlier decision."""
 
     coder: str
     keys: tuple[str, ...]
@@ -32,6 +35,7 @@ class ExternalCoding:
     codes: tuple[str, ...]
     where: str
     loose: bool = False
+    scope: tuple[str, ...] | None = None  # the themes the file decides; None: every one
 
 
 @dataclass
@@ -47,24 +51,25 @@ def read_coded_table(
     book: Codebook,
     coder: str,
     id_column: str | None = None,
-    codes_column: str = "codes",
+    codes_column: str | None = None,
     text_column: str | None = None,
     sheet: str | None = None,
     blank_is_none: bool = False,
     ignore_unknown: bool = False,
 ) -> ExternalFile:
-    """`coder`'s coding from a CSV, TSV, XLSX or JSONL file with an id column and a codes
-    column (theme ids or labels separated by `;`), and optionally the comments' text, which is
-    then checked against the project's. A row with no codes is left out unless `blank_is_none`:
-    in a spreadsheet coded part way it means "not coded yet", in a finished one "no theme"."""
+    """`coder`'s coding from a CSV, TSV, XLSX or JSONL file with an id column and either a
+    codes column (theme ids or labels separated by `;`) or a 0/1 column per theme (headed by
+    its id or label), and optionally the comments' text, which is then checked against the
+    project's. A row with no codes is left out unless `blank_is_none`: in a spreadsheet coded
+    part way it means "not coded yet", in a finished one "no theme"."""
     codings: list[ExternalCoding] = []
-    unknown: list[str] = []
-    blank = 0
+    found = _Found()
     with open_table(path, sheet=sheet) as table:
         notes = [table.sheet_note] if table.sheet_note else []
-        codes_col = pick_column(table.columns, codes_column, str(path), "codes", "--codes-column")
+        layout = _Layout.of(table.columns, book, codes_column, str(path))
         id_col = pick_id_column(table.columns, id_column, str(path))
         text_col = _text_column(table.columns, text_column, str(path))
+        coding_col = next((c for c in table.columns if c.casefold() == "coding"), None)
         if id_col is None and text_col is None:
             raise InputError(
                 f"{path} has no 'id' column and no comment text to match its rows to the "
@@ -72,20 +77,154 @@ def read_coded_table(
             )
         for line, row in table.rows:
             where = f"{path}:{line}"
-            codes = resolve_codes(row[codes_col], book, where, unknown)
-            if not codes and not row[codes_col].strip() and not blank_is_none:
-                blank += 1
+            codes, blank = layout.codes(row, book, where, found)
+            if blank and not blank_is_none:
+                found.blank += 1
                 continue
+            if coding_col and row[coding_col] == "suggested":
+                found.suggested += 1
             keys = (row[id_col].strip(),) if id_col else ()
             text = row[text_col] if text_col else None
-            codings.append(ExternalCoding(coder, keys, text, ordered_codes(codes, book), where))
-    notes += _unknown_notes(unknown, path, book, ignore_unknown)
-    if blank:
-        notes.append(
-            f"left out {blank} row{'s' if blank != 1 else ''} with no codes, as not coded yet; "
-            "give --blank-is-none if they were coded with no theme"
-        )
-    return ExternalFile(codings, notes)
+            coded = ordered_codes(codes, book)
+            codings.append(ExternalCoding(coder, keys, text, coded, where, scope=layout.scope))
+    found.check(path, layout)
+    notes += layout.notes(book) + _unknown_notes(found.unknown, path, book, ignore_unknown)
+    return ExternalFile(codings, notes + found.notes(coder))
+
+
+TICKED = frozenset({"1", "1.0", "x", "yes", "y", "true", "\u2713", "\u2714"})
+UNTICKED = frozenset({"", "0", "0.0", "no", "n", "false"})
+
+
+@dataclass
+class _Found:
+    """What reading the rows ran into."""
+
+    unknown: list[str] = field(default_factory=list)  # unknown theme names, located
+    differ: list[str] = field(default_factory=list)  # rows whose codes and 0/1 cells differ
+    bad: list[str] = field(default_factory=list)  # 0/1 cells holding something else
+    blank: int = 0  # rows with no codes, left out
+    suggested: int = 0  # rows of coder's export that held the model's suggestions
+
+    def check(self, path: str | Path, layout: _Layout) -> None:
+        if self.bad:
+            raise InputError(
+                f"{path}: {_counted(len(self.bad), 'cell')} of its theme columns "
+                f"({', '.join(layout.themes)}) {'is' if len(self.bad) == 1 else 'are'} not 0 "
+                "or 1 (1, x or yes codes the theme; 0, no or an empty cell does not):\n"
+                + _listed(self.bad)
+            )
+        if self.differ:
+            raise InputError(
+                f"{path} has a codes column and a 0/1 column per theme, and they differ on "
+                f"{_counted(len(self.differ), 'row')} (nothing was imported):\n"
+                + _listed(self.differ)
+                + f"\nEdit one of them and delete the other, or give --codes-column "
+                f"{layout.codes_column} to read the codes column alone"
+            )
+
+    def notes(self, coder: str) -> list[str]:
+        notes = []
+        if self.blank:
+            notes.append(
+                f"left out {_counted(self.blank, 'row')} with no codes, as not coded yet; give "
+                "--blank-is-none if they were coded with no theme"
+            )
+        if self.suggested:
+            notes.append(
+                f"{_counted(self.suggested, 'row')} of coder's export held the model's "
+                f"suggestions, unreviewed (coding: suggested); they are imported as {coder}'s "
+                f"coding like every row. If {coder} did not check them all, take the import "
+                "back (--undo) and import only the rows they checked"
+            )
+        return notes
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a spreadsheet keeps its codes: a codes column, a 0/1 column per theme, or both
+    (then they must agree, row by row)."""
+
+    codes_column: str | None
+    themes: dict[str, str]  # 0/1 column -> its theme id
+
+    @classmethod
+    def of(cls, columns: list[str], book: Codebook, requested: str | None, path: str) -> _Layout:
+        if requested is not None:
+            return cls(pick_column(columns, requested, path, "codes", "--codes-column"), {})
+        themes = _theme_columns(columns, book)
+        codes = next((c for c in columns if c.strip().casefold() == "codes"), None)
+        if codes is None and not themes:
+            raise InputError(
+                f"{path} has no 'codes' column and no column per theme; the columns are: "
+                f"{', '.join(columns) or '(none)'}. Name the column of codes with --codes-column "
+                "NAME, or head a column with each theme's id or label and put 1 where it applies"
+            )
+        return cls(codes, themes)
+
+    @property
+    def scope(self) -> tuple[str, ...] | None:
+        """The themes the file decides: with 0/1 columns alone, those it has a column for."""
+        return None if self.codes_column else tuple(self.themes.values())
+
+    def codes(
+        self, row: dict[str, str], book: Codebook, where: str, found: _Found
+    ) -> tuple[list[str], bool]:
+        """The row's themes, and whether it is blank."""
+        if self.codes_column is None:
+            ticked = _ticked(row, self.themes, where, found.bad)
+            return ticked, all(not row[c].strip() for c in self.themes)
+        cell = row[self.codes_column]
+        codes = resolve_codes(cell, book, where, found.unknown)
+        if self.themes:
+            ticked = _ticked(row, self.themes, where, [])
+            if set(ticked) != set(codes) and not (not cell.strip() and not ticked):
+                found.differ.append(f"{where}: codes '{cell.strip()}', ticked '{';'.join(ticked)}'")
+        return codes, not cell.strip()
+
+    def notes(self, book: Codebook) -> list[str]:
+        if self.codes_column is not None:
+            return []
+        missing = [t.id for t in book.codable if t.id not in self.themes.values()]
+        if not missing:
+            return []
+        return [
+            f"no column for {_counted(len(missing), 'theme')} ({', '.join(missing)}): the "
+            "coder's codes on them are left as they were"
+        ]
+
+
+def _theme_columns(columns: list[str], book: Codebook) -> dict[str, str]:
+    """The columns headed by a codable theme's id or label (case aside), the first for each."""
+    names = {t.label.casefold(): t.id for t in book.codable}
+    names.update({t.id.casefold(): t.id for t in book.codable})
+    found: dict[str, str] = {}
+    for column in columns:
+        theme = names.get(column.strip().casefold())
+        if theme is not None and theme not in found.values():
+            found[column] = theme
+    return found
+
+
+def _ticked(row: dict[str, str], themes: dict[str, str], where: str, bad: list[str]) -> list[str]:
+    """The themes whose 0/1 cell is ticked; a cell that is neither is added to `bad`."""
+    ticked = []
+    for column, theme in themes.items():
+        value = row[column].strip().casefold()
+        if value in TICKED:
+            ticked.append(theme)
+        elif value not in UNTICKED:
+            bad.append(f"{where}: column '{column}' holds '{row[column].strip()}'")
+    return ticked
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _listed(problems: list[str]) -> str:
+    more = f"\n... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+    return "\n".join(problems[:MAX_LISTED]) + more
 
 
 def _text_column(columns: list[str], requested: str | None, source: str) -> str | None:

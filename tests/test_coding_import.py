@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import write_csv
+from conftest import read_csv, write_csv
 from projects import ROWS, add_run, ids_by_external, make_project, result
 
 from coder.cli import cli
@@ -236,6 +236,83 @@ def test_a_spreadsheet_needs_a_reviewer_name(project: Path, tmp_path: Path) -> N
     assert str(caught.value) == (
         f"name the person whose coding {sheet} holds with --reviewer NAME: it goes into the "
         "project as their decisions"
+    )
+
+
+def test_a_zero_one_column_per_theme_is_read_by_id_or_label(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(
+        tmp_path / "s.csv",
+        ["id", "Time", "COST", "box_ticking"],
+        [("a", "1", "0", ""), ("b", "", "x", "Yes"), ("c", "0", "0", "0"), ("d", "", "", "")],
+    )
+    with Store(project) as store:
+        done = import_coding(store, sheet, "ana")
+        # "c" is coded with no theme (every cell 0); "d" is blank: not coded yet
+        assert codings(store) == {"ana": {"a": {"time"}, "b": {"cost", "box_ticking"}, "c": set()}}
+    assert done.notes == [
+        "left out 1 row with no codes, as not coded yet; give --blank-is-none if they were "
+        "coded with no theme"
+    ]
+
+
+def test_a_sheet_with_columns_for_some_themes_leaves_the_others_alone(
+    project: Path, tmp_path: Path
+) -> None:
+    before = write_csv(tmp_path / "v1.csv", ["id", "codes"], [("a", "time;cost")])
+    ticks = write_csv(tmp_path / "v2.csv", ["id", "time", "box_ticking"], [("a", "0", "1")])
+    with Store(project) as store:
+        import_coding(store, before, "ana")
+        done = import_coding(store, ticks, "ana")
+        assert codings(store) == {"ana": {"a": {"cost", "box_ticking"}}}
+    assert done.notes == [
+        "no column for 1 theme (cost): the coder's codes on them are left as they were"
+    ]
+
+
+def test_zero_one_cells_must_be_zero_or_one(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "time", "cost"], [("a", "2", "maybe")])
+    with Store(project) as store, pytest.raises(InputError) as caught:
+        import_coding(store, sheet, "ana")
+    assert str(caught.value) == (
+        f"{sheet}: 2 cells of its theme columns (time, cost) are not 0 or 1 (1, x or yes codes "
+        "the theme; 0, no or an empty cell does not):\n"
+        f"{sheet}:2: column 'time' holds '2'\n"
+        f"{sheet}:2: column 'cost' holds 'maybe'"
+    )
+
+
+def test_a_wide_export_edited_in_one_place_only_is_refused(project: Path, tmp_path: Path) -> None:
+    reviewed = write_csv(tmp_path / "r.csv", ["id", "codes"], [("a", "time")])
+    with Store(project) as store:
+        import_coding(store, reviewed, "ana")
+    export_project(project, tmp_path / "wide.csv", "wide")
+    rows = read_csv(tmp_path / "wide.csv")
+    rows[1]["time"] = "1"  # "b" ticked in the spreadsheet, its codes cell not edited
+    write_csv(tmp_path / "wide.csv", list(rows[0]), [tuple(row.values()) for row in rows])
+    with Store(project) as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, tmp_path / "wide.csv", "ben")
+        assert str(caught.value) == (
+            f"{tmp_path / 'wide.csv'} has a codes column and a 0/1 column per theme, and they "
+            "differ on 1 row (nothing was imported):\n"
+            f"{tmp_path / 'wide.csv'}:3: codes 'cost;box_ticking', ticked "
+            "'time;cost;box_ticking'\n"
+            "Edit one of them and delete the other, or give --codes-column codes to read the "
+            "codes column alone"
+        )
+        columns = TableColumns(codes_column="codes")
+        done = import_coding(store, tmp_path / "wide.csv", "ben", columns)
+        # "c" has no codes in the export: blank, left out
+        assert codings(store)["ben"] == {
+            "a": {"time"},
+            "b": {"cost", "box_ticking"},
+            "d": {"time", "cost"},
+        }
+    # only "a" was reviewed; "b" and "d" held the model's suggestions
+    assert done.notes[-1] == (
+        "2 rows of coder's export held the model's suggestions, unreviewed (coding: "
+        "suggested); they are imported as ben's coding like every row. If ben did not check "
+        "them all, take the import back (--undo) and import only the rows they checked"
     )
 
 
