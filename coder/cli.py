@@ -677,6 +677,13 @@ def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> l
     help="Whose coding it is (required for a spreadsheet); for a .qdpx, import only this "
     "user's coding (default: every user's, each under their name).",
 )
+@click.option(
+    "--as",
+    "rename",
+    metavar="NAME",
+    help="Record a .qdpx user's coding under this reviewer name (with --reviewer if it has "
+    "several users).",
+)
 @click.option("--id-column", help="Column of comment ids (default: id).")
 @click.option(
     "--codes-column",
@@ -703,6 +710,7 @@ def import_command(
     db: str,
     file: str | None,
     reviewer: str | None,
+    rename: str | None,
     id_column: str | None,
     codes_column: str | None,
     text_column: str | None,
@@ -723,6 +731,7 @@ def import_command(
     Example:
       coder import coding.db ana_coding.csv --reviewer ana
       coder import coding.db nvivo_project.qdpx
+      coder import coding.db nvivo_project.qdpx --reviewer "A Smith" --as ana
       coder import coding.db --undo --reviewer ana
     """
     from coder.coding_import import TableColumns, import_coding, undo_import
@@ -742,7 +751,7 @@ def import_command(
         raise InputError("give the file of coding to import: coder import PROJECT FILE")
     columns = TableColumns(id_column, codes_column, text_column, sheet, blank_is_none)
     with Store(db, create=False) as store:
-        result = import_coding(store, file, reviewer, columns, ignore_unknown, dry_run)
+        result = import_coding(store, file, reviewer, columns, ignore_unknown, dry_run, rename)
     out().print(import_table(result))
     for note in result.notes:
         err.print(Text(f"Note: {note}"))

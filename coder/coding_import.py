@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,19 +75,40 @@ def import_coding(
     columns: TableColumns = TableColumns(),
     ignore_unknown: bool = False,
     dry_run: bool = False,
+    rename: str | None = None,
 ) -> ImportResult:
     """Import the coding in `path` under the project's codebook. A spreadsheet is `coder`'s
-    (required); a .qdpx holds each of its users' coding, or only `coder`'s if given. Nothing is
+    (required); a .qdpx holds each of its users' coding, or only `coder`'s if given, recorded
+    under `rename` if given (a QDA program's user name is often not the reviewer's). Nothing is
     written if any coding fails to match a comment, or with `dry_run`."""
+    if rename and not is_qdpx(path):
+        raise InputError("--as is for a .qdpx's users; a spreadsheet's coder is --reviewer NAME")
     book = store.latest_codebook()
     read = _read(path, book, (coder or "").strip() or None, columns, ignore_unknown)
-    check_reviewer_names(sorted({coding.coder for coding in read.codings}))
-    matched = _Comments(store).match(read.codings, path)
+    codings, settings = _renamed(read.codings, (rename or "").strip(), path)
+    check_reviewer_names(sorted({coding.coder for coding in codings}))
+    matched = _Comments(store).match(codings, path)
     steps, counts = _plan(store, book, matched)
     changes = {name: entries for name, entries in steps.items() if entries}
     if changes and not dry_run:
-        store.record_import(book, _settings(path), changes)
+        store.record_import(book, {**_settings(path), **settings}, changes)
     return ImportResult(str(path), counts, read.notes, recorded=bool(changes) and not dry_run)
+
+
+def _renamed(
+    codings: list[ExternalCoding], rename: str, path: str | Path
+) -> tuple[list[ExternalCoding], dict[str, str]]:
+    """The codings under the name `rename` (if any), and the name they had, for the log."""
+    if not rename:
+        return codings, {}
+    users = sorted({coding.coder for coding in codings})
+    if len(users) > 1:
+        listed = ", ".join(f"'{user}'" for user in users)
+        raise InputError(
+            f"{path} holds the coding of {listed}: choose whose with --reviewer to record it "
+            f"as '{rename}'"
+        )
+    return [replace(coding, coder=rename) for coding in codings], {"user": users[0]}
 
 
 def undo_import(store: Store, coder: str) -> tuple[str, int]:

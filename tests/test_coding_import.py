@@ -470,6 +470,34 @@ def test_one_user_of_a_qdpx_can_be_chosen(project: Path, tmp_path: Path) -> None
         assert str(caught.value) == f"{qdpx} has no coding by 'Cy'; it has coding by 'Ana', 'Ben'"
 
 
+def test_a_qdpx_users_coding_can_be_recorded_under_a_reviewers_name(
+    project: Path, tmp_path: Path
+) -> None:
+    qdpx = foreign_qdpx(tmp_path / "nvivo.qdpx")
+    with Store(project) as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, qdpx, ignore_unknown=True, rename="ana")
+        assert str(caught.value) == (
+            f"{qdpx} holds the coding of 'Ana', 'Ben': choose whose with --reviewer to record "
+            "it as 'ana'"
+        )
+        import_coding(store, qdpx, "Ben", ignore_unknown=True, rename="ben")
+        assert codings(store) == {"ben": {"a": {"cost"}, "d": {"time"}}}
+        sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time")])
+        with pytest.raises(InputError) as caught:
+            import_coding(store, sheet, "ana", rename="ben")
+        assert str(caught.value) == (
+            "--as is for a .qdpx's users; a spreadsheet's coder is --reviewer NAME"
+        )
+    ((reviewer, mode, settings),) = sessions(project)
+    assert (reviewer, mode, settings["file"], settings["user"]) == (
+        "ben",
+        "import",
+        "nvivo.qdpx",
+        "Ben",
+    )
+
+
 def test_a_file_that_is_not_a_qdpx_project_says_so(project: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty.qdpx"
     with zipfile.ZipFile(empty, "w") as archive:
