@@ -176,9 +176,10 @@ class _Layout:
             return ticked, all(not row[c].strip() for c in self.themes)
         cell = row[self.codes_column]
         codes = resolve_codes(cell, book, where, found.unknown)
-        if self.themes:
-            ticked = _ticked(row, self.themes, where, [])
-            if set(ticked) != set(codes) and not (not cell.strip() and not ticked):
+        if self.themes:  # checked only where every cell is 0/1: a column may be something else
+            bad: list[str] = []
+            ticked = _ticked(row, self.themes, where, bad)
+            if not bad and set(ticked) != set(codes) and (cell.strip() or ticked):
                 found.differ.append(f"{where}: codes '{cell.strip()}', ticked '{';'.join(ticked)}'")
         return codes, not cell.strip()
 

@@ -269,6 +269,17 @@ def test_a_sheet_with_columns_for_some_themes_leaves_the_others_alone(
     ]
 
 
+def test_a_column_named_like_a_theme_that_is_not_zero_one_is_not_checked(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = write_csv(
+        tmp_path / "s.csv", ["id", "codes", "Time"], [("a", "cost", "10:30"), ("b", "", "")]
+    )
+    with Store(project) as store:
+        import_coding(store, sheet, "ana")
+        assert codings(store) == {"ana": {"a": {"cost"}}}
+
+
 def test_zero_one_cells_must_be_zero_or_one(project: Path, tmp_path: Path) -> None:
     sheet = write_csv(tmp_path / "s.csv", ["id", "time", "cost"], [("a", "2", "maybe")])
     with Store(project) as store, pytest.raises(InputError) as caught:
