@@ -930,10 +930,11 @@ def review(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["wide", "long", "jsonl", "qdc", "qdpx"]),
+    type=click.Choice(["wide", "long", "jsonl", "sheet", "qdc", "qdpx"]),
     default="wide",
     show_default=True,
-    help="wide: a row per comment; long: a row per code; qdc/qdpx: REFI-QDA codebook/project.",
+    help="wide: a row per comment; long: a row per code; sheet: an empty column per theme, to "
+    "code in a spreadsheet and `coder import`; qdc/qdpx: REFI-QDA codebook/project.",
 )
 @click.option("--reviewed-only", is_flag=True, help="Only the comments a reviewer coded.")
 @click.option("--excel", is_flag=True, help="Write UTF-8 with a BOM so Excel shows accents.")
@@ -951,6 +952,7 @@ def export_command(
       coder export coding.db -o coded.csv
       coder export coding.db -o codes.csv --format long --reviewed-only --excel
       coder export coding.db -o coding.qdpx --format qdpx
+      coder export coding.db -o to_code.csv --format sheet --excel
     """
     from coder.export import export_project
 
@@ -960,6 +962,12 @@ def export_command(
         return
     where = "stdout" if output == "-" else output
     err.print(f"Wrote {where}: {summary.comments} comments ({fmt})")
+    if fmt == "sheet":
+        err.print(
+            "Put 1 in each theme's column that applies (0 in one column for a comment no theme "
+            f"applies to), then: coder import {db} {where} --reviewer NAME"
+        )
+        return
     err.print(summary.basis)
 
 

@@ -31,6 +31,7 @@ from coder.refi_codebook import guid, xml_safe
 from coder.refi_import import is_qdpx, read_qdpx_coding
 from coder.sampling import check_reviewer_names
 from coder.store import Entry, Store
+from coder.writers import unneutralise
 
 MAX_LISTED = 20
 
@@ -168,9 +169,10 @@ def _settings(path: str | Path) -> dict[str, Any]:
 
 
 def _plain(text: str) -> str:
-    """Text as compared across programs: whitespace runs as one space, and what XML cannot
-    carry as a REFI-QDA export writes it."""
-    return " ".join(xml_safe(text).split())
+    """Text as compared across programs: whitespace runs as one space, what XML cannot carry as
+    a REFI-QDA export writes it, and a cell coder's CSVs kept from running as a formula as
+    it was."""
+    return " ".join(xml_safe(unneutralise(text)).split())
 
 
 def _quote(text: str, width: int = 50) -> str:

@@ -9,6 +9,9 @@ codebook order (the project's latest codebook; a theme it no longer has is left 
 - long: a row per coded theme of a comment, with its source (rule, model or human), score,
   evidence, model and codebook versions, reviewer, time of decision and memo.
 - jsonl: an object per comment with all of that.
+- sheet: a coding sheet for a person to code in a spreadsheet program and bring back with
+  `coder import`: id, text, attributes, and an empty column per codable theme (headed by its id)
+  to put 1 in. Nothing of the model's or other coders' is in it: it is for blind coding.
 - qdc: the latest codebook as a REFI-QDA codebook.
 - qdpx: the project as a REFI-QDA project: reviewers, the model and the rules as users; a
   suggested theme is coded by the model or the rules on its evidence spans, a reviewed one by
@@ -37,8 +40,8 @@ from coder.refi_project import MODEL_USER, RULES_USER, ProjectCoding, ProjectCom
 from coder.store import Store
 from coder.writers import neutralise
 
-EXPORT_FORMATS = ("wide", "long", "jsonl", "qdc", "qdpx")
-CSV_FORMATS = ("wide", "long")
+EXPORT_FORMATS = ("wide", "long", "jsonl", "sheet", "qdc", "qdpx")
+CSV_FORMATS = ("wide", "long", "sheet")
 LONG_COLUMNS = [
     "id",
     "theme",
@@ -103,7 +106,7 @@ def _check_options(
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}")
     if excel and fmt not in CSV_FORMATS:
-        raise InputError(f"--excel is for the CSV formats (wide, long), not {fmt}")
+        raise InputError(f"--excel is for the CSV formats ({', '.join(CSV_FORMATS)}), not {fmt}")
     if reviewed_only and fmt == "qdc":
         raise InputError("--reviewed-only does not apply to qdc: it holds the codebook alone")
     if str(output) == "-":
@@ -196,6 +199,19 @@ def _source(theme: ThemeCoding) -> str:
     return theme.suggestion.source if theme.suggestion is not None else "human"
 
 
+def _write_sheet(
+    handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
+) -> None:
+    writer = _rows(handle)
+    ids = book.codable_ids
+    _write_row(writer, ["id", "text", *attributes, *ids])
+    blank = [""] * len(ids)
+    for export_id, coding in rows:
+        given = [export_id, coding.comment.text]
+        given += [coding.comment.attributes.get(name, "") for name in attributes]
+        writer.writerow([*map(neutralise, given), *blank])
+
+
 def _write_long(
     handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
 ) -> None:
@@ -272,7 +288,12 @@ def _theme_record(theme: ThemeCoding) -> dict[str, Any]:
     }
 
 
-_WRITERS = {"wide": _write_wide, "long": _write_long, "jsonl": _write_jsonl}
+_WRITERS = {
+    "wide": _write_wide,
+    "long": _write_long,
+    "jsonl": _write_jsonl,
+    "sheet": _write_sheet,
+}
 
 
 # ---------------------------------------------------------------------------------- REFI-QDA

@@ -34,6 +34,11 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def unneutralise(text: str) -> str:
+    """A cell as it was before `neutralise`: a file coder wrote, read back."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+
+
 class _CsvRows:
     def __init__(self, handle: IO[str], columns: Sequence[str]):
         self.writer = csv.writer(handle, lineterminator="\n")

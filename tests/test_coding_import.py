@@ -292,6 +292,44 @@ def test_zero_one_cells_must_be_zero_or_one(project: Path, tmp_path: Path) -> No
     )
 
 
+def test_a_coding_sheet_goes_out_blank_and_comes_back_coded(tmp_path: Path) -> None:
+    rows = [*ROWS, ("e", "=1+1 is all they care about", {"time": 0.1, "cost": 0.2}, {})]
+    make_project(tmp_path / "p.db", rows).close()
+    sheet = tmp_path / "sheet.csv"
+    runner = CliRunner()
+    done = runner.invoke(
+        cli, ["export", str(tmp_path / "p.db"), "-o", str(sheet), "--format", "sheet"]
+    )
+    assert done.exit_code == 0, done.output
+    assert done.stderr == (
+        f"Wrote {sheet}: 5 comments (sheet)\n"
+        "Put 1 in each theme's column that applies (0 in one column for a comment no theme "
+        f"applies to), then: coder import {tmp_path / 'p.db'} {sheet} --reviewer NAME\n"
+    )
+    cells = read_csv(sheet)
+    assert list(cells[0]) == ["id", "text", "n", "time", "cost", "box_ticking"]
+    assert cells[4] == {
+        "id": "e",
+        "text": "'=1+1 is all they care about",  # kept from running as a formula
+        "n": "6",
+        "time": "",
+        "cost": "",
+        "box_ticking": "",
+    }
+    cells[0]["time"] = "1"
+    cells[2]["time"] = "0"
+    cells[4]["cost"] = "1"
+    write_csv(sheet, list(cells[0]), [tuple(row.values()) for row in cells])
+    with Store(tmp_path / "p.db") as store:
+        done = import_coding(store, sheet, "ben")
+        # the formula's text is the comment's own; "b" and "d" are left for later
+        assert codings(store) == {"ben": {"a": {"time"}, "c": set(), "e": {"cost"}}}
+    assert done.notes == [
+        "left out 2 rows with no codes, as not coded yet; give --blank-is-none if they were "
+        "coded with no theme"
+    ]
+
+
 def test_a_wide_export_edited_in_one_place_only_is_refused(project: Path, tmp_path: Path) -> None:
     reviewed = write_csv(tmp_path / "r.csv", ["id", "codes"], [("a", "time")])
     with Store(project) as store:
