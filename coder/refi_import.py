@@ -71,12 +71,12 @@ class _Parsed:
         """Keep what an element just read holds; let go of a source or a case once read."""
         name = local_name(element)
         if name == "user":
-            self.users[attribute(element, "guid")] = attribute(element, "name")
+            self.users[_guid(element, "guid")] = attribute(element, "name")
         elif name == "code":
             description = next(
                 (d.text or "" for d in element if local_name(d) == "description"), ""
             )
-            self.codes[attribute(element, "guid")] = (attribute(element, "name"), description)
+            self.codes[_guid(element, "guid")] = (attribute(element, "name"), description)
         elif name == "textsource":
             self._source(element, archive, path)
             element.clear()
@@ -85,7 +85,7 @@ class _Parsed:
             element.clear()
 
     def _source(self, source: ET.Element, archive: zipfile.ZipFile, path: str | Path) -> None:
-        key = attribute(source, "guid")
+        key = _guid(source, "guid")
         name = attribute(source, "name") or key
         self.sources[key] = (name, f"{path}: source '{name}'", _text(source, archive))
         for user_guid, code_guid in _codings(source):
@@ -155,13 +155,19 @@ def _text(source: ET.Element, archive: zipfile.ZipFile) -> str | None:
         return None
 
 
+def _guid(element: ET.Element, name: str) -> str:
+    """A GUID attribute, lower case: programs differ (NVivo writes upper case) and the
+    schema's pattern takes both."""
+    return attribute(element, name).strip().casefold()
+
+
 def _codings(source: ET.Element) -> Iterator[tuple[str, str]]:
     """(user GUID, code GUID) of every coding on the source's text selections."""
     for selection in _all(source, "plaintextselection"):
         for coding in (c for c in selection if local_name(c) == "coding"):
-            user = attribute(coding, "creatingUser") or attribute(selection, "creatingUser")
+            user = _guid(coding, "creatingUser") or _guid(selection, "creatingUser")
             for ref in (r for r in coding if local_name(r) == "coderef"):
-                yield user, attribute(ref, "targetGUID")
+                yield user, _guid(ref, "targetGUID")
 
 
 class _CodeThemes:

@@ -480,7 +480,7 @@ def foreign_qdpx(path: Path, qde: str = FOREIGN) -> Path:
     or in the zip, a coding's coder on the coding or on its selection."""
     box = guid("box_ticking")  # the GUID coder's .qdc gives the theme
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", qde.replace("{box}", box))
+        archive.writestr("project.qde", qde.replace("{box}", box.upper()))  # as NVivo writes
         archive.writestr("sources/s-2.txt", "Busy rota, no funding.")
     return path
 
