@@ -311,6 +311,10 @@ class ReviewSession:
         self.position = max(self.position - 1, 0)
         return self.current()
 
+    def window(self, start: int, size: int) -> list[CommentView]:
+        """The comments at places `start` to `start + size` of this review's order."""
+        return [self.view(comment_id) for comment_id in self.ids[max(0, start) : start + size]]
+
     def go_to(self, comment_id: int) -> CommentView | None:
         if comment_id in self._index:
             self.position = self._index[comment_id]

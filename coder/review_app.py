@@ -35,7 +35,7 @@ from coder.review_render import (
     theme_detail,
     themes_table,
 )
-from coder.review_widgets import HelpScreen, MemoDialog, ThemeSearch
+from coder.review_widgets import CommentList, HelpScreen, MemoDialog, ThemeSearch
 from coder.store import Store
 
 if TYPE_CHECKING:
@@ -131,6 +131,7 @@ class ReviewApp(App[None]):
         Binding("f", "step('flag')", "flag"),
         Binding("m", "memo", "memo"),
         Binding("u,backspace", "undo", "undo"),
+        Binding("l", "list", "list"),
         Binding("r", "retrain", "retrain"),
         Binding("up,k", "focus_theme(-1)", show=False),
         Binding("down,j", "focus_theme(1)", show=False),
@@ -284,6 +285,14 @@ class ReviewApp(App[None]):
         """Code a theme found in the codebook, and focus it to show its definition."""
         themes = self.session.add(theme).themes
         self.focus_row = next((i for i, row in enumerate(themes) if row.theme == theme), 0)
+
+    def action_list(self) -> None:
+        def opened(comment_id: int | None) -> None:
+            if comment_id is not None:
+                self.session.go_to(comment_id)
+                self.show()
+
+        self.push_screen(CommentList(self.session, self.palette), opened)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

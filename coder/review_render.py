@@ -39,6 +39,7 @@ HELP: tuple[tuple[str, str], ...] = (
     ("f", "flag the comment for discussion (again to unflag)"),
     ("m", "write a memo on the comment"),
     ("u  backspace", "undo the last decision, on whichever comment it was"),
+    ("l", "list: the review's comments as a table, Enter opens one ([ ] turn the page)"),
     ("r", "retrain on the reviewed comments and re-score the rest, in the background"),
     ("?", "this help"),
     ("q", "quit (every decision is already saved)"),
@@ -97,6 +98,32 @@ def position_line(view: CommentView) -> Text:
     if view.flagged:
         line.append("   ⚑ flagged", style="bold red")
     return line
+
+
+LIST_CHARS = 160  # of a comment, in the list (the table crops it to the screen)
+
+
+def list_cells(view: CommentView, colors: Mapping[str, str]) -> tuple[Text, ...]:
+    """A comment as a row of the list: its place, id, state, themes (your codes once you have
+    reviewed it, else the suggestions, dimmed) and its text on one line."""
+    mark = Text("✓", style="green") if view.reviewed else Text("")
+    if view.flagged:
+        mark.append("⚑", style="bold red")
+    themes = Text()
+    for row in (row for row in view.themes if row.on):
+        if themes:
+            themes.append(", ")
+        color = colors.get(row.theme, PALETTE[0])
+        themes.append(printable(row.label), style=color if view.reviewed else f"dim {color}")
+    flat = " ".join(printable(view.text).split())
+    cut = flat if len(flat) <= LIST_CHARS else flat[: LIST_CHARS - 1] + "…"
+    return (
+        Text(f"{view.position + 1:,}", style="dim"),
+        Text(printable(view.external_id)),
+        mark,
+        themes,
+        Text(cut),
+    )
 
 
 def attributes_table(view: CommentView) -> Text:

@@ -1,19 +1,25 @@
-"""The review screen's dialogs: the memo input, the codebook search, and the keys' help."""
+"""The review screen's dialogs: the memo input, the codebook search, the keys' help, and the
+list of the review's comments."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coder.codebook import Codebook
-from coder.review_render import help_table, search_themes, theme_option
+from coder.review import ReviewSession
+from coder.review_render import help_table, list_cells, search_themes, theme_option
+
+PAGE = 100  # comments in the list at a time: a page is read from the project when shown
+THEMES_WIDTH = 40  # columns of the list's themes cell
 
 
 class Dialog(ModalScreen[Any]):
@@ -124,3 +130,71 @@ class HelpScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(help_table(), id="help")
+
+
+class CommentList(ModalScreen[int | None]):
+    """The review's comments a page at a time, in its order, as a table: ↑↓ to move, Enter
+    opens the comment, [ ] turn the page, Esc (or l) goes back. Returns the comment's id."""
+
+    DEFAULT_CSS = """
+    CommentList { background: $surface; }
+    CommentList #list-title { height: auto; padding: 0 1; }
+    CommentList DataTable { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,l", "cancel", "back"),
+        Binding("left_square_bracket", "page(-1)", "previous page"),
+        Binding("right_square_bracket", "page(1)", "next page"),
+    ]
+
+    def __init__(self, session: ReviewSession, colors: Mapping[str, str]) -> None:
+        super().__init__()
+        self.session, self.palette = session, colors
+        self.start = session.position // PAGE * PAGE  # the page holding the comment shown
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="list-title")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for name in ("#", "id", ""):
+            table.add_column(name)
+        table.add_column("themes", width=THEMES_WIDTH)  # so that the comments get the room
+        table.add_column("comment")
+        self.fill()
+
+    def fill(self) -> None:
+        """Show the page at `start`, the cursor on the comment shown if it is there."""
+        table = self.query_one(DataTable)
+        table.clear()
+        views = self.session.window(self.start, PAGE)
+        for view in views:
+            table.add_row(*list_cells(view, self.palette), key=str(view.id))
+        total = len(self.session.ids)
+        shown = f"{self.start + 1:,}-{self.start + len(views):,}" if views else "none"
+        self.query_one("#list-title", Static).update(
+            Text(
+                f"Comments {shown} of {total:,}, in this review's order. Enter opens one; "
+                "[ ] turn the page; Esc goes back.",
+                style="bold",
+            )
+        )
+        here = self.session.position - self.start
+        table.move_cursor(row=here if 0 <= here < len(views) else 0)
+        table.focus()
+
+    def action_page(self, step: int) -> None:
+        last = max(0, (len(self.session.ids) - 1) // PAGE * PAGE)
+        start = min(max(0, self.start + step * PAGE), last)
+        if start != self.start:
+            self.start = start
+            self.fill()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.dismiss(int(event.row_key.value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

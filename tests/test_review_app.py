@@ -21,6 +21,7 @@ from projects import ROWS, add_run, ids_by_external, make_project
 from rich.segment import Segment
 from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from coder import learning
 from coder.cli import cli
@@ -29,7 +30,7 @@ from coder.results import CommentResult, Evidence, Suggestion
 from coder.review import ReviewSession
 from coder.review_app import ReviewApp
 from coder.review_render import search_themes
-from coder.review_widgets import HelpScreen
+from coder.review_widgets import CommentList, HelpScreen
 from coder.store import NewComment, Store
 
 SIZE = (120, 40)
@@ -359,6 +360,55 @@ def test_question_mark_shows_the_keys(store: Store) -> None:
         await pilot.press("a")  # keys do nothing under the help
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+    play(store, script)
+    assert store.decisions() == []
+
+
+def cells(app: ReviewApp) -> list[tuple[str, ...]]:
+    """The list's rows as plain text."""
+    table = app.screen.query_one(DataTable)
+    return [tuple(cell.plain for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+def test_l_lists_the_comments_and_enter_opens_one(store: Store) -> None:
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        await pilot.press("a", "l")  # "a" reviewed with its suggestion; then the list
+        assert isinstance(app.screen, CommentList)
+        assert text(app, "#list-title").startswith("Comments 1-4 of 4, in this review's order.")
+        assert cells(app) == [
+            ("1", "a", "✓", "Time", "No time at all."),
+            ("2", "b", "", "Cost, Box-ticking", "Budget cut, tick box."),
+            ("3", "c", "", "", "The weather was nice."),
+            ("4", "d", "", "Time, Cost", "Busy rota, no funding."),
+        ]
+        assert app.screen.query_one(DataTable).cursor_row == 1  # on the comment shown, "b"
+        await pilot.press("down", "enter")
+        assert not isinstance(app.screen, CommentList)
+        assert text(app, "#position").startswith("Comment 3 of 4   id c")
+        await pilot.press("l", "up", "escape")  # back: nothing opened, nothing recorded
+        assert text(app, "#position").startswith("Comment 3 of 4   id c")
+
+    play(store, script)
+    assert actions(store) == [("time", "accept"), (None, "confirm")]
+
+
+def test_the_list_turns_pages_of_a_hundred_and_shows_markup_literally(tmp_path: Path) -> None:
+    rows = [
+        (f"r{n}", f"[bold]Comment {n}[/bold]", {"time": 0.1, "cost": 0.1}, {})
+        for n in range(1, 251)
+    ]
+    store = make_project(tmp_path / "p.db", rows)
+
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        await pilot.press("l", "right_square_bracket")
+        assert text(app, "#list-title").startswith("Comments 101-200 of 250")
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert text(app, "#list-title").startswith("Comments 201-250 of 250")
+        assert cells(app)[-1] == ("250", "r250", "", "", "[bold]Comment 250[/bold]")
+        assert "[bold]Comment 201[/bold]" in text(app, "DataTable")  # shown as written
+        await pilot.press("left_square_bracket", "down", "enter")
+        assert text(app, "#position").startswith("Comment 102 of 250   id r102")
 
     play(store, script)
     assert store.decisions() == []
