@@ -128,6 +128,8 @@ def _qde_member(path: str | Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if n.casefold().endswith(".qde")]
+    except FileNotFoundError:
+        raise InputError(f"input file {path} does not exist") from None
     except (OSError, zipfile.BadZipFile) as exc:
         raise InputError(f"cannot read {path} as a REFI-QDA project (.qdpx): {exc}") from None
     return next((n for n in names if n.casefold() == "project.qde"), names[0] if names else None)

@@ -571,6 +571,9 @@ def test_a_file_that_is_not_a_qdpx_project_says_so(project: Path, tmp_path: Path
             "your QDA program as a REFI-QDA project (.qdpx)"
         )
         with pytest.raises(InputError) as caught:
+            import_coding(store, tmp_path / "gone.qdpx")
+        assert str(caught.value) == f"input file {tmp_path / 'gone.qdpx'} does not exist"
+        with pytest.raises(InputError) as caught:
             import_coding(store, broken)
         assert str(caught.value) == (
             f"cannot read {broken} as a REFI-QDA project (.qdpx): File is not a zip file"
