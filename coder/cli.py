@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any
@@ -706,6 +707,10 @@ def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> l
     is_flag=True,
     help="Take back the --reviewer's last import (if it is their last step).",
 )
+@click.option(
+    "--list", "listing", is_flag=True, help="List the project's imports: who, when, which file."
+)
+@click.option("--json", "as_json", is_flag=True, help="With --list: print the imports as JSON.")
 def import_command(
     db: str,
     file: str | None,
@@ -719,6 +724,8 @@ def import_command(
     ignore_unknown: bool,
     dry_run: bool,
     undo: bool,
+    listing: bool,
+    as_json: bool,
 ) -> None:
     """Import coding done elsewhere as reviewers' decisions: a spreadsheet of ids and codes, or
     a REFI-QDA project (.qdpx) coded in NVivo, ATLAS.ti, MAXQDA or QualCoder.
@@ -733,12 +740,23 @@ def import_command(
       coder import coding.db nvivo_project.qdpx
       coder import coding.db nvivo_project.qdpx --reviewer "A Smith" --as ana
       coder import coding.db --undo --reviewer ana
+      coder import coding.db --list
     """
     from coder.coding_import import TableColumns, import_coding, undo_import
     from coder.errors import InputError
-    from coder.render import import_table
+    from coder.render import import_table, imports_table
     from coder.store import Store
 
+    if listing:
+        if file is not None or undo:
+            raise InputError("--list takes the project alone")
+        with Store(db, create=False) as store:
+            records = store.imports()
+        if as_json:
+            click.echo(json.dumps([dataclasses.asdict(r) for r in records], indent=2))
+        else:
+            out().print(imports_table(records))
+        return
     if undo:
         if file is not None or not reviewer:
             raise InputError("--undo takes the project and --reviewer NAME, and no file")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from coder.coding_import import ImportResult
     from coder.discovery import Group, Leftovers
     from coder.runs import RunSummary
+    from coder.store import ImportRecord
 
 QUOTE_CHARS = 200  # a group's example comments are cut after this many characters
 
@@ -113,6 +114,30 @@ def import_table(result: ImportResult) -> Table:
     table.caption = (
         "new: comments the coder had not reviewed; changed: reviewed before, with other themes"
     )
+    return table
+
+
+def imports_table(records: Sequence[ImportRecord]) -> Table:
+    """The project's imports of coding, oldest first: who, when, which file, what became of it."""
+    table = Table(title="Imports of coding", title_justify="left")
+    for name in ("session", "when", "reviewer", "file", "sha256", "comments", "state"):
+        table.add_column(name, justify="right" if name in ("session", "comments") else "left")
+    for record in records:
+        settings = record.settings
+        reviewer = printable(record.reviewer)
+        if settings.get("user"):
+            reviewer += f" (user {printable(str(settings['user']))})"
+        table.add_row(
+            str(record.session_id),
+            _when(record.started_at),
+            Text(reviewer),
+            Text(printable(str(settings.get("file", "")))),
+            str(settings.get("sha256", ""))[:12],
+            str(record.comments),
+            Text("taken back", style="dim") if record.taken_back else "recorded",
+        )
+    if not records:
+        table.caption = "none yet: `coder import PROJECT FILE --reviewer NAME` brings coding in"
     return table
 
 

@@ -117,6 +117,18 @@ class Run:
 
 
 @dataclass(frozen=True)
+class ImportRecord:
+    """One import of coding from a file (a session of mode `import`), for the audit trail."""
+
+    session_id: int
+    reviewer: str
+    started_at: str
+    settings: dict[str, Any]  # the file's name and SHA-256, the QDA user renamed
+    comments: int  # comments it recorded decisions on
+    taken_back: bool  # undone (`coder import --undo`)
+
+
+@dataclass(frozen=True)
 class Scored:
     """One run's view of one comment: every theme's score and the suggested codes."""
 
@@ -678,6 +690,19 @@ class Store:
                 batch = _next_batch(db)
                 for entry in entries:
                     _insert_decision(db, batch, entry, coder, session_id, undoes=None)
+
+    def imports(self) -> list[ImportRecord]:
+        """Every import of coding that recorded something, oldest first."""
+        rows = self._db.execute(
+            "SELECT s.id, s.reviewer, s.started_at, s.settings, COUNT(DISTINCT d.comment_id), "
+            "MIN(EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id)) "
+            "FROM sessions s JOIN decisions d ON d.session_id = s.id "
+            "WHERE s.mode = 'import' AND d.action <> 'undo' GROUP BY s.id ORDER BY s.id"
+        )
+        return [
+            ImportRecord(sid, who, when, json.loads(settings), comments, bool(undone))
+            for sid, who, when, settings, comments, undone in rows
+        ]
 
     def last_step(self, reviewer: str) -> tuple[str, dict[str, Any], int] | None:
         """The mode and settings of the session of `reviewer`'s last coding step that is not

@@ -389,6 +389,41 @@ def test_undo_takes_back_the_whole_import_and_only_an_import(project: Path, tmp_
         assert str(caught.value) == f"'ben' has no coding in {project} to undo"
 
 
+def test_the_imports_are_listed_with_their_files_and_what_became_of_them(
+    project: Path, tmp_path: Path
+) -> None:
+    first = write_csv(tmp_path / "v1.csv", ["id", "codes"], [("a", "time"), ("b", "cost")])
+    second = write_csv(tmp_path / "v2.csv", ["id", "codes"], [("c", "time")])
+    with Store(project) as store:
+        assert store.imports() == []
+        import_coding(store, first, "ana")
+        import_coding(store, first, "ana")  # nothing new: no session with decisions
+        import_coding(store, second, "ben")
+        undo_import(store, "ben")
+        found = store.imports()
+    digest = hashlib.sha256(first.read_bytes()).hexdigest()
+    assert [(r.reviewer, r.settings, r.comments, r.taken_back) for r in found] == [
+        ("ana", {"file": "v1.csv", "sha256": digest}, 2, False),
+        (
+            "ben",
+            {"file": "v2.csv", "sha256": hashlib.sha256(second.read_bytes()).hexdigest()},
+            1,
+            True,
+        ),
+    ]
+    listed = CliRunner().invoke(cli, ["import", str(project), "--list"])
+    assert listed.exit_code == 0, listed.output
+    rows = [
+        [cell.strip() for cell in line.split("│")[3:-1]]
+        for line in listed.stdout.splitlines()
+        if ".csv" in line
+    ]
+    assert rows == [
+        ["ana", "v1.csv", digest[:12], "2", "recorded"],
+        ["ben", "v2.csv", found[1].settings["sha256"][:12], "1", "taken back"],
+    ]
+
+
 def test_the_review_screens_undo_stops_at_an_import(project: Path, tmp_path: Path) -> None:
     sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("b", "cost")])
     with Store(project) as store:
