@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from coder.codebook import Codebook
-from coder.errors import InputError
+from coder.errors import InputError, listed
 from coder.external import ExternalCoding, ExternalFile, read_coded_table
 from coder.folding import CommentState
 from coder.refi_codebook import guid, xml_safe
@@ -32,8 +32,6 @@ from coder.refi_import import is_qdpx, read_qdpx_coding
 from coder.sampling import check_reviewer_names
 from coder.store import Entry, Store
 from coder.writers import unneutralise
-
-MAX_LISTED = 20
 
 
 @dataclass
@@ -230,7 +228,7 @@ class _Comments:
         for key in coding.keys:
             if key in self.by_name:
                 return self._checked(coding, key, self.by_name[key])
-            if key in self.shared:
+            if key in self.shared and not coding.loose:  # a QDA source has its text to go by
                 files = ", ".join(self.shared[key])
                 return None, (
                     f"{coding.where}: id '{key}' is in several files of the project ({files}); "
@@ -258,13 +256,11 @@ class _Comments:
 
 
 def _unmatched(path: str | Path, problems: list[str]) -> str:
-    more = f"\n... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
     counted = f"{len(problems)} codings do" if len(problems) != 1 else "1 coding does"
     return (
         f"cannot import {path}: {counted} not match the project's comments (nothing was "
         "imported):\n"
-        + "\n".join(problems[:MAX_LISTED])
-        + more
+        + listed(problems)
         + "\nTag the file the comments come from into the project first "
         "(coder tag FILE --db PROJECT), or correct the ids"
     )

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+MAX_LISTED = 20  # problems an error message lists before "... and N more"
+
+
+def listed(problems: Sequence[str], most: int = MAX_LISTED) -> str:
+    """Problems one per line, the first `most` of them, then how many more there are."""
+    more = f"\n... and {len(problems) - most} more" if len(problems) > most else ""
+    return "\n".join(problems[:most]) + more
+
 
 class CoderError(Exception):
     """Base class: a problem the user can fix; the message says how."""

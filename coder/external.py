@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coder.codebook import Codebook
-from coder.errors import InputError
+from coder.errors import InputError, listed
 from coder.labelled import check_unknown, resolve_codes
 from coder.readers import TEXT_COLUMN_NAMES, open_table, pick_column, pick_id_column
 
 MAX_NOTED = 5  # unknown names quoted in a note
-MAX_LISTED = 20  # problems listed in an error
 
 
 @dataclass(frozen=True)
@@ -112,13 +111,13 @@ class _Found:
                 f"{path}: {_counted(len(self.bad), 'cell')} of its theme columns "
                 f"({', '.join(layout.themes)}) {'is' if len(self.bad) == 1 else 'are'} not 0 "
                 "or 1 (1, x or yes codes the theme; 0, no or an empty cell does not):\n"
-                + _listed(self.bad)
+                + listed(self.bad)
             )
         if self.differ:
             raise InputError(
                 f"{path} has a codes column and a 0/1 column per theme, and they differ on "
                 f"{_counted(len(self.differ), 'row')} (nothing was imported):\n"
-                + _listed(self.differ)
+                + listed(self.differ)
                 + f"\nEdit one of them and delete the other, or give --codes-column "
                 f"{layout.codes_column} to read the codes column alone"
             )
@@ -221,11 +220,6 @@ def _ticked(row: dict[str, str], themes: dict[str, str], where: str, bad: list[s
 
 def _counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
-
-
-def _listed(problems: list[str]) -> str:
-    more = f"\n... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
-    return "\n".join(problems[:MAX_LISTED]) + more
 
 
 def _text_column(columns: list[str], requested: str | None, source: str) -> str | None:

@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coder.codebook import Codebook
-from coder.errors import InputError, LabelError
+from coder.errors import InputError, LabelError, listed
 from coder.readers import open_table, pick_column, pick_id_column, pick_text_column
-
-MAX_REPORTED = 20
 
 
 @dataclass
@@ -101,12 +99,9 @@ def check_unknown(unknown: list[str], path: str | Path, codebook: Codebook) -> N
     """Raise a LabelError listing the unknown themes found in `path`, if there were any."""
     if not unknown:
         return
-    more = f"\n... and {len(unknown) - MAX_REPORTED} more" if len(unknown) > MAX_REPORTED else ""
     raise LabelError(
         f"{len(unknown)} unknown theme{'s' if len(unknown) > 1 else ''} in {path} "
-        f"(codebook '{codebook.name}' has: {', '.join(codebook.codable_ids)}):\n"
-        + "\n".join(unknown[:MAX_REPORTED])
-        + more
+        f"(codebook '{codebook.name}' has: {', '.join(codebook.codable_ids)}):\n" + listed(unknown)
     )
 
 
