@@ -62,9 +62,10 @@ class _Parsed:
 
     users: dict[str, str] = field(default_factory=dict)  # GUID -> name
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # GUID -> (name, description)
-    coded: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (user, source) -> codes
+    # (user GUID, then name, source GUID) -> code GUIDs
+    coded: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     sources: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # GUID -> ...
-    machine: int = 0  # codings by coder's model and rules
+    machine: int = 0  # codes given by coder's model and rules
     other_sources: int = 0  # PDF, picture, audio, video
 
     def take(self, element: ET.Element, archive: zipfile.ZipFile, path: str | Path) -> None:
@@ -89,17 +90,24 @@ class _Parsed:
         name = attribute(source, "name") or key
         self.sources[key] = (name, f"{path}: source '{name}'", _text(source, archive))
         for user_guid, code_guid in _codings(source):
+            self.coded.setdefault((user_guid, key), set()).add(code_guid)
+
+    def by_name(self) -> None:
+        """Key the codings by their user's name rather than GUID (now that every user is read,
+        wherever the file put them), leaving out coder's model and rules."""
+        coded: dict[tuple[str, str], set[str]] = {}
+        for (user_guid, key), codes in self.coded.items():
             user = self.users.get(user_guid) or user_guid or "unknown user"
             if user in (MODEL_USER, RULES_USER):
-                self.machine += 1
+                self.machine += len(codes)
             else:
-                self.coded.setdefault((user, key), set()).add(code_guid)
+                coded.setdefault((user, key), set()).update(codes)
+        self.coded = coded
 
 
 def _parse(path: str | Path) -> _Parsed:
     """Read the project's .qde as a stream, a source at a time: a project of 100,000 comments
-    would take over a gigabyte as one tree. (Users and codes come before sources, as the
-    schema orders them.)"""
+    would take over a gigabyte as one tree."""
     member = _qde_member(path)
     if member is None:
         raise InputError(
@@ -121,6 +129,7 @@ def _parse(path: str | Path) -> _Parsed:
                     parsed.take(element, archive, path)
         except ET.ParseError as exc:
             raise InputError(f"{path}: {member} is not well-formed XML ({exc})") from None
+    parsed.by_name()
     return parsed
 
 

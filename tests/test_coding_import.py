@@ -544,6 +544,15 @@ def test_a_qdpx_from_another_program_is_read_leniently(project: Path, tmp_path: 
     ]
 
 
+def test_users_listed_after_the_sources_are_still_named(project: Path, tmp_path: Path) -> None:
+    users = FOREIGN[FOREIGN.index("  <Users>") : FOREIGN.index("  <CodeBook>")]
+    moved = FOREIGN.replace(users, "").replace("</project>", users + "</project>")
+    qdpx = foreign_qdpx(tmp_path / "late.qdpx", moved)
+    with Store(project) as store:
+        import_coding(store, qdpx, "Ben", ignore_unknown=True)
+        assert codings(store) == {"Ben": {"a": {"cost"}, "d": {"time"}}}
+
+
 def test_one_user_of_a_qdpx_can_be_chosen(project: Path, tmp_path: Path) -> None:
     qdpx = foreign_qdpx(tmp_path / "nvivo.qdpx")
     with Store(project) as store:
