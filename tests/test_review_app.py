@@ -393,6 +393,14 @@ def test_l_lists_the_comments_and_enter_opens_one(store: Store) -> None:
     assert actions(store) == [("time", "accept"), (None, "confirm")]
 
 
+def test_a_blind_reviewers_list_shows_no_suggestions(store: Store) -> None:
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        await pilot.press("slash", *"cost", "enter", "a", "l")  # "a" coded Cost, blind
+        assert [row[3] for row in cells(app)] == ["Cost", "", "", ""]
+
+    play(store, script, mode="blind")
+
+
 def test_the_list_turns_pages_of_a_hundred_and_shows_markup_literally(tmp_path: Path) -> None:
     rows = [
         (f"r{n}", f"[bold]Comment {n}[/bold]", {"time": 0.1, "cost": 0.1}, {})
