@@ -311,9 +311,19 @@ class ReviewSession:
         self.position = max(self.position - 1, 0)
         return self.current()
 
-    def window(self, start: int, size: int) -> list[CommentView]:
-        """The comments at places `start` to `start + size` of this review's order."""
-        return [self.view(comment_id) for comment_id in self.ids[max(0, start) : start + size]]
+    def find(self, query: str) -> list[int]:
+        """The comments of this review's order whose id is `query` (first), then those whose
+        text holds each of its words (case aside), in its order; all of them for no query."""
+        words = query.casefold().split()
+        if not words:
+            return list(self.ids)
+        wanted = query.strip().casefold()
+        refs = self.store.comment_refs()
+        named = {ref.id for ref in refs if ref.external_id.casefold() == wanted}
+        texts = dict(self.store.texts(self.ids))
+        return [i for i in self.ids if i in named] + [
+            i for i in self.ids if i not in named and all(w in texts[i].casefold() for w in words)
+        ]
 
     def go_to(self, comment_id: int) -> CommentView | None:
         if comment_id in self._index:

@@ -39,7 +39,7 @@ HELP: tuple[tuple[str, str], ...] = (
     ("f", "flag the comment for discussion (again to unflag)"),
     ("m", "write a memo on the comment"),
     ("u  backspace", "undo the last decision, on whichever comment it was"),
-    ("l", "list: the review's comments as a table, Enter opens one ([ ] turn the page)"),
+    ("l", "list the review's comments: Enter opens one, [ ] turn the page, / finds"),
     ("r", "retrain on the reviewed comments and re-score the rest, in the background"),
     ("?", "this help"),
     ("q", "quit (every decision is already saved)"),

@@ -134,26 +134,32 @@ class HelpScreen(Dialog):
 
 class CommentList(ModalScreen[int | None]):
     """The review's comments a page at a time, in its order, as a table: ↑↓ to move, Enter
-    opens the comment, [ ] turn the page, Esc (or l) goes back. Returns the comment's id."""
+    opens the comment, [ ] turn the page, / finds comments by words or id, Esc (or l) goes
+    back. Returns the comment's id."""
 
     DEFAULT_CSS = """
     CommentList { background: $surface; }
     CommentList #list-title { height: auto; padding: 0 1; }
+    CommentList #find { margin: 0 1; }
     CommentList DataTable { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,l", "cancel", "back"),
         Binding("left_square_bracket", "page(-1)", "previous page"),
         Binding("right_square_bracket", "page(1)", "next page"),
+        Binding("slash", "find", "find"),
     ]
 
     def __init__(self, session: ReviewSession, colors: Mapping[str, str]) -> None:
         super().__init__()
         self.session, self.palette = session, colors
+        self.shown = session.ids  # the review's comments, or those a search found
+        self.query_text = ""
         self.start = session.position // PAGE * PAGE  # the page holding the comment shown
 
     def compose(self) -> ComposeResult:
         yield Static(id="list-title")
+        yield Input(placeholder="/ to find: words of a comment, or its id; Enter", id="find")
         yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -169,28 +175,42 @@ class CommentList(ModalScreen[int | None]):
         """Show the page at `start`, the cursor on the comment shown if it is there."""
         table = self.query_one(DataTable)
         table.clear()
-        views = self.session.window(self.start, PAGE)
-        for view in views:
-            table.add_row(*list_cells(view, self.palette), key=str(view.id))
-        total = len(self.session.ids)
-        shown = f"{self.start + 1:,}-{self.start + len(views):,}" if views else "none"
-        self.query_one("#list-title", Static).update(
-            Text(
-                f"Comments {shown} of {total:,}, in this review's order. Enter opens one; "
-                "[ ] turn the page; Esc goes back.",
-                style="bold",
-            )
-        )
-        here = self.session.position - self.start
-        table.move_cursor(row=here if 0 <= here < len(views) else 0)
+        page = self.shown[self.start : self.start + PAGE]
+        for comment_id in page:
+            view = self.session.view(comment_id)
+            table.add_row(*list_cells(view, self.palette), key=str(comment_id))
+        self.query_one("#list-title", Static).update(Text(self._title(len(page)), style="bold"))
+        current = self.session.ids[self.session.position] if not self.session.done else None
+        here = page.index(current) if current in page else 0
+        table.move_cursor(row=here)
         table.focus()
 
+    def _title(self, count: int) -> str:
+        total = len(self.shown)
+        which = f"matching '{self.query_text}'" if self.query_text else "in this review's order"
+        if not count:
+            return f"No comment {which}. / to find something else; Esc goes back."
+        shown = f"{self.start + 1:,}-{self.start + count:,}"
+        return (
+            f"Comments {shown} of {total:,}, {which}. Enter opens one; [ ] turn the page; "
+            "/ finds; Esc goes back."
+        )
+
     def action_page(self, step: int) -> None:
-        last = max(0, (len(self.session.ids) - 1) // PAGE * PAGE)
+        last = max(0, (len(self.shown) - 1) // PAGE * PAGE)
         start = min(max(0, self.start + step * PAGE), last)
         if start != self.start:
             self.start = start
             self.fill()
+
+    def action_find(self) -> None:
+        self.query_one("#find", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_text = event.value.strip()
+        self.shown = self.session.find(self.query_text)
+        self.start = 0
+        self.fill()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:

@@ -393,6 +393,25 @@ def test_l_lists_the_comments_and_enter_opens_one(store: Store) -> None:
     assert actions(store) == [("time", "accept"), (None, "confirm")]
 
 
+def test_slash_in_the_list_finds_comments_by_words_or_id(store: Store) -> None:
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        await pilot.press("l", "slash", *"NO ", "enter")  # words, case aside: "a" and "d"
+        assert [row[1] for row in cells(app)] == ["a", "d"]
+        assert text(app, "#list-title").startswith("Comments 1-2 of 2, matching 'NO'.")
+        await pilot.press("slash", *"tick box", "enter")  # every word, anywhere
+        assert [row[1] for row in cells(app)] == ["b"]
+        await pilot.press("slash", "ctrl+u", "c", "enter")  # an id first, then the words
+        assert [row[1] for row in cells(app)] == ["c", "b"]
+        await pilot.press("slash", "ctrl+u", *"zzz", "enter")
+        assert cells(app) == []
+        assert text(app, "#list-title").startswith("No comment matching 'zzz'.")
+        await pilot.press("slash", "ctrl+u", *"funding", "enter", "enter")
+        assert text(app, "#position").startswith("Comment 4 of 4   id d")
+
+    play(store, script)
+    assert store.decisions() == []
+
+
 def test_a_blind_reviewers_list_shows_no_suggestions(store: Store) -> None:
     async def script(pilot: Pilot, app: ReviewApp) -> None:
         await pilot.press("slash", *"cost", "enter", "a", "l")  # "a" coded Cost, blind
