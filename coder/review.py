@@ -150,6 +150,7 @@ class ReviewSession:
         self.assigned: set[int] = set()  # this reviewer's double-coding sample
         self.ids: list[int] = []
         self._index: dict[int, int] = {}
+        self._folded: dict[int, str] = {}  # comments' texts in lower case, for `find`
         self.position = 0
         self.refresh()
         self.position = self._resume()
@@ -317,12 +318,12 @@ class ReviewSession:
         words = query.casefold().split()
         if not words:
             return list(self.ids)
-        wanted = query.strip().casefold()
-        refs = self.store.comment_refs()
-        named = {ref.id for ref in refs if ref.external_id.casefold() == wanted}
-        texts = dict(self.store.texts(self.ids))
+        named = set(self.store.named(query.strip()))
+        missing = [i for i in self.ids if i not in self._folded]  # read once per session
+        self._folded.update((i, text.casefold()) for i, text in self.store.texts(missing))
+        folded = self._folded
         return [i for i in self.ids if i in named] + [
-            i for i in self.ids if i not in named and all(w in texts[i].casefold() for w in words)
+            i for i in self.ids if i not in named and all(w in folded[i] for w in words)
         ]
 
     def go_to(self, comment_id: int) -> CommentView | None:

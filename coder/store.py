@@ -499,6 +499,14 @@ class Store:
         rows = self._db.execute("SELECT id, source, external_id FROM comments ORDER BY id")
         return [CommentRef(*row) for row in rows]
 
+    def named(self, external_id: str) -> list[int]:
+        """The comments whose id in their file is `external_id` (case aside), in import order."""
+        rows = self._db.execute(
+            "SELECT id FROM comments WHERE lower(external_id) = lower(?) ORDER BY id",
+            (external_id,),
+        )
+        return [comment_id for (comment_id,) in rows]
+
     def texts(self, among: Iterable[int] | None = None) -> Iterator[tuple[int, str]]:
         """(id, text) of every comment (of `among`, if given), in import order."""
         if among is None:
