@@ -699,6 +699,13 @@ def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> l
     help="A row with no codes was coded with no theme (default: not coded yet, left out).",
 )
 @click.option(
+    "--long",
+    "long_rows",
+    is_flag=True,
+    help="A row per code (a QDA program's coded segments, coder's long export): the rows of "
+    "one id are one comment's codes.",
+)
+@click.option(
     "--ignore-unknown", is_flag=True, help="Leave out codes the codebook has no theme for."
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
@@ -721,6 +728,7 @@ def import_command(
     text_column: str | None,
     sheet: str | None,
     blank_is_none: bool,
+    long_rows: bool,
     ignore_unknown: bool,
     dry_run: bool,
     undo: bool,
@@ -742,8 +750,9 @@ def import_command(
       coder import coding.db --undo --reviewer ana
       coder import coding.db --list
     """
-    from coder.coding_import import TableColumns, import_coding, undo_import
+    from coder.coding_import import import_coding, undo_import
     from coder.errors import InputError
+    from coder.external import TableColumns
     from coder.render import import_table, imports_table
     from coder.store import Store
 
@@ -767,7 +776,7 @@ def import_command(
         return
     if file is None:
         raise InputError("give the file of coding to import: coder import PROJECT FILE")
-    columns = TableColumns(id_column, codes_column, text_column, sheet, blank_is_none)
+    columns = TableColumns(id_column, codes_column, text_column, sheet, blank_is_none, long_rows)
     with Store(db, create=False) as store:
         result = import_coding(store, file, reviewer, columns, ignore_unknown, dry_run, rename)
     out().print(import_table(result))

@@ -25,7 +25,7 @@ from typing import Any
 
 from coder.codebook import Codebook
 from coder.errors import InputError, listed
-from coder.external import ExternalCoding, ExternalFile, read_coded_table
+from coder.external import ExternalCoding, ExternalFile, TableColumns, read_coded_table
 from coder.folding import CommentState
 from coder.refi_codebook import guid, xml_safe
 from coder.refi_import import is_qdpx, read_qdpx_coding
@@ -56,22 +56,11 @@ class ImportResult:
     recorded: bool = False  # False for a dry run, or when nothing changed
 
 
-@dataclass(frozen=True)
-class TableColumns:
-    """How to read a spreadsheet of coding (see `coder.external.read_coded_table`)."""
-
-    id_column: str | None = None
-    codes_column: str | None = None  # default: `codes`, and a 0/1 column per theme
-    text_column: str | None = None
-    sheet: str | None = None
-    blank_is_none: bool = False
-
-
 def import_coding(
     store: Store,
     path: str | Path,
     coder: str | None = None,
-    columns: TableColumns = TableColumns(),
+    columns: TableColumns | None = None,
     ignore_unknown: bool = False,
     dry_run: bool = False,
     rename: str | None = None,
@@ -83,6 +72,7 @@ def import_coding(
     if rename and not is_qdpx(path):
         raise InputError("--as is for a .qdpx's users; a spreadsheet's coder is --reviewer NAME")
     book = store.latest_codebook()
+    columns = columns or TableColumns()
     read = _read(path, book, (coder or "").strip() or None, columns, ignore_unknown)
     codings, settings = _renamed(read.codings, (rename or "").strip(), path)
     check_reviewer_names(sorted({coding.coder for coding in codings}))
@@ -136,8 +126,8 @@ def _read(
     if is_qdpx(path):
         if columns != TableColumns():
             raise InputError(
-                "--id-column, --codes-column, --text-column, --sheet and --blank-is-none are "
-                "for spreadsheets; a REFI-QDA project names its own sources and codes"
+                "--id-column, --codes-column, --text-column, --sheet, --blank-is-none and "
+                "--long are for spreadsheets; a REFI-QDA project names its own sources and codes"
             )
         return read_qdpx_coding(path, book, coder, ignore_unknown)
     if not coder:
@@ -145,17 +135,7 @@ def _read(
             f"name the person whose coding {path} holds with --reviewer NAME: it goes into the "
             "project as their decisions"
         )
-    return read_coded_table(
-        path,
-        book,
-        coder,
-        columns.id_column,
-        columns.codes_column,
-        columns.text_column,
-        columns.sheet,
-        columns.blank_is_none,
-        ignore_unknown,
-    )
+    return read_coded_table(path, book, coder, columns, ignore_unknown)
 
 
 def _settings(path: str | Path) -> dict[str, Any]:

@@ -45,50 +45,91 @@ class ExternalFile:
     notes: list[str]
 
 
+@dataclass(frozen=True)
+class TableColumns:
+    """How to read a spreadsheet of coding: its columns (default: `id`, `codes` or a 0/1
+    column per theme, and a usual text column), its sheet, what a row with no codes means,
+    and whether it has a row per code (`long`) rather than a row per comment."""
+
+    id_column: str | None = None
+    codes_column: str | None = None
+    text_column: str | None = None
+    sheet: str | None = None
+    blank_is_none: bool = False
+    long: bool = False
+
+
 def read_coded_table(
     path: str | Path,
     book: Codebook,
     coder: str,
-    id_column: str | None = None,
-    codes_column: str | None = None,
-    text_column: str | None = None,
-    sheet: str | None = None,
-    blank_is_none: bool = False,
+    columns: TableColumns = TableColumns(),
     ignore_unknown: bool = False,
 ) -> ExternalFile:
     """`coder`'s coding from a CSV, TSV, XLSX or JSONL file with an id column and either a
     codes column (theme ids or labels separated by `;`) or a 0/1 column per theme (headed by
     its id or label), and optionally the comments' text, which is then checked against the
     project's. A row with no codes is left out unless `blank_is_none`: in a spreadsheet coded
-    part way it means "not coded yet", in a finished one "no theme"."""
-    codings: list[ExternalCoding] = []
+    part way it means "not coded yet", in a finished one "no theme". With `long`, the rows
+    of one id (a row per code, as QDA programs list coded segments) are one comment's codes."""
     found = _Found()
-    with open_table(path, sheet=sheet) as table:
+    with open_table(path, sheet=columns.sheet) as table:
         notes = [table.sheet_note] if table.sheet_note else []
-        layout = _Layout.of(table.columns, book, codes_column, str(path))
-        id_col = pick_id_column(table.columns, id_column, str(path))
-        text_col = _text_column(table.columns, text_column, str(path))
+        layout = _Layout.of(table.columns, book, columns.codes_column, str(path))
+        id_col = pick_id_column(table.columns, columns.id_column, str(path))
+        text_col = _text_column(table.columns, columns.text_column, str(path), columns.long)
         coding_col = next((c for c in table.columns if c.casefold() == "coding"), None)
-        if id_col is None and text_col is None:
-            raise InputError(
-                f"{path} has no 'id' column and no comment text to match its rows to the "
-                "project's comments; name its id column with --id-column NAME"
-            )
+        _check_columns(path, id_col, text_col, layout, columns.long)
+        rows: dict[tuple[str, ...] | int, _Row] = {}
         for line, row in table.rows:
             where = f"{path}:{line}"
             codes, blank = layout.codes(row, book, where, found)
-            if blank and not blank_is_none:
-                found.blank += 1
-                continue
-            if coding_col and row[coding_col] == "suggested":
-                found.suggested += 1
             keys = (row[id_col].strip(),) if id_col else ()
             text = row[text_col] if text_col else None
-            coded = ordered_codes(codes, book)
-            codings.append(ExternalCoding(coder, keys, text, coded, where, scope=layout.scope))
+            entry = rows.setdefault(keys if columns.long else line, _Row(keys, text, where))
+            entry.codes.update(codes)
+            entry.blank = entry.blank and blank
+            entry.suggested |= bool(coding_col) and row[coding_col] == "suggested"
     found.check(path, layout)
+    codings = []
+    for entry in rows.values():
+        if entry.blank and not columns.blank_is_none:
+            found.blank += 1
+            continue
+        found.suggested += entry.suggested
+        coded = ordered_codes(entry.codes, book)
+        codings.append(
+            ExternalCoding(coder, entry.keys, entry.text, coded, entry.where, scope=layout.scope)
+        )
     notes += layout.notes(book) + _unknown_notes(found.unknown, path, book, ignore_unknown)
-    return ExternalFile(codings, notes + found.notes(coder))
+    return ExternalFile(codings, notes + found.notes(coder, columns.long))
+
+
+@dataclass
+class _Row:
+    """One comment's row, or with `long` its rows, as read so far."""
+
+    keys: tuple[str, ...]
+    text: str | None
+    where: str
+    codes: set[str] = field(default_factory=set)
+    blank: bool = True  # no codes in any of its rows
+    suggested: bool = False  # coder's export gave it the model's suggestions (coding column)
+
+
+def _check_columns(
+    path: str | Path, id_col: str | None, text_col: str | None, layout: _Layout, long: bool
+) -> None:
+    if long and (id_col is None or layout.codes_column is None):
+        raise InputError(
+            f"--long reads a row per code: {path} needs an id column (--id-column NAME) and a "
+            "codes column (--codes-column NAME)"
+        )
+    if id_col is None and text_col is None:
+        raise InputError(
+            f"{path} has no 'id' column and no comment text to match its rows to the "
+            "project's comments; name its id column with --id-column NAME"
+        )
 
 
 TICKED = frozenset({"1", "1.0", "x", "yes", "y", "true", "\u2713", "\u2714"})
@@ -103,7 +144,7 @@ class _Found:
     differ: list[str] = field(default_factory=list)  # rows whose codes and 0/1 cells differ
     bad: list[str] = field(default_factory=list)  # 0/1 cells holding something else
     blank: int = 0  # rows with no codes, left out
-    suggested: int = 0  # rows of coder's export that held the model's suggestions
+    suggested: int = 0  # comments whose rows in coder's export held the model's suggestions
 
     def check(self, path: str | Path, layout: _Layout) -> None:
         if self.bad:
@@ -122,16 +163,18 @@ class _Found:
                 f"{layout.codes_column} to read the codes column alone"
             )
 
-    def notes(self, coder: str) -> list[str]:
+    def notes(self, coder: str, long: bool) -> list[str]:
         notes = []
         if self.blank:
+            what = _counted(self.blank, "comment" if long else "row")
             notes.append(
-                f"left out {_counted(self.blank, 'row')} with no codes, as not coded yet; give "
-                "--blank-is-none if they were coded with no theme"
+                f"left out {what} with no codes, as not coded yet; give --blank-is-none if they "
+                "were coded with no theme"
             )
         if self.suggested:
             notes.append(
-                f"{_counted(self.suggested, 'row')} of coder's export held the model's "
+                f"{_counted(self.suggested, 'comment' if long else 'row')} of coder's export "
+                "held the model's "
                 f"suggestions, unreviewed (coding: suggested); they are imported as {coder}'s "
                 f"coding like every row. If {coder} did not check them all, take the import "
                 "back (--undo) and import only the rows they checked"
@@ -222,10 +265,13 @@ def _counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
-def _text_column(columns: list[str], requested: str | None, source: str) -> str | None:
-    """The text column if asked for or under a usual name; None if the file holds ids only."""
+def _text_column(columns: list[str], requested: str | None, source: str, long: bool) -> str | None:
+    """The text column if asked for or under a usual name; None if the file holds ids only,
+    or (unless asked for) has a row per code: a coded segment is not the whole comment."""
     if requested:
         return pick_column(columns, requested, source, "text", "--text-column")
+    if long:
+        return None
     folded = {c.casefold(): c for c in columns}
     return next((folded[name] for name in TEXT_COLUMN_NAMES if name in folded), None)
 

@@ -15,9 +15,10 @@ from conftest import read_csv, write_csv
 from projects import ROWS, add_run, ids_by_external, make_project, result
 
 from coder.cli import cli
-from coder.coding_import import TableColumns, import_coding, undo_import
+from coder.coding_import import import_coding, undo_import
 from coder.errors import InputError, LabelError
 from coder.export import export_project
+from coder.external import TableColumns
 from coder.refi_codebook import guid
 from coder.review import ReviewSession
 from coder.store import Entry, NewComment, Store
@@ -328,6 +329,39 @@ def test_a_coding_sheet_goes_out_blank_and_comes_back_coded(tmp_path: Path) -> N
         "left out 2 rows with no codes, as not coded yet; give --blank-is-none if they were "
         "coded with no theme"
     ]
+
+
+def test_a_row_per_code_is_read_with_long(project: Path, tmp_path: Path) -> None:
+    sheet = write_csv(
+        tmp_path / "segments.csv",
+        ["id", "code", "segment"],
+        [("a", "Time", "No time"), ("b", "cost", "Budget"), ("b", "Box-ticking", "tick box")],
+    )
+    with Store(project) as store:
+        with pytest.raises(InputError) as caught:  # a row per comment: "b" twice, differently
+            import_coding(store, sheet, "ana", TableColumns(codes_column="code"))
+        assert f"{sheet}:4: codes the comment of {sheet}:3 again, differently" in str(caught.value)
+        import_coding(store, sheet, "ana", TableColumns(codes_column="code", long=True))
+        assert codings(store) == {"ana": {"a": {"time"}, "b": {"cost", "box_ticking"}}}
+        ticks = write_csv(tmp_path / "ticks.csv", ["id", "time"], [("a", "1")])
+        with pytest.raises(InputError) as caught:
+            import_coding(store, ticks, "ana", TableColumns(long=True))
+        assert str(caught.value) == (
+            f"--long reads a row per code: {ticks} needs an id column (--id-column NAME) and a "
+            "codes column (--codes-column NAME)"
+        )
+
+
+def test_coders_long_export_of_reviewed_comments_comes_back(project: Path, tmp_path: Path) -> None:
+    reviewed = write_csv(tmp_path / "r.csv", ["id", "codes"], [("a", "time"), ("d", "time;cost")])
+    with Store(project) as store:
+        import_coding(store, reviewed, "ana")
+    export_project(project, tmp_path / "long.csv", "long", reviewed_only=True)
+    make_project(tmp_path / "fresh.db").close()
+    with Store(tmp_path / "fresh.db") as store:
+        columns = TableColumns(codes_column="theme", long=True)
+        import_coding(store, tmp_path / "long.csv", "ana", columns)
+        assert codings(store) == {"ana": {"a": {"time"}, "d": {"time", "cost"}}}
 
 
 def test_a_wide_export_edited_in_one_place_only_is_refused(project: Path, tmp_path: Path) -> None:
@@ -652,8 +686,8 @@ def test_the_command_imports_prints_the_counts_and_undoes(project: Path, tmp_pat
     qdpx = foreign_qdpx(tmp_path / "n.qdpx")
     mixed = runner.invoke(cli, ["import", str(project), str(qdpx), "--codes-column", "x"])
     assert mixed.stderr == (
-        "Error: --id-column, --codes-column, --text-column, --sheet and --blank-is-none are "
-        "for spreadsheets; a REFI-QDA project names its own sources and codes\n"
+        "Error: --id-column, --codes-column, --text-column, --sheet, --blank-is-none and --long "
+        "are for spreadsheets; a REFI-QDA project names its own sources and codes\n"
     )
 
 
