@@ -65,7 +65,7 @@ class _Parsed:
     # (user GUID, then name, source GUID) -> code GUIDs
     coded: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     sources: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # GUID -> ...
-    machine: int = 0  # codes given by coder's model and rules
+    machine: int = 0  # codings by coder's model and rules
     other_sources: int = 0  # PDF, picture, audio, video
 
     def take(self, element: ET.Element, archive: zipfile.ZipFile, path: str | Path) -> None:
@@ -90,18 +90,24 @@ class _Parsed:
         name = attribute(source, "name") or key
         self.sources[key] = (name, f"{path}: source '{name}'", _text(source, archive))
         for user_guid, code_guid in _codings(source):
-            self.coded.setdefault((user_guid, key), set()).add(code_guid)
+            if self.users.get(user_guid) in (MODEL_USER, RULES_USER):
+                self.machine += 1  # dropped at once: they are most of an export of ours
+            else:  # named once every user is read (`by_name`), wherever the file lists them
+                self.coded.setdefault((user_guid, key), set()).add(code_guid)
 
     def by_name(self) -> None:
         """Key the codings by their user's name rather than GUID (now that every user is read,
         wherever the file put them), leaving out coder's model and rules."""
         coded: dict[tuple[str, str], set[str]] = {}
-        for (user_guid, key), codes in self.coded.items():
+        for user_guid, key in list(self.coded):
+            codes = self.coded.pop((user_guid, key))  # moved, not copied: 100,000 sources
             user = self.users.get(user_guid) or user_guid or "unknown user"
             if user in (MODEL_USER, RULES_USER):
                 self.machine += len(codes)
+            elif (user, key) in coded:  # two users of one name
+                coded[user, key] |= codes
             else:
-                coded.setdefault((user, key), set()).update(codes)
+                coded[user, key] = codes
         self.coded = coded
 
 
