@@ -750,29 +750,21 @@ def import_command(
       coder import coding.db --undo --reviewer ana
       coder import coding.db --list
     """
-    from coder.coding_import import import_coding, undo_import
+    from coder.coding_import import import_coding
     from coder.errors import InputError
     from coder.external import TableColumns
-    from coder.render import import_table, imports_table
+    from coder.render import import_table
     from coder.store import Store
 
     if listing:
         if file is not None or undo:
             raise InputError("--list takes the project alone")
-        with Store(db, create=False) as store:
-            records = store.imports()
-        if as_json:
-            click.echo(json.dumps([dataclasses.asdict(r) for r in records], indent=2))
-        else:
-            out().print(imports_table(records))
+        _list_imports(db, as_json)
         return
     if undo:
         if file is not None or not reviewer:
             raise InputError("--undo takes the project and --reviewer NAME, and no file")
-        with Store(db, create=False) as store:
-            source, comments = undo_import(store, reviewer)
-        counted = f"{comments} comment{'s' if comments != 1 else ''}"
-        err.print(Text(f"Took back the import of {source} by {reviewer} ({counted})."))
+        _undo_import(db, reviewer)
         return
     if file is None:
         raise InputError("give the file of coding to import: coder import PROJECT FILE")
@@ -783,6 +775,28 @@ def import_command(
     for note in result.notes:
         err.print(Text(f"Note: {note}"))
     err.print(Text(_import_outcome(result, db, dry_run)))
+
+
+def _list_imports(db: str, as_json: bool) -> None:
+    from coder.render import imports_table
+    from coder.store import Store
+
+    with Store(db, create=False) as store:
+        records = store.imports()
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(r) for r in records], indent=2))
+    else:
+        out().print(imports_table(records))
+
+
+def _undo_import(db: str, reviewer: str) -> None:
+    from coder.coding_import import undo_import
+    from coder.store import Store
+
+    with Store(db, create=False) as store:
+        source, comments = undo_import(store, reviewer)
+    counted = f"{comments} comment{'s' if comments != 1 else ''}"
+    err.print(Text(f"Took back the import of {source} by {reviewer} ({counted})."))
 
 
 def _import_outcome(result: Any, db: str, dry_run: bool) -> str:
