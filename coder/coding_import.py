@@ -20,6 +20,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -162,24 +163,35 @@ class _Comments:
     """The project's comments by the names a file may give them, and by text."""
 
     def __init__(self, store: Store) -> None:
+        self.store = store
         refs = store.comment_refs()
         counts = Counter(ref.external_id for ref in refs)
         self.by_name: dict[str, int] = {}
         self.shared: dict[str, list[str]] = {}  # an id several files use -> those files
         for ref in refs:
-            names = [f"{ref.source}:{ref.external_id}"]
+            self.by_name[f"{ref.source}:{ref.external_id}"] = ref.id
             if counts[ref.external_id] == 1:
-                names.append(ref.external_id)
+                self.by_name[ref.external_id] = ref.id
             else:
                 self.shared.setdefault(ref.external_id, []).append(ref.source)
-            for name in names:
-                self.by_name[name] = ref.id
-                self.by_name[guid(f"source:{name}")] = ref.id  # as our .qdpx names sources
-        self.texts = dict(store.texts())
-        self.by_text: dict[str, list[int]] = {}
-        for comment_id, text in self.texts.items():
-            self.by_text.setdefault(_plain(text), []).append(comment_id)
         self._taken: Counter[tuple[str, str]] = Counter()  # (coder, text): copies matched
+
+    # Each read only if a file needs it: a spreadsheet of ids and codes needs none.
+    @cached_property
+    def by_guid(self) -> dict[str, int]:
+        """By the GUID our .qdpx gives each comment's source."""
+        return {guid(f"source:{name}"): comment_id for name, comment_id in self.by_name.items()}
+
+    @cached_property
+    def texts(self) -> dict[int, str]:
+        return dict(self.store.texts())
+
+    @cached_property
+    def by_text(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for comment_id, text in self.texts.items():
+            found.setdefault(_plain(text), []).append(comment_id)
+        return found
 
     def match(
         self, codings: Sequence[ExternalCoding], path: str | Path
@@ -206,8 +218,11 @@ class _Comments:
 
     def _find(self, coding: ExternalCoding) -> tuple[int | None, str]:
         for key in coding.keys:
-            if key in self.by_name:
-                return self._checked(coding, key, self.by_name[key])
+            comment_id = self.by_name.get(key)
+            if comment_id is None and coding.loose:
+                comment_id = self.by_guid.get(key)
+            if comment_id is not None:
+                return self._checked(coding, key, comment_id)
             if key in self.shared and not coding.loose:  # a QDA source has its text to go by
                 files = ", ".join(self.shared[key])
                 return None, (

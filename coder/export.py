@@ -32,7 +32,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from coder.codebook import Codebook
-from coder.coding import FinalCoding, ProjectCodings, ThemeCoding, basis_line, left_out_note
+from coder.coding import (
+    PART,
+    FinalCoding,
+    ProjectCodings,
+    ThemeCoding,
+    basis_line,
+    left_out_note,
+)
 from coder.errors import InputError, OutputError
 from coder.fileio import atomic_open, check_writable
 from coder.refi_codebook import write_qdc
@@ -86,14 +93,19 @@ def export_project(
             return ExportSummary(str(output), fmt, 0, "")
         codings = ProjectCodings(store, reviewed_only, book)
         counts: Counter[str] = Counter()
-        rows = _rows_of(codings, export_ids(store, codings.ids), counts)
+        names = export_ids(store, codings.ids)
+        rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none
         if fmt == "qdpx":
             comments = project_comments(store, rows, book)
             write_qdpx(book, comments, output, name=Path(db).stem, force=force)
         else:
             encoding = "utf-8-sig" if excel and str(output) != "-" else "utf-8"
+            attributes = store.attribute_names(codings.ids)
             with atomic_open(output, force, encoding=encoding, newline="") as handle:
-                _WRITERS[fmt](handle, store, rows, book, store.attribute_names(codings.ids))
+                if fmt == "sheet":
+                    _write_sheet(handle, store, names, book, attributes)
+                else:
+                    _WRITERS[fmt](handle, store, rows, book, attributes)
         note = left_out_note(store, book)
     basis = basis_line(counts, reviewed_only, note)
     return ExportSummary(str(output), fmt, len(codings.ids), basis)
@@ -200,16 +212,21 @@ def _source(theme: ThemeCoding) -> str:
 
 
 def _write_sheet(
-    handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
+    handle: IO[str], store: Store, names: dict[int, str], book: Codebook, attributes: list[str]
 ) -> None:
+    """The comments alone, a part at a time: a blank sheet needs no run's results."""
     writer = _rows(handle)
     ids = book.codable_ids
     _write_row(writer, ["id", "text", *attributes, *ids])
     blank = [""] * len(ids)
-    for export_id, coding in rows:
-        given = [export_id, coding.comment.text]
-        given += [coding.comment.attributes.get(name, "") for name in attributes]
-        writer.writerow([*map(neutralise, given), *blank])
+    order = list(names)
+    for start in range(0, len(order), PART):
+        comments = store.comments(order[start : start + PART])
+        for comment_id in order[start : start + PART]:
+            comment = comments[comment_id]
+            given = [names[comment_id], comment.text]
+            given += [comment.attributes.get(name, "") for name in attributes]
+            writer.writerow([*map(neutralise, given), *blank])
 
 
 def _write_long(
@@ -288,12 +305,7 @@ def _theme_record(theme: ThemeCoding) -> dict[str, Any]:
     }
 
 
-_WRITERS = {
-    "wide": _write_wide,
-    "long": _write_long,
-    "jsonl": _write_jsonl,
-    "sheet": _write_sheet,
-}
+_WRITERS = {"wide": _write_wide, "long": _write_long, "jsonl": _write_jsonl}
 
 
 # ---------------------------------------------------------------------------------- REFI-QDA

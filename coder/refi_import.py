@@ -151,9 +151,7 @@ def _qde_member(path: str | Path) -> str | None:
 
 
 def _all(root: ET.Element, name: str) -> Iterator[ET.Element]:
-    """Descendants by local name; `*source` matches any kind of source."""
-    if name.startswith("*"):
-        return (e for e in root.iter() if local_name(e).endswith(name[1:]))
+    """Descendants by local name."""
     return (e for e in root.iter() if local_name(e) == name)
 
 
