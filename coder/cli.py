@@ -708,11 +708,18 @@ def _names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> l
 @click.option(
     "--ignore-unknown", is_flag=True, help="Leave out codes the codebook has no theme for."
 )
+@click.option(
+    "--adjudicate",
+    is_flag=True,
+    help="The file is the --reviewer's adjudication (final coding) of its comments, e.g. the "
+    "sheet of `coder agree --disagreements -o` filled in.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option(
     "--undo",
     is_flag=True,
-    help="Take back the --reviewer's last import (if it is their last step).",
+    help="Take back the --reviewer's last import (with --adjudicate: of adjudication), if it "
+    "is their last step.",
 )
 @click.option(
     "--list", "listing", is_flag=True, help="List the project's imports: who, when, which file."
@@ -730,6 +737,7 @@ def import_command(
     blank_is_none: bool,
     long_rows: bool,
     ignore_unknown: bool,
+    adjudicate: bool,
     dry_run: bool,
     undo: bool,
     listing: bool,
@@ -740,7 +748,9 @@ def import_command(
 
     A coder's coding of a comment in FILE replaces theirs in the project, and the comment
     counts as reviewed by them: `agree`, `train --db`, `export` and `report` use it like
-    coding done in `coder review`. Each coder's import is one step, undone with --undo.
+    coding done in `coder review`. With --adjudicate, FILE is the final coding of the
+    comments it lists, as `coder review --adjudicate` records it. Each import is one step,
+    undone with --undo.
 
     \b
     Example:
@@ -748,6 +758,7 @@ def import_command(
       coder import coding.db nvivo_project.qdpx
       coder import coding.db nvivo_project.qdpx --reviewer "A Smith" --as ana
       coder import coding.db --undo --reviewer ana
+      coder import coding.db disagreements.csv --adjudicate --reviewer cy
       coder import coding.db --list
     """
     from coder.coding_import import import_coding
@@ -764,17 +775,48 @@ def import_command(
     if undo:
         if file is not None or not reviewer:
             raise InputError("--undo takes the project and --reviewer NAME, and no file")
-        _undo_import(db, reviewer)
+        _undo_import(db, reviewer, adjudicate)
         return
+    if adjudicate and not reviewer:
+        raise InputError(
+            "name the adjudicator with --reviewer NAME: the file goes into the project as "
+            "their adjudication"
+        )
     if file is None:
         raise InputError("give the file of coding to import: coder import PROJECT FILE")
     columns = TableColumns(id_column, codes_column, text_column, sheet, blank_is_none, long_rows)
     with Store(db, create=False) as store:
-        result = import_coding(store, file, reviewer, columns, ignore_unknown, dry_run, rename)
+        result = import_coding(
+            store, file, reviewer, columns, ignore_unknown, dry_run, rename, adjudicate
+        )
     out().print(import_table(result))
     for note in result.notes:
         err.print(Text(f"Note: {note}"))
-    err.print(Text(_import_outcome(result, db, dry_run)))
+    err.print(Text(_import_outcome(result, db, dry_run, adjudicate)))
+
+
+def _write_discussion(db: str, found: Any, output: str, force: bool, excel: bool) -> None:
+    from coder.discussion import write_discussion_sheet
+
+    rows = write_discussion_sheet(found, output, force, excel)
+    settled = len(found.adjudicated)
+    if not rows:
+        on = f" on {found.theme}" if found.theme else ""
+        err.print(
+            Text(
+                f"The coders agree{on} on every comment they all coded: nothing to settle "
+                f"({output} has the header alone)."
+            )
+        )
+        return
+    err.print(
+        Text(
+            f"Wrote {rows} comment{'s' if rows != 1 else ''} the coders differ on to {output} "
+            f"({settled} adjudicated already). Fill in its codes column (theme ids or labels, ; "
+            "between; none where no theme applies; leave a row empty to settle it later), then: "
+            f"coder import {db} {output} --adjudicate --reviewer NAME"
+        )
+    )
 
 
 def _list_imports(db: str, as_json: bool) -> None:
@@ -789,23 +831,29 @@ def _list_imports(db: str, as_json: bool) -> None:
         out().print(imports_table(records))
 
 
-def _undo_import(db: str, reviewer: str) -> None:
+def _undo_import(db: str, reviewer: str, adjudication: bool) -> None:
     from coder.coding_import import undo_import
     from coder.store import Store
 
     with Store(db, create=False) as store:
-        source, comments = undo_import(store, reviewer)
+        source, comments = undo_import(store, reviewer, adjudication)
     counted = f"{comments} comment{'s' if comments != 1 else ''}"
-    err.print(Text(f"Took back the import of {source} by {reviewer} ({counted})."))
+    what = "adjudication" if adjudication else "import"
+    err.print(Text(f"Took back the {what} of {source} by {reviewer} ({counted})."))
 
 
-def _import_outcome(result: Any, db: str, dry_run: bool) -> str:
+def _import_outcome(result: Any, db: str, dry_run: bool, adjudicate: bool) -> str:
     if dry_run:
         return "Dry run: nothing was written."
+    what = "adjudication" if adjudicate else "coding"
     if not result.recorded:
-        return "Nothing to change: the project already has this coding."
+        return f"Nothing to change: the project already has this {what}."
     coders = [c.coder for c in result.coders if c.new or c.changed]
-    undo = f"coder import {db} --undo --reviewer {coders[0] if len(coders) == 1 else 'NAME'}"
+    flag = " --adjudicate" if adjudicate else ""
+    name = coders[0] if len(coders) == 1 else "NAME"
+    undo = f"coder import {db} --undo{flag} --reviewer {name}"
+    if adjudicate:
+        return f"Recorded as {name}'s adjudication, one step; to take it back: {undo}"
     return f"Recorded as one step per coder; to take it back: {undo}"
 
 
@@ -858,9 +906,24 @@ def sample(db: str, fraction: float, reviewers: list[str], seed: int | None, rep
     metavar="[THEME]",
     help="List the comments the coders coded differently (on THEME, if given).",
 )
+@click.option(
+    "-o",
+    "--output",
+    help="With --disagreements: write them as a discussion sheet (CSV) to fill in and import "
+    "with `coder import --adjudicate`.",
+)
+@click.option("--excel", is_flag=True, help="With -o: UTF-8 with a BOM so Excel shows accents.")
+@click.option("--force", is_flag=True, help="With -o: overwrite the file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def agree(
-    db: str, coders: list[str] | None, theme: str | None, listing: str | None, as_json: bool
+    db: str,
+    coders: list[str] | None,
+    theme: str | None,
+    listing: str | None,
+    output: str | None,
+    excel: bool,
+    force: bool,
+    as_json: bool,
 ) -> None:
     """Agreement between coders on the comments they all coded: per theme percent agreement,
     Cohen's kappa (two coders), Fleiss' kappa, Krippendorff's alpha and Gwet's AC1 with its
@@ -871,14 +934,22 @@ def agree(
       coder agree coding.db
       coder agree coding.db --coders ana,model --json
       coder agree coding.db --disagreements box_ticking
+      coder agree coding.db --disagreements -o disagreements.csv
     """
     from coder.agree import project_agreement, project_disagreements
     from coder.agreement_render import agreement_table, disagreements_table
     from coder.errors import InputError
+    from coder.fileio import check_writable
     from coder.store import Store
 
     if listing and theme and listing != theme:
         raise InputError(f"give one theme: --theme {theme} or --disagreements {listing}")
+    if (output or excel or force) and listing is None:
+        raise InputError("-o, --excel and --force write the disagreements: add --disagreements")
+    if output and as_json:
+        raise InputError("choose -o (a discussion sheet) or --json, not both")
+    if output and output != "-":
+        check_writable(output, force)  # before the project is read
     theme = listing or theme
     with Store(db, create=False) as store:
         if listing is None:
@@ -889,6 +960,9 @@ def agree(
                 out().print(agreement_table(result, book))
             return
         found, book = project_disagreements(store, coders, theme)
+    if output:
+        _write_discussion(db, found, output, force, excel)
+        return
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -8,6 +8,11 @@ screen. Each coder's changes are one step in the log, in a session of mode `impo
 the file and its SHA-256; `undo_import` takes the step back (the review screen's undo stops
 at it).
 
+With `adjudicate`, the file's coding is one adjudicator's final coding of its comments instead
+(a discussion sheet of the disagreements, `coder agree --disagreements -o`, filled in at a
+meeting): recorded in a session of mode `import-adjudication`, it settles those comments as
+`coder review --adjudicate` does.
+
 A comment is found by the id its file gave it (`file:id` where two files share ids), for a QDA
 source by its name or the GUID coder's export gave it, and failing that by its text (the n-th
 copy of a text in the file is the n-th in the project). Where the file holds the text too, it
@@ -31,7 +36,7 @@ from coder.folding import CommentState
 from coder.refi_codebook import guid, xml_safe
 from coder.refi_import import is_qdpx, read_qdpx_coding
 from coder.sampling import check_reviewer_names
-from coder.store import Entry, Store
+from coder.store import IMPORT_MODES, Entry, Store
 from coder.writers import unneutralise
 
 
@@ -55,6 +60,7 @@ class ImportResult:
     coders: list[CoderImport]
     notes: list[str] = field(default_factory=list)
     recorded: bool = False  # False for a dry run, or when nothing changed
+    adjudication: bool = False  # the coding is an adjudicator's (`adjudicate`)
 
 
 def import_coding(
@@ -65,10 +71,12 @@ def import_coding(
     ignore_unknown: bool = False,
     dry_run: bool = False,
     rename: str | None = None,
+    adjudicate: bool = False,
 ) -> ImportResult:
     """Import the coding in `path` under the project's codebook. A spreadsheet is `coder`'s
     (required); a .qdpx holds each of its users' coding, or only `coder`'s if given, recorded
-    under `rename` if given (a QDA program's user name is often not the reviewer's). Nothing is
+    under `rename` if given (a QDA program's user name is often not the reviewer's). With
+    `adjudicate`, the one coder's coding is recorded as their adjudication. Nothing is
     written if any coding fails to match a comment, or with `dry_run`."""
     if rename and not is_qdpx(path):
         raise InputError("--as is for a .qdpx's users; a spreadsheet's coder is --reviewer NAME")
@@ -76,13 +84,20 @@ def import_coding(
     columns = columns or TableColumns()
     read = _read(path, book, (coder or "").strip() or None, columns, ignore_unknown)
     codings, settings = _renamed(read.codings, (rename or "").strip(), path)
-    check_reviewer_names(sorted({coding.coder for coding in codings}))
+    coders = sorted({coding.coder for coding in codings})
+    check_reviewer_names(coders)
+    if adjudicate and len(coders) > 1:
+        raise InputError(
+            f"{path} holds the coding of {', '.join(repr(c) for c in coders)}: an adjudication "
+            "is one person's; choose whose with --reviewer NAME"
+        )
     matched = _Comments(store).match(codings, path)
-    steps, counts = _plan(store, book, matched)
+    steps, counts = _plan(store, book, matched, adjudicate)
     changes = {name: entries for name, entries in steps.items() if entries}
     if changes and not dry_run:
-        store.record_import(book, {**_settings(path), **settings}, changes)
-    return ImportResult(str(path), counts, read.notes, recorded=bool(changes) and not dry_run)
+        store.record_import(book, {**_settings(path), **settings}, changes, adjudicate)
+    recorded = bool(changes) and not dry_run
+    return ImportResult(str(path), counts, read.notes, recorded, adjudicate)
 
 
 def _renamed(
@@ -101,19 +116,22 @@ def _renamed(
     return [replace(coding, coder=rename) for coding in codings], {"user": users[0]}
 
 
-def undo_import(store: Store, coder: str) -> tuple[str, int]:
-    """Take back `coder`'s last import, if it is their last step: (its file, comments)."""
-    step = store.last_step(coder)
+def undo_import(store: Store, coder: str, adjudication: bool = False) -> tuple[str, int]:
+    """Take back `coder`'s last import (of adjudication, with `adjudication`), if it is their
+    last step of that kind: (its file, comments)."""
+    step = store.last_step(coder, adjudication)
+    what = "adjudication" if adjudication else "coding"
     if step is None:
-        raise InputError(f"'{coder}' has no coding in {store.path} to undo")
+        raise InputError(f"'{coder}' has no {what} in {store.path} to undo")
     mode, settings, touched = step
-    if mode != "import":
+    if mode not in IMPORT_MODES:
+        step_of, screen = ("adjudicating step", " --adjudicate") if adjudication else ("step", "")
         raise InputError(
-            f"the last step of '{coder}' was made on the review screen, not imported; undo it "
-            f"there: coder review {store.path} --reviewer {coder}, then u"
+            f"the last {step_of} of '{coder}' was made on the review screen, not imported; "
+            f"undo it there: coder review {store.path} --reviewer {coder}{screen}, then u"
         )
-    session = store.start_session(coder, "import", {"undo": settings.get("file", "")})
-    store.undo(session, coder)
+    session = store.start_session(coder, mode, {"undo": settings.get("file", "")})
+    store.undo(session, coder, adjudication)
     return str(settings.get("file", "")), touched
 
 
@@ -262,26 +280,34 @@ def _unmatched(path: str | Path, problems: list[str]) -> str:
 
 
 def _plan(
-    store: Store, book: Codebook, matched: list[tuple[int, ExternalCoding]]
+    store: Store, book: Codebook, matched: list[tuple[int, ExternalCoding]], adjudicate: bool
 ) -> tuple[dict[str, list[Entry]], list[CoderImport]]:
     """Each coder's entries, and the counts the user is shown."""
     order = book.codable_ids
     suggested = _suggested(store, book, {comment_id for comment_id, _ in matched})
+    # Every adjudicator's decisions on a comment fold into its adjudication: an imported one
+    # must undo another adjudicator's codes the file leaves out, not only its own.
+    settled = store.adjudication_states(book) if adjudicate else {}
     steps: dict[str, list[Entry]] = {}
     counts: dict[str, CoderImport] = {}
     states: dict[str, dict[int, CommentState]] = {}
     for comment_id, coding in matched:
         if coding.coder not in states:
-            states[coding.coder] = store.states(coding.coder, book=book).get(coding.coder, {})
-        state = states[coding.coder].get(comment_id)
-        wanted = set(coding.codes)
+            own = store.states(coding.coder, adjudicate, book)
+            states[coding.coder] = own.get(coding.coder, {})
+        mine = states[coding.coder].get(comment_id) or CommentState()
+        state = settled.get(comment_id, mine) if adjudicate else mine
         decided = order if coding.scope is None else [t for t in order if t in coding.scope]
-        entries = _entries(comment_id, wanted, state, decided, suggested.get(comment_id, set()))
+        entries = _entries(
+            comment_id, set(coding.codes), state.codes, decided, suggested.get(comment_id, set())
+        )
+        if not mine.reviewed:
+            entries.append(Entry(comment_id, "confirm"))
         count = counts.setdefault(coding.coder, CoderImport(coding.coder))
         count.comments += 1
-        if state is None or not state.reviewed:
+        if not state.reviewed:
             count.new += 1
-        elif entries:
+        elif any(entry.theme for entry in entries):
             count.changed += 1
         steps.setdefault(coding.coder, []).extend(entries)
     return steps, sorted(counts.values(), key=lambda c: c.coder)
@@ -298,22 +324,15 @@ def _suggested(store: Store, book: Codebook, among: set[int]) -> dict[int, set[s
 
 
 def _entries(
-    comment_id: int,
-    wanted: set[str],
-    state: CommentState | None,
-    order: Sequence[str],
-    suggested: set[str],
+    comment_id: int, wanted: set[str], had: set[str], order: Sequence[str], suggested: set[str]
 ) -> list[Entry]:
-    """What makes the coder's coding of the comment `wanted`, and reviewed. A theme the model
-    suggested is accepted, another added, as on the review screen, so that `status` counts
-    them alike."""
-    had = state.codes if state is not None else set()
+    """What turns the codes `had` on the comment into `wanted`, among the themes `order`
+    lists. A theme the model suggested is accepted, another added, as on the review screen, so
+    that `status` counts them alike."""
     entries = [
         Entry(comment_id, "accept" if t in suggested else "add", t)
         for t in order
         if t in wanted and t not in had
     ]
     entries += [Entry(comment_id, "remove", t) for t in order if t in had and t not in wanted]
-    if state is None or not state.reviewed:
-        entries.append(Entry(comment_id, "confirm"))
     return entries

@@ -15,8 +15,10 @@ from coder.codebook import Codebook
 from coder.errors import InputError, listed
 from coder.labelled import check_unknown, resolve_codes
 from coder.readers import TEXT_COLUMN_NAMES, open_table, pick_column, pick_id_column
+from coder.writers import unneutralise
 
 MAX_NOTED = 5  # unknown names quoted in a note
+NONE = "none"  # a codes cell saying the comment was coded with no theme
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def read_coded_table(
         for line, row in table.rows:
             where = f"{path}:{line}"
             codes, blank = layout.codes(row, book, where, found)
-            keys = (row[id_col].strip(),) if id_col else ()
+            keys = (unneutralise(row[id_col].strip()),) if id_col else ()
             text = row[text_col] if text_col else None
             entry = rows.setdefault(keys if columns.long else line, _Row(keys, text, where))
             entry.codes.update(codes)
@@ -217,6 +219,8 @@ class _Layout:
             ticked = _ticked(row, self.themes, where, found.bad)
             return ticked, all(not row[c].strip() for c in self.themes)
         cell = row[self.codes_column]
+        if cell.strip().casefold() == NONE and book.resolve(NONE) is None:
+            return [], False  # coded, with no theme
         codes = resolve_codes(cell, book, where, found.unknown)
         if self.themes:  # checked only where every cell is 0/1: a column may be something else
             bad: list[str] = []

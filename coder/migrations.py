@@ -164,15 +164,17 @@ WITHDRAWN_RUNS = """
 ALTER TABLE runs ADD COLUMN withdrawn_at TEXT;
 """
 
-# Coding done elsewhere (a spreadsheet, a QDA program) comes in as decisions of its own kind of
-# session, `import`, so the log says which codes a person made on the review screen and which
-# arrived in a file. SQLite cannot change a CHECK in place: the table is rebuilt, as its
-# documentation describes, with foreign keys off (`Store._migrate`) and checked before commit.
-IMPORT_SESSIONS = """
+
+def _sessions_allowing(*modes: str) -> str:
+    """SQL that rebuilds the sessions table to allow these modes. SQLite cannot change a CHECK
+    in place: the table is rebuilt, as its documentation describes, with foreign keys off
+    (`Store._migrate`) and checked before commit."""
+    allowed = ", ".join(f"'{mode}'" for mode in modes)
+    return f"""
 CREATE TABLE sessions_new (
     id INTEGER PRIMARY KEY,
     reviewer TEXT NOT NULL,
-    mode TEXT NOT NULL CHECK (mode IN ('review', 'blind', 'adjudicate', 'import')),
+    mode TEXT NOT NULL CHECK (mode IN ({allowed})),
     settings TEXT NOT NULL,
     started_at TEXT NOT NULL,
     codebook_id INTEGER REFERENCES codebooks (id)
@@ -186,6 +188,18 @@ DROP TABLE sessions;
 ALTER TABLE sessions_new RENAME TO sessions;
 """
 
+
+# Coding done elsewhere (a spreadsheet, a QDA program) comes in as decisions of its own kind of
+# session, `import`, so the log says which codes a person made on the review screen and which
+# arrived in a file.
+IMPORT_SESSIONS = _sessions_allowing("review", "blind", "adjudicate", "import")
+
+# An adjudication settled outside coder (a discussion sheet of the disagreements, filled in at a
+# meeting) comes in as an adjudicator's decisions, in a session of its own kind.
+IMPORT_ADJUDICATION = _sessions_allowing(
+    "review", "blind", "adjudicate", "import", "import-adjudication"
+)
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
@@ -193,6 +207,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("the codebook of each review session", SESSION_CODEBOOK),
     ("withdrawn runs", WITHDRAWN_RUNS),
     ("sessions that import coding", IMPORT_SESSIONS),
+    ("sessions that import adjudication", IMPORT_ADJUDICATION),
 ]
 
 

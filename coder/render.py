@@ -105,14 +105,17 @@ def runs_table(summaries: Sequence[RunSummary]) -> Table:
 
 def import_table(result: ImportResult) -> Table:
     """Per coder: the comments the file codes, and which of them the import changes."""
-    table = Table(title=f"Coding in {printable(result.source)}", title_justify="left")
-    for name in ("coder", "comments", "new", "changed", "unchanged"):
-        table.add_column(name, justify="left" if name == "coder" else "right")
+    what, who = ("Adjudication", "adjudicator") if result.adjudication else ("Coding", "coder")
+    table = Table(title=f"{what} in {printable(result.source)}", title_justify="left")
+    for name in (who, "comments", "new", "changed", "unchanged"):
+        table.add_column(name, justify="left" if name == who else "right")
     for coder in result.coders:
         counts = (coder.comments, coder.new, coder.changed, coder.unchanged)
         table.add_row(Text(printable(coder.coder)), *(str(n) for n in counts))
     table.caption = (
-        "new: comments the coder had not reviewed; changed: reviewed before, with other themes"
+        "new: comments not adjudicated before; changed: adjudicated before, with other themes"
+        if result.adjudication
+        else "new: comments the coder had not reviewed; changed: reviewed before, with other themes"
     )
     return table
 
@@ -120,7 +123,7 @@ def import_table(result: ImportResult) -> Table:
 def imports_table(records: Sequence[ImportRecord]) -> Table:
     """The project's imports of coding, oldest first: who, when, which file, what became of it."""
     table = Table(title="Imports of coding", title_justify="left")
-    for name in ("session", "when", "reviewer", "file", "sha256", "comments", "state"):
+    for name in ("session", "when", "reviewer", "of", "file", "sha256", "comments", "state"):
         table.add_column(name, justify="right" if name in ("session", "comments") else "left")
     for record in records:
         settings = record.settings
@@ -131,6 +134,7 @@ def imports_table(records: Sequence[ImportRecord]) -> Table:
             str(record.session_id),
             _when(record.started_at),
             Text(reviewer),
+            "adjudication" if record.adjudication else "coding",
             Text(printable(str(settings.get("file", "")))),
             str(settings.get("sha256", ""))[:12],
             str(record.comments),

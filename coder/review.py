@@ -25,7 +25,7 @@ from coder.errors import InputError, LabelError
 from coder.folding import CODED, CommentState, merged_results
 from coder.results import Evidence
 from coder.sampling import check_reviewer_names
-from coder.store import ORDERS, REVIEW_MODES, Entry, Store
+from coder.store import IMPORT_MODES, ORDERS, REVIEW_MODES, Entry, Store
 
 
 @dataclass(frozen=True)
@@ -395,12 +395,14 @@ class ReviewSession:
         """Undo this reviewer's last step, whichever comment it was on, and show that comment.
         Returns None when there is nothing left to undo. An import (`coder import`) is not
         undone from here: one key too many must not take back a whole file of coding."""
-        last = None if self._adjudicating else self.store.last_step(self.reviewer)
-        if last is not None and last[0] == "import":
+        last = self.store.last_step(self.reviewer, self._adjudicating)
+        if last is not None and last[0] in IMPORT_MODES:
+            flag = " --adjudicate" if self._adjudicating else ""
             raise InputError(
                 f"Your last step before this is the import of {last[1].get('file', 'a file')} "
-                f"({last[2]} comments); take it back with: coder import {self.store.path} "
-                f"--undo --reviewer {self.reviewer}"
+                f"({last[2]} comment{'s' if last[2] != 1 else ''}); take it back with: "
+                f"coder import {self.store.path} "
+                f"--undo{flag} --reviewer {self.reviewer}"
             )
         undone = self.store.undo(self._session(), self.reviewer, self._adjudicating)
         if not undone:

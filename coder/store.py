@@ -42,11 +42,12 @@ BUSY_TIMEOUT_S = 10.0
 IMPORT_BATCH = 500
 
 REVIEW_MODES = ("review", "blind", "adjudicate")  # sessions on the review screen
-MODES = (*REVIEW_MODES, "import")
+IMPORT_MODES = ("import", "import-adjudication")  # coding, or adjudication, from a file
+MODES = (*REVIEW_MODES, *IMPORT_MODES)
 ORDERS = ("uncertain", "random", "file")
 # a reviewer's own coding: blind or not, or imported from a file (`coder import`)
 _CODER_MODES = "('review', 'blind', 'import')"
-_ADJUDICATE_MODES = "('adjudicate')"
+_ADJUDICATE_MODES = "('adjudicate', 'import-adjudication')"
 
 # A run in use: not withdrawn (`set_withdrawn`, `coder runs --withdraw`).
 _IN_USE = "run_id NOT IN (SELECT id FROM runs WHERE withdrawn_at IS NOT NULL)"
@@ -118,7 +119,8 @@ class Run:
 
 @dataclass(frozen=True)
 class ImportRecord:
-    """One import of coding from a file (a session of mode `import`), for the audit trail."""
+    """One import of coding or adjudication from a file (a session of an import mode), for
+    the audit trail."""
 
     session_id: int
     reviewer: str
@@ -126,6 +128,7 @@ class ImportRecord:
     settings: dict[str, Any]  # the file's name and SHA-256, the QDA user renamed
     comments: int  # comments it recorded decisions on
     taken_back: bool  # undone (`coder import --undo`)
+    adjudication: bool = False  # recorded as the reviewer's adjudication (`--adjudicate`)
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,10 @@ _LOGIT_CLIP = 1e-6
 
 # A filter to a list of ids passed as one JSON parameter: no limit on how many.
 _AMONG = "{} IN (SELECT value FROM json_each(?))"
+
+
+def _sql_list(names: Iterable[str]) -> str:
+    return "(" + ", ".join(f"'{name}'" for name in names) + ")"
 
 
 def _ids(among: Iterable[int]) -> str:
@@ -685,40 +692,53 @@ class Store:
             ]
 
     def record_import(
-        self, book: Codebook, settings: dict[str, Any], steps: dict[str, Sequence[Entry]]
+        self,
+        book: Codebook,
+        settings: dict[str, Any],
+        steps: dict[str, Sequence[Entry]],
+        adjudication: bool = False,
     ) -> None:
         """Record coding imported from a file (`coder.coding_import`): for each coder, a
-        session of mode `import` under `book` and their entries as one step; all or nothing."""
+        session of mode `import` (`import-adjudication` for an adjudicator's) under `book` and
+        their entries as one step; all or nothing."""
+        mode = IMPORT_MODES[adjudication]
         for entries in steps.values():
             _check_entries(entries)
         codebook_id = self.add_codebook(book)
         with self.transaction() as db:
             for coder, entries in steps.items():
-                session_id = _insert_session(db, coder, "import", settings, codebook_id)
+                session_id = _insert_session(db, coder, mode, settings, codebook_id)
                 batch = _next_batch(db)
                 for entry in entries:
                     _insert_decision(db, batch, entry, coder, session_id, undoes=None)
 
     def imports(self) -> list[ImportRecord]:
-        """Every import of coding that recorded something, oldest first."""
+        """Every import of coding or adjudication that recorded something, oldest first."""
         rows = self._db.execute(
             "SELECT s.id, s.reviewer, s.started_at, s.settings, COUNT(DISTINCT d.comment_id), "
-            "MIN(EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id)) "
+            "MIN(EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id)), s.mode "
             "FROM sessions s JOIN decisions d ON d.session_id = s.id "
-            "WHERE s.mode = 'import' AND d.action <> 'undo' GROUP BY s.id ORDER BY s.id"
+            f"WHERE s.mode IN {_sql_list(IMPORT_MODES)} AND d.action <> 'undo' "
+            "GROUP BY s.id ORDER BY s.id"
         )
         return [
-            ImportRecord(sid, who, when, json.loads(settings), comments, bool(undone))
-            for sid, who, when, settings, comments, undone in rows
+            ImportRecord(
+                sid, who, when, json.loads(settings), comments, bool(undone), mode != "import"
+            )
+            for sid, who, when, settings, comments, undone, mode in rows
         ]
 
-    def last_step(self, reviewer: str) -> tuple[str, dict[str, Any], int] | None:
-        """The mode and settings of the session of `reviewer`'s last coding step that is not
-        undone (what `undo` would take back), and how many comments it touched; None if none."""
+    def last_step(
+        self, reviewer: str, adjudicated: bool = False
+    ) -> tuple[str, dict[str, Any], int] | None:
+        """The mode and settings of the session of `reviewer`'s last coding step (adjudicating
+        step, with `adjudicated`) that is not undone (what `undo` would take back), and how
+        many comments it touched; None if none."""
+        modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
         row = self._db.execute(
             "SELECT d.batch, s.mode, s.settings FROM decisions d "
             "JOIN sessions s ON s.id = d.session_id "
-            f"WHERE d.reviewer = ? AND s.mode IN {_CODER_MODES} AND {_EFFECTIVE} "
+            f"WHERE d.reviewer = ? AND s.mode IN {modes} AND {_EFFECTIVE} "
             "ORDER BY d.batch DESC LIMIT 1",
             (reviewer,),
         ).fetchone()
@@ -849,8 +869,13 @@ class Store:
     def adjudicated(self, book: Codebook | None = None) -> dict[int, set[str]]:
         """The adjudicated coding of each adjudicated comment (the latest adjudicator's);
         `book` as in `states`."""
-        states = self._fold(lambda _r, c: c, True, book)
+        states = self.adjudication_states(book)
         return {c: state.codes for c, state in states.items() if state.reviewed}
+
+    def adjudication_states(self, book: Codebook | None = None) -> dict[int, CommentState]:
+        """Each comment's adjudication as every adjudicator's decisions on it fold, in order,
+        confirmed or not; `book` as in `states`."""
+        return self._fold(lambda _r, c: c, True, book)
 
     def reviewers(self) -> list[str]:
         """Everyone who has coded in this project (not adjudicating), by name."""

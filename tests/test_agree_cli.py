@@ -3,16 +3,19 @@ model and the rules as coders, the comments coders differ on, adjudication, and 
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import write_csv
 from projects import ROWS, THEMES, Row, ids_by_external, make_project
 
 from coder.agree import comment_names, project_codings
 from coder.agreement import agreement, disagreements
 from coder.cli import cli
+from coder.errors import InputError
 from coder.review import ReviewSession
 from coder.store import CommentRef, Store
 
@@ -211,6 +214,119 @@ def test_comments_are_named_by_their_source_only_where_two_files_share_an_id() -
     assert comment_names(refs) == {1: "a.csv:1", 2: "b.csv:1", 3: "2"}
 
 
+# --- a discussion sheet, settled and imported as adjudication ----------------------------------
+
+
+def sheet_rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def settle(sheet: Path, final: dict[str, str]) -> Path:
+    """The sheet with its codes column filled in as a meeting would, row by row."""
+    header, *rows = sheet_rows(sheet)
+    rows = [[*row[:-1], final.get(row[0], row[-1])] for row in rows]
+    return write_csv(sheet, header, [tuple(row) for row in rows])
+
+
+def test_disagreements_go_out_as_a_sheet_and_come_back_as_an_adjudication(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "disagreements.csv"
+    wrote = run("agree", project, "--disagreements", "-o", sheet)
+    assert wrote.exit_code == 0, wrote.output
+    assert sheet_rows(sheet) == [
+        ["id", "text", "coded by ana", "coded by ben", "agreed", "codes"],
+        ["b", "Budget cut, tick box.", "cost;box_ticking", "cost", "cost", ""],
+        ["d", "Busy rota, no funding.", "time;cost", "time", "time", ""],
+    ]
+    assert wrote.stderr == (
+        f"Wrote 2 comments the coders differ on to {sheet} (0 adjudicated already). Fill in its "
+        "codes column (theme ids or labels, ; between; none where no theme applies; leave a row "
+        f"empty to settle it later), then: coder import {project} {sheet} --adjudicate "
+        "--reviewer NAME\n"
+    )
+    settle(sheet, {"b": "Cost; Box-ticking", "d": "None"})
+    imported = run("import", project, sheet, "--adjudicate", "--reviewer", "cy")
+    assert imported.exit_code == 0, imported.output
+    assert imported.stderr.endswith(
+        "Recorded as cy's adjudication, one step; to take it back: "
+        f"coder import {project} --undo --adjudicate --reviewer cy\n"
+    )
+    with Store(project) as store:
+        ids = ids_by_external(store)
+        assert store.adjudicated() == {ids["b"]: {"cost", "box_ticking"}, ids["d"]: set()}
+        coders = {name: {ids[c]: t for c, t in codes.items()} for name, codes in CODERS.items()}
+        assert store.codings() == coders  # the coders' own coding is untouched
+        assert store.reviewed_codes()[1] == 0  # no dispute left for training
+        [record] = store.imports()
+    assert (record.reviewer, record.adjudication, record.comments) == ("cy", True, 2)
+    assert agree_json(project)["coders"] == ["ana", "ben"]  # an adjudicator is no coder
+    listed = agree_json(project, "--disagreements")["disagreements"]
+    assert [(d["comment"], d["adjudicated"]) for d in listed] == [
+        ("b", ["cost", "box_ticking"]),
+        ("d", []),
+    ]
+    # written again, the sheet holds the adjudication, and importing it changes nothing
+    again = run("agree", project, "--disagreements", "-o", sheet, "--force")
+    assert [row[-1] for row in sheet_rows(sheet)] == ["codes", "cost;box_ticking", "none"]
+    assert "(2 adjudicated already)" in again.stderr
+    same = run("import", project, sheet, "--adjudicate", "--reviewer", "cy")
+    assert same.stderr.endswith("Nothing to change: the project already has this adjudication.\n")
+    undone = run("import", project, "--undo", "--adjudicate", "--reviewer", "cy")
+    assert undone.stderr == f"Took back the adjudication of {sheet.name} by cy (2 comments).\n"
+    with Store(project) as store:
+        assert store.adjudicated() == {}
+
+
+def test_rows_left_empty_are_settled_later(project: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "d.csv"
+    run("agree", project, "--disagreements", "-o", sheet)
+    settle(sheet, {"d": "time"})
+    imported = run("import", project, sheet, "--adjudicate", "--reviewer", "cy")
+    assert "left out 1 row with no codes, as not coded yet" in imported.stderr
+    with Store(project) as store:
+        assert store.adjudicated() == {ids_by_external(store)["d"]: {"time"}}
+
+
+def test_an_imported_adjudication_replaces_another_adjudicators(
+    project: Path, tmp_path: Path
+) -> None:
+    with Store(project) as store:
+        ids = ids_by_external(store)
+        judge = ReviewSession(store, "dee", order="file", mode="adjudicate")
+        judge.toggle("box_ticking")  # on b: cost and box-ticking
+        judge.accept()
+    sheet = write_csv(tmp_path / "final.csv", ["id", "codes"], [("b", "cost")])
+    run("import", project, sheet, "--adjudicate", "--reviewer", "cy")
+    with Store(project) as store:
+        assert store.adjudicated() == {ids["b"]: {"cost"}}
+        judge = ReviewSession(store, "cy", order="file", mode="adjudicate")
+        with pytest.raises(InputError) as caught:
+            judge.undo()
+    assert str(caught.value) == (
+        "Your last step before this is the import of final.csv (1 comment); take it back "
+        f"with: coder import {project} --undo --adjudicate --reviewer cy"
+    )
+
+
+def test_the_sheet_keeps_formulas_as_text_and_still_comes_back(tmp_path: Path) -> None:
+    rows: list[Row] = [
+        ("-7", '=HYPERLINK("http://x") they said', {}, {}),
+        ("y", "Nothing to add.", {}, {}),
+    ]
+    path = project_with(tmp_path / "p.db", rows, ana={"-7": {"cost"}}, ben={"-7": set()})
+    sheet = tmp_path / "d.csv"
+    run("agree", path, "--disagreements", "-o", sheet)
+    formula = '\'=HYPERLINK("http://x") they said'
+    assert sheet_rows(sheet)[1] == ["'-7", formula, "cost", "", "", ""]
+    settle(sheet, {"'-7": "cost"})
+    imported = run("import", path, sheet, "--adjudicate", "--reviewer", "cy")
+    assert imported.exit_code == 0, imported.output
+    with Store(path) as store:
+        assert store.adjudicated() == {ids_by_external(store)["-7"]: {"cost"}}
+
+
 # --- errors ------------------------------------------------------------------------------------
 
 HAVE = (
@@ -233,6 +349,11 @@ HAVE = (
         (
             ["--theme", "cost", "--disagreements", "time"],
             "give one theme: --theme cost or --disagreements time",
+        ),
+        (["-o", "x.csv"], "-o, --excel and --force write the disagreements: add --disagreements"),
+        (
+            ["--disagreements", "-o", "x.csv", "--json"],
+            "choose -o (a discussion sheet) or --json, not both",
         ),
     ],
 )

@@ -453,8 +453,8 @@ def test_the_imports_are_listed_with_their_files_and_what_became_of_them(
         if ".csv" in line
     ]
     assert rows == [
-        ["ana", "v1.csv", digest[:12], "2", "recorded"],
-        ["ben", "v2.csv", found[1].settings["sha256"][:12], "1", "taken back"],
+        ["ana", "coding", "v1.csv", digest[:12], "2", "recorded"],
+        ["ben", "coding", "v2.csv", found[1].settings["sha256"][:12], "1", "taken back"],
     ]
 
 
@@ -595,6 +595,27 @@ def test_one_user_of_a_qdpx_can_be_chosen(project: Path, tmp_path: Path) -> None
         with pytest.raises(InputError) as caught:
             import_coding(store, qdpx, "Cy")
         assert str(caught.value) == f"{qdpx} has no coding by 'Cy'; it has coding by 'Ana', 'Ben'"
+
+
+def test_a_qdpx_users_coding_can_be_an_adjudication_but_one_user_only(
+    project: Path, tmp_path: Path
+) -> None:
+    qdpx = foreign_qdpx(tmp_path / "nvivo.qdpx")
+    with Store(project) as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, qdpx, ignore_unknown=True, adjudicate=True)
+        assert str(caught.value) == (
+            f"{qdpx} holds the coding of 'Ana', 'Ben': an adjudication is one person's; choose "
+            "whose with --reviewer NAME"
+        )
+        import_coding(store, qdpx, "Ana", rename="cy", adjudicate=True, ignore_unknown=True)
+        assert store.adjudicated() == {ids_by_external(store)["a"]: {"time", "box_ticking"}}
+        assert store.codings() == {}
+    refused = CliRunner().invoke(cli, ["import", str(project), str(qdpx), "--adjudicate"])
+    assert refused.stderr == (
+        "Error: name the adjudicator with --reviewer NAME: the file goes into the project as "
+        "their adjudication\n"
+    )
 
 
 def test_a_qdpx_users_coding_can_be_recorded_under_a_reviewers_name(

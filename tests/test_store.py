@@ -129,9 +129,12 @@ def test_a_database_at_schema_1_keeps_its_data_and_gets_the_disagreement_backfil
     ]
 
 
-def test_a_database_at_schema_5_keeps_its_sessions_through_the_rebuild(tmp_path: Path) -> None:
+@pytest.mark.parametrize("level", [5, 6])
+def test_a_database_at_schema_5_or_6_keeps_its_sessions_through_the_rebuilds(
+    tmp_path: Path, level: int
+) -> None:
     path = tmp_path / "old.db"
-    build_at(path, 5)
+    build_at(path, level)
     db = sqlite3.connect(path)
     db.executescript(
         """
@@ -147,6 +150,7 @@ def test_a_database_at_schema_5_keeps_its_sessions_through_the_rebuild(tmp_path:
         assert store.codings() == {"ana": {1: {"time"}}}
         session = store.start_session("ana", "import", {"file": "ana.csv"})
         assert session == 2
+        assert store.start_session("cy", "import-adjudication", {"file": "final.csv"}) == 3
         with pytest.raises(sqlite3.IntegrityError), store.transaction() as raw_db:
             raw_db.execute(  # foreign keys are on again after the migration
                 "INSERT INTO decisions (batch, comment_id, action, reviewer, session_id, "
@@ -155,6 +159,7 @@ def test_a_database_at_schema_5_keeps_its_sessions_through_the_rebuild(tmp_path:
     assert raw(path, "SELECT id, reviewer, mode, settings, codebook_id FROM sessions") == [
         (1, "ana", "blind", '{"order": "file"}', 1),
         (2, "ana", "import", '{"file": "ana.csv"}', None),
+        (3, "cy", "import-adjudication", '{"file": "final.csv"}', None),
     ]
 
 
@@ -177,6 +182,7 @@ def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path:
             "the codebook of each review session",
             "withdrawn runs",
             "sessions that import coding",
+            "sessions that import adjudication",
         ]
         assert store.codings() == {"ana": {1: {"time"}}}
         assert (store.current_sample(), store.assigned("ana")) == (None, set())
@@ -542,7 +548,8 @@ def test_settings_are_recorded_with_each_session(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         store.start_session("ana", "solo", {})
     assert str(caught.value) == (
-        "unknown session mode 'solo'; use one of review, blind, adjudicate, import"
+        "unknown session mode 'solo'; use one of review, blind, adjudicate, import, "
+        "import-adjudication"
     )
 
 
