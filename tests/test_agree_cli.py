@@ -279,6 +279,20 @@ def test_disagreements_go_out_as_a_sheet_and_come_back_as_an_adjudication(
         assert store.adjudicated() == {}
 
 
+def test_a_sheet_with_nothing_to_settle_says_so(project: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "time.csv"
+    wrote = run("agree", project, "--disagreements", "time", "-o", sheet)
+    assert wrote.exit_code == 0, wrote.output
+    assert sheet_rows(sheet) == [["id", "text", "coded by ana", "coded by ben", "agreed", "codes"]]
+    assert wrote.stderr == (
+        f"The coders agree on time on every comment they all coded: nothing to settle ({sheet} "
+        "has the header alone).\n"
+    )
+    on_box = tmp_path / "box.csv"
+    run("agree", project, "--disagreements", "box_ticking", "-o", on_box)
+    assert [row[0] for row in sheet_rows(on_box)] == ["id", "b"]
+
+
 def test_rows_left_empty_are_settled_later(project: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "d.csv"
     run("agree", project, "--disagreements", "-o", sheet)
