@@ -6,8 +6,9 @@ counts a comment coded with it or with any theme below it. A respondent is the c
 its file (answers to several questions imported from several files meet in one respondent); a
 respondent counts for a theme when any of their comments does. Percentages are of the comments
 (respondents) counted, overall or in the group. The difference between groups is the spread:
-the highest group's percentage minus the lowest's, in percentage points. The comments coded
-with no theme get a row of their own, overall and by group: what the codebook leaves uncovered.
+the highest group's percentage minus the lowest's, in percentage points, with a test of
+whether the groups differ by more than chance (`coder.group_tests`). The comments coded with no
+theme get a row of their own, overall and by group: what the codebook leaves uncovered.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from coder.codebook import Codebook, Theme
 from coder.coding import FinalCoding, ProjectCodings, ThemeCoding, basis_line, left_out_note
 from coder.errors import InputError
+from coder.group_tests import ALPHA, adjusted, difference_p
 from coder.store import Store
 
 QUOTE_CHARS = 400  # longer quotes are cut, with an ellipsis
@@ -80,7 +82,8 @@ class Group:
 
 @dataclass(frozen=True)
 class ThemeSplit:
-    """One theme's counts in each group (in the report's group order), and the spread."""
+    """One theme's counts in each group (in the report's group order), the spread, and whether
+    the groups differ by more than chance (`coder.group_tests`)."""
 
     theme: str
     comments: tuple[Count, ...]
@@ -88,6 +91,8 @@ class ThemeSplit:
     spread: float  # percentage points of comments between the highest and lowest group
     highest: str
     lowest: str
+    p: float | None = None  # the share is the same in every group compared; None: no test
+    q: float | None = None  # p adjusted for the number of themes tested (Benjamini-Hochberg)
 
 
 @dataclass(frozen=True)
@@ -223,8 +228,25 @@ def _by_group(
         for name in names
     )
     ids = [*(row.theme.id for row in rows), NO_THEME]
-    splits = tuple(_split(theme_id, names, members, expanded, respondents) for theme_id in ids)
-    return groups, splits
+    splits = [_split(theme_id, names, members, expanded, respondents) for theme_id in ids]
+    # A respondent with several comments is one unit: test their shares, not the comments'.
+    people = any(group.respondents != group.comments for group in groups)
+    compared = _compared(names)
+    p_values = []
+    for split in splits:
+        counts = split.respondents if people else split.comments
+        p_values.append(
+            difference_p([counts[i].n for i in compared], [counts[i].total for i in compared])
+        )
+    tested = zip(splits, p_values, adjusted(p_values), strict=True)
+    return groups, tuple(replace(split, p=p, q=q) for split, p, q in tested)
+
+
+def _compared(names: Sequence[str]) -> list[int]:
+    """The groups a theme's shares are compared across: those with a value; the comments
+    without one only if there is nothing else."""
+    compared = [i for i, name in enumerate(names) if name != MISSING]
+    return compared if len(compared) > 1 else list(range(len(names)))
 
 
 def natural_key(text: str) -> list[Any]:
@@ -337,13 +359,36 @@ def _split(
         people.append(
             Count(len({respondents[i] for i in coded}), len({respondents[i] for i in rows}))
         )
-    # Compare the groups with a value; the comments without one only if there is nothing else.
-    compared = [i for i, name in enumerate(names) if name != MISSING]
-    compared = compared if len(compared) > 1 else list(range(len(names)))
+    compared = _compared(names)
     high = max(compared, key=lambda i: comments[i].pct)
     low = min(compared, key=lambda i: comments[i].pct)
     spread = comments[high].pct - comments[low].pct
     return ThemeSplit(theme_id, tuple(comments), tuple(people), spread, names[high], names[low])
+
+
+def p_text(split: ThemeSplit) -> str:
+    """A theme's adjusted p-value as shown: to three places, `<0.001` below that, with `*`
+    where the groups differ (under ALPHA); a dash where nothing was tested."""
+    if split.q is None:
+        return "—"
+    shown = "<0.001" if split.q < 0.001 else f"{split.q:.3f}"
+    return shown + ("*" if split.q < ALPHA else "")
+
+
+def groups_caption(report: Report) -> str:
+    """What the table of themes by group shows, for the terminal and the HTML report alike."""
+    people = report.respondents_by_group
+    tested = sum(split.p is not None for split in (*report.splits, report.uncovered.split))
+    unit = "respondents (a respondent with several comments counts once)" if people else "comments"
+    return (
+        "Percent of each group's comments"
+        + ("; below, of its respondents" if people else "")
+        + "; spread: the highest group's percent of comments minus the lowest's, in "
+        f"percentage points. p: how likely groups this far apart are if the theme's share of "
+        f"{unit} were the same in every group (chi-square test; simulated where a group "
+        f"expects fewer than 5), adjusted for the {tested} rows tested (Benjamini-Hochberg); "
+        f"* below {ALPHA}: more than chance."
+    )
 
 
 def segments(quote: Quote, limit: int = QUOTE_CHARS) -> list[tuple[str, bool]]:

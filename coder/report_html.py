@@ -9,7 +9,16 @@ from html import escape
 from pathlib import Path
 
 from coder.fileio import atomic_write_text
-from coder.report import NO_THEME_LABEL, Count, Report, ThemeRow, plural, segments
+from coder.report import (
+    NO_THEME_LABEL,
+    Count,
+    Report,
+    ThemeRow,
+    groups_caption,
+    p_text,
+    plural,
+    segments,
+)
 
 # Group colours (matplotlib's tab10), in group order, repeating after ten groups.
 PALETTE = (
@@ -146,7 +155,7 @@ def _groups(report: Report) -> str:
         f"({plural(g.comments, 'comment')}, {plural(g.respondents, 'respondent')})</span>"
         for g, c in zip(report.groups, colors, strict=True)
     )
-    head = ["Theme", *(_e(g.name) for g in report.groups), "", "Spread"]
+    head = ["Theme", *(_e(g.name) for g in report.groups), "", "Spread", "p"]
     people = report.respondents_by_group
     labelled = [(_label_cell(row), s) for row, s in zip(report.themes, report.splits, strict=True)]
     if report.uncovered.split is not None:
@@ -162,15 +171,14 @@ def _groups(report: Report) -> str:
         bars = "".join(_bar(c, color) for c, color in zip(split.comments, colors, strict=True))
         highest = f" (highest: {_e(split.highest)})" if split.spread else ""
         spread = f"<td>{split.spread:.0f} pp{highest}</td>"
-        rows.append(label + shares + f'<td class="bars">{bars}</td>' + spread)
+        shown = p_text(split)
+        p = f"<td><b>{shown}</b></td>" if shown.endswith("*") else f"<td>{shown}</td>"
+        rows.append(label + shares + f'<td class="bars">{bars}</td>' + spread + p)
     return (
         f"<h2>Themes by {_e(report.by)}</h2>\n"
         + f'<p class="legend">{legend}</p>\n'
         + _table(head, rows)
-        + '\n<p class="caption">Percent of each group\'s comments'
-        + ("; below, of its respondents" if people else "")
-        + "; spread: the highest group's percent of comments minus the lowest's, in "
-        "percentage points.</p>"
+        + f'\n<p class="caption">{_e(groups_caption(report))}</p>'
     )
 
 

@@ -8,7 +8,16 @@ from rich.table import Table
 from rich.text import Text
 
 from coder.console import printable
-from coder.report import NO_THEME_LABEL, Count, Report, ThemeRow, plural, segments
+from coder.report import (
+    NO_THEME_LABEL,
+    Count,
+    Report,
+    ThemeRow,
+    groups_caption,
+    p_text,
+    plural,
+    segments,
+)
 
 BAR_WIDTH = 20
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -83,6 +92,7 @@ def groups_table(report: Report) -> Table:
             size += f",\n{plural(group.respondents, 'respondent')}"
         table.add_column(Text(f"{printable(group.name)}\n({size})"), justify="right")
     table.add_column("spread", justify="right")
+    table.add_column("p", justify="right")
     rows = [(_label(row), split) for row, split in zip(report.themes, report.splits, strict=True)]
     if report.uncovered.split is not None:
         rows.append((Text(NO_THEME_LABEL, style="italic"), report.uncovered.split))
@@ -97,13 +107,10 @@ def groups_table(report: Report) -> Table:
         spread = Text(f"{split.spread:.0f} pp")
         if split.spread:
             spread.append(f"\nhighest: {split.highest}", style="dim")
-        table.add_row(label, *cells, spread, end_section=n == themes - 1)
-    table.caption = (
-        "Percent of each group's comments"
-        + ("; below, of its respondents" if people else "")
-        + "; spread: the highest group's percent of comments minus the lowest's, in "
-        "percentage points."
-    )
+        shown = p_text(split)
+        p = Text(shown, style="bold" if shown.endswith("*") else "")
+        table.add_row(label, *cells, spread, p, end_section=n == themes - 1)
+    table.caption = groups_caption(report)
     return table
 
 

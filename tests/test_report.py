@@ -15,6 +15,7 @@ from projects import add_run, result
 from coder import coding
 from coder.cli import cli
 from coder.errors import InputError
+from coder.group_tests import adjusted
 from coder.report import Count, Report, build_report, segments
 from coder.report_html import report_html
 from coder.review import ReviewSession
@@ -142,6 +143,15 @@ def test_split_by_an_attribute_with_the_spread_between_groups(project: Path) -> 
     none = report.uncovered.split
     assert [figures(c) for c in none.comments] == [(2, 2, 100.0), (0, 3, 0.0), (0, 1, 0.0)]
     assert (none.spread, none.highest) == (100.0, "lived experience")
+    # r1 answered twice, so respondents are the units tested, across the groups with a value:
+    # time is 0 of 2 and 2 of 2, as extreme as tables with these margins come (chance 2 in 6).
+    tested = [*report.splits, none]
+    assert [s.theme for s in tested if s.p is None] == ["box_ticking"]  # coded on none
+    assert splits["time"].p == pytest.approx(1 / 3, abs=0.01)
+    assert splits["time"].p == splits["barriers"].p == none.p
+    assert splits["cost"].p == pytest.approx(1.0)  # 0 of 2 and 1 of 2 respondents
+    assert [s.q for s in tested] == adjusted([s.p for s in tested])
+    assert splits["time"].q == pytest.approx(splits["time"].p * 4 / 3)  # 4 tested, ranks 1-3
 
 
 def test_groups_sort_numbers_as_numbers() -> None:
@@ -270,12 +280,12 @@ def test_report_in_the_terminal(project: Path) -> None:
     # r1 answered twice as workforce: below each share of comments, the share of respondents.
     time = next(i for i, line in enumerate(lines) if "  Time" in line and "pp" in line)
     assert [cells(line) for line in lines[time : time + 2]] == [
-        ["Time", "0% (0)", "100% (3)", "0% (0)", "100 pp"],
-        ["", "0% (0)", "100% (2)", "0% (0)", "highest: workforce"],
+        ["Time", "0% (0)", "100% (3)", "0% (0)", "100 pp", "0.441"],
+        ["", "0% (0)", "100% (2)", "0% (0)", "highest: workforce", ""],
     ]
     none = [cells(line) for line in lines if line.startswith("│ (no theme)")]
     assert none[0][:3] + none[0][4:] == ["(no theme)", "2", "33%", "2", "40%"]
-    assert none[1] == ["(no theme)", "100% (2)", "0% (0)", "0% (0)", "100 pp"]
+    assert none[1] == ["(no theme)", "100% (2)", "0% (0)", "0% (0)", "100 pp", "0.441"]
     header = "".join(lines[lines.index("Themes by respondent_type") : time])
     assert "(n=3," in header and "2 respondents)" in header
     assert "Percent of each group's comments; below, of its respondents; spread:" in done.stdout
@@ -299,8 +309,8 @@ def test_by_group_respondents_are_shown_only_where_one_gave_several_comments(
     assert done.exit_code == 0, done.output
     lines = done.stdout.splitlines()
     time = next(i for i, line in enumerate(lines) if "  Time" in line and "pp" in line)
-    assert cells(lines[time]) == ["Time", "0% (0)", "100% (1)", "100 pp"]
-    assert cells(lines[time + 1]) == ["", "", "", "highest: workforce"]
+    assert cells(lines[time]) == ["Time", "0% (0)", "100% (1)", "100 pp", "1.000"]
+    assert cells(lines[time + 1]) == ["", "", "", "highest: workforce", ""]
     groups = "".join(lines[lines.index("Themes by respondent_type") : lines.index("Quotes: Time")])
     assert "(n=1)" in groups and "respondents" not in groups
 
@@ -356,6 +366,8 @@ def test_html_is_self_contained_and_escapes_every_text(project: Path) -> None:
     assert "width:50.0%;background:#1f77b4" in page  # time's bar, in its codebook colour
     assert '<td class="none">(no theme)</td><td>2</td><td>33%</td>' in page
     assert '<td class="none">(no theme)</td><td>100% (2)<br>' in page
+    assert "<td>100 pp (highest: workforce)</td><td>0.441</td>" in page  # time's adjusted p
+    assert "adjusted for the 4 rows tested (Benjamini-Hochberg)" in page
 
 
 def chromium() -> str | None:

@@ -1,0 +1,80 @@
+"""The test of differences between groups in `coder report --by`: checked against scipy's
+chi-square test, an exact enumeration of small tables, and statsmodels' Benjamini-Hochberg."""
+
+from __future__ import annotations
+
+from itertools import product
+from math import comb
+
+import pytest
+from scipy.stats import chi2_contingency
+from statsmodels.stats.multitest import multipletests
+
+from coder.group_tests import MAX_GROUPS, adjusted, difference_p
+
+
+def test_large_counts_take_pearsons_chi_square() -> None:
+    coded, sizes = [44, 106, 74], [136, 334, 355]
+    table = [coded, [n - c for c, n in zip(coded, sizes, strict=True)]]
+    expected = chi2_contingency(table, correction=False).pvalue
+    assert difference_p(coded, sizes) == pytest.approx(expected, rel=1e-9)
+
+
+def exact_p(coded: list[int], sizes: list[int]) -> float:
+    """Every table with these margins, weighed by its chance, as extreme as the observed one
+    by the chi-square statistic or more."""
+    total, hits = sum(sizes), sum(coded)
+    share = hits / total
+
+    def stat(cells: tuple[int, ...]) -> float:
+        return sum(
+            (c - n * share) ** 2 / (n * share * (1 - share))
+            for c, n in zip(cells, sizes, strict=True)
+        )
+
+    observed = stat(tuple(coded))
+    p = 0.0
+    for cells in product(*(range(n + 1) for n in sizes)):
+        if sum(cells) == hits and stat(cells) >= observed - 1e-12:
+            p += _chance(cells, sizes) / comb(total, hits)
+    return p
+
+
+def _chance(cells: tuple[int, ...], sizes: list[int]) -> int:
+    ways = 1
+    for c, n in zip(cells, sizes, strict=True):
+        ways *= comb(n, c)
+    return ways
+
+
+@pytest.mark.parametrize(
+    ("coded", "sizes"),
+    [([0, 2], [2, 2]), ([1, 6, 0], [9, 12, 7]), ([3, 0, 1, 4], [5, 6, 4, 8]), ([2, 9], [14, 11])],
+)
+def test_small_counts_are_simulated_close_to_the_exact_test(
+    coded: list[int], sizes: list[int]
+) -> None:
+    found = difference_p(coded, sizes)
+    assert found is not None
+    assert found == pytest.approx(exact_p(coded, sizes), abs=0.01)
+    assert difference_p(coded, sizes) == found  # seeded: the same every time
+
+
+def test_nothing_to_test_gives_none() -> None:
+    assert difference_p([3], [10]) is None  # one group
+    assert difference_p([3, 0], [10, 0]) is None  # the other group is empty
+    assert difference_p([0, 0], [10, 5]) is None  # never coded
+    assert difference_p([10, 5], [10, 5]) is None  # always coded
+    many = MAX_GROUPS + 1
+    assert difference_p([1] * many, [3] * many) is None
+    assert difference_p([1] * MAX_GROUPS, [3] * MAX_GROUPS) is not None
+
+
+def test_benjamini_hochberg_matches_statsmodels_and_keeps_the_untested() -> None:
+    p = [0.01, None, 0.04, 0.03, 0.2, None, 0.001, 0.5]
+    tested = [x for x in p if x is not None]
+    expected = iter(multipletests(tested, method="fdr_bh")[1])
+    assert adjusted(p) == [
+        None if x is None else pytest.approx(next(expected), rel=1e-12) for x in p
+    ]
+    assert adjusted([]) == []
