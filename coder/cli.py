@@ -800,6 +800,8 @@ def _write_discussion(db: str, found: Any, output: str, force: bool, excel: bool
 
     rows = write_discussion_sheet(found, output, force, excel)
     settled = len(found.adjudicated)
+    if output == "-":
+        return  # the sheet went to stdout, perhaps into a pipe: nothing to add
     if not rows:
         on = f" on {found.theme}" if found.theme else ""
         err.print(

@@ -293,6 +293,13 @@ def test_a_sheet_with_nothing_to_settle_says_so(project: Path, tmp_path: Path) -
     assert [row[0] for row in sheet_rows(on_box)] == ["id", "b"]
 
 
+def test_the_sheet_can_go_to_stdout(project: Path) -> None:
+    piped = run("agree", project, "--disagreements", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout.splitlines()[1] == "b,\"Budget cut, tick box.\",cost;box_ticking,cost,cost,"
+    assert piped.stderr == ""
+
+
 def test_rows_left_empty_are_settled_later(project: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "d.csv"
     run("agree", project, "--disagreements", "-o", sheet)
