@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +32,7 @@ from typing import Any
 from coder.codebook import Codebook
 from coder.errors import InputError, listed
 from coder.external import ExternalCoding, ExternalFile, TableColumns, read_coded_table
-from coder.folding import CommentState
+from coder.folding import CODED, CommentState
 from coder.refi_codebook import guid, xml_safe
 from coder.refi_import import is_qdpx, read_qdpx_coding
 from coder.sampling import check_reviewer_names
@@ -299,7 +299,7 @@ def _plan(
         state = settled.get(comment_id, mine) if adjudicate else mine
         decided = order if coding.scope is None else [t for t in order if t in coding.scope]
         entries = _entries(
-            comment_id, set(coding.codes), state.codes, decided, suggested.get(comment_id, set())
+            comment_id, set(coding.codes), state.themes, decided, suggested.get(comment_id, set())
         )
         if not mine.reviewed:
             entries.append(Entry(comment_id, "confirm"))
@@ -324,15 +324,23 @@ def _suggested(store: Store, book: Codebook, among: set[int]) -> dict[int, set[s
 
 
 def _entries(
-    comment_id: int, wanted: set[str], had: set[str], order: Sequence[str], suggested: set[str]
+    comment_id: int,
+    wanted: set[str],
+    decided: Mapping[str, str],
+    order: Sequence[str],
+    suggested: set[str],
 ) -> list[Entry]:
-    """What turns the codes `had` on the comment into `wanted`, among the themes `order`
-    lists. A theme the model suggested is accepted, another added, as on the review screen, so
-    that `status` counts them alike."""
-    entries = [
-        Entry(comment_id, "accept" if t in suggested else "add", t)
-        for t in order
-        if t in wanted and t not in had
-    ]
-    entries += [Entry(comment_id, "remove", t) for t in order if t in had and t not in wanted]
+    """What turns the comment's coding (each theme's last action, `decided`) into `wanted`,
+    among the themes `order` lists, in the review screen's terms so that `status` counts them
+    alike: a suggested theme is accepted or rejected (rejected too where nothing was decided
+    on it, as `a` does), another added or removed."""
+    entries = []
+    for theme in order:
+        coded = decided.get(theme) in CODED
+        if theme in wanted and not coded:
+            entries.append(Entry(comment_id, "accept" if theme in suggested else "add", theme))
+        elif theme not in wanted and coded:
+            entries.append(Entry(comment_id, "reject" if theme in suggested else "remove", theme))
+        elif theme not in wanted and theme in suggested and theme not in decided:
+            entries.append(Entry(comment_id, "reject", theme))
     return entries

@@ -21,6 +21,7 @@ from coder.export import export_project
 from coder.external import TableColumns
 from coder.refi_codebook import guid
 from coder.review import ReviewSession
+from coder.status import project_status
 from coder.store import Entry, NewComment, Store
 
 
@@ -66,16 +67,26 @@ def test_a_spreadsheet_becomes_the_reviewers_decisions_in_a_session_of_its_own(
         }
         actions = [(d.comment_id, d.theme, d.action) for d in store.decisions()]
         ids = ids_by_external(store)
-    # a suggested theme is accepted, another added; each comment confirmed, in file order
+    # a suggested theme is accepted (or, left out, rejected), another added; each comment
+    # confirmed, in file order
     assert actions == [
         (ids["a"], "time", "accept"),
         (ids["a"], None, "confirm"),
         (ids["b"], "cost", "accept"),
         (ids["b"], "box_ticking", "accept"),
         (ids["b"], None, "confirm"),
+        (ids["d"], "time", "reject"),
+        (ids["d"], "cost", "reject"),
         (ids["d"], "box_ticking", "add"),
         (ids["d"], None, "confirm"),
     ]
+    with Store(project) as store:  # so `coder status` counts them as it counts review
+        themes = project_status(store).themes
+    assert {t: (c.accepted, c.rejected, c.added) for t, c in themes.items()} == {
+        "time": (1, 1, 0),
+        "cost": (1, 1, 0),
+        "box_ticking": (1, 0, 1),
+    }
     assert [(c.coder, c.comments, c.new, c.changed) for c in done.coders] == [("ana", 3, 3, 0)]
     assert done.recorded and done.notes == []
     digest = hashlib.sha256(sheet.read_bytes()).hexdigest()
@@ -96,9 +107,10 @@ def test_importing_again_replaces_the_coders_coding_and_counts_what_changed(
         assert [(c.comments, c.new, c.changed, c.unchanged) for c in done.coders] == [(3, 1, 1, 1)]
         ids = ids_by_external(store)
         last = [(d.comment_id, d.theme, d.action) for d in store.decisions()][-4:]
+        # a suggested theme is accepted or rejected, as on the review screen; another added
         assert last == [
+            (ids["b"], "cost", "reject"),
             (ids["b"], "box_ticking", "accept"),
-            (ids["b"], "cost", "remove"),
             (ids["c"], "cost", "add"),
             (ids["c"], None, "confirm"),
         ]
