@@ -296,7 +296,7 @@ def test_a_sheet_with_nothing_to_settle_says_so(project: Path, tmp_path: Path) -
 def test_the_sheet_can_go_to_stdout(project: Path) -> None:
     piped = run("agree", project, "--disagreements", "-o", "-")
     assert piped.exit_code == 0, piped.output
-    assert piped.stdout.splitlines()[1] == "b,\"Budget cut, tick box.\",cost;box_ticking,cost,cost,"
+    assert piped.stdout.splitlines()[1] == 'b,"Budget cut, tick box.",cost;box_ticking,cost,cost,'
     assert piped.stderr == ""
 
 

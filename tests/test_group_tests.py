@@ -7,10 +7,10 @@ from itertools import product
 from math import comb
 
 import pytest
-from scipy.stats import chi2_contingency
+from scipy.stats import chi2, chi2_contingency
 from statsmodels.stats.multitest import multipletests
 
-from coder.group_tests import MAX_GROUPS, adjusted, difference_p
+from coder.group_tests import MAX_GROUPS, adjusted, chi_square_sf, difference_p
 
 
 def test_large_counts_take_pearsons_chi_square() -> None:
@@ -18,6 +18,13 @@ def test_large_counts_take_pearsons_chi_square() -> None:
     table = [coded, [n - c for c, n in zip(coded, sizes, strict=True)]]
     expected = chi2_contingency(table, correction=False).pvalue
     assert difference_p(coded, sizes) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 9, 10, 49])
+def test_the_chi_square_tail_is_scipys(df: int) -> None:
+    for x in (0.0, 0.3, 1.0, 3.84, 7.3, 20.0, 80.0, 400.0, 1399.0):
+        assert chi_square_sf(x, df) == pytest.approx(chi2.sf(x, df), rel=1e-9, abs=1e-300)
+    assert chi_square_sf(5000.0, df) == 0.0
 
 
 def exact_p(coded: list[int], sizes: list[int]) -> float:
