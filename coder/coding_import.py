@@ -297,9 +297,10 @@ def _plan(
             states[coding.coder] = own.get(coding.coder, {})
         mine = states[coding.coder].get(comment_id) or CommentState()
         state = settled.get(comment_id, mine) if adjudicate else mine
-        decided = order if coding.scope is None else [t for t in order if t in coding.scope]
+        among = order if coding.scope is None else [t for t in order if t in coding.scope]
+        wanted = set(coding.codes)
         entries = _entries(
-            comment_id, set(coding.codes), state.themes, decided, suggested.get(comment_id, set())
+            comment_id, wanted, state.themes, among, suggested.get(comment_id, set())
         )
         if not mine.reviewed:
             entries.append(Entry(comment_id, "confirm"))
@@ -307,7 +308,7 @@ def _plan(
         count.comments += 1
         if not state.reviewed:
             count.new += 1
-        elif any(entry.theme for entry in entries):
+        elif {t for t in among if t in state.codes} != wanted:  # not a mere reject recorded
             count.changed += 1
         steps.setdefault(coding.coder, []).extend(entries)
     return steps, sorted(counts.values(), key=lambda c: c.coder)

@@ -120,6 +120,27 @@ def test_importing_again_replaces_the_coders_coding_and_counts_what_changed(
         assert [(c.comments, c.unchanged) for c in again.coders] == [(3, 3)]
 
 
+def test_a_new_suggestion_the_file_leaves_out_is_rejected_but_changes_no_coding(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time")])
+    with Store(project) as store:
+        import_coding(store, sheet, "ana")
+        run_id = add_run(store, "retrained")  # a later run also suggests cost on "a"
+        again = (
+            NewComment("a", 2, "No time at all.", {"n": "2"}),
+            result(
+                "No time at all.", {"time": 0.9, "cost": 0.7}, {"time": "model", "cost": "model"}
+            ),
+        )
+        store.import_batch(run_id, "comments.csv", [again], {})
+        done = import_coding(store, sheet, "ana")
+        assert [(c.comments, c.new, c.changed, c.unchanged) for c in done.coders] == [(1, 0, 0, 1)]
+        last = store.decisions()[-1]
+        assert (last.theme, last.action, done.recorded) == ("cost", "reject", True)
+        assert codings(store) == {"ana": {"a": {"time"}}}
+
+
 def test_blank_rows_are_left_out_unless_they_mean_no_theme(project: Path, tmp_path: Path) -> None:
     sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("c", "")])
     with Store(project) as store:
