@@ -40,8 +40,10 @@ def difference_p(coded: Sequence[int], sizes: Sequence[int]) -> float | None:
     if expected.min() >= MIN_EXPECTED:
         return chi_square_sf(float(observed), len(kept) - 1)
     rng = np.random.default_rng(SEED)
-    # "count" draws item by item: fast here, where few items are coded (why we simulate)
-    drawn = rng.multivariate_hypergeometric(groups, coded_total, size=DRAWS, method="count")
+    # "count" draws item by item, fast where few are coded (why we simulate), but holds an
+    # integer per comment: past a million comments, "marginals"
+    method = "count" if total <= 1_000_000 else "marginals"
+    drawn = rng.multivariate_hypergeometric(groups, coded_total, size=DRAWS, method=method)
     as_extreme = int((_statistic(drawn, groups, share) >= observed * (1 - 1e-9)).sum())
     return (1 + as_extreme) / (1 + DRAWS)
 
