@@ -7,7 +7,7 @@ from itertools import product
 from math import comb
 
 import pytest
-from scipy.stats import chi2, chi2_contingency
+from scipy.stats import chi2, chi2_contingency, hypergeom
 from statsmodels.stats.multitest import multipletests
 
 from coder.group_tests import MAX_GROUPS, adjusted, chi_square_sf, difference_p
@@ -65,6 +65,16 @@ def test_small_counts_are_simulated_close_to_the_exact_test(
     assert found is not None
     assert found == pytest.approx(exact_p(coded, sizes), abs=0.01)
     assert difference_p(coded, sizes) == found  # seeded: the same every time
+
+
+def test_past_a_million_comments_the_simulation_still_holds() -> None:
+    coded, sizes = [1, 9], [600_000, 500_000]
+    # two groups: a table is as extreme as its first count is far from what it expects
+    expect = sum(coded) * sizes[0] / sum(sizes)
+    counts = range(sum(coded) + 1)
+    far = [x for x in counts if abs(x - expect) >= abs(coded[0] - expect) - 1e-9]
+    exact = hypergeom(sum(sizes), sizes[0], sum(coded)).pmf(far).sum()
+    assert difference_p(coded, sizes) == pytest.approx(exact, abs=0.01)
 
 
 def test_nothing_to_test_gives_none() -> None:
