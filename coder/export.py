@@ -23,7 +23,6 @@ written as `file:id`. CSV cells a spreadsheet would run as a formula are neutral
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Sequence
@@ -45,10 +44,14 @@ from coder.fileio import atomic_open, check_writable
 from coder.refi_codebook import write_qdc
 from coder.refi_project import MODEL_USER, RULES_USER, ProjectCoding, ProjectComment, write_qdpx
 from coder.store import Store
-from coder.writers import neutralise
+from coder.table_out import Rows as TableRows
+from coder.table_out import check_not_workbook, open_rows
 
 EXPORT_FORMATS = ("wide", "long", "jsonl", "sheet", "qdc", "qdpx")
 CSV_FORMATS = ("wide", "long", "sheet")
+# the long row's values coder made (theme id, status, source, score, evidence offsets,
+# coding, time): the others are text from outside, kept from running as formulas
+LONG_MADE = frozenset({1, 3, 4, 5, 7, 8, 11, 13})
 LONG_COLUMNS = [
     "id",
     "theme",
@@ -98,14 +101,16 @@ def export_project(
         if fmt == "qdpx":
             comments = project_comments(store, rows, book)
             write_qdpx(book, comments, output, name=Path(db).stem, force=force)
+        elif fmt == "jsonl":
+            with atomic_open(output, force, encoding="utf-8", newline="") as handle:
+                _write_jsonl(handle, store, rows, book)
         else:
-            encoding = "utf-8-sig" if excel and str(output) != "-" else "utf-8"
             attributes = store.attribute_names(codings.ids)
-            with atomic_open(output, force, encoding=encoding, newline="") as handle:
+            with open_rows(output, force, excel) as table:
                 if fmt == "sheet":
-                    _write_sheet(handle, store, names, book, attributes)
+                    _write_sheet(table, store, names, book, attributes)
                 else:
-                    _WRITERS[fmt](handle, store, rows, book, attributes)
+                    _WRITERS[fmt](table, store, rows, book, attributes)
         note = left_out_note(store, book)
     basis = basis_line(counts, reviewed_only, note)
     return ExportSummary(str(output), fmt, len(codings.ids), basis)
@@ -125,6 +130,8 @@ def _check_options(
         if fmt in ("qdc", "qdpx"):
             raise OutputError(f"{fmt} is written to a file; give its name with -o")
         return
+    if fmt not in CSV_FORMATS:
+        check_not_workbook(output, fmt)
     check_writable(output, force)
 
 
@@ -151,15 +158,7 @@ def _rows_of(codings: ProjectCodings, ids: dict[int, str], counts: Counter[str])
             yield ids[coding.comment.id], coding
 
 
-# ------------------------------------------------------------------------------------- CSV
-
-
-def _rows(handle: IO[str]) -> Any:
-    return csv.writer(handle, lineterminator="\n")
-
-
-def _write_row(writer: Any, values: Sequence[Any]) -> None:
-    writer.writerow([neutralise(v) for v in values])
+# ------------------------------------------------------------ CSV or a workbook (table_out)
 
 
 def wide_columns(attributes: Sequence[str], book: Codebook) -> list[str]:
@@ -176,10 +175,9 @@ def _score(value: float | None) -> str:
 
 
 def _write_wide(
-    handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
+    table: TableRows, store: Store, rows: Rows, book: Codebook, attributes: list[str]
 ) -> None:
-    writer = _rows(handle)
-    _write_row(writer, wide_columns(attributes, book))
+    table.write(wide_columns(attributes, book))
     ids = book.codable_ids
     for export_id, coding in rows:
         themes = {t.theme: t for t in coding.themes}
@@ -192,7 +190,7 @@ def _write_wide(
         made += [_score(scores.get(t)) for t in ids]
         made += [themes[t].status if t in themes else "" for t in ids]
         made += [";".join(_known(coding.codes, ids)), coding.provenance]
-        writer.writerow([*map(neutralise, given), *made, neutralise(";".join(coding.reviewers))])
+        table.write(given, made, [";".join(coding.reviewers)])
 
 
 def _known(codes: Sequence[str], ids: Sequence[str]) -> list[str]:
@@ -212,12 +210,15 @@ def _source(theme: ThemeCoding) -> str:
 
 
 def _write_sheet(
-    handle: IO[str], store: Store, names: dict[int, str], book: Codebook, attributes: list[str]
+    table: TableRows,
+    store: Store,
+    names: dict[int, str],
+    book: Codebook,
+    attributes: list[str],
 ) -> None:
     """The comments alone, a part at a time: a blank sheet needs no run's results."""
-    writer = _rows(handle)
     ids = book.codable_ids
-    _write_row(writer, ["id", "text", *attributes, *ids])
+    table.write(["id", "text", *attributes, *ids])
     blank = [""] * len(ids)
     order = list(names)
     for start in range(0, len(order), PART):
@@ -226,22 +227,20 @@ def _write_sheet(
             comment = comments[comment_id]
             given = [names[comment_id], comment.text]
             given += [comment.attributes.get(name, "") for name in attributes]
-            writer.writerow([*map(neutralise, given), *blank])
+            table.write(given, blank)
 
 
 def _write_long(
-    handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
+    table: TableRows, store: Store, rows: Rows, book: Codebook, attributes: list[str]
 ) -> None:
-    writer = _rows(handle)
-    _write_row(writer, LONG_COLUMNS)
+    table.write(LONG_COLUMNS)
     labels = {t.id: t.label for t in book.codable}
     for export_id, coding in rows:
         model, codebook_version = _versions(store, coding)
         for theme in _coded(coding, labels):
             evidence = theme.suggestion.evidence if theme.suggestion else ()
             first = evidence[0] if evidence else None
-            _write_row(
-                writer,
+            table.write_mixed(
                 [
                     export_id,
                     theme.theme,
@@ -259,6 +258,7 @@ def _write_long(
                     theme.decided_at or "",
                     coding.memo,
                 ],
+                LONG_MADE,
             )
 
 
@@ -267,9 +267,7 @@ def _coded(coding: FinalCoding, known: Container[str]) -> Iterator[ThemeCoding]:
     return (t for t in coding.themes if t.coded and t.theme in known)
 
 
-def _write_jsonl(
-    handle: IO[str], store: Store, rows: Rows, book: Codebook, attributes: list[str]
-) -> None:
+def _write_jsonl(handle: IO[str], store: Store, rows: Rows, book: Codebook) -> None:
     ids = book.codable_ids
     for export_id, coding in rows:
         model, codebook_version = _versions(store, coding)
@@ -305,7 +303,7 @@ def _theme_record(theme: ThemeCoding) -> dict[str, Any]:
     }
 
 
-_WRITERS = {"wide": _write_wide, "long": _write_long, "jsonl": _write_jsonl}
+_WRITERS = {"wide": _write_wide, "long": _write_long}
 
 
 # ---------------------------------------------------------------------------------- REFI-QDA

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import tee
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from coder.errors import InputError
 from coder.fileio import atomic_open
 from coder.model import ThemeModel
 from coder.readers import Table, open_table, pick_id_column, pick_text_column
 from coder.results import CommentResult
+from coder.table_out import check_not_workbook, open_rows
 from coder.writers import WRITERS
 
 Progress = Callable[[int, Table], None]
@@ -71,7 +72,8 @@ def tag_file(
     no file) and to `sink`, if given, in the same pass."""
     if fmt not in WRITERS:
         raise InputError(f"unknown output format '{fmt}'; use one of {', '.join(WRITERS)}")
-    encoding = "utf-8-sig" if excel and str(output) != "-" else "utf-8"
+    if output is not None and fmt == "jsonl":
+        check_not_workbook(output, fmt)
     summary = TagSummary(output="" if output is None else str(output))
     with open_table(input_path, input_format, sheet) as table:
         summary.sheet_note = table.sheet_note
@@ -86,10 +88,11 @@ def tag_file(
         with contextlib.ExitStack() as stack:
             writer = None
             if output is not None:
-                handle = stack.enter_context(
-                    atomic_open(output, force=force, encoding=encoding, newline="")
+                writer = WRITERS[fmt](
+                    stack.enter_context(_open(output, fmt, force, excel)),
+                    table.columns,
+                    model.codebook,
                 )
-                writer = WRITERS[fmt](handle, table.columns, model.codebook)
             if sink is not None:
                 sink.start(table, text_col, id_col)
             for (line, row), result in zip(rows_for_output, results, strict=True):
@@ -106,3 +109,10 @@ def tag_file(
             if sink is not None:
                 sink.finish()
     return summary
+
+
+def _open(output: str | Path, fmt: str, force: bool, excel: bool) -> Any:
+    """A handle for JSON lines, or rows (CSV or a workbook) for the other formats."""
+    if fmt == "jsonl":
+        return atomic_open(output, force=force, encoding="utf-8", newline="")
+    return open_rows(output, force, excel)

@@ -293,6 +293,22 @@ def test_a_sheet_with_nothing_to_settle_says_so(project: Path, tmp_path: Path) -
     assert [row[0] for row in sheet_rows(on_box)] == ["id", "b"]
 
 
+def test_the_sheet_can_be_a_workbook(project: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    sheet = tmp_path / "d.xlsx"
+    assert run("agree", project, "--disagreements", "-o", sheet).exit_code == 0
+    book = load_workbook(sheet)
+    rows = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+    assert rows[1] == ["b", "Budget cut, tick box.", "cost;box_ticking", "cost", "cost", None]
+    book.worksheets[0]["F2"] = "cost"
+    book.save(sheet)
+    imported = run("import", project, sheet, "--adjudicate", "--reviewer", "cy")
+    assert imported.exit_code == 0, imported.output
+    with Store(project) as store:
+        assert store.adjudicated() == {ids_by_external(store)["b"]: {"cost"}}
+
+
 def test_the_sheet_can_go_to_stdout(project: Path) -> None:
     piped = run("agree", project, "--disagreements", "-o", "-")
     assert piped.exit_code == 0, piped.output

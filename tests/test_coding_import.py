@@ -364,6 +364,27 @@ def test_a_coding_sheet_goes_out_blank_and_comes_back_coded(tmp_path: Path) -> N
     ]
 
 
+def test_a_coding_sheet_goes_out_as_a_workbook_and_comes_back_coded(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    rows = [*ROWS, ("e", "=1+1 is all they care about", {"time": 0.1, "cost": 0.2}, {})]
+    make_project(tmp_path / "p.db", rows).close()
+    sheet = tmp_path / "sheet.xlsx"
+    export_project(tmp_path / "p.db", sheet, "sheet")
+    book = load_workbook(sheet)
+    cells = book.worksheets[0]
+    assert [c.value for c in cells[1]] == ["id", "text", "n", "time", "cost", "box_ticking"]
+    text = cells["B6"]
+    assert (text.value, text.data_type) == ("=1+1 is all they care about", "s")  # text, as said
+    cells["D2"] = 1  # a: time, as Excel stores a typed 1
+    cells["D4"] = 0  # c: no theme
+    cells["E6"] = "x"  # e: cost
+    book.save(sheet)
+    with Store(tmp_path / "p.db") as store:
+        import_coding(store, sheet, "ben")
+        assert codings(store) == {"ben": {"a": {"time"}, "c": set(), "e": {"cost"}}}
+
+
 def test_a_row_per_code_is_read_with_long(project: Path, tmp_path: Path) -> None:
     sheet = write_csv(
         tmp_path / "segments.csv",

@@ -22,6 +22,7 @@ from coder.export import export_project, wide_columns
 from coder.refi_codebook import codebook_to_qdc
 from coder.review import ReviewSession
 from coder.store import NewComment, Store
+from coder.writers import unneutralise
 
 DATA = Path(__file__).parent / "data" / "refi"
 P = "{urn:QDA-XML:project:1.0}"
@@ -414,6 +415,35 @@ def test_options_that_do_not_apply(
     failed = run(project, "-o", tmp_path / "out", *args)
     assert (failed.exit_code, failed.stderr) == (1, f"Error: {message}\n")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fmt", ["wide", "long", "sheet"])
+def test_a_workbook_export_holds_what_the_csv_does(project: Path, tmp_path: Path, fmt: str) -> None:
+    from openpyxl import load_workbook
+
+    as_csv, as_xlsx = tmp_path / "out.csv", tmp_path / "out.xlsx"
+    for out in (as_csv, as_xlsx):
+        assert run(project, "-o", out, "--format", fmt).exit_code == 0
+    # the same cells, a comment's exact text where the CSV kept it from running as a formula
+    expected = [
+        [unneutralise(cell) for cell in row]
+        for row in csv.reader(as_csv.open(encoding="utf-8", newline=""))
+    ]
+
+    def shown(value: object) -> str:
+        return f"{value:.4f}" if isinstance(value, float) else "" if value is None else str(value)
+
+    sheet = load_workbook(as_xlsx).worksheets[0]
+    assert [[shown(c.value) for c in row] for row in sheet.iter_rows()] == expected
+
+
+def test_json_lines_are_not_exported_as_a_workbook(project: Path, tmp_path: Path) -> None:
+    failed = run(project, "-o", tmp_path / "x.xlsx", "--format", "jsonl")
+    assert (failed.exit_code, failed.stderr) == (
+        1,
+        "Error: jsonl is JSON, not a table: name the file .jsonl, or choose the wide or long "
+        f"format for a workbook ({tmp_path / 'x.xlsx'})\n",
+    )
 
 
 def test_refi_formats_need_a_file(project: Path) -> None:

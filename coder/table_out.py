@@ -1,0 +1,151 @@
+"""Rows of a table written to a file: CSV, or an Excel workbook when the file's name ends in
+`.xlsx`. Written atomically either way (`coder.fileio`).
+
+Comments are written by the public, and both kinds keep them from running as formulas. In CSV a
+cell that a spreadsheet would read as a formula (starting with = + - @, tab or carriage return)
+gets a leading apostrophe (`coder.writers.neutralise`). In a workbook every comment cell is
+stored as text, which Excel never evaluates, so it keeps its exact characters; what XML cannot
+hold (control characters) becomes U+FFFD, as in a REFI-QDA export.
+
+A row is given as `cells`, text from outside (comments, attributes, names), `safe`, values coder
+made (0/1, scores, theme ids), which cannot start a formula and are written as they are (in a
+workbook, numbers stay numbers), and a `tail` of text again; or, mixed, with the places of the
+values coder made (`write_mixed`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+from collections.abc import Container, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from coder.errors import OutputError
+from coder.fileio import atomic_open, atomic_path
+from coder.refi_codebook import xml_safe
+from coder.writers import neutralise
+
+XLSX_ROWS = 1_048_576  # an Excel worksheet's rows
+XLSX_CELL_CHARS = 32_767  # an Excel cell's characters
+
+
+class Rows(Protocol):
+    def write(
+        self, cells: Sequence[Any], safe: Sequence[Any] = (), tail: Sequence[Any] = ()
+    ) -> None:
+        """A row of text from outside, then values coder made, then text again."""
+
+    def write_mixed(self, values: Sequence[Any], made: Container[int]) -> None:
+        """A row whose values at the places `made` lists coder made; the others are text."""
+
+
+def is_xlsx(path: str | Path) -> bool:
+    return str(path) != "-" and Path(path).suffix.casefold() == ".xlsx"
+
+
+def check_not_workbook(path: str | Path, fmt: str) -> None:
+    """Refuse a `.xlsx` name for a format that is not rows (JSON lines)."""
+    if is_xlsx(path):
+        raise OutputError(
+            f"{fmt} is JSON, not a table: name the file .{fmt}, or choose the wide or long "
+            f"format for a workbook ({path})"
+        )
+
+
+@contextlib.contextmanager
+def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Iterator[Rows]:
+    """Rows written to `path` (`-`: stdout, as CSV): an Excel workbook for a `.xlsx` name, else
+    CSV (UTF-8, with a BOM if `excel`). The file appears only once every row is written."""
+    if is_xlsx(path):
+        with atomic_path(path, force) as tmp:
+            rows = XlsxRows(str(path))
+            try:
+                yield rows
+            except BaseException:
+                rows.discard()
+                raise
+            rows.save(tmp)
+        return
+    encoding = "utf-8-sig" if excel and str(path) != "-" else "utf-8"
+    with atomic_open(path, force, encoding=encoding, newline="") as handle:
+        yield CsvRows(handle)
+
+
+class CsvRows:
+    def __init__(self, handle: IO[str]) -> None:
+        self.writer = csv.writer(handle, lineterminator="\n")
+
+    def write(
+        self, cells: Sequence[Any], safe: Sequence[Any] = (), tail: Sequence[Any] = ()
+    ) -> None:
+        self.writer.writerow([*map(neutralise, cells), *safe, *map(neutralise, tail)])
+
+    def write_mixed(self, values: Sequence[Any], made: Container[int]) -> None:
+        self.writer.writerow([v if i in made else neutralise(v) for i, v in enumerate(values)])
+
+
+class XlsxRows:
+    """One worksheet, streamed (openpyxl's write-only mode holds no rows in memory)."""
+
+    def __init__(self, name: str) -> None:
+        from openpyxl import Workbook  # only when a workbook is asked for
+
+        self.name = name
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet("coder")
+        self.count = 0
+
+    def write(
+        self, cells: Sequence[Any], safe: Sequence[Any] = (), tail: Sequence[Any] = ()
+    ) -> None:
+        text = self._text
+        self._append([*map(text, cells), *map(_number, safe), *map(text, tail)])
+
+    def write_mixed(self, values: Sequence[Any], made: Container[int]) -> None:
+        self._append([_number(v) if i in made else self._text(v) for i, v in enumerate(values)])
+
+    def _append(self, row: list[Any]) -> None:
+        self.count += 1
+        if self.count > XLSX_ROWS:
+            raise OutputError(
+                f"{self.name}: more than {XLSX_ROWS:,} rows, the most an Excel sheet holds; "
+                "write CSV instead (a name ending in .csv)"
+            )
+        self.sheet.append(row)
+
+    def _text(self, value: Any) -> Any:
+        text = xml_safe("" if value is None else str(value))
+        if len(text) > XLSX_CELL_CHARS:
+            raise OutputError(
+                f"{self.name}: row {self.count + 1} has a cell of {len(text):,} characters, more "
+                f"than an Excel cell holds ({XLSX_CELL_CHARS:,}); write CSV instead (a name "
+                "ending in .csv)"
+            )
+        if not text.startswith(("=", "#")):
+            return text
+        # openpyxl would store these as a formula or an error value: make them text
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(self.sheet, value=text)
+        cell.data_type = "s"
+        return cell
+
+    def save(self, path: Path) -> None:
+        self.book.save(path)
+
+    def discard(self) -> None:
+        """Close the sheet's stream and delete its temporary file (openpyxl's own)."""
+        with contextlib.suppress(Exception):
+            self.sheet.close()
+            self.sheet._writer.cleanup()
+
+
+def _number(value: Any) -> Any:
+    """A score coder formatted as text ("0.8123") as the number it is; other values as given."""
+    if isinstance(value, str) and value[:1].isdigit():
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
