@@ -198,7 +198,11 @@ _SHEET = click.option(
 @click.option("-m", "--model", "model_path", help="Model folder (or a shipped name).")
 @click.option("--text-column", help="Column holding the comments (default: guessed).")
 @click.option("--id-column", help="Column identifying each comment (default: id).")
-@click.option("-o", "--output", help="Output file, - for stdout (default: stdout; none with --db).")
+@click.option(
+    "-o",
+    "--output",
+    help="Output file (.xlsx: an Excel workbook), - for stdout (default: stdout; none with --db).",
+)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),
@@ -226,7 +230,12 @@ _SHEET = click.option(
     help="Processes to use for big files.",
 )
 @click.option("--spacy-model", help="An installed spaCy pipeline to use (cold start only).")
-@click.option("--excel", is_flag=True, help="Write UTF-8 with a BOM so Excel shows accents.")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="Write CSV as UTF-8 with a BOM so Excel shows accents (a name ending in .xlsx writes "
+    "a workbook instead).",
+)
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 def tag(
     input_path: str,
@@ -911,10 +920,14 @@ def sample(db: str, fraction: float, reviewers: list[str], seed: int | None, rep
 @click.option(
     "-o",
     "--output",
-    help="With --disagreements: write them as a discussion sheet (CSV) to fill in and import "
-    "with `coder import --adjudicate`.",
+    help="With --disagreements: write them as a discussion sheet (CSV, or .xlsx) to fill in "
+    "and import with `coder import --adjudicate`.",
 )
-@click.option("--excel", is_flag=True, help="With -o: UTF-8 with a BOM so Excel shows accents.")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="With -o: CSV as UTF-8 with a BOM so Excel shows accents (or name the file .xlsx).",
+)
 @click.option("--force", is_flag=True, help="With -o: overwrite the file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def agree(
@@ -1043,7 +1056,12 @@ def review(
 
 @cli.command("export")
 @click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, help="The file to write (- for stdout: CSV, jsonl).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="The file to write (.xlsx: an Excel workbook; - for stdout: CSV, jsonl).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -1054,7 +1072,12 @@ def review(
     "code in a spreadsheet and `coder import`; qdc/qdpx: REFI-QDA codebook/project.",
 )
 @click.option("--reviewed-only", is_flag=True, help="Only the comments a reviewer coded.")
-@click.option("--excel", is_flag=True, help="Write UTF-8 with a BOM so Excel shows accents.")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="Write CSV as UTF-8 with a BOM so Excel shows accents (a name ending in .xlsx writes "
+    "a workbook instead).",
+)
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 def export_command(
     db: str, output: str, fmt: str, reviewed_only: bool, excel: bool, force: bool
