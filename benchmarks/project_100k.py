@@ -1,5 +1,6 @@
 """How the project commands scale: time and peak memory of `coder tag --db`, `status`,
-`export` (each format), `report`, `agree` and `import` on a project of 100,000 comments.
+`export` (each format, and wide as an Excel workbook), `report`, `agree` and `import` on a
+project of 100,000 comments.
 
 The project is the sample survey's 825 answers repeated, each row with its own id, tagged with
 the shipped model; a reviewer then codes some of them (every fourth with its first suggested
@@ -110,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {
         "status": ["status", str(db)],
         "export wide": ["export", str(db), "-o", str(work / "out.csv")],
+        "export wide .xlsx": ["export", str(db), "-o", str(work / "out.xlsx")],
         "export long": ["export", str(db), "-o", str(work / "long.csv"), "--format", "long"],
         "export jsonl": ["export", str(db), "-o", str(work / "out.jsonl"), "--format", "jsonl"],
         "export qdpx": ["export", str(db), "-o", str(work / "project.qdpx"), "--format", "qdpx"],
