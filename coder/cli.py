@@ -1122,14 +1122,23 @@ def export_command(
     type=click.IntRange(0),
     help="Quotes per theme, the most confident reviewed ones first.",
 )
+@click.option(
+    "--table",
+    "table_path",
+    help="Also write the figures as a table: a row per theme, its counts and percentages "
+    "(by group, with --by); CSV, or an Excel workbook for a name ending in .xlsx.",
+)
 @click.option("--reviewed-only", is_flag=True, help="Count only the comments a reviewer coded.")
-@click.option("--force", is_flag=True, help="Overwrite the HTML file if it exists.")
+@click.option("--excel", is_flag=True, help="With --table: CSV with a BOM so Excel shows accents.")
+@click.option("--force", is_flag=True, help="Overwrite the HTML or table file if it exists.")
 def report(
     db: str,
     by: str | None,
     html_path: str | None,
     quotes: int,
+    table_path: str | None,
     reviewed_only: bool,
+    excel: bool,
     force: bool,
 ) -> None:
     """Report a coding project: comments and respondents per theme, by group, themes coded
@@ -1139,25 +1148,35 @@ def report(
     Example:
       coder report coding.db
       coder report coding.db --by respondent_type --html report.html
+      coder report coding.db --by region --table by_region.xlsx
     """
+    from coder.errors import InputError
     from coder.fileio import check_writable
     from coder.report import build_report
     from coder.report_render import report_renderables
     from coder.store import Store
 
-    if html_path:
-        check_writable(html_path, force)
+    if excel and not table_path:
+        raise InputError("--excel is for the --table file: add --table FILE.csv")
+    for path in (html_path, table_path):
+        if path:
+            check_writable(path, force)
     with Store(db, create=False) as store:
         result = build_report(store, by, quotes, reviewed_only)
     if html_path:
         from coder.report_html import write_report_html
 
         write_report_html(result, html_path, force)
+    if table_path:
+        from coder.report_table import write_report_table
+
+        write_report_table(result, table_path, force, excel)
     console = out()
     for renderable in report_renderables(result):
         console.print(renderable)
-    if html_path:
-        err.print(f"Wrote {html_path}")
+    for path in (html_path, table_path):
+        if path:
+            err.print(Text(f"Wrote {path}"))
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 import struct
 import subprocess
@@ -152,6 +153,49 @@ def test_split_by_an_attribute_with_the_spread_between_groups(project: Path) -> 
     assert splits["cost"].p == pytest.approx(1.0)  # 0 of 2 and 1 of 2 respondents
     assert [s.q for s in tested] == adjusted([s.p for s in tested])
     assert splits["time"].q == pytest.approx(splits["time"].p * 4 / 3)  # 4 tested, ranks 1-3
+
+
+def test_the_figures_go_to_a_table_for_a_spreadsheet(project: Path, tmp_path: Path) -> None:
+    table = tmp_path / "by_type.csv"
+    done = run(project, "--by", "respondent_type", "--table", table)
+    assert done.exit_code == 0, done.output
+    assert done.stderr == f"Wrote {table}\n"
+    header, *rows = list(csv.reader(table.open(encoding="utf-8", newline="")))
+    groups = [
+        f"{group}: {what}"
+        for group in ("lived experience", "workforce", "(missing)")
+        for what in ("comments", "comments_pct", "respondents", "respondents_pct")
+    ]
+    assert header == [
+        "theme", "label", "parent", "level", "codable",
+        "comments", "comments_pct", "respondents", "respondents_pct",
+        *groups, "spread_pp", "p", "p_adjusted", "highest", "lowest",
+    ]  # fmt: skip
+    report = report_of(project, by="respondent_type")
+    time = report.splits[1]
+    assert rows[1] == [
+        "time", "Time", "barriers", "1", "1", "3", "50.0", "2", "40.0",
+        "0", "0.0", "0", "0.0", "3", "100.0", "2", "100.0", "0", "0.0", "0", "0.0",
+        "100.0", f"{time.p:.4g}", f"{time.q:.4g}", "workforce", "lived experience",
+    ]  # fmt: skip
+    box = rows[3]
+    assert box[:5] == ["box_ticking", "Box-ticking", "", "0", "1"]
+    assert box[-5:] == ["0.0", "", "", "", ""]  # coded on no comment: nothing to test
+    assert rows[4][:9] == ["", "(no theme)", "", "", "", "2", "33.3", "2", "40.0"]
+    assert len(rows) == 5
+
+
+def test_without_groups_the_table_has_the_overall_figures(project: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    table = tmp_path / "themes.xlsx"
+    assert run(project, "--table", table).exit_code == 0
+    sheet = load_workbook(table).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][-1] == "respondents_pct"
+    assert rows[1] == ["barriers", "Barriers", None, 0, 0, 4, 66.7, 3, 60.0]
+    refused = run(project, "--excel")
+    assert refused.stderr == "Error: --excel is for the --table file: add --table FILE.csv\n"
 
 
 def test_groups_sort_numbers_as_numbers() -> None:
