@@ -17,8 +17,10 @@ codebook order (the project's latest codebook; a theme it no longer has is left 
   suggested theme is coded by the model or the rules on its evidence spans, a reviewed one by
   its reviewers on the whole comment.
 
-A comment's id is its id in the file it came from; if two files gave the same id, every id is
-written as `file:id`. CSV cells a spreadsheet would run as a formula are neutralised.
+wide, long and sheet are CSV, or an Excel workbook for a name ending in `.xlsx`
+(`coder.table_out`). A comment's id is its id in the file it came from; if two files gave the
+same id, every id is written as `file:id`. CSV cells a spreadsheet would run as a formula are
+neutralised; in a workbook they are stored as text.
 """
 
 from __future__ import annotations
