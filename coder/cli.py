@@ -1114,7 +1114,9 @@ def export_command(
 @cli.command()
 @click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
 @click.option("--by", help="Split the counts by this attribute (a column of the comments' file).")
-@click.option("--html", "html_path", help="Also write the report as one HTML file.")
+@click.option(
+    "--html", "html_path", help="Also write the report as one HTML file (- for stdout alone)."
+)
 @click.option(
     "--quotes",
     default=3,
@@ -1126,7 +1128,8 @@ def export_command(
     "--table",
     "table_path",
     help="Also write the figures as a table: a row per theme, its counts and percentages "
-    "(by group, with --by); CSV, or an Excel workbook for a name ending in .xlsx.",
+    "(by group, with --by); CSV, or an Excel workbook for a name ending in .xlsx (- for "
+    "CSV on stdout alone).",
 )
 @click.option("--reviewed-only", is_flag=True, help="Count only the comments a reviewer coded.")
 @click.option("--excel", is_flag=True, help="With --table: CSV with a BOM so Excel shows accents.")
@@ -1158,8 +1161,11 @@ def report(
 
     if excel and not table_path:
         raise InputError("--excel is for the --table file: add --table FILE.csv")
+    if html_path == "-" and table_path == "-":
+        raise InputError("one of --html and --table can go to stdout (-), not both")
+    piped = "-" in (html_path, table_path)  # that file is the output: no report on screen
     for path in (html_path, table_path):
-        if path:
+        if path and path != "-":
             check_writable(path, force)
     with Store(db, create=False) as store:
         result = build_report(store, by, quotes, reviewed_only)
@@ -1171,6 +1177,8 @@ def report(
         from coder.report_table import write_report_table
 
         write_report_table(result, table_path, force, excel)
+    if piped:
+        return
     console = out()
     for renderable in report_renderables(result):
         console.print(renderable)

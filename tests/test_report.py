@@ -198,6 +198,18 @@ def test_without_groups_the_table_has_the_overall_figures(project: Path, tmp_pat
     assert refused.stderr == "Error: --excel is for the --table file: add --table FILE.csv\n"
 
 
+def test_a_table_or_html_on_stdout_comes_alone(project: Path) -> None:
+    table = run(project, "--table", "-")
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert lines[0].startswith("theme,label,parent,") and len(lines) == 6  # 4 themes, no theme
+    assert table.stderr == ""
+    page = run(project, "--html", "-")
+    assert page.stdout.startswith("<!DOCTYPE html>") and page.stdout.rstrip().endswith("</html>")
+    both = run(project, "--html", "-", "--table", "-")
+    assert both.stderr == "Error: one of --html and --table can go to stdout (-), not both\n"
+
+
 def test_groups_sort_numbers_as_numbers() -> None:
     from coder.report import natural_key
 
