@@ -35,6 +35,7 @@ class CommentState:
     flagged: bool = False
     skipped: bool = False
     memo: str = ""
+    imported: bool = field(default=False, compare=False)  # last coded by a file (`coder import`)
     # A merged theme's decisions before the merge, per id: {theme: {id: its last action}}
     merged: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 

@@ -29,6 +29,7 @@ class ThemeCounts:
 @dataclass
 class ReviewerCounts:
     reviewed: int = 0
+    imported: int = 0  # of the reviewed, those whose coding came last from a file
     flagged: int = 0
     memos: int = 0
 
@@ -93,6 +94,7 @@ def project_status(store: Store) -> ProjectStatus:
             if not state.reviewed:
                 continue
             counts.reviewed += 1
+            counts.imported += state.imported
             reviewed.add(comment_id)
             for theme, action in state.themes.items():
                 if action in _COUNTED:
@@ -172,12 +174,12 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
         )
     if status.reviewers:
         reviewers = Table(title="Reviewers", title_justify="left")
-        for name in ("reviewer", "reviewed", "flagged", "memos"):
+        for name in ("reviewer", "reviewed", "imported", "flagged", "memos"):
             reviewers.add_column(name, justify="left" if name == "reviewer" else "right")
         for name, counts in status.reviewers.items():
-            reviewers.add_row(
-                Text(printable(name)), str(counts.reviewed), str(counts.flagged), str(counts.memos)
-            )
+            figures = (counts.reviewed, counts.imported, counts.flagged, counts.memos)
+            reviewers.add_row(Text(printable(name)), *map(str, figures))
+        reviewers.caption = "imported: reviewed comments whose coding came last from a file"
         out.append(reviewers)
     out.append(_themes_table(status))
     if status.reviewed and status.metrics is None:

@@ -797,15 +797,18 @@ class Store:
         codes on ids its themes replace count for those themes (see `coder.folding`)."""
         modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
         rows = self._db.execute(
-            "SELECT d.reviewer, d.comment_id, d.theme, d.action, d.value, s.codebook_id "
+            "SELECT d.reviewer, d.comment_id, d.theme, d.action, d.value, s.codebook_id, "
+            f"s.mode IN {_sql_list(IMPORT_MODES)} "
             f"FROM decisions d JOIN sessions s ON s.id = d.session_id WHERE s.mode IN {modes} "
             f"AND {_EFFECTIVE} {where} ORDER BY d.id",
             params,
         )
         merges = Merges(book, self._theme_ids) if book is not None and book.replaced else None
         states: dict[Any, CommentState] = {}
-        for reviewer, comment_id, theme, action, value, codebook_id in rows:
+        for reviewer, comment_id, theme, action, value, codebook_id, imported in rows:
             state = states.setdefault(key(reviewer, comment_id), CommentState())
+            if theme is not None or action == "confirm":  # coding, not a flag or a memo
+                state.imported = bool(imported)
             if (
                 merges is not None
                 and theme is not None

@@ -80,17 +80,36 @@ def test_a_spreadsheet_becomes_the_reviewers_decisions_in_a_session_of_its_own(
         (ids["d"], "box_ticking", "add"),
         (ids["d"], None, "confirm"),
     ]
-    with Store(project) as store:  # so `coder status` counts them as it counts review
-        themes = project_status(store).themes
-    assert {t: (c.accepted, c.rejected, c.added) for t, c in themes.items()} == {
-        "time": (1, 1, 0),
-        "cost": (1, 1, 0),
-        "box_ticking": (1, 0, 1),
-    }
     assert [(c.coder, c.comments, c.new, c.changed) for c in done.coders] == [("ana", 3, 3, 0)]
     assert done.recorded and done.notes == []
     digest = hashlib.sha256(sheet.read_bytes()).hexdigest()
     assert sessions(project) == [("ana", "import", {"file": "ana.csv", "sha256": digest})]
+
+
+def test_status_counts_imported_coding_as_review_and_says_it_came_from_a_file(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = write_csv(
+        tmp_path / "ana.csv", ["id", "codes"], [("a", "time"), ("b", "cost"), ("d", "box_ticking")]
+    )
+    with Store(project) as store:
+        import_coding(store, sheet, "ana")
+        ids = ids_by_external(store)
+        status = project_status(store)
+        review = ReviewSession(store, "ana", order="file")
+        review.go_to(ids["a"])
+        review.memo("checked")  # a memo is no coding: "a" stays as the file had it
+        review.go_to(ids["b"])
+        review.toggle("time")  # a change on the screen: "b" is no longer as the file had it
+        after = project_status(store).reviewers["ana"]
+    # b's box-ticking (a rule's) and d's time and cost were suggested and left out: rejected
+    assert {t: (c.accepted, c.rejected, c.added) for t, c in status.themes.items()} == {
+        "time": (1, 1, 0),
+        "cost": (1, 1, 0),
+        "box_ticking": (0, 1, 1),
+    }
+    assert (status.reviewers["ana"].reviewed, status.reviewers["ana"].imported) == (3, 3)
+    assert (after.reviewed, after.imported, after.memos) == (3, 2, 1)
 
 
 def test_importing_again_replaces_the_coders_coding_and_counts_what_changed(

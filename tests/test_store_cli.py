@@ -333,8 +333,8 @@ def test_status_counts_decisions_per_theme_and_measures_the_suggestions(
         "conflicts": 0,
     }
     assert status["reviewers"] == {
-        "ana": {"reviewed": 3, "flagged": 0, "memos": 0},
-        "ben": {"reviewed": 1, "flagged": 1, "memos": 0},
+        "ana": {"reviewed": 3, "imported": 0, "flagged": 0, "memos": 0},
+        "ben": {"reviewed": 1, "imported": 0, "flagged": 1, "memos": 0},
     }
     assert status["themes"] == {
         "time": {"accepted": 1, "rejected": 0, "added": 1},
@@ -390,7 +390,7 @@ def test_status_in_the_terminal_shows_the_tables(project: Path, tiny_model: Path
     assert rows["Time"] == ["1", "0", "0", "1.00", "1.00", "1.00", "1"]
     assert rows["Box-ticking"] == ["0", "0", "0", "0.00", "0.00", "0.00", "0"]
     assert rows["micro average"] == ["", "", "", "1.00", "1.00", "1.00", ""]
-    assert rows["ana"] == ["2", "0", "0"]
+    assert rows["ana"] == ["2", "0", "0", "0"]
     assert lines[-1] == (
         f"Precision and recall of the suggestions of run 1 ({tiny_model}) on 2 reviewed comments"
     )
