@@ -804,6 +804,14 @@ def import_command(
     err.print(Text(_import_outcome(result, db, dry_run, adjudicate)))
 
 
+def _write_agreement(result: Any, book: Any, output: str, force: bool, excel: bool) -> None:
+    from coder.agreement_sheet import write_agreement_table
+
+    rows = write_agreement_table(result, book, output, force, excel)
+    if output != "-":
+        err.print(Text(f"Wrote {output}: agreement on {rows - 2} themes, the mean and the MASI"))
+
+
 def _write_discussion(db: str, found: Any, output: str, force: bool, excel: bool) -> None:
     from coder.discussion import write_discussion_sheet
 
@@ -920,8 +928,8 @@ def sample(db: str, fraction: float, reviewers: list[str], seed: int | None, rep
 @click.option(
     "-o",
     "--output",
-    help="With --disagreements: write them as a discussion sheet (CSV, or .xlsx) to fill in "
-    "and import with `coder import --adjudicate`.",
+    help="Write the figures as a table (CSV, or .xlsx); with --disagreements, a discussion "
+    "sheet of them to fill in and import with `coder import --adjudicate`.",
 )
 @click.option(
     "--excel",
@@ -949,6 +957,7 @@ def agree(
       coder agree coding.db
       coder agree coding.db --coders ana,model --json
       coder agree coding.db --disagreements box_ticking
+      coder agree coding.db -o agreement.xlsx
       coder agree coding.db --disagreements -o disagreements.csv
     """
     from coder.agree import project_agreement, project_disagreements
@@ -959,19 +968,21 @@ def agree(
 
     if listing and theme and listing != theme:
         raise InputError(f"give one theme: --theme {theme} or --disagreements {listing}")
-    if (output or excel or force) and listing is None:
-        raise InputError("-o, --excel and --force write the disagreements: add --disagreements")
+    if (excel or force) and not output:
+        raise InputError("--excel and --force are for the file of -o FILE")
     if output and as_json:
-        raise InputError("choose -o (a discussion sheet) or --json, not both")
+        raise InputError("choose -o FILE or --json, not both")
     if output and output != "-":
         check_writable(output, force)  # before the project is read
     theme = listing or theme
     with Store(db, create=False) as store:
         if listing is None:
             result, book = project_agreement(store, coders, theme)
+            if output:
+                _write_agreement(result, book, output, force, excel)
             if as_json:
                 click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-            else:
+            elif output != "-":  # a table on stdout comes alone
                 out().print(agreement_table(result, book))
             return
         found, book = project_disagreements(store, coders, theme)

@@ -28,6 +28,7 @@ CY = {"a": {"time"}, "b": {"box_ticking"}}
 MODEL = {"a": {"time"}, "b": {"cost"}, "c": set(), "d": {"time", "cost"}}
 RULES = {"a": set(), "b": {"box_ticking"}, "c": set(), "d": set()}
 CODERS = {"ana": ANA, "ben": BEN}
+ANA_BEN_C = {"a": {"time"}, "c": set()}  # a second coder the same as the first, no cost
 
 
 def run(*args: object) -> Result:
@@ -293,6 +294,45 @@ def test_a_sheet_with_nothing_to_settle_says_so(project: Path, tmp_path: Path) -
     assert [row[0] for row in sheet_rows(on_box)] == ["id", "b"]
 
 
+def test_the_figures_go_to_a_table(project: Path, tmp_path: Path) -> None:
+    table = tmp_path / "agreement.csv"
+    wrote = run("agree", project, "-o", table)
+    assert wrote.exit_code == 0, wrote.output
+    assert wrote.stderr == f"Wrote {table}: agreement on 3 themes, the mean and the MASI\n"
+    assert "Agreement: ana, ben" in wrote.stdout  # the table on screen too
+    found = agree_json(project)
+    header, *rows = sheet_rows(table)
+    assert header == [
+        "theme", "label", "comments", "ana: coded", "ben: coded", "percent_agreement",
+        "cohen_kappa", "fleiss_kappa", "alpha", "ac1", "band", "note",
+    ]  # fmt: skip
+    time, cost, box, mean, sets = rows
+    figures = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "alpha", "ac1")
+    for row, theme in ((time, "time"), (cost, "cost"), (box, "box_ticking")):
+        expected = found["themes"][theme]
+        assert row[0] == theme and row[2:5] == ["4", *map(str, expected["counts"].values())]
+        assert [float(x) for x in row[5:10]] == [expected[name] for name in figures]
+        assert row[10:] == [expected["band"], expected["note"] or ""]
+    assert box[1] == "Box-ticking"
+    assert mean[:2] == ["", "(mean of the themes used)"]
+    assert [float(x) for x in mean[5:10]] == [found["mean"][name] for name in figures]
+    assert sets[1:3] == ["(sets of themes, MASI)", "4"]
+    assert (float(sets[5]), float(sets[8]), sets[10]) == (
+        found["exact_agreement"],
+        found["masi_alpha"],
+        found["masi_band"],
+    )
+
+
+def test_an_undefined_figure_is_an_empty_cell_with_its_note(tmp_path: Path) -> None:
+    path = project_with(tmp_path / "p.db", ana={"a": {"time"}, "c": set()}, ben=ANA_BEN_C)
+    table = tmp_path / "agreement.csv"
+    assert run("agree", path, "-o", table).exit_code == 0
+    cost = next(row for row in sheet_rows(table) if row[0] == "cost")
+    note = agree_json(path)["themes"]["cost"]["note"]
+    assert note and cost[5:] == ["1.0", "", "", "", "1.0", "", note]
+
+
 def test_the_sheet_can_be_a_workbook(project: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
@@ -387,10 +427,10 @@ HAVE = (
             ["--theme", "cost", "--disagreements", "time"],
             "give one theme: --theme cost or --disagreements time",
         ),
-        (["-o", "x.csv"], "-o, --excel and --force write the disagreements: add --disagreements"),
+        (["--excel"], "--excel and --force are for the file of -o FILE"),
         (
             ["--disagreements", "-o", "x.csv", "--json"],
-            "choose -o (a discussion sheet) or --json, not both",
+            "choose -o FILE or --json, not both",
         ),
     ],
 )
