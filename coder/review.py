@@ -163,8 +163,10 @@ class ReviewSession:
         new order, so that the next comment is the one the new scores put first."""
         walked = self.ids[: self.position + 1]
         book = self.codebook
-        states = self.store.states(self.reviewer, self._adjudicating, book)
-        self._states = states.get(self.reviewer, {})
+        if self._adjudicating:  # a comment has one adjudication, whoever recorded it
+            self._states = self.store.adjudication_states(book)
+        else:
+            self._states = self.store.states(self.reviewer, book=book).get(self.reviewer, {})
         self._coders = self.store.codings(book=book) if self._adjudicating else {}
         order, theme = self.settings["order"], self.settings["theme"]
         ids = self.store.order(
@@ -201,8 +203,8 @@ class ReviewSession:
         ]
 
     def _resume(self) -> int:
-        """The first comment this reviewer has neither reviewed nor skipped; else the first
-        skipped one; else the end (all reviewed)."""
+        """The first comment this reviewer has neither reviewed nor skipped (adjudicating: not
+        adjudicated by anyone); else the first skipped one; else the end (all reviewed)."""
         for wanted in (lambda s: not s.reviewed and not s.skipped, lambda s: not s.reviewed):
             for index, comment_id in enumerate(self.ids):
                 if wanted(self._state(comment_id)):
@@ -450,6 +452,7 @@ class ReviewSession:
         self._refresh_state(comment_id)
 
     def _refresh_state(self, comment_id: int) -> None:
+        reviewer = None if self._adjudicating else self.reviewer  # as `refresh` reads them
         self._states[comment_id] = self.store.comment_state(
-            comment_id, self.reviewer, self._adjudicating, self.codebook
+            comment_id, reviewer, self._adjudicating, self.codebook
         )

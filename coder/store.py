@@ -824,19 +824,17 @@ class Store:
     def comment_state(
         self,
         comment_id: int,
-        reviewer: str,
+        reviewer: str | None,
         adjudicated: bool = False,
         book: Codebook | None = None,
     ) -> CommentState:
-        """One reviewer's current coding of one comment (an index lookup); under `book`, as
-        `states` says."""
-        found = self._fold(
-            lambda _r, _c: 0,
-            adjudicated,
-            book,
-            "AND d.comment_id = ? AND d.reviewer = ?",
-            (comment_id, reviewer),
-        )
+        """One reviewer's current coding of one comment (an index lookup), or with no reviewer
+        every one's decisions folded (a comment's adjudication, as `adjudication_states`);
+        under `book`, as `states` says."""
+        where, params = "AND d.comment_id = ?", (comment_id,)
+        if reviewer is not None:
+            where, params = f"{where} AND d.reviewer = ?", (comment_id, reviewer)
+        found = self._fold(lambda _r, _c: 0, adjudicated, book, where, params)
         return found.get(0, CommentState())
 
     def states(

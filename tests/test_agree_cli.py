@@ -210,6 +210,24 @@ def test_an_adjudication_is_recorded_and_listed(project: Path) -> None:
     assert text.stderr.startswith("1 of them adjudicated;")
 
 
+def test_a_second_adjudicator_sees_and_can_change_the_first_ones_adjudication(
+    project: Path,
+) -> None:
+    with Store(project) as store:
+        ids = ids_by_external(store)
+        cy = ReviewSession(store, "cy", order="file", mode="adjudicate")
+        cy.add("time")  # on b: a theme neither coder chose
+        cy.accept()
+        assert store.adjudicated() == {ids["b"]: {"cost", "time"}}
+        dee = ReviewSession(store, "dee", order="file", mode="adjudicate")
+        assert dee.current().id == ids["d"]  # b is settled: dee starts on the one left
+        view = dee.go_to(ids["b"])
+        assert {row.theme for row in view.themes if row.on} == {"cost", "time"}
+        dee.toggle("time")
+        dee.accept()
+        assert store.adjudicated() == {ids["b"]: {"cost"}}
+
+
 def test_comments_are_named_by_their_source_only_where_two_files_share_an_id() -> None:
     refs = [CommentRef(1, "a.csv", "1"), CommentRef(2, "b.csv", "1"), CommentRef(3, "b.csv", "2")]
     assert comment_names(refs) == {1: "a.csv:1", 2: "b.csv:1", 3: "2"}
