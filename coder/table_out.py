@@ -10,13 +10,16 @@ hold (control characters) becomes U+FFFD, as in a REFI-QDA export.
 A row is given as `cells`, text from outside (comments, attributes, names), `safe`, values coder
 made (0/1, scores, theme ids), which cannot start a formula and are written as they are (in a
 workbook, numbers stay numbers), and a `tail` of text again; or, mixed, with the places of the
-values coder made (`write_mixed`).
+values coder made (`write_mixed`). In a workbook a text that is plainly a number ("34", "4.5":
+one that reads back as the same text) is written as the number, so that a survey's ages and
+scores can be summed; "007" or "1.10" stay text.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import re
 from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -122,6 +125,8 @@ class XlsxRows:
                 f"than an Excel cell holds ({XLSX_CELL_CHARS:,}); write CSV instead (a name "
                 "ending in .csv)"
             )
+        if text[:1] in _NUMBER_START:
+            return _as_number(text)
         if not text.startswith(("=", "#")):
             return text
         # openpyxl would store these as a formula or an error value: make them text
@@ -139,6 +144,23 @@ class XlsxRows:
         with contextlib.suppress(Exception):
             self.sheet.close()
             self.sheet._writer.cleanup()
+
+
+_NUMBER_START = frozenset("-0123456789")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
+
+
+def _as_number(text: str) -> Any:
+    """A survey's number written as text (an age, a score) as the number, so that a
+    spreadsheet can sum it; only where the number reads back as exactly the same text, so
+    "007", "1.10", "-0" and a 16-digit reference stay text."""
+    if not _NUMBER.fullmatch(text) or sum(c.isdigit() for c in text) > EXCEL_DIGITS:
+        return text
+    number: int | float = float(text) if "." in text else int(text)
+    if isinstance(number, float) and number.is_integer():
+        return text  # "2.0" would read back as "2"
+    return number if repr(number) == text else text
 
 
 def _number(value: Any) -> Any:

@@ -404,6 +404,23 @@ def test_a_coding_sheet_goes_out_as_a_workbook_and_comes_back_coded(tmp_path: Pa
         assert codings(store) == {"ben": {"a": {"time"}, "c": set(), "e": {"cost"}}}
 
 
+def test_ids_that_look_like_numbers_come_back_from_a_workbook(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    rows = [("17", "No time.", {"time": 0.9}, {}), ("1.10", "No money.", {"cost": 0.9}, {})]
+    make_project(tmp_path / "p.db", rows).close()
+    sheet = tmp_path / "sheet.xlsx"
+    export_project(tmp_path / "p.db", sheet, "sheet")
+    book = load_workbook(sheet)
+    cells = book.worksheets[0]
+    assert (cells["A2"].value, cells["A3"].value) == (17, "1.10")  # a number, and text
+    cells["D2"], cells["E3"] = 1, 1  # 17: time; 1.10: cost
+    book.save(sheet)
+    with Store(tmp_path / "p.db") as store:
+        import_coding(store, sheet, "ben")
+        assert codings(store) == {"ben": {"17": {"time"}, "1.10": {"cost"}}}
+
+
 def test_a_row_per_code_is_read_with_long(project: Path, tmp_path: Path) -> None:
     sheet = write_csv(
         tmp_path / "segments.csv",

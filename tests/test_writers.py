@@ -161,6 +161,22 @@ def test_a_long_workbook_has_numbers_where_coder_made_them(tmp_path: Path, tiny:
     ]  # fmt: skip
 
 
+def test_a_workbook_writes_plain_numbers_as_numbers_and_keeps_the_rest_as_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "numbers.xlsx"
+    given = ["34", "-3", "4.5", "007", "1.10", "2.0", "-0", "1234567890123456", "1e5", "-5 stars"]
+    with open_rows(path) as rows:
+        rows.write(given)
+    assert workbook_cells(path) == [
+        [
+            (34, "n"), (-3, "n"), (4.5, "n"),
+            ("007", "s"), ("1.10", "s"), ("2.0", "s"), ("-0", "s"),
+            ("1234567890123456", "s"), ("1e5", "s"), ("-5 stars", "s"),
+        ]
+    ]  # fmt: skip
+
+
 def test_a_workbook_refuses_what_excel_cannot_hold_and_leaves_no_file(tmp_path: Path) -> None:
     path = tmp_path / "big.xlsx"
     with pytest.raises(OutputError) as caught, open_rows(path) as rows:
