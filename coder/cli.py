@@ -1155,8 +1155,8 @@ def report(
     excel: bool,
     force: bool,
 ) -> None:
-    """Report a coding project: comments and respondents per theme, by group, themes coded
-    together, and quotes.
+    """Report a coding project: comments and respondents per theme, by group (with a test of
+    whether the groups differ by more than chance), themes coded together, and quotes.
 
     \b
     Example:
