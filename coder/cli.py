@@ -190,6 +190,12 @@ def _model(codebook_path: str | None, model_path: str | None, spacy_model: str |
 _SHEET = click.option(
     "--sheet", help="The sheet to read, for an Excel workbook (default: the first)."
 )
+_EXCEL = click.option(
+    "--excel",
+    is_flag=True,
+    help="Write CSV as UTF-8 with a BOM so Excel shows accents (a name ending in .xlsx writes "
+    "a workbook instead).",
+)
 
 
 @cli.command()
@@ -230,12 +236,7 @@ _SHEET = click.option(
     help="Processes to use for big files.",
 )
 @click.option("--spacy-model", help="An installed spaCy pipeline to use (cold start only).")
-@click.option(
-    "--excel",
-    is_flag=True,
-    help="Write CSV as UTF-8 with a BOM so Excel shows accents (a name ending in .xlsx writes "
-    "a workbook instead).",
-)
+@_EXCEL
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 def tag(
     input_path: str,
@@ -1083,12 +1084,7 @@ def review(
     "code in a spreadsheet and `coder import`; qdc/qdpx: REFI-QDA codebook/project.",
 )
 @click.option("--reviewed-only", is_flag=True, help="Only the comments a reviewer coded.")
-@click.option(
-    "--excel",
-    is_flag=True,
-    help="Write CSV as UTF-8 with a BOM so Excel shows accents (a name ending in .xlsx writes "
-    "a workbook instead).",
-)
+@_EXCEL
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 def export_command(
     db: str, output: str, fmt: str, reviewed_only: bool, excel: bool, force: bool

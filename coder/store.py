@@ -45,9 +45,16 @@ REVIEW_MODES = ("review", "blind", "adjudicate")  # sessions on the review scree
 IMPORT_MODES = ("import", "import-adjudication")  # coding, or adjudication, from a file
 MODES = (*REVIEW_MODES, *IMPORT_MODES)
 ORDERS = ("uncertain", "random", "file")
+
+
+def _sql_list(names: Iterable[str]) -> str:
+    return "(" + ", ".join(f"'{name}'" for name in names) + ")"
+
+
 # a reviewer's own coding: blind or not, or imported from a file (`coder import`)
-_CODER_MODES = "('review', 'blind', 'import')"
-_ADJUDICATE_MODES = "('adjudicate', 'import-adjudication')"
+_CODER_MODES = _sql_list(("review", "blind", IMPORT_MODES[0]))
+_ADJUDICATE_MODES = _sql_list(("adjudicate", IMPORT_MODES[1]))
+_IMPORT_MODES = _sql_list(IMPORT_MODES)
 
 # A run in use: not withdrawn (`set_withdrawn`, `coder runs --withdraw`).
 _IN_USE = "run_id NOT IN (SELECT id FROM runs WHERE withdrawn_at IS NOT NULL)"
@@ -213,10 +220,6 @@ _LOGIT_CLIP = 1e-6
 
 # A filter to a list of ids passed as one JSON parameter: no limit on how many.
 _AMONG = "{} IN (SELECT value FROM json_each(?))"
-
-
-def _sql_list(names: Iterable[str]) -> str:
-    return "(" + ", ".join(f"'{name}'" for name in names) + ")"
 
 
 def _ids(among: Iterable[int]) -> str:
@@ -718,7 +721,7 @@ class Store:
             "SELECT s.id, s.reviewer, s.started_at, s.settings, COUNT(DISTINCT d.comment_id), "
             "MIN(EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id)), s.mode "
             "FROM sessions s JOIN decisions d ON d.session_id = s.id "
-            f"WHERE s.mode IN {_sql_list(IMPORT_MODES)} AND d.action <> 'undo' "
+            f"WHERE s.mode IN {_IMPORT_MODES} AND d.action <> 'undo' "
             "GROUP BY s.id ORDER BY s.id"
         )
         return [
@@ -798,7 +801,7 @@ class Store:
         modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
         rows = self._db.execute(
             "SELECT d.reviewer, d.comment_id, d.theme, d.action, d.value, s.codebook_id, "
-            f"s.mode IN {_sql_list(IMPORT_MODES)} "
+            f"s.mode IN {_IMPORT_MODES} "
             f"FROM decisions d JOIN sessions s ON s.id = d.session_id WHERE s.mode IN {modes} "
             f"AND {_EFFECTIVE} {where} ORDER BY d.id",
             params,
