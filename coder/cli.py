@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -14,6 +14,10 @@ from rich.text import Text
 from coder import __version__
 from coder.console import PlainConsole
 from coder.errors import CoderError
+
+if TYPE_CHECKING:
+    from coder.store import ImportSink
+    from coder.tagging import TagSummary
 
 # Messages carry file, column and codebook names and comments: the user's text, not markup.
 err = PlainConsole(stderr=True)
@@ -202,7 +206,13 @@ _EXCEL = click.option(
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-c", "--codebook", "codebook_path", help="Codebook YAML (or a shipped name).")
 @click.option("-m", "--model", "model_path", help="Model folder (or a shipped name).")
-@click.option("--text-column", help="Column holding the comments (default: guessed).")
+@click.option(
+    "--text-column",
+    "text_columns",
+    multiple=True,
+    help="Column holding the comments (default: guessed). With --db, repeat it for a survey's "
+    "several questions: each answer is a comment of its own.",
+)
 @click.option("--id-column", help="Column identifying each comment (default: id).")
 @click.option(
     "-o",
@@ -242,7 +252,7 @@ def tag(
     input_path: str,
     codebook_path: str | None,
     model_path: str | None,
-    text_column: str | None,
+    text_columns: tuple[str, ...],
     id_column: str | None,
     output: str | None,
     db: str | None,
@@ -261,12 +271,14 @@ def tag(
 
     With --db, the comments and their suggestions go into a coding project for `coder review`;
     tagging the same file again adds nothing twice, and a new model or codebook adds a new run.
+    A survey's several open questions each go in with their own --text-column.
 
     \b
     Example:
       coder tag samples/coproduction_comments.csv -o coded.csv
       coder tag survey.xlsx -m models/mine --format long -o codes.csv
       coder tag survey.csv --db coding.db
+      coder tag survey.csv --text-column good --text-column improve --db coding.db
     """
     import contextlib
 
@@ -275,36 +287,58 @@ def tag(
 
     if output is None:
         output = None if db else "-"
+    _check_questions(text_columns, output, db)
     if output not in (None, "-"):
         check_writable(output, force)
     model = _model(codebook_path, model_path, spacy_model)
     _long_run_gc()
-    with contextlib.ExitStack() as stack:
-        sink = None
-        if db:
-            from coder.coding import left_out_note
-            from coder.store import ImportSink, Store
+    for text_column in text_columns or (None,):
+        with contextlib.ExitStack() as stack:
+            sink = None
+            if db:
+                from coder.coding import left_out_note
+                from coder.store import ImportSink, Store
 
-            store = stack.enter_context(Store(db))
-            name = model_path or (f"cold start of {codebook_path}" if codebook_path else "shipped")
-            sink = ImportSink(store, model, name, input_path)
-        with _progress() as advance:
-            summary = tag_file(
-                model,
-                input_path,
-                output,
-                fmt=fmt,
-                text_column=text_column,
-                id_column=id_column,
-                input_format=input_format,
-                sheet=sheet,
-                force=force,
-                n_process=n_process,
-                excel=excel,
-                progress=advance,
-                sink=sink,
-            )
-        left_out = left_out_note(store, store.latest_codebook()) if sink is not None else ""
+                store = stack.enter_context(Store(db))
+                name = model_path or (
+                    f"cold start of {codebook_path}" if codebook_path else "shipped"
+                )
+                sink = ImportSink(store, model, name, input_path)
+            with _progress() as advance:
+                summary = tag_file(
+                    model,
+                    input_path,
+                    output,
+                    fmt=fmt,
+                    text_column=text_column,
+                    id_column=id_column,
+                    input_format=input_format,
+                    sheet=sheet,
+                    force=force,
+                    n_process=n_process,
+                    excel=excel,
+                    progress=advance,
+                    sink=sink,
+                )
+            left_out = left_out_note(store, store.latest_codebook()) if sink is not None else ""
+        _tagged(summary, output, db, sink, left_out)
+
+
+def _check_questions(text_columns: tuple[str, ...], output: str | None, db: str | None) -> None:
+    from coder.errors import InputError
+
+    if len(text_columns) > 1 and (output is not None or not db):
+        raise InputError(
+            "several --text-column go into a project, each answer a comment of its own: give "
+            "--db PROJECT and no -o (then `coder export` writes them all), or tag one column "
+            "at a time"
+        )
+
+
+def _tagged(
+    summary: TagSummary, output: str | None, db: str | None, sink: ImportSink | None, left_out: str
+) -> None:
+    """What one tagging pass did, on stderr."""
     if summary.sheet_note:
         err.print(f"Note: {summary.sheet_note}")
     where = " and ".join(t for t in ("stdout" if output == "-" else output, db) if t)

@@ -185,7 +185,7 @@ def _write_wide(
         themes = {t.theme: t for t in coding.themes}
         scores = coding.scored.scores if coding.scored else {}
         given = [export_id, coding.comment.text]
-        given += [coding.comment.attributes.get(name, "") for name in attributes]
+        given += [coding.comment.value(name) for name in attributes]
         # coder's own cells (0/1, scores, statuses, theme ids) cannot start a formula: only
         # the respondents' and reviewers' text is neutralised, a fifth of the export's time.
         made: list[Any] = [int(t in coding.codes) for t in ids]
@@ -228,7 +228,7 @@ def _write_sheet(
         for comment_id in order[start : start + PART]:
             comment = comments[comment_id]
             given = [names[comment_id], comment.text]
-            given += [comment.attributes.get(name, "") for name in attributes]
+            given += [comment.value(name) for name in attributes]
             table.write(given, blank)
 
 
@@ -277,6 +277,7 @@ def _write_jsonl(handle: IO[str], store: Store, rows: Rows, book: Codebook) -> N
         record = {
             "id": export_id,
             "file": coding.comment.source,
+            "question": coding.comment.question,
             "text": coding.comment.text,
             "attributes": coding.comment.attributes,
             "codes": _known(coding.codes, ids),

@@ -200,6 +200,33 @@ IMPORT_ADJUDICATION = _sessions_allowing(
     "review", "blind", "adjudicate", "import", "import-adjudication"
 )
 
+# A survey file often holds several open questions, each its own column. A comment is now known
+# by its file, its question (the column its text came from) and its id there, so one file can be
+# tagged once per question; the respondent (the id) meets across them. Comments from before
+# have no question ('') until their file is tagged again (`Store.settle_question`). The table is
+# rebuilt to change its UNIQUE constraint, keeping every id the other tables refer to.
+QUESTIONS = """
+CREATE TABLE comments_new (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    question TEXT NOT NULL DEFAULT '',
+    external_id TEXT NOT NULL,
+    row_number INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    UNIQUE (source, question, external_id)
+);
+
+INSERT INTO comments_new (id, source, question, external_id, row_number, text, attributes,
+    imported_at)
+    SELECT id, source, '', external_id, row_number, text, attributes, imported_at FROM comments;
+
+DROP TABLE comments;
+
+ALTER TABLE comments_new RENAME TO comments;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
@@ -208,6 +235,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("withdrawn runs", WITHDRAWN_RUNS),
     ("sessions that import coding", IMPORT_SESSIONS),
     ("sessions that import adjudication", IMPORT_ADJUDICATION),
+    ("several questions of one file", QUESTIONS),
 ]
 
 

@@ -128,6 +128,9 @@ class Report:
     groups: tuple[Group, ...] = ()
     splits: tuple[ThemeSplit, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    # some respondent is in several groups (answers to several questions, say): the groups are
+    # not independent samples, so nothing is tested
+    overlapping: bool = False
 
     @property
     def respondents_by_group(self) -> bool:
@@ -164,9 +167,16 @@ def build_report(
     )
     if by is None:
         return report
-    groups, splits = _by_group(seen.groups, report.themes, expanded, respondents)
+    groups, splits, overlapping = _by_group(seen.groups, report.themes, expanded, respondents)
     uncovered = replace(report.uncovered, split=splits[-1])
-    return replace(report, by=by, groups=groups, splits=splits[:-1], uncovered=uncovered)
+    return replace(
+        report,
+        by=by,
+        groups=groups,
+        splits=splits[:-1],
+        uncovered=uncovered,
+        overlapping=overlapping,
+    )
 
 
 Ranked = tuple[tuple[int, float, int], Quote]  # a quote with its place: status, score, position
@@ -215,9 +225,9 @@ def _by_group(
     rows: Sequence[ThemeRow],
     expanded: Sequence[set[str]],
     respondents: Sequence[str],
-) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...]]:
+) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...], bool]:
     """The groups (each comment's in `of_comment`) and each theme's counts in them, then the
-    counts of the comments with no theme."""
+    counts of the comments with no theme; and whether a respondent is in several groups."""
     members: dict[str, list[int]] = {}
     for i, group in enumerate(of_comment):
         members.setdefault(group, []).append(i)
@@ -232,14 +242,28 @@ def _by_group(
     # A respondent with several comments is one unit: test their shares, not the comments'.
     people = any(group.respondents != group.comments for group in groups)
     compared = _compared(names)
-    p_values = []
+    overlapping = _overlapping([members[names[i]] for i in compared], respondents)
+    p_values: list[float | None] = []
     for split in splits:
         counts = split.respondents if people else split.comments
         p_values.append(
-            difference_p([counts[i].n for i in compared], [counts[i].total for i in compared])
+            None
+            if overlapping
+            else difference_p([counts[i].n for i in compared], [counts[i].total for i in compared])
         )
     tested = zip(splits, p_values, adjusted(p_values), strict=True)
-    return groups, tuple(replace(split, p=p, q=q) for split, p, q in tested)
+    return groups, tuple(replace(split, p=p, q=q) for split, p, q in tested), overlapping
+
+
+def _overlapping(groups: Sequence[list[int]], respondents: Sequence[str]) -> bool:
+    """Whether some respondent has comments in more than one of the groups."""
+    seen: set[str] = set()
+    for members in groups:
+        people = {respondents[i] for i in members}
+        if seen & people:
+            return True
+        seen |= people
+    return False
 
 
 def _compared(names: Sequence[str]) -> list[int]:
@@ -339,7 +363,7 @@ def _check_attribute(attributes: Sequence[str], by: str) -> None:
 
 
 def _group_of(coding: FinalCoding, by: str) -> str:
-    value = coding.comment.attributes.get(by)
+    value = coding.comment.value(by)
     text = "" if value is None else str(value).strip()
     return text or MISSING
 
@@ -380,11 +404,24 @@ def groups_caption(report: Report) -> str:
     people = report.respondents_by_group
     tested = sum(split.p is not None for split in (*report.splits, report.uncovered.split))
     unit = "respondents (a respondent with several comments counts once)" if people else "comments"
-    return (
+    shown = (
         "Percent of each group's comments"
         + ("; below, of its respondents" if people else "")
         + "; spread: the highest group's percent of comments minus the lowest's, in "
-        f"percentage points. p: how likely groups this far apart are if the theme's share of "
+        "percentage points."
+    )
+    if report.overlapping:
+        return (
+            f"{shown} p: not tested, since some respondents are in several groups (their "
+            "answers are not independent samples)."
+        )
+    if not tested:
+        return (
+            f"{shown} p: no row could be tested (a test needs two groups with a value, and a "
+            "theme coded on some comments but not all)."
+        )
+    return (
+        f"{shown} p: how likely groups this far apart are if the theme's share of "
         f"{unit} were the same in every group (chi-square test; simulated where a group "
         f"expects fewer than 5), adjusted for the {tested} rows tested (Benjamini-Hochberg); "
         f"* below {ALPHA}: more than chance."

@@ -135,6 +135,7 @@ class ReviewSession:
             raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(REVIEW_MODES)}")
         _check_filters(mode, theme, uncoded)
         self.store, self.reviewer, self.mode = store, reviewer.strip(), mode
+        self._several_questions = store.several_questions()  # then each view names its question
         self.settings = {
             "order": order,
             "theme": theme,
@@ -255,7 +256,7 @@ class ReviewSession:
             source=comment.source,
             row_number=comment.row_number,
             text=comment.text,
-            attributes=comment.attributes,
+            attributes=comment.with_question() if self._several_questions else comment.attributes,
             themes=tuple(rows),
             reviewed=state.reviewed,
             flagged=state.flagged,

@@ -45,6 +45,7 @@ REVIEW_MODES = ("review", "blind", "adjudicate")  # sessions on the review scree
 IMPORT_MODES = ("import", "import-adjudication")  # coding, or adjudication, from a file
 MODES = (*REVIEW_MODES, *IMPORT_MODES)
 ORDERS = ("uncertain", "random", "file")
+QUESTION = "question"  # the attribute that names a comment's question, where a file has several
 
 
 def _sql_list(names: Iterable[str]) -> str:
@@ -64,6 +65,7 @@ _LATEST_OF = (
     f"SELECT comment_id, MAX(run_id) AS run_id FROM scores WHERE {_IN_USE}{{}} GROUP BY comment_id"
 )
 _LATEST = _LATEST_OF.format("")
+_COMMENT_COLUMNS = "id, source, question, external_id, row_number, text, attributes"
 _EFFECTIVE = "NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) AND d.action <> 'undo'"
 _DECISION_COLUMNS = (
     "d.id, d.batch, d.comment_id, d.theme, d.action, d.value, d.reviewer, d.session_id, "
@@ -91,11 +93,27 @@ class Comment:
     row_number: int
     text: str
     attributes: dict[str, str]
+    question: str = ""  # the column of its file the text came from ('' if not known)
+
+    def value(self, name: str) -> str:
+        """An attribute's value ('' if it has none); `question` is the comment's question
+        unless its file has a column of that name."""
+        if name in self.attributes:
+            return self.attributes[name]
+        return self.question if name == QUESTION else ""
+
+    def with_question(self) -> dict[str, str]:
+        """Its attributes, the question first (where no column of its file is so named)."""
+        if not self.question or QUESTION in self.attributes:
+            return self.attributes
+        return {QUESTION: self.question, **self.attributes}
 
 
 @dataclass(frozen=True)
 class CommentRef:
-    """How a comment is known outside the project: its source file and its id there."""
+    """How a comment is known outside the project: its source file and its id there. Where the
+    project holds several questions (text columns) of one file, the source names the question
+    too: `survey.csv#improve`."""
 
     id: int
     source: str
@@ -452,19 +470,22 @@ class Store:
         source: str,
         rows: Sequence[tuple[NewComment, CommentResult]],
         thresholds: dict[str, float],
+        question: str = "",
     ) -> int:
-        """Store comments (a comment already there from this source is kept as it was) and this
-        run's results for them, in one transaction. Returns the number of new comments. Raises
-        InputError, storing nothing, if a comment already there had another text."""
+        """Store comments (a comment already there from this source and question is kept as it
+        was) and this run's results for them, in one transaction. Returns the number of new
+        comments. Raises InputError, storing nothing, if a comment already there had another
+        text."""
         new, scored = 0, []
         with self.transaction() as db:
             for comment, result in rows:
                 cursor = db.execute(
-                    "INSERT INTO comments (source, external_id, row_number, text, attributes, "
-                    "imported_at) VALUES (?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (source, external_id) DO NOTHING",
+                    "INSERT INTO comments (source, question, external_id, row_number, text, "
+                    "attributes, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source, question, external_id) DO NOTHING",
                     (
                         source,
+                        question,
                         comment.external_id,
                         comment.row_number,
                         comment.text,
@@ -475,11 +496,11 @@ class Store:
                 new += cursor.rowcount
                 comment_id, text, line = db.execute(
                     "SELECT id, text, row_number FROM comments "
-                    "WHERE source = ? AND external_id = ?",
-                    (source, comment.external_id),
+                    "WHERE source = ? AND question = ? AND external_id = ?",
+                    (source, question, comment.external_id),
                 ).fetchone()
                 if text != comment.text:  # the results are for another text: refuse them
-                    raise _changed(self.path, source, comment, line)
+                    raise _changed(self.path, source, question, comment, line)
                 scored.append((comment_id, result))
             _insert_scores(db, run_id, scored, thresholds)
         return new
@@ -493,21 +514,69 @@ class Store:
 
     def comment(self, comment_id: int) -> Comment:
         row = self._db.execute(
-            "SELECT id, source, external_id, row_number, text, attributes FROM comments "
-            "WHERE id = ?",
-            (comment_id,),
+            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE id = ?", (comment_id,)
         ).fetchone()
         if row is None:
             raise StoreError(f"project {self.path} has no comment {comment_id}")
-        return Comment(*row[:5], json.loads(row[5]))
+        return _comment(row)
 
     def comment_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM comments").fetchone()[0]
 
     def comment_refs(self) -> list[CommentRef]:
-        """Every comment's source and external id, in import order."""
-        rows = self._db.execute("SELECT id, source, external_id FROM comments ORDER BY id")
-        return [CommentRef(*row) for row in rows]
+        """Every comment's source (with its question where its file has several) and external
+        id, in import order."""
+        several = self._sources_with_questions()
+        rows = self._db.execute(
+            "SELECT id, source, question, external_id FROM comments ORDER BY id"
+        )
+        return [
+            CommentRef(id_, f"{source}#{question}" if source in several else source, external)
+            for id_, source, question, external in rows
+        ]
+
+    def _sources_with_questions(self) -> set[str]:
+        rows = self._db.execute(
+            "SELECT source FROM comments GROUP BY source HAVING COUNT(DISTINCT question) > 1"
+        )
+        return {source for (source,) in rows}
+
+    def several_questions(self) -> bool:
+        """Whether some file gave the project comments from more than one of its columns."""
+        return bool(self._sources_with_questions())
+
+    def settle_question(
+        self, source: str, question: str, columns: Sequence[str], id_column: str | None
+    ) -> list[str]:
+        """Before a file's column `question` is imported: the questions of that file the project
+        holds, this one included ([''] if the comments a coder before schema 8 imported from it
+        cannot be told apart). Those comments get the question they came from: the one column
+        of the file their attributes lack."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT attributes FROM comments WHERE source = ? AND question = '' LIMIT 1",
+                (source,),
+            ).fetchone()
+            if row is not None:
+                kept = json.loads(row[0])
+                lacking = [c for c in columns if c not in kept and c != id_column]
+                if len(lacking) != 1:
+                    return [""]
+                db.execute(
+                    "UPDATE comments SET question = ? WHERE source = ? AND question = ''",
+                    (lacking[0], source),
+                )
+            rows = db.execute("SELECT DISTINCT question FROM comments WHERE source = ?", (source,))
+            return sorted({q for (q,) in rows} | {question})
+
+    def drop_question_attributes(self, source: str) -> None:
+        """Take the file's question columns out of its comments' attributes (kept while the
+        file had one question): each answer is a comment of its own, not an attribute."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT DISTINCT question FROM comments WHERE source = ?", (source,))
+            questions = {q for (q,) in rows} - {""}
+            if len(questions) > 1:
+                _drop_attributes(db, source, questions)
 
     def named(self, external_id: str) -> list[int]:
         """The comments whose id in their file is `external_id` (case aside), in import order."""
@@ -530,20 +599,22 @@ class Store:
     def comments(self, among: Iterable[int]) -> dict[int, Comment]:
         """The comments with these ids, in one query."""
         rows = self._db.execute(
-            "SELECT id, source, external_id, row_number, text, attributes FROM comments "
-            f"WHERE {_AMONG.format('id')}",
+            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE {_AMONG.format('id')}",
             (_ids(among),),
         )
-        return {row[0]: Comment(*row[:5], json.loads(row[5])) for row in rows}
+        return {row[0]: _comment(row) for row in rows}
 
     def attribute_names(self, among: Iterable[int] | None = None) -> list[str]:
-        """Every attribute any comment (of `among`) has, in order of first appearance."""
+        """Every attribute any comment (of `among`) has, in order of first appearance; first
+        `question` where a file gave several questions (`Comment.value`)."""
         sql, params = "SELECT attributes FROM comments", ()
         if among is not None:
             sql, params = f"{sql} WHERE {_AMONG.format('id')}", (_ids(among),)
         names: dict[str, None] = {}
         for (attributes,) in self._db.execute(f"{sql} ORDER BY id", params):
             names.update(dict.fromkeys(json.loads(attributes)))
+        if QUESTION not in names and self.several_questions():
+            return [QUESTION, *names]
         return list(names)
 
     def latest(self, comment_id: int) -> Scored | None:
@@ -987,13 +1058,36 @@ def empty_project(path: Path) -> StoreError:
     )
 
 
-def _changed(path: Path, source: str, comment: NewComment, line: int) -> InputError:
-    return InputError(
-        f"{source}:{comment.row_number}: comment '{comment.external_id}' is in project {path} "
-        f"already with another text (imported from line {line}); a project keeps the text it "
-        "first imported. To code another column of this file, save that column with the ids "
-        "as a file of its own; to tag a changed file, start a new project"
+def _changed(path: Path, source: str, question: str, comment: NewComment, line: int) -> InputError:
+    column = f" of column '{question}'" if question else ""
+    said = (
+        f"{source}:{comment.row_number}: comment '{comment.external_id}'{column} is in project "
+        f"{path} already with another text (imported from line {line}); a project keeps the "
+        "text it first imported"
     )
+    if question:
+        return InputError(f"{said}: to tag a changed file, start a new project")
+    return InputError(  # comments from before schema 8, whose column cannot be told
+        f"{said}. To code another column of this file, save that column with the ids as a file "
+        "of its own; to tag a changed file, start a new project"
+    )
+
+
+def _comment(row: Sequence[Any]) -> Comment:
+    id_, source, question, external_id, row_number, text, attributes = row
+    return Comment(id_, source, external_id, row_number, text, json.loads(attributes), question)
+
+
+def _drop_attributes(db: sqlite3.Connection, source: str, names: set[str]) -> None:
+    """Take these columns out of the stored attributes of the file's comments."""
+    rows = db.execute("SELECT id, attributes FROM comments WHERE source = ?", (source,))
+    changed = []
+    for comment_id, attributes in rows.fetchall():
+        kept = json.loads(attributes)
+        if names & kept.keys():
+            left = {k: v for k, v in kept.items() if k not in names}
+            changed.append((json.dumps(left, ensure_ascii=False), comment_id))
+    db.executemany("UPDATE comments SET attributes = ? WHERE id = ?", changed)
 
 
 def _newer(path: Path, version: int) -> StoreError:
@@ -1145,14 +1239,20 @@ class ImportSink:
         self.run_id = store.add_model_run(model, model_name)
         self.thresholds = dict(model.decision.thresholds)
         self.source = source_name(input_path, store.path)
+        self.question = ""
         self.new_comments = 0
         self.rows = 0
         self._pending: list[tuple[NewComment, CommentResult]] = []
         self._seen: dict[str, int] = {}
         self._skip: set[str] = set()
+        self._several = False
 
     def start(self, table: Table, text_column: str, id_column: str | None) -> None:
-        self._skip = {text_column, id_column or ""}
+        questions = self.store.settle_question(self.source, text_column, table.columns, id_column)
+        self.question = text_column if questions != [""] else ""
+        # each question of the file is a comment of its own, not an attribute of the others
+        self._skip = {text_column, id_column or "", *questions}
+        self._several = len(questions) > 1
 
     def write(self, tagged: TaggedRow) -> None:
         first = self._seen.setdefault(tagged.id, tagged.line)
@@ -1170,11 +1270,13 @@ class ImportSink:
 
     def finish(self) -> None:
         self.flush()
+        if self._several:  # only once this question is stored: a failed import changes nothing
+            self.store.drop_question_attributes(self.source)
 
     def flush(self) -> None:
         if self._pending:
             self.new_comments += self.store.import_batch(
-                self.run_id, self.source, self._pending, self.thresholds
+                self.run_id, self.source, self._pending, self.thresholds, self.question
             )
             self.rows += len(self._pending)
             self._pending = []

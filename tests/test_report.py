@@ -17,7 +17,7 @@ from coder import coding
 from coder.cli import cli
 from coder.errors import InputError
 from coder.group_tests import adjusted
-from coder.report import Count, Report, build_report, segments
+from coder.report import Count, Report, build_report, groups_caption, segments
 from coder.report_html import report_html
 from coder.review import ReviewSession
 from coder.store import NewComment, Store
@@ -153,6 +153,26 @@ def test_split_by_an_attribute_with_the_spread_between_groups(project: Path) -> 
     assert splits["cost"].p == pytest.approx(1.0)  # 0 of 2 and 1 of 2 respondents
     assert [s.q for s in tested] == adjusted([s.p for s in tested])
     assert splits["time"].q == pytest.approx(splits["time"].p * 4 / 3)  # 4 tested, ranks 1-3
+
+
+def test_a_respondent_in_two_groups_leaves_the_groups_untested(project: Path) -> None:
+    with Store(project) as store:  # r3, "lived experience" in q1, answers q3 as "workforce"
+        comment = NewComment("r3", 2, "No time.", {"respondent_type": "workforce", "wave": "1"})
+        done = result("No time.", {"time": 0.9}, {"time": "model"})
+        store.import_batch(store.latest_run().id, "q3.csv", [(comment, done)], {})
+    report = report_of(project, by="respondent_type")
+    assert report.overlapping
+    assert [(s.p, s.q) for s in (*report.splits, report.uncovered.split)] == [(None, None)] * 5
+    assert groups_caption(report).endswith(
+        "p: not tested, since some respondents are in several groups (their answers are not "
+        "independent samples)."
+    )
+    one = report_of(project, by="wave")  # a single group: nothing to compare
+    assert not one.overlapping
+    assert groups_caption(one).endswith(
+        "p: no row could be tested (a test needs two groups with a value, and a theme coded on "
+        "some comments but not all)."
+    )
 
 
 def test_the_figures_go_to_a_table_for_a_spreadsheet(project: Path, tmp_path: Path) -> None:

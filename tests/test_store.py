@@ -29,6 +29,7 @@ from coder.errors import InputError, StoreError
 from coder.migrations import MIGRATIONS
 from coder.model import load_model
 from coder.results import CommentResult
+from coder.review import ReviewSession
 from coder.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -183,6 +184,7 @@ def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path:
             "withdrawn runs",
             "sessions that import coding",
             "sessions that import adjudication",
+            "several questions of one file",
         ]
         assert store.codings() == {"ana": {1: {"time"}}}
         assert (store.current_sample(), store.assigned("ana")) == (None, set())
@@ -335,6 +337,104 @@ def test_without_an_id_column_the_line_number_identifies_a_comment(
             ("2", {"region": "N"}),
             ("3", {"region": "S"}),
         ]
+
+
+def two_questions(folder: Path) -> tuple[Path, list[tuple[str, str, str, str]]]:
+    rows = [(ext, text, region, f"Answer two of {ext}: no budget.") for ext, text, region in SURVEY]
+    return write_csv(folder / "survey.csv", ["id", "comment", "region", "q2"], rows), rows
+
+
+def legacy_project(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    """A project as a coder before schema 8 stored the file's `comment` column: no question,
+    every other column an attribute."""
+    build_at(path, 7)
+    db = sqlite3.connect(path)
+    db.executemany(
+        "INSERT INTO comments VALUES (?, 'survey.csv', ?, ?, ?, ?, 'then')",
+        [
+            (n, ext, n + 1, text, json.dumps({"region": region, "q2": two}))
+            for n, (ext, text, region, two) in enumerate(rows, start=1)
+        ],
+    )
+    db.commit()
+    db.close()
+
+
+def test_a_file_tagged_once_per_question_gives_each_answer_a_comment(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    survey, rows = two_questions(tmp_path)
+    model = load_model(tiny_model)
+    with Store(tmp_path / "p.db") as store:
+        first = ImportSink(store, model, "tiny", survey)
+        tag_file(model, survey, None, text_column="comment", sink=first)
+        assert not store.several_questions()
+        assert store.comment(1).attributes == {"region": "North", "q2": rows[0][3]}
+        second = ImportSink(store, model, "tiny", survey)
+        tag_file(model, survey, None, text_column="q2", sink=second)
+        assert (first.new_comments, second.new_comments, store.comment_count()) == (4, 4, 8)
+        comments = [store.comment(i) for i in store.order("file")]
+        assert [(c.question, c.external_id, c.text, c.attributes) for c in comments] == [
+            ("comment", ext, text, {"region": region}) for ext, text, region, _ in rows
+        ] + [("q2", ext, two, {"region": region}) for ext, _, region, two in rows]
+        assert [(r.source, r.external_id) for r in store.comment_refs()] == [
+            ("survey.csv#comment", ext) for ext, *_ in rows
+        ] + [("survey.csv#q2", ext) for ext, *_ in rows]
+        assert store.several_questions()
+        assert store.attribute_names() == ["question", "region"]
+        assert (comments[4].value("question"), comments[4].value("region")) == ("q2", "North")
+        view = ReviewSession(store, "ana", order="file").view(comments[4].id)
+        assert view.attributes == {"question": "q2", "region": "North"}  # shown on the screen
+        again = ImportSink(store, model, "tiny", survey)
+        tag_file(model, survey, None, text_column="q2", sink=again)
+        assert (again.new_comments, store.comment_count()) == (0, 8)
+
+
+def test_comments_from_before_questions_get_theirs_when_their_file_is_tagged_again(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    survey, rows = two_questions(tmp_path)
+    model = load_model(tiny_model)
+    for column, new in (("comment", 0), ("q2", 4)):
+        path = tmp_path / f"old-{column}.db"
+        legacy_project(path, rows)
+        with Store(path) as store:
+            assert {c.question for c in store.comments(range(1, 5)).values()} == {""}
+            sink = ImportSink(store, model, "tiny", survey)
+            tag_file(model, survey, None, text_column=column, sink=sink)
+            assert (sink.new_comments, store.comment_count()) == (new, 4 + new)
+            old = store.comments(range(1, 5)).values()
+            assert {(c.question, tuple(c.attributes)) for c in old} == {
+                ("comment", ("region",) if new else ("region", "q2"))
+            }
+
+
+def test_comments_from_before_questions_whose_column_cannot_be_told_stay_as_they_were(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    survey, rows = two_questions(tmp_path)
+    path = tmp_path / "old.db"
+    legacy_project(path, rows)
+    raw_db = sqlite3.connect(path)
+    raw_db.execute("UPDATE comments SET attributes = '{}'")  # lacks three columns of the file
+    raw_db.commit()
+    raw_db.close()
+    model = load_model(tiny_model)
+    with Store(path) as store:
+        sink = ImportSink(store, model, "tiny", survey)
+        tag_file(model, survey, None, text_column="comment", sink=sink)
+        assert (sink.new_comments, store.comment_count()) == (0, 4)
+        with pytest.raises(InputError) as caught:
+            tag_file(
+                model, survey, None, text_column="q2", sink=ImportSink(store, model, "t", survey)
+            )
+        assert str(caught.value) == (
+            f"survey.csv:2: comment 'r1' is in project {path} already with another text "
+            "(imported from line 2); a project keeps the text it first imported. To code "
+            "another column of this file, save that column with the ids as a file of its own; "
+            "to tag a changed file, start a new project"
+        )
+        assert store.comment_count() == 4
 
 
 # --- the review order --------------------------------------------------------------------------

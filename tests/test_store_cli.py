@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -243,25 +245,21 @@ def test_suggestions_made_before_a_merge_count_for_the_merged_theme(
     }
 
 
-def test_tag_refuses_another_column_or_a_changed_file_and_the_project_keeps_its_coding(
+def test_tag_refuses_a_changed_file_and_the_project_keeps_its_coding(
     project: Path, comments: Path, tiny_codebook: Path, tiny_model: Path
 ) -> None:
-    # The same file with a second question: its answers must not take the first one's place.
-    second = [
-        (ext, text, region, f"Answer two of {ext}: no budget.") for ext, text, region in SURVEY
-    ]
-    write_csv(comments, ["id", "comment", "region", "q2"], second)
+    changed = [("r1", "We never get the time.", "North"), *SURVEY[1:]]
+    write_csv(comments, ["id", "comment", "region"], changed)
     tiny_codebook.write_text(
         tiny_codebook.read_text(encoding="utf-8").replace("brief: Money.", "brief: Cash."),
         encoding="utf-8",
     )
-    result = run("tag", comments, "-c", tiny_codebook, "--text-column", "q2", "--db", project)
+    result = run("tag", comments, "-c", tiny_codebook, "--db", project)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        f"Error: comments.csv:2: comment 'r1' is in project {project} already with another text "
-        "(imported from line 2); a project keeps the text it first imported. To code another "
-        "column of this file, save that column with the ids as a file of its own; to tag a "
-        "changed file, start a new project"
+        f"Error: comments.csv:2: comment 'r1' of column 'comment' is in project {project} "
+        "already with another text (imported from line 2); a project keeps the text it first "
+        "imported: to tag a changed file, start a new project"
     )
     with Store(project) as store:
         assert [store.comment(i).text for i in store.order("file")] == [t for _, t, _ in SURVEY]
@@ -269,6 +267,49 @@ def test_tag_refuses_another_column_or_a_changed_file_and_the_project_keeps_its_
         # The refused run stored nothing, so the project's codebook is still the model's.
         assert store.latest_run().model == str(tiny_model)
         assert store.latest_codebook().theme("cost").brief == "Money."
+
+
+def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_reported(
+    project: Path, comments: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    second = [(ext, text, region, f"No budget, says {ext}.") for ext, text, region in SURVEY]
+    write_csv(comments, ["id", "comment", "region", "q2"], second)
+    result = run("tag", comments, "-m", tiny_model, "--text-column", "q2", "--db", project)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"Project {project}: 4 new comments, 0 already there; suggestions in run 1"
+    )
+    out = tmp_path / "out.csv"
+    assert run("export", project, "-o", out).exit_code == 0
+    rows = read_csv(out)
+    assert [(r["id"], r["question"], r["region"], r["codes"]) for r in rows] == [
+        ("comments.csv#comment:r1", "comment", "North", "time"),
+        ("comments.csv#comment:r2", "comment", "South", "cost"),
+        ("comments.csv#comment:r3", "comment", "East", "box_ticking"),
+        ("comments.csv#comment:r4", "comment", "West", ""),
+        *((f"comments.csv#q2:{ext}", "q2", region, "cost") for ext, _, region in SURVEY),
+    ]
+    assert "q2" not in rows[0]  # an answer is a comment, not an attribute of the other one
+    by_question = run("report", project, "--by", "question", "--table", "-")
+    assert by_question.exit_code == 0, by_question.output
+    table = csv.DictReader(io.StringIO(by_question.stdout))
+    cost = next(r for r in table if r["theme"] == "cost")
+    assert (cost["comment: comments"], cost["q2: comments"], cost["respondents"]) == ("1", "4", "4")
+    assert (cost["p"], cost["p_adjusted"]) == ("", "")  # one respondent's answers: not tested
+    on_screen = " ".join(run("report", project, "--by", "question").stdout.split())
+    assert "p: not tested, since some respondents are in several groups" in on_screen
+    # The exported ids bring a coder's codes back to the right answers.
+    for row in rows:
+        row["codes"] = "time" if row["question"] == "q2" else row["codes"]
+    write_csv(out, list(rows[0]), [list(r.values()) for r in rows])
+    imported = run("import", project, out, "--reviewer", "ana", "--codes-column", "codes")
+    assert imported.exit_code == 0, imported.output
+    with Store(project) as store:
+        coded = {
+            (store.comment(i).question, store.comment(i).external_id): codes
+            for i, codes in store.codings()["ana"].items()
+        }
+    assert coded[("q2", "r2")] == {"time"} and coded[("comment", "r2")] == {"cost"}
 
 
 def test_tag_refuses_a_file_that_is_not_a_project(
