@@ -3,7 +3,7 @@ coded with it, overall and by group; which themes go together; and quotes to ill
 
 Counts use each comment's final coding (`coder.coding`) and roll up the hierarchy: a parent
 counts a comment coded with it or with any theme below it. A respondent is the comment's id in
-its file (answers to several questions imported from several files meet in one respondent); a
+its file (answers to several questions, columns or files, meet in one respondent); a
 respondent counts for a theme when any of their comments does. Percentages are of the comments
 (respondents) counted, overall or in the group. The difference between groups is the spread:
 the highest group's percentage minus the lowest's, in percentage points, with a test of

@@ -1079,15 +1079,24 @@ def _comment(row: Sequence[Any]) -> Comment:
 
 
 def _drop_attributes(db: sqlite3.Connection, source: str, names: set[str]) -> None:
-    """Take these columns out of the stored attributes of the file's comments."""
-    rows = db.execute("SELECT id, attributes FROM comments WHERE source = ?", (source,))
-    changed = []
-    for comment_id, attributes in rows.fetchall():
-        kept = json.loads(attributes)
-        if names & kept.keys():
-            left = {k: v for k, v in kept.items() if k not in names}
-            changed.append((json.dumps(left, ensure_ascii=False), comment_id))
-    db.executemany("UPDATE comments SET attributes = ? WHERE id = ?", changed)
+    """Take these columns out of the stored attributes of the file's comments, a slice of
+    ids at a time (a project of 100,000 comments need not be held at once)."""
+    after = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, attributes FROM comments WHERE source = ? AND id > ? ORDER BY id LIMIT ?",
+            (source, after, IMPORT_BATCH * 20),
+        ).fetchall()
+        if not rows:
+            return
+        after = rows[-1][0]
+        changed = []
+        for comment_id, attributes in rows:
+            kept = json.loads(attributes)
+            if names & kept.keys():
+                left = {k: v for k, v in kept.items() if k not in names}
+                changed.append((json.dumps(left, ensure_ascii=False), comment_id))
+        db.executemany("UPDATE comments SET attributes = ? WHERE id = ?", changed)
 
 
 def _newer(path: Path, version: int) -> StoreError:

@@ -269,6 +269,36 @@ def test_tag_refuses_a_changed_file_and_the_project_keeps_its_coding(
         assert store.latest_codebook().theme("cost").brief == "Money."
 
 
+def test_several_text_columns_in_one_call_go_into_a_project_only(
+    tmp_path: Path, comments: Path, tiny_model: Path
+) -> None:
+    rows = [(ext, text, region, f"No budget, says {ext}.") for ext, text, region in SURVEY]
+    write_csv(comments, ["id", "comment", "region", "q2"], rows)
+    db = tmp_path / "two.db"
+    both = ("--text-column", "comment", "--text-column", "q2")
+    refused = run("tag", comments, "-m", tiny_model, *both, "--db", db, "-o", tmp_path / "o.csv")
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        "Error: several --text-column go into a project, each answer a comment of its own: "
+        "give --db PROJECT and no -o (then `coder export` writes them all), or tag one column "
+        "at a time\n",
+    )
+    assert not db.exists() and not (tmp_path / "o.csv").exists()
+    done = run("tag", comments, "-m", tiny_model, *both, "--db", db)
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines() == [
+        f"Tagged 4 comments from column 'comment' (3 with at least one theme) -> {db}",
+        f"Project {db}: 4 new comments, 0 already there; suggestions in run 1",
+        f"Tagged 4 comments from column 'q2' (4 with at least one theme) -> {db}",
+        f"Project {db}: 4 new comments, 0 already there; suggestions in run 1",
+    ]
+    with Store(db) as store:
+        assert [(r.source, r.external_id) for r in store.comment_refs()][3:5] == [
+            ("comments.csv#comment", "r4"),
+            ("comments.csv#q2", "r1"),
+        ]
+
+
 def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_reported(
     project: Path, comments: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
