@@ -253,7 +253,7 @@ class ReviewSession:
         return CommentView(
             id=comment.id,
             external_id=comment.external_id,
-            source=comment.source,
+            source=comment.origin if self._several_questions else comment.source,
             row_number=comment.row_number,
             text=comment.text,
             attributes=comment.with_question() if self._several_questions else comment.attributes,

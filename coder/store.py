@@ -73,6 +73,11 @@ _DECISION_COLUMNS = (
 )
 
 
+def origin(source: str, question: str) -> str:
+    """A comment's file with its question, where it has one: `survey.csv#improve`."""
+    return f"{source}#{question}" if question else source
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -101,6 +106,11 @@ class Comment:
         if name in self.attributes:
             return self.attributes[name]
         return self.question if name == QUESTION else ""
+
+    @property
+    def origin(self) -> str:
+        """Its file, with its question where it has one: `survey.csv#improve`."""
+        return origin(self.source, self.question)
 
     def with_question(self) -> dict[str, str]:
         """Its attributes, the question first (where no column of its file is so named)."""
@@ -531,7 +541,7 @@ class Store:
             "SELECT id, source, question, external_id FROM comments ORDER BY id"
         )
         return [
-            CommentRef(id_, f"{source}#{question}" if source in several else source, external)
+            CommentRef(id_, origin(source, question) if source in several else source, external)
             for id_, source, question, external in rows
         ]
 

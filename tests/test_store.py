@@ -385,6 +385,7 @@ def test_a_file_tagged_once_per_question_gives_each_answer_a_comment(
         assert (comments[4].value("question"), comments[4].value("region")) == ("q2", "North")
         view = ReviewSession(store, "ana", order="file").view(comments[4].id)
         assert view.attributes == {"question": "q2", "region": "North"}  # shown on the screen
+        assert (view.source, view.external_id) == ("survey.csv#q2", "r1")
         again = ImportSink(store, model, "tiny", survey)
         tag_file(model, survey, None, text_column="q2", sink=again)
         assert (again.new_comments, store.comment_count()) == (0, 8)
