@@ -6,6 +6,12 @@ of independence answers where every cell expects at least 5; otherwise its stati
 compared with tables drawn at random with the same margins (the theme's total and the groups'
 sizes, a multivariate hypergeometric draw), which stays right for rare themes and small
 groups. The draws are seeded, so a report gives the same p-values every time.
+
+Where the same respondents are in every group (their answers to several questions), the
+groups are not independent samples: Cochran's Q test compares them within each respondent
+(McNemar's test, for two groups). Its chi-square curve answers where at least MIN_DIFFERING
+respondents differ between groups; otherwise each such respondent's codes are shuffled between
+the groups at random, seeded likewise.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import numpy as np
 ALPHA = 0.05  # an adjusted p-value under this: the groups differ by more than chance
 MIN_EXPECTED = 5.0  # below this in any cell, simulate rather than trust the chi-square curve
 MAX_GROUPS = 50  # more groups than this (an attribute of free text, say) are not tested
+MIN_DIFFERING = 30  # fewer respondents than this coded differently between groups: simulate
 DRAWS = 20_000
 SEED = 0
 
@@ -46,6 +53,40 @@ def difference_p(coded: Sequence[int], sizes: Sequence[int]) -> float | None:
     drawn = rng.multivariate_hypergeometric(groups, coded_total, size=DRAWS, method=method)
     as_extreme = int((_statistic(drawn, groups, share) >= observed * (1 - 1e-9)).sum())
     return (1 + as_extreme) / (1 + DRAWS)
+
+
+def paired_difference_p(coded: np.ndarray) -> float | None:
+    """Cochran's Q test of the theme's share being the same in every group, from `coded`, a
+    respondent per row and a group per column (True: coded with the theme there), over the
+    respondents with comments in every group; None where nothing can differ (under two groups,
+    or no respondent coded differently between groups) or there are more than MAX_GROUPS."""
+    table = np.asarray(coded, dtype=np.int64)
+    if table.ndim != 2 or not 2 <= table.shape[1] <= MAX_GROUPS:
+        return None
+    k = table.shape[1]
+    rows = table.sum(axis=1)
+    table = table[(rows > 0) & (rows < k)]  # the same in every group: no evidence either way
+    if not len(table):
+        return None
+    rows, total = table.sum(axis=1), int(table.sum())
+    spread = k * total - int((rows**2).sum())  # Q's denominator, the same however shuffled
+    observed = _q_numerator(table.sum(axis=0), total, k)
+    if len(table) >= MIN_DIFFERING:
+        return chi_square_sf((k - 1) * observed / spread, k - 1)
+    rng = np.random.default_rng(SEED)
+    as_extreme, step = 0, max(1, 1_000_000 // (len(table) * k))  # a few MB of keys at a time
+    for start in range(0, DRAWS, step):
+        # each respondent's codes shuffled between the groups: rank random keys within the row
+        keys = rng.random((min(step, DRAWS - start), len(table), k))
+        shuffled = np.argsort(keys, axis=-1) < rows[None, :, None]
+        drawn = _q_numerator(shuffled.sum(axis=1), total, k)
+        as_extreme += int((drawn >= observed * (1 - 1e-9)).sum())
+    return (1 + as_extreme) / (1 + DRAWS)
+
+
+def _q_numerator(columns: np.ndarray, total: int, k: int) -> np.ndarray:
+    """k * sum(C_j^2) - N^2 of the column sums C_j, per draw."""
+    return k * (columns.astype(np.int64) ** 2).sum(axis=-1) - total**2
 
 
 def chi_square_sf(x: float, df: int) -> float:

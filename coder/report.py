@@ -21,10 +21,18 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
+import numpy as np
+
 from coder.codebook import Codebook, Theme
 from coder.coding import FinalCoding, ProjectCodings, ThemeCoding, basis_line, left_out_note
 from coder.errors import InputError
-from coder.group_tests import ALPHA, adjusted, difference_p
+from coder.group_tests import (
+    ALPHA,
+    MIN_DIFFERING,
+    adjusted,
+    difference_p,
+    paired_difference_p,
+)
 from coder.store import Store
 
 QUOTE_CHARS = 400  # longer quotes are cut, with an ellipsis
@@ -128,9 +136,10 @@ class Report:
     groups: tuple[Group, ...] = ()
     splits: tuple[ThemeSplit, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
-    # some respondent is in several groups (answers to several questions, say): the groups are
-    # not independent samples, so nothing is tested
-    overlapping: bool = False
+    # Where some respondent is in several groups (answers to several questions, say), the
+    # groups are not independent samples: the number of respondents with comments in every
+    # group, whom the paired test compares. None where the groups are independent.
+    paired: int | None = None
 
     @property
     def respondents_by_group(self) -> bool:
@@ -167,7 +176,7 @@ def build_report(
     )
     if by is None:
         return report
-    groups, splits, overlapping = _by_group(seen.groups, report.themes, expanded, respondents)
+    groups, splits, paired = _by_group(seen.groups, report.themes, expanded, respondents)
     uncovered = replace(report.uncovered, split=splits[-1])
     return replace(
         report,
@@ -175,7 +184,7 @@ def build_report(
         groups=groups,
         splits=splits[:-1],
         uncovered=uncovered,
-        overlapping=overlapping,
+        paired=paired,
     )
 
 
@@ -225,9 +234,10 @@ def _by_group(
     rows: Sequence[ThemeRow],
     expanded: Sequence[set[str]],
     respondents: Sequence[str],
-) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...], bool]:
+) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...], int | None]:
     """The groups (each comment's in `of_comment`) and each theme's counts in them, then the
-    counts of the comments with no theme; and whether a respondent is in several groups."""
+    counts of the comments with no theme; and, where a respondent is in several groups, how
+    many respondents the paired test compares."""
     members: dict[str, list[int]] = {}
     for i, group in enumerate(of_comment):
         members.setdefault(group, []).append(i)
@@ -242,28 +252,60 @@ def _by_group(
     # A respondent with several comments is one unit: test their shares, not the comments'.
     people = any(group.respondents != group.comments for group in groups)
     compared = _compared(names)
-    overlapping = _overlapping([members[names[i]] for i in compared], respondents)
+    blocks = _Blocks.of([members[names[i]] for i in compared], respondents)
     p_values: list[float | None] = []
-    for split in splits:
+    for theme_id, split in zip(ids, splits, strict=True):
         counts = split.respondents if people else split.comments
         p_values.append(
-            None
-            if overlapping
+            blocks.p(theme_id, expanded)
+            if blocks is not None
             else difference_p([counts[i].n for i in compared], [counts[i].total for i in compared])
         )
     tested = zip(splits, p_values, adjusted(p_values), strict=True)
-    return groups, tuple(replace(split, p=p, q=q) for split, p, q in tested), overlapping
+    paired = None if blocks is None else blocks.count
+    return groups, tuple(replace(split, p=p, q=q) for split, p, q in tested), paired
 
 
-def _overlapping(groups: Sequence[list[int]], respondents: Sequence[str]) -> bool:
-    """Whether some respondent has comments in more than one of the groups."""
-    seen: set[str] = set()
-    for members in groups:
-        people = {respondents[i] for i in members}
-        if seen & people:
-            return True
-        seen |= people
-    return False
+@dataclass(frozen=True)
+class _Blocks:
+    """The respondents with comments in every group, for a paired test: each of those
+    comments' position, its respondent's row and its group's column."""
+
+    comments: np.ndarray
+    rows: np.ndarray
+    columns: np.ndarray
+    count: int
+    groups: int
+
+    @classmethod
+    def of(cls, groups: Sequence[list[int]], respondents: Sequence[str]) -> _Blocks | None:
+        """None where no respondent is in two of the groups: they are independent samples."""
+        where: dict[str, set[int]] = {}
+        for column, members in enumerate(groups):
+            for i in members:
+                where.setdefault(respondents[i], set()).add(column)
+        if all(len(columns) == 1 for columns in where.values()):
+            return None
+        row_of = {
+            who: n for n, who in enumerate(w for w, c in where.items() if len(c) == len(groups))
+        }
+        kept = [
+            (i, row_of[respondents[i]], c)
+            for c, m in enumerate(groups)
+            for i in m
+            if respondents[i] in row_of
+        ]
+        comments, rows, columns = np.array(kept, dtype=np.int64).reshape(-1, 3).T
+        return cls(comments, rows, columns, len(row_of), len(groups))
+
+    def p(self, theme_id: str, expanded: Sequence[set[str]]) -> float | None:
+        """Cochran's Q over these respondents: coded with the theme in each group or not."""
+        coded = np.zeros((self.count, self.groups), dtype=bool)
+        has = np.fromiter(
+            (theme_id in expanded[i] for i in self.comments), bool, len(self.comments)
+        )
+        np.logical_or.at(coded, (self.rows, self.columns), has)
+        return paired_difference_p(coded)
 
 
 def _compared(names: Sequence[str]) -> list[int]:
@@ -410,10 +452,25 @@ def groups_caption(report: Report) -> str:
         + "; spread: the highest group's percent of comments minus the lowest's, in "
         "percentage points."
     )
-    if report.overlapping:
+    adjusted_for = (
+        f"adjusted for the {tested} rows tested (Benjamini-Hochberg); * below {ALPHA}: more "
+        "than chance."
+    )
+    if report.paired is not None:
+        shown += (
+            " Some respondents are in several groups, so the groups are not independent samples."
+        )
+        if not tested:
+            return (
+                f"{shown} p: no row could be tested (a paired test needs respondents with "
+                "comments in every group, coded differently between them)."
+            )
         return (
-            f"{shown} p: not tested, since some respondents are in several groups (their "
-            "answers are not independent samples)."
+            f"{shown} p: how likely groups this far apart are if each respondent were as "
+            "likely to have the theme in every group (Cochran's Q test, McNemar's for two "
+            f"groups, over the {plural(report.paired, 'respondent')} with comments in every "
+            f"group; simulated where fewer than {MIN_DIFFERING} of them differ between groups), "
+            + adjusted_for
         )
     if not tested:
         return (
@@ -423,8 +480,7 @@ def groups_caption(report: Report) -> str:
     return (
         f"{shown} p: how likely groups this far apart are if the theme's share of "
         f"{unit} were the same in every group (chi-square test; simulated where a group "
-        f"expects fewer than 5), adjusted for the {tested} rows tested (Benjamini-Hochberg); "
-        f"* below {ALPHA}: more than chance."
+        f"expects fewer than 5), {adjusted_for}"
     )
 
 

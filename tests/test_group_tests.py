@@ -1,16 +1,25 @@
 """The test of differences between groups in `coder report --by`: checked against scipy's
-chi-square test, an exact enumeration of small tables, and statsmodels' Benjamini-Hochberg."""
+chi-square test, an exact enumeration of small tables, statsmodels' Cochran's Q and McNemar
+tests, and its Benjamini-Hochberg."""
 
 from __future__ import annotations
 
 from itertools import product
 from math import comb
 
+import numpy as np
 import pytest
 from scipy.stats import chi2, chi2_contingency, hypergeom
+from statsmodels.stats.contingency_tables import cochrans_q, mcnemar
 from statsmodels.stats.multitest import multipletests
 
-from coder.group_tests import MAX_GROUPS, adjusted, chi_square_sf, difference_p
+from coder.group_tests import (
+    MAX_GROUPS,
+    adjusted,
+    chi_square_sf,
+    difference_p,
+    paired_difference_p,
+)
 
 
 def test_large_counts_take_pearsons_chi_square() -> None:
@@ -95,3 +104,25 @@ def test_benjamini_hochberg_matches_statsmodels_and_keeps_the_untested() -> None
         None if x is None else pytest.approx(next(expected), rel=1e-12) for x in p
     ]
     assert adjusted([]) == []
+
+
+@pytest.mark.parametrize("groups", [2, 3, 5])
+def test_paired_groups_take_cochrans_q_as_statsmodels_computes_it(groups: int) -> None:
+    rng = np.random.default_rng(groups)
+    coded = rng.random((300, groups)) < np.linspace(0.3, 0.45, groups)
+    assert paired_difference_p(coded) == pytest.approx(cochrans_q(coded.astype(int)).pvalue)
+
+
+def test_few_respondents_differing_are_simulated_close_to_the_exact_mcnemar_test() -> None:
+    # 1 respondent coded only in the first group, 7 only in the second, 12 the same in both
+    coded = np.array([[1, 0]] + [[0, 1]] * 7 + [[1, 1]] * 5 + [[0, 0]] * 7, dtype=bool)
+    exact = mcnemar([[5, 1], [7, 7]], exact=True).pvalue  # 2 * P(Binomial(8, 1/2) <= 1)
+    assert exact == pytest.approx(0.0703125)
+    assert paired_difference_p(coded) == pytest.approx(exact, abs=0.005)
+    assert paired_difference_p(coded) == paired_difference_p(coded)  # seeded
+
+
+def test_a_paired_table_with_nothing_to_test_gives_none() -> None:
+    assert paired_difference_p(np.array([[1, 1], [0, 0], [1, 1]], dtype=bool)) is None
+    assert paired_difference_p(np.zeros((0, 3), dtype=bool)) is None
+    assert paired_difference_p(np.array([[1], [0]], dtype=bool)) is None  # one group

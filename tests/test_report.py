@@ -17,7 +17,7 @@ from coder import coding
 from coder.cli import cli
 from coder.errors import InputError
 from coder.group_tests import adjusted
-from coder.report import Count, Report, build_report, groups_caption, segments
+from coder.report import NO_THEME, Count, Report, build_report, groups_caption, segments
 from coder.report_html import report_html
 from coder.review import ReviewSession
 from coder.store import NewComment, Store
@@ -155,20 +155,28 @@ def test_split_by_an_attribute_with_the_spread_between_groups(project: Path) -> 
     assert splits["time"].q == pytest.approx(splits["time"].p * 4 / 3)  # 4 tested, ranks 1-3
 
 
-def test_a_respondent_in_two_groups_leaves_the_groups_untested(project: Path) -> None:
+def test_a_respondent_in_two_groups_makes_the_test_a_paired_one(project: Path) -> None:
     with Store(project) as store:  # r3, "lived experience" in q1, answers q3 as "workforce"
         comment = NewComment("r3", 2, "No time.", {"respondent_type": "workforce", "wave": "1"})
         done = result("No time.", {"time": 0.9}, {"time": "model"})
         store.import_batch(store.latest_run().id, "q3.csv", [(comment, done)], {})
     report = report_of(project, by="respondent_type")
-    assert report.overlapping
-    assert [(s.p, s.q) for s in (*report.splits, report.uncovered.split)] == [(None, None)] * 5
-    assert groups_caption(report).endswith(
-        "p: not tested, since some respondents are in several groups (their answers are not "
-        "independent samples)."
-    )
+    assert report.paired == 1  # r3 alone has comments in both groups with a value
+    # r3: no theme in one group, time in the other; shuffled between them, as far apart every
+    # time. Cost and box-ticking: r3 has neither anywhere.
+    tested = [*report.splits, report.uncovered.split]
+    assert [(s.theme, s.p) for s in tested] == [
+        ("barriers", 1.0),
+        ("time", 1.0),
+        ("cost", None),
+        ("box_ticking", None),
+        (NO_THEME, 1.0),
+    ]
+    caption = groups_caption(report)
+    assert "Some respondents are in several groups, so the groups are not independent" in caption
+    assert "(Cochran's Q test, McNemar's for two groups, over the 1 respondent with" in caption
     one = report_of(project, by="wave")  # a single group: nothing to compare
-    assert not one.overlapping
+    assert one.paired is None
     assert groups_caption(one).endswith(
         "p: no row could be tested (a test needs two groups with a value, and a theme coded on "
         "some comments but not all)."

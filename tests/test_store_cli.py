@@ -325,9 +325,11 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
     table = csv.DictReader(io.StringIO(by_question.stdout))
     cost = next(r for r in table if r["theme"] == "cost")
     assert (cost["comment: comments"], cost["q2: comments"], cost["respondents"]) == ("1", "4", "4")
-    assert (cost["p"], cost["p_adjusted"]) == ("", "")  # one respondent's answers: not tested
+    # the same four respondents answered both: compared within each (McNemar): r2 has cost in
+    # both answers, r1, r3 and r4 in q2 alone: 3 of 3 differing one way, p = 2 / 8, simulated
+    assert float(cost["p"]) == pytest.approx(0.25, abs=0.01)
     on_screen = " ".join(run("report", project, "--by", "question").stdout.split())
-    assert "p: not tested, since some respondents are in several groups" in on_screen
+    assert "(Cochran's Q test, McNemar's for two groups, over the 4 respondents with" in on_screen
     # The exported ids bring a coder's codes back to the right answers.
     for row in rows:
         row["codes"] = "time" if row["question"] == "q2" else row["codes"]
