@@ -320,6 +320,13 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
         *((f"comments.csv#q2:{ext}", "q2", region, "cost") for ext, _, region in SURVEY),
     ]
     assert "q2" not in rows[0]  # an answer is a comment, not an attribute of the other one
+    jsonl = run("export", project, "-o", "-", "--format", "jsonl").stdout.splitlines()
+    assert [(r["id"], r["file"], r["question"], r["attributes"]) for r in map(json.loads, jsonl)][
+        3:5
+    ] == [
+        ("comments.csv#comment:r4", "comments.csv", "comment", {"region": "West"}),
+        ("comments.csv#q2:r1", "comments.csv", "q2", {"region": "North"}),
+    ]
     by_question = run("report", project, "--by", "question", "--table", "-")
     assert by_question.exit_code == 0, by_question.output
     table = csv.DictReader(io.StringIO(by_question.stdout))
