@@ -1111,10 +1111,11 @@ def review(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["wide", "long", "jsonl", "sheet", "qdc", "qdpx"]),
+    type=click.Choice(["wide", "long", "respondents", "jsonl", "sheet", "qdc", "qdpx"]),
     default="wide",
     show_default=True,
-    help="wide: a row per comment; long: a row per code; sheet: an empty column per theme, to "
+    help="wide: a row per comment; long: a row per code; respondents: a row per respondent, "
+    "each question's answer and codes side by side; sheet: an empty column per theme, to "
     "code in a spreadsheet and `coder import`; qdc/qdpx: REFI-QDA codebook/project.",
 )
 @click.option("--reviewed-only", is_flag=True, help="Only the comments a reviewer coded.")
@@ -1142,7 +1143,8 @@ def export_command(
         err.print(f"Wrote {output}: the project's codebook")
         return
     where = "stdout" if output == "-" else output
-    err.print(f"Wrote {where}: {summary.comments} comments ({fmt})")
+    people = "" if summary.respondents is None else f"{summary.respondents} respondents from "
+    err.print(f"Wrote {where}: {people}{summary.comments} comments ({fmt})")
     if fmt == "sheet":
         err.print(
             "Put 1 in each theme's column that applies (0 in one column for a comment no theme "

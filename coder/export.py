@@ -8,6 +8,8 @@ codebook order (the project's latest codebook; a theme it no longer has is left 
   whose name an attribute has already is called `coder_<name>`.
 - long: a row per coded theme of a comment, with its source (rule, model or human), score,
   evidence, model and codebook versions, reviewer, time of decision and memo.
+- respondents: a row per respondent (`coder.respondent_rows`): attributes, a 0/1 column per
+  theme on any answer, then each question's answer and 0/1 columns.
 - jsonl: an object per comment with all of that.
 - sheet: a coding sheet for a person to code in a spreadsheet program and bring back with
   `coder import`: id, text, attributes, and an empty column per codable theme (headed by its id)
@@ -45,12 +47,13 @@ from coder.errors import InputError, OutputError
 from coder.fileio import atomic_open, check_writable
 from coder.refi_codebook import write_qdc
 from coder.refi_project import MODEL_USER, RULES_USER, ProjectCoding, ProjectComment, write_qdpx
+from coder.respondent_rows import write_respondents
 from coder.store import Store
 from coder.table_out import Rows as TableRows
-from coder.table_out import check_not_workbook, open_rows
+from coder.table_out import check_not_workbook, kept_apart, open_rows
 
-EXPORT_FORMATS = ("wide", "long", "jsonl", "sheet", "qdc", "qdpx")
-CSV_FORMATS = ("wide", "long", "sheet")
+EXPORT_FORMATS = ("wide", "long", "respondents", "jsonl", "sheet", "qdc", "qdpx")
+CSV_FORMATS = ("wide", "long", "respondents", "sheet")
 # the long row's values coder made (theme id, status, source, score, evidence offsets,
 # coding, time): the others are text from outside, kept from running as formulas
 LONG_MADE = frozenset({1, 3, 4, 5, 7, 8, 11, 13})
@@ -79,6 +82,7 @@ class ExportSummary:
     fmt: str
     comments: int
     basis: str  # which coding the export uses
+    respondents: int | None = None  # the rows of the respondents format
 
 
 def export_project(
@@ -106,6 +110,9 @@ def export_project(
         elif fmt == "jsonl":
             with atomic_open(output, force, encoding="utf-8", newline="") as handle:
                 _write_jsonl(handle, store, rows, book)
+        elif fmt == "respondents":
+            with open_rows(output, force, excel) as table:
+                people = write_respondents(table, rows, book)
         else:
             attributes = store.attribute_names(codings.ids)
             with open_rows(output, force, excel) as table:
@@ -115,7 +122,8 @@ def export_project(
                     _WRITERS[fmt](table, store, rows, book, attributes)
         note = left_out_note(store, book)
     basis = basis_line(counts, reviewed_only, note)
-    return ExportSummary(str(output), fmt, len(codings.ids), basis)
+    people_count = people if fmt == "respondents" else None
+    return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count)
 
 
 def _check_options(
@@ -167,8 +175,7 @@ def wide_columns(attributes: Sequence[str], book: Codebook) -> list[str]:
     ids = book.codable_ids
     ours = ["id", "text", *ids, *(f"{t}_score" for t in ids), *(f"{t}_status" for t in ids)]
     ours += ["codes", "coding", "reviewers"]
-    taken = set(attributes)
-    named = [f"coder_{name}" if name in taken else name for name in ours]
+    named = kept_apart(ours, attributes)
     return [*named[:2], *attributes, *named[2:]]
 
 

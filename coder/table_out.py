@@ -43,6 +43,12 @@ class Rows(Protocol):
         """A row whose values at the places `made` lists coder made; the others are text."""
 
 
+def kept_apart(ours: Sequence[str], theirs: Sequence[str]) -> list[str]:
+    """coder's column names, each one an input column has already called `coder_<name>`."""
+    taken = set(theirs)
+    return [f"coder_{name}" if name in taken else name for name in ours]
+
+
 def is_xlsx(path: str | Path) -> bool:
     return str(path) != "-" and Path(path).suffix.casefold() == ".xlsx"
 
