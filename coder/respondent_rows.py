@@ -5,8 +5,8 @@ and its 0/1 columns.
 A respondent is a comment's id in its file, so answers to several questions (several text
 columns of one file, or several files) meet in one row. Each question is named by its column
 where the answers come from one file, by its file where each file gave one column, else by
-both (`survey.csv#improve`). A question a respondent did not answer (no row for them) is left
-empty, not 0, so that a statistics package reads it as missing.
+both (`survey.csv#improve`). A question a respondent did not answer (no row for them, or a
+blank one) is left empty, not 0, so that a statistics package reads it as missing.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def write_respondents(
         person = people.setdefault(comment.external_id, _Respondent())
         part = (comment.source, comment.question)
         parts.setdefault(part)
-        person.answers[part] = (comment.text, frozenset(coding.codes))
+        if comment.text.strip():  # a blank answer is no answer: missing, like a row not there
+            person.answers[part] = (comment.text, frozenset(coding.codes))
         for name, value in comment.attributes.items():
             names.setdefault(name)
             if value not in (None, "") and person.attributes.get(name) in (None, ""):

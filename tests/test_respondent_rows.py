@@ -23,8 +23,8 @@ def run(*args: object) -> Result:
 
 @pytest.fixture
 def project(tmp_path: Path, tiny_model: Path) -> Path:
-    """Four respondents answer `comment`; three of them (not r4) answer `q2` too, and r2's
-    second answer is one a spreadsheet would run."""
+    """Four respondents answer `comment`; r1 and r2 answer `q2` too (r3's is blank, r4 has no
+    row), and r2's second answer is one a spreadsheet would run."""
     rows = [(ext, text, region, f"No budget, says {ext}.") for ext, text, region in SURVEY]
     rows[1] = (*rows[1][:3], "=HYPERLINK(1) no budget")
     survey = write_csv(tmp_path / "survey.csv", ["id", "comment", "region", "q2"], rows)
@@ -32,7 +32,7 @@ def project(tmp_path: Path, tiny_model: Path) -> Path:
     assert (
         run("tag", survey, "-m", tiny_model, "--text-column", "comment", "--db", db).exit_code == 0
     )
-    write_csv(survey, ["id", "comment", "region", "q2"], rows[:3])
+    write_csv(survey, ["id", "comment", "region", "q2"], [*rows[:2], (*rows[2][:3], "  ")])
     assert run("tag", survey, "-m", tiny_model, "--text-column", "q2", "--db", db).exit_code == 0
     return db
 
@@ -60,20 +60,20 @@ def test_a_row_per_respondent_with_each_questions_answer_and_codes(
     assert cells == [
         ["r1", "North", "1", "1", "0"],  # time in the first answer, cost in the second
         ["r2", "South", "0", "1", "0"],
-        ["r3", "East", "0", "1", "1"],
+        ["r3", "East", "0", "0", "1"],
         ["r4", "West", "0", "0", "0"],
     ]
     assert [r["q2"] for r in rows] == [
         "No budget, says r1.",
         "'=HYPERLINK(1) no budget",  # a comment is data, never a formula
-        "No budget, says r3.",
+        "",
         "",
     ]
     assert [[r[f"q2:{t}"] for t in THEMES] for r in rows] == [
         ["0", "1", "0"],
         ["0", "1", "0"],
-        ["0", "1", "0"],
-        ["", "", ""],  # r4 gave no second answer: missing, not 0
+        ["", "", ""],  # r3's second answer is blank, and r4 gave none: missing, not 0
+        ["", "", ""],
     ]
     assert [r["comment:time"] for r in rows] == ["1", "0", "0", "0"]
 
