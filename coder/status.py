@@ -50,6 +50,8 @@ class ProjectStatus:
     metrics: dict[str, Any] | None = None  # coder.metrics.report on the reviewed comments
     withdrawn: int = 0  # runs withdrawn (`coder runs --withdraw`), not counted in `runs`
     codebook: str = ""  # the project's: its name and version, and the run it comes from
+    # each file's questions (text columns; '' from before coder recorded them) and comments
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -82,6 +84,10 @@ def project_status(store: Store) -> ProjectStatus:
         codebook=f"'{book.name}' version {book.version}, from run {latest.id}" if book else "",
         labels=labels,
         themes={theme: ThemeCounts() for theme in labels},
+        sources=[
+            {"file": file, "question": question, "comments": n}
+            for file, question, n in store.sources()
+        ],
     )
     reviewed, flagged = set(), set()
     for reviewer, states in sorted(store.states(book=book).items()):
@@ -148,6 +154,21 @@ def _renamed(themes: Iterable[str], replaced: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(replaced.get(theme, theme) for theme in themes))
 
 
+SHOWN_FILES = 5
+
+
+def sources_line(sources: list[dict[str, Any]]) -> str:
+    """Where the comments came from: each file with its questions (columns) and counts."""
+    files: dict[str, list[str]] = {}
+    for source in sources:
+        question = source["question"] or "column not recorded"
+        files.setdefault(source["file"], []).append(f"{question}: {source['comments']:,}")
+    shown = [f"{file} ({', '.join(parts)})" for file, parts in list(files.items())[:SHOWN_FILES]]
+    more = len(files) - SHOWN_FILES
+    tail = f"; and {more} more file{'s' * (more != 1)}" if more > 0 else ""
+    return "From " + "; ".join(shown) + tail
+
+
 def status_renderables(status: ProjectStatus) -> list[RenderableType]:
     """The status for the terminal: a summary line, reviewers, and a table per theme."""
     share = f" ({status.reviewed / status.comments:.0%})" if status.comments else ""
@@ -161,6 +182,8 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
     out: list[RenderableType] = [summary]
     if status.codebook:
         out.append(Text(f"Codebook {status.codebook} (`coder runs` lists the runs)", style="dim"))
+    if status.sources:
+        out.append(Text(sources_line(status.sources), style="dim"))
     if not status.comments:
         hint = f"No comments yet: import some with `coder tag INPUT --db {status.path}`"
         return [*out, Text(hint, style="yellow")]

@@ -551,6 +551,14 @@ class Store:
         )
         return {source for (source,) in rows}
 
+    def sources(self) -> list[tuple[str, str, int]]:
+        """(file, question, comments) of each question of each file, in import order."""
+        rows = self._db.execute(
+            "SELECT source, question, COUNT(*) FROM comments GROUP BY source, question "
+            "ORDER BY MIN(id)"
+        )
+        return [tuple(row) for row in rows]
+
     def several_questions(self) -> bool:
         """Whether some file gave the project comments from more than one of its columns."""
         return bool(self._sources_with_questions())

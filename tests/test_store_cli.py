@@ -15,6 +15,7 @@ from projects import SURVEY
 from coder.cli import cli
 from coder.learning import reviewed_data
 from coder.review import ReviewSession
+from coder.status import sources_line
 from coder.store import Store
 
 
@@ -335,6 +336,11 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
     # the same four respondents answered both: compared within each (McNemar): r2 has cost in
     # both answers, r1, r3 and r4 in q2 alone: 3 of 3 differing one way, p = 2 / 8, simulated
     assert float(cost["p"]) == pytest.approx(0.25, abs=0.01)
+    status = json.loads(run("status", project, "--json").stdout)
+    assert status["sources"] == [
+        {"file": "comments.csv", "question": "comment", "comments": 4},
+        {"file": "comments.csv", "question": "q2", "comments": 4},
+    ]
     on_screen = " ".join(run("report", project, "--by", "question").stdout.split())
     assert "(Cochran's Q test, McNemar's for two groups, over the 4 respondents with" in on_screen
     # The exported ids bring a coder's codes back to the right answers.
@@ -457,6 +463,7 @@ def test_status_in_the_terminal_shows_the_tables(project: Path, tiny_model: Path
         f"{project}: 4 comments, 2 reviewed (50%), 0 flagged, 0 adjudicated; 1 model run"
     )
     assert lines[1] == "Codebook 'Tiny' version 1, from run 1 (`coder runs` lists the runs)"
+    assert lines[2] == "From comments.csv (comment: 4)"
     rows = {cells[0]: cells[1:] for cells in map(table_cells, lines) if cells}
     assert rows["theme"] == [
         "accepted",
@@ -502,3 +509,16 @@ def test_status_of_a_missing_project(tmp_path: Path) -> None:
         f"`coder tag INPUT --db {tmp_path / 'none.db'}`\n"
     )
     assert not (tmp_path / "none.db").exists()
+
+
+def test_the_status_line_of_sources_names_each_files_questions() -> None:
+    files = [{"file": f"w{n}.csv", "question": "comment", "comments": 1000} for n in range(7)]
+    old = [{"file": "old.csv", "question": "", "comments": 3}]
+    assert sources_line(old + files[:1]) == (
+        "From old.csv (column not recorded: 3); w0.csv (comment: 1,000)"
+    )
+    assert sources_line(files) == (
+        "From w0.csv (comment: 1,000); w1.csv (comment: 1,000); w2.csv (comment: 1,000); "
+        "w3.csv (comment: 1,000); w4.csv (comment: 1,000); and 2 more files"
+    )
+    assert sources_line(files[:6]).endswith("; and 1 more file")
