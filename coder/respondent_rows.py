@@ -11,8 +11,7 @@ blank one) is left empty, not 0, so that a statistics package reads it as missin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from coder.codebook import Codebook
@@ -21,44 +20,68 @@ from coder.store import origin
 from coder.table_out import Rows, kept_apart
 
 Part = tuple[str, str]  # (file, question) of an answer
+Answer = tuple[str, int]  # its text and its themes, a bit per codable theme
 
 
-@dataclass
-class _Respondent:
-    attributes: dict[str, Any] = field(default_factory=dict)
-    answers: dict[Part, tuple[str, frozenset[str]]] = field(default_factory=dict)
+class _Respondents:
+    """What the rows need, held lean (100,000 respondents in a few tens of MB): each
+    respondent's attributes (the first answer's dict, copied only where a later answer fills
+    a gap) and per question their answers."""
+
+    def __init__(self, book: Codebook) -> None:
+        self.ids = book.codable_ids
+        self.bits = {theme: 1 << n for n, theme in enumerate(self.ids)}
+        self.attributes: dict[str, dict[str, Any]] = {}
+        self.answers: dict[Part, dict[str, Answer]] = {}
+        self.names: dict[str, None] = {}
+
+    def add(self, coding: FinalCoding) -> None:
+        comment, who = coding.comment, coding.comment.external_id
+        answers = self.answers.setdefault((comment.source, comment.question), {})
+        if comment.text.strip():  # a blank answer is no answer: missing, like a row not there
+            mask = sum(self.bits.get(t, 0) for t in set(coding.codes))
+            answers[who] = (comment.text, mask)
+        self.names.update(dict.fromkeys(comment.attributes))
+        known = self.attributes.setdefault(who, comment.attributes)
+        gaps = [k for k, v in comment.attributes.items() if _blank(known.get(k)) and not _blank(v)]
+        if gaps:  # the first answer that gives a value
+            self.attributes[who] = {**known, **{k: comment.attributes[k] for k in gaps}}
+
+    def rows(self) -> Iterator[list[Any]]:
+        names = list(self.names)
+        for who, attributes in self.attributes.items():
+            given = [who, *(attributes.get(name, "") for name in names)]
+            mine = [part.get(who) for part in self.answers.values()]
+            coded = 0
+            for answer in mine:
+                coded |= answer[1] if answer else 0
+            values = [*given, *self._flags(coded)]
+            missing = [""] * (1 + len(self.ids))
+            for answer in mine:
+                values += [answer[0], *self._flags(answer[1])] if answer else missing
+            yield values
+
+    def _flags(self, mask: int) -> list[int]:
+        return [int(bool(mask & self.bits[t])) for t in self.ids]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == ""
 
 
 def write_respondents(
     table: Rows, codings: Iterable[tuple[str, FinalCoding]], book: Codebook
 ) -> int:
     """Write the rows; returns the number of respondents."""
-    people: dict[str, _Respondent] = {}
-    parts: dict[Part, None] = {}
-    names: dict[str, None] = {}
+    people = _Respondents(book)
     for _, coding in codings:
-        comment = coding.comment
-        person = people.setdefault(comment.external_id, _Respondent())
-        part = (comment.source, comment.question)
-        parts.setdefault(part)
-        if comment.text.strip():  # a blank answer is no answer: missing, like a row not there
-            person.answers[part] = (comment.text, frozenset(coding.codes))
-        for name, value in comment.attributes.items():
-            names.setdefault(name)
-            if value not in (None, "") and person.attributes.get(name) in (None, ""):
-                person.attributes[name] = value  # the first answer that gives it
-    ids = book.codable_ids
-    labels = part_names(list(parts))
-    table.write(respondent_columns(list(names), labels, ids))
-    for respondent, person in people.items():
-        given = [respondent, *(person.attributes.get(name, "") for name in names)]
-        coded = set().union(*(codes for _, codes in person.answers.values()))
-        values = [*given, *(int(t in coded) for t in ids)]
-        for part in parts:
-            text, codes = person.answers.get(part, ("", None))
-            values += [text, *(("" if codes is None else int(t in codes)) for t in ids)]
-        table.write_mixed(values, _made(len(given), len(ids), len(parts)))
-    return len(people)
+        people.add(coding)
+    names = list(people.names)
+    table.write(respondent_columns(names, part_names(list(people.answers)), people.ids))
+    made = _made(1 + len(names), len(people.ids), len(people.answers))
+    for values in people.rows():
+        table.write_mixed(values, made)
+    return len(people.attributes)
 
 
 def part_names(parts: Sequence[Part]) -> list[str]:
