@@ -266,6 +266,17 @@ def _by_group(
     return groups, tuple(replace(split, p=p, q=q) for split, p, q in tested), paired
 
 
+def _in_two(groups: Sequence[list[int]], respondents: Sequence[str]) -> bool:
+    """Whether some respondent has comments in two of the groups (a respondent's first group
+    alone is held: the common case, independent groups, costs a dict of ints)."""
+    first: dict[str, int] = {}
+    for column, members in enumerate(groups):
+        for i in members:
+            if first.setdefault(respondents[i], column) != column:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class _Blocks:
     """The respondents with comments in every group, for a paired test: each of those
@@ -280,12 +291,12 @@ class _Blocks:
     @classmethod
     def of(cls, groups: Sequence[list[int]], respondents: Sequence[str]) -> _Blocks | None:
         """None where no respondent is in two of the groups: they are independent samples."""
+        if not _in_two(groups, respondents):
+            return None
         where: dict[str, set[int]] = {}
         for column, members in enumerate(groups):
             for i in members:
                 where.setdefault(respondents[i], set()).add(column)
-        if all(len(columns) == 1 for columns in where.values()):
-            return None
         row_of = {
             who: n for n, who in enumerate(w for w, c in where.items() if len(c) == len(groups))
         }
