@@ -158,7 +158,7 @@ def build_report(
     codings = ProjectCodings(store, reviewed_only, book)
     if by is not None:
         _check_attribute(store.attribute_names(codings.ids), by)
-    seen = _Tally.of(codings, book, by, quotes > 0)
+    seen = _Tally.of(codings, book, by, quotes)
     respondents, expanded = seen.respondents, seen.expanded
     report = Report(
         project=str(store.path),
@@ -169,7 +169,7 @@ def build_report(
         themes=tuple(_theme_rows(book, expanded, respondents)),
         uncovered=Uncovered(*_counts(NO_THEME, expanded, respondents), seen.blank),
         pairs=tuple(_pairs(book, seen.codes)),
-        quotes={t: _quotes(seen.quotes.get(t, []), quotes) for t in book.codable_ids}
+        quotes={t: tuple(q for *_, q in seen.quotes.get(t, [])) for t in book.codable_ids}
         if quotes
         else {},
         labels={t.id: t.label for t in book.themes},
@@ -188,7 +188,8 @@ def build_report(
     )
 
 
-Ranked = tuple[tuple[int, float, int], Quote]  # a quote with its place: status, score, position
+# a quote with its place (status, score, position) and its words (`same_words`)
+Ranked = tuple[tuple[int, float, int], str, Quote]
 
 
 @dataclass
@@ -201,20 +202,18 @@ class _Tally:
     codes: list[tuple[str, ...]] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # with `by`: each comment's group
     provenances: Counter[str] = field(default_factory=Counter)
-    quotes: dict[str, list[Ranked]] = field(default_factory=dict)  # every candidate per theme
+    quotes: dict[str, list[Ranked]] = field(default_factory=dict)  # the best so far per theme
     blank: int = 0  # comments with no text (and so no theme)
 
     @classmethod
-    def of(
-        cls, codings: ProjectCodings, book: Codebook, by: str | None, with_quotes: bool
-    ) -> _Tally:
+    def of(cls, codings: ProjectCodings, book: Codebook, by: str | None, quotes: int) -> _Tally:
         tally = cls()
         for part in codings.parts():
             for coding in part:
-                tally.add(coding, book, by, with_quotes)
+                tally.add(coding, book, by, quotes)
         return tally
 
-    def add(self, coding: FinalCoding, book: Codebook, by: str | None, with_quotes: bool) -> None:
+    def add(self, coding: FinalCoding, book: Codebook, by: str | None, quotes: int) -> None:
         position = len(self.respondents)
         self.respondents.append(coding.comment.external_id)
         self.expanded.append(_rolled_up(book, coding.codes) or {NO_THEME})
@@ -223,10 +222,11 @@ class _Tally:
             self.groups.append(_group_of(coding, by))
         self.provenances[coding.provenance] += 1
         self.blank += not coding.codes and not coding.comment.text.strip()
-        if with_quotes and coding.comment.text.strip():
+        if quotes and coding.comment.text.strip():
             for theme in coding.themes:
                 if theme.coded:
-                    self.quotes.setdefault(theme.theme, []).append(_quote(coding, theme, position))
+                    best = self.quotes.setdefault(theme.theme, [])
+                    _offer(best, coding, theme, position, quotes)
 
 
 def _by_group(
@@ -379,23 +379,28 @@ def _pairs(book: Codebook, codes: Sequence[Sequence[str]]) -> Iterator[Pair]:
         yield Pair(first, second, Count(n, len(codes)))
 
 
-def _quote(coding: FinalCoding, theme: ThemeCoding, position: int) -> Ranked:
+def _offer(
+    best: list[Ranked], coding: FinalCoding, theme: ThemeCoding, position: int, limit: int
+) -> None:
+    """Keep a comment among a theme's `limit` best quotes if it ranks there: reviewed ones
+    first (accepted, then added), then suggested ones, each by the model's score. A comment
+    that says the same as one kept (the same words, whatever the case and punctuation) only
+    takes its place if it ranks higher. Only the best are held, however big the project."""
+    rank = (STATUS_RANK.get(theme.status, 3), -(theme.score or 0.0), position)
+    if len(best) == limit and rank >= best[-1][0]:
+        return
+    words = same_words(coding.comment.text)
+    copy = next((i for i, kept in enumerate(best) if kept[1] == words), None)
+    if copy is not None:
+        if rank >= best[copy][0]:
+            return
+        del best[copy]
     spans = tuple((e.start, e.end) for e in theme.suggestion.evidence) if theme.suggestion else ()
     comment = coding.comment
     quote = Quote(comment.external_id, comment.text, theme.score, theme.status, spans)
-    return (STATUS_RANK.get(theme.status, 3), -(theme.score or 0.0), position), quote
-
-
-def _quotes(found: Sequence[Ranked], limit: int) -> tuple[Quote, ...]:
-    """The most confident comments coded with a theme: reviewed ones first (accepted, then
-    added), then suggested ones, each by the model's score; a comment that says the same as one
-    already quoted (the same words, whatever the case and punctuation) is passed over."""
-    chosen: dict[str, Quote] = {}
-    for _, quote in sorted(found, key=lambda kv: kv[0]):
-        if len(chosen) == limit:
-            break
-        chosen.setdefault(same_words(quote.text), quote)
-    return tuple(chosen.values())
+    best.append((rank, words, quote))
+    best.sort(key=lambda kept: kept[0])
+    del best[limit:]
 
 
 def same_words(text: str) -> str:

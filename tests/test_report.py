@@ -290,6 +290,29 @@ def test_a_comment_repeated_with_other_case_or_punctuation_is_quoted_once(tmp_pa
     ]
 
 
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        (2, [("r4", "no time - at all!!"), ("r3", "Never any time.")]),
+        (1, [("r4", "no time - at all!!")]),
+    ],
+)
+def test_a_copy_read_later_that_ranks_higher_takes_the_quotes_place(
+    tmp_path: Path, limit: int, expected: list[tuple[str, str]]
+) -> None:
+    # The report keeps only each theme's best so far: a copy must replace the one kept (or
+    # come back after it was pushed out) when it ranks higher.
+    texts = ["No time at all.", "Never any time.", "no time - at all!!"]
+    with Store(tmp_path / "copies.db") as store:
+        run_id = add_run(store)
+        for line, (text, score) in enumerate(zip(texts, (0.7, 0.8, 0.9), strict=True), start=2):
+            comment = NewComment(f"r{line}", line, text, {})
+            found = result(text, {"time": score}, {"time": "model"})
+            store.import_batch(run_id, "q.csv", [(comment, found)], {})
+        quotes = build_report(store, quotes=limit).quotes["time"]
+    assert [(q.id, q.text) for q in quotes] == expected
+
+
 def test_a_control_sequence_in_a_comment_is_printed_visibly_not_sent_to_the_terminal(
     tmp_path: Path,
 ) -> None:
