@@ -198,8 +198,12 @@ class _Tally:
     a big project's results are never all held at once."""
 
     respondents: list[str] = field(default_factory=list)
-    expanded: list[set[str]] = field(default_factory=list)  # codes rolled up the hierarchy
+    expanded: list[frozenset[str]] = field(default_factory=list)  # rolled up the hierarchy
     codes: list[tuple[str, ...]] = field(default_factory=list)
+    # Comments share a few hundred codings at most: each is held once, however many comments.
+    _rolled: dict[tuple[str, ...], tuple[tuple[str, ...], frozenset[str]]] = field(
+        default_factory=dict
+    )
     groups: list[str] = field(default_factory=list)  # with `by`: each comment's group
     provenances: Counter[str] = field(default_factory=Counter)
     quotes: dict[str, list[Ranked]] = field(default_factory=dict)  # the best so far per theme
@@ -216,8 +220,12 @@ class _Tally:
     def add(self, coding: FinalCoding, book: Codebook, by: str | None, quotes: int) -> None:
         position = len(self.respondents)
         self.respondents.append(coding.comment.external_id)
-        self.expanded.append(_rolled_up(book, coding.codes) or {NO_THEME})
-        self.codes.append(coding.codes)
+        shared = self._rolled.get(coding.codes)
+        if shared is None:
+            up = frozenset(_rolled_up(book, coding.codes) or {NO_THEME})
+            shared = self._rolled[coding.codes] = (coding.codes, up)
+        self.codes.append(shared[0])
+        self.expanded.append(shared[1])
         if by is not None:
             self.groups.append(_group_of(coding, by))
         self.provenances[coding.provenance] += 1
@@ -232,7 +240,7 @@ class _Tally:
 def _by_group(
     of_comment: Sequence[str],
     rows: Sequence[ThemeRow],
-    expanded: Sequence[set[str]],
+    expanded: Sequence[frozenset[str]],
     respondents: Sequence[str],
 ) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...], int | None]:
     """The groups (each comment's in `of_comment`) and each theme's counts in them, then the
@@ -309,7 +317,7 @@ class _Blocks:
         comments, rows, columns = np.array(kept, dtype=np.int64).reshape(-1, 3).T
         return cls(comments, rows, columns, len(row_of), len(groups))
 
-    def p(self, theme_id: str, expanded: Sequence[set[str]]) -> float | None:
+    def p(self, theme_id: str, expanded: Sequence[frozenset[str]]) -> float | None:
         """Cochran's Q over these respondents: coded with the theme in each group or not."""
         coded = np.zeros((self.count, self.groups), dtype=bool)
         has = np.fromiter(
@@ -353,14 +361,14 @@ def _rolled_up(book: Codebook, codes: Sequence[str]) -> set[str]:
 
 
 def _theme_rows(
-    book: Codebook, expanded: Sequence[set[str]], respondents: Sequence[str]
+    book: Codebook, expanded: Sequence[frozenset[str]], respondents: Sequence[str]
 ) -> Iterator[ThemeRow]:
     for theme, depth in hierarchy(book):
         yield ThemeRow(theme, depth, *_counts(theme.id, expanded, respondents))
 
 
 def _counts(
-    theme_id: str, expanded: Sequence[set[str]], respondents: Sequence[str]
+    theme_id: str, expanded: Sequence[frozenset[str]], respondents: Sequence[str]
 ) -> tuple[Count, Count]:
     """The comments coded with a theme (or NO_THEME) and the respondents with it on any."""
     coded = [i for i, codes in enumerate(expanded) if theme_id in codes]
@@ -430,7 +438,7 @@ def _split(
     theme_id: str,
     names: Sequence[str],
     members: dict[str, list[int]],
-    expanded: Sequence[set[str]],
+    expanded: Sequence[frozenset[str]],
     respondents: Sequence[str],
 ) -> ThemeSplit:
     comments, people = [], []
