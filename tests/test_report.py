@@ -275,16 +275,22 @@ def test_quotes_reviewed_first_then_most_confident(project: Path) -> None:
     assert report_of(project, quotes=0).quotes == {}
 
 
-def test_a_comment_repeated_with_other_case_or_punctuation_is_quoted_once(tmp_path: Path) -> None:
-    texts = ["No time at all.", "no time - at all!!", "Never any time."]
-    with Store(tmp_path / "copies.db") as store:
+def time_quotes(
+    folder: Path, texts: list[str], scores: tuple[float, ...], limit: int
+) -> list[tuple[str, str]]:
+    """The quotes for `time` of comments read in this order, each suggested it with a score."""
+    with Store(folder / "copies.db") as store:
         run_id = add_run(store)
-        for line, (text, score) in enumerate(zip(texts, (0.9, 0.8, 0.7), strict=True), start=2):
+        for line, (text, score) in enumerate(zip(texts, scores, strict=True), start=2):
             comment = NewComment(f"r{line}", line, text, {})
             found = result(text, {"time": score}, {"time": "model"})
             store.import_batch(run_id, "q.csv", [(comment, found)], {})
-        quotes = build_report(store, quotes=2).quotes["time"]
-    assert [(q.id, q.text) for q in quotes] == [
+        return [(q.id, q.text) for q in build_report(store, quotes=limit).quotes["time"]]
+
+
+def test_a_comment_repeated_with_other_case_or_punctuation_is_quoted_once(tmp_path: Path) -> None:
+    texts = ["No time at all.", "no time - at all!!", "Never any time."]
+    assert time_quotes(tmp_path, texts, (0.9, 0.8, 0.7), 2) == [
         ("r2", "No time at all."),
         ("r4", "Never any time."),
     ]
@@ -303,14 +309,7 @@ def test_a_copy_read_later_that_ranks_higher_takes_the_quotes_place(
     # The report keeps only each theme's best so far: a copy must replace the one kept (or
     # come back after it was pushed out) when it ranks higher.
     texts = ["No time at all.", "Never any time.", "no time - at all!!"]
-    with Store(tmp_path / "copies.db") as store:
-        run_id = add_run(store)
-        for line, (text, score) in enumerate(zip(texts, (0.7, 0.8, 0.9), strict=True), start=2):
-            comment = NewComment(f"r{line}", line, text, {})
-            found = result(text, {"time": score}, {"time": "model"})
-            store.import_batch(run_id, "q.csv", [(comment, found)], {})
-        quotes = build_report(store, quotes=limit).quotes["time"]
-    assert [(q.id, q.text) for q in quotes] == expected
+    assert time_quotes(tmp_path, texts, (0.7, 0.8, 0.9), limit) == expected
 
 
 def test_a_control_sequence_in_a_comment_is_printed_visibly_not_sent_to_the_terminal(
