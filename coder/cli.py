@@ -1047,6 +1047,10 @@ def agree(
 )
 @click.option("--theme", help="Only the comments suggested this theme.")
 @click.option(
+    "--question",
+    help="Only the answers to this question (a text column tagged into the project).",
+)
+@click.option(
     "--uncoded",
     is_flag=True,
     help="Only the comments with no theme (none suggested, or you coded none): the leftovers "
@@ -1062,6 +1066,7 @@ def review(
     reviewer: str | None,
     order: str,
     theme: str | None,
+    question: str | None,
     uncoded: bool,
     only_unreviewed: bool,
     blind: bool,
@@ -1095,6 +1100,7 @@ def review(
             theme=theme,
             uncoded=uncoded,
             only_unreviewed=only_unreviewed,
+            question=question,
         )
         require_terminal()
         ReviewApp(session).run()

@@ -125,6 +125,7 @@ class ReviewSession:
         mode: str = "review",
         seed: int = 0,
         uncoded: bool = False,
+        question: str | None = None,
     ):
         if not reviewer.strip():
             raise InputError("give a reviewer name, e.g. --reviewer ana")
@@ -142,7 +143,10 @@ class ReviewSession:
             "only_unreviewed": only_unreviewed,
             "seed": seed,
             "uncoded": uncoded,
+            "question": question,
         }
+        # only the answers to one question of a survey (`--question`)
+        self._answers = None if question is None else store.answers_to(question)
         self.codebook: Codebook = store.latest_codebook()
         if theme is not None:
             self._check_theme(theme)
@@ -179,6 +183,8 @@ class ReviewSession:
             random.Random(self.settings["seed"]).shuffle(ids)
         if self.settings["uncoded"]:
             ids = self._uncoded(ids)
+        if self._answers is not None:
+            ids = [i for i in ids if i in self._answers]
         if self._adjudicating:
             differ = disagreements(self._coders, theme)
             ids = [i for i in ids if i in differ]

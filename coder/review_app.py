@@ -88,24 +88,26 @@ def open_session(
     store: Store, reviewer: str, mode: str = "review", **options: Any
 ) -> ReviewSession:
     """A review session with something in it to review; else an error that says why not.
-    `options` go to `ReviewSession` (order, theme, uncoded, only_unreviewed, seed)."""
+    `options` go to `ReviewSession` (order, theme, uncoded, only_unreviewed, seed, question)."""
     session = ReviewSession(store, reviewer, mode=mode, **options)
     if session.ids:
         return session
     path, theme = store.path, options.get("theme")
+    question = options.get("question")
+    among = f" among the answers to '{question}'" if question else ""
     if mode == "adjudicate":
         about = f" on theme '{theme}'" if theme else ""
         raise InputError(
-            f"nothing to adjudicate in {path}: no comment was coded differently{about} by two "
-            "reviewers (see `coder agree --disagreements`)"
+            f"nothing to adjudicate in {path}{among}: no comment was coded differently{about} "
+            "by two reviewers (see `coder agree --disagreements`)"
         )
     if theme is not None:
-        raise InputError(f"no comment in {path} has a suggestion of theme '{theme}'")
+        raise InputError(f"no comment in {path}{among} has a suggestion of theme '{theme}'")
     if options.get("uncoded"):
-        raise InputError(f"every comment in {path} has a theme: none is left uncoded")
+        raise InputError(f"every comment in {path}{among} has a theme: none is left uncoded")
     if options.get("only_unreviewed") and store.comment_count():
         raise InputError(
-            f"{session.reviewer} has reviewed every comment in {path}; "
+            f"{session.reviewer} has reviewed every comment in {path}{among}; "
             "leave out --only-unreviewed to go over them again"
         )
     raise InputError(

@@ -559,6 +559,21 @@ class Store:
         )
         return [tuple(row) for row in rows]
 
+    def answers_to(self, question: str) -> set[int]:
+        """The comments that answer this question (text column), from any file. Raises
+        InputError, naming the questions there are, for one the project does not hold."""
+        found = {
+            i
+            for (i,) in self._db.execute("SELECT id FROM comments WHERE question = ?", (question,))
+        }
+        if not found:
+            held = sorted({q for _, q, _ in self.sources() if q})
+            there = ", ".join(f"'{q}'" for q in held) if held else "none recorded"
+            raise InputError(
+                f"no question '{question}' in project {self.path} (questions: {there})"
+            )
+        return found
+
     def several_questions(self) -> bool:
         """Whether some file gave the project comments from more than one of its columns."""
         return bool(self._sources_with_questions())

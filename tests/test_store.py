@@ -386,6 +386,13 @@ def test_a_file_tagged_once_per_question_gives_each_answer_a_comment(
         view = ReviewSession(store, "ana", order="file").view(comments[4].id)
         assert view.attributes == {"question": "q2", "region": "North"}  # shown on the screen
         assert (view.source, view.external_id) == ("survey.csv#q2", "r1")
+        only = ReviewSession(store, "ana", order="file", question="q2")  # `--question q2`
+        assert [store.comment(i).text for i in only.ids] == [two for *_, two in rows]
+        with pytest.raises(InputError) as caught:
+            ReviewSession(store, "ana", question="q3")
+        assert str(caught.value) == (
+            f"no question 'q3' in project {store.path} (questions: 'comment', 'q2')"
+        )
         again = ImportSink(store, model, "tiny", survey)
         tag_file(model, survey, None, text_column="q2", sink=again)
         assert (again.new_comments, store.comment_count()) == (0, 8)

@@ -336,6 +336,11 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
     # the same four respondents answered both: compared within each (McNemar): r2 has cost in
     # both answers, r1, r3 and r4 in q2 alone: 3 of 3 differing one way, p = 2 / 8, simulated
     assert float(cost["p"]) == pytest.approx(0.25, abs=0.01)
+    refused = run("review", project, "--question", "q2", "--theme", "time", "--reviewer", "ana")
+    assert refused.stderr == (
+        f"Error: no comment in {project} among the answers to 'q2' has a suggestion of theme "
+        "'time'\n"
+    )
     status = json.loads(run("status", project, "--json").stdout)
     assert status["sources"] == [
         {"file": "comments.csv", "question": "comment", "comments": 4},
