@@ -193,6 +193,14 @@ class _Comments:
             else:
                 self.shared.setdefault(ref.external_id, []).append(ref.source)
         self._taken: Counter[tuple[str, str]] = Counter()  # (coder, text): copies matched
+        # A survey's answers share their respondent's id: a file's `question` column tells them
+        # apart (None: that question and id are in several files).
+        self.by_question: dict[tuple[str, str], int | None] = {}
+        if store.several_questions():
+            for ref in refs:
+                key = (ref.question.casefold(), ref.external_id)
+                self.by_question[key] = None if key in self.by_question else ref.id
+        self.questions = ", ".join(sorted({r.question for r in refs if r.question}))
 
     # Each read only if a file needs it: a spreadsheet of ids and codes needs none.
     @cached_property
@@ -241,8 +249,17 @@ class _Comments:
                 comment_id = self.by_guid.get(key)
             if comment_id is not None:
                 return self._checked(coding, key, comment_id)
+            answer = self.by_question.get(((coding.question or "").casefold(), key))
+            if answer is not None:
+                return self._checked(coding, key, answer)
             if key in self.shared and not coding.loose:  # a QDA source has its text to go by
                 files = ", ".join(self.shared[key])
+                if self.by_question:
+                    return None, (
+                        f"{coding.where}: id '{key}' names several comments of the project "
+                        f"({files}); name its question in a `question` column "
+                        f"({self.questions}), or write it as FILE#QUESTION:{key}"
+                    )
                 return None, (
                     f"{coding.where}: id '{key}' is in several files of the project ({files}); "
                     f"write it as FILE:{key}"

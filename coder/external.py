@@ -37,6 +37,7 @@ class ExternalCoding:
     where: str
     loose: bool = False
     scope: tuple[str, ...] | None = None  # the themes the file decides; None: every one
+    question: str | None = None  # a `question` column's cell: tells apart a survey's answers
 
 
 @dataclass
@@ -81,6 +82,7 @@ def read_coded_table(
         id_col = pick_id_column(table.columns, columns.id_column, str(path))
         text_col = _text_column(table.columns, columns.text_column, str(path), columns.long)
         coding_col = next((c for c in table.columns if c.casefold() == "coding"), None)
+        question_col = next((c for c in table.columns if c.casefold() == "question"), None)
         _check_columns(path, id_col, text_col, layout, columns.long)
         rows: dict[tuple[str, ...] | int, _Row] = {}
         for line, row in table.rows:
@@ -88,7 +90,10 @@ def read_coded_table(
             codes, blank = layout.codes(row, book, where, found)
             keys = (unneutralise(row[id_col].strip()),) if id_col else ()
             text = row[text_col] if text_col else None
-            entry = rows.setdefault(keys if columns.long else line, _Row(keys, text, where))
+            question = unneutralise(row[question_col].strip()) if question_col else None
+            entry = rows.setdefault(
+                keys if columns.long else line, _Row(keys, text, where, question or None)
+            )
             entry.codes.update(codes)
             entry.blank = entry.blank and blank
             entry.suggested |= bool(coding_col) and row[coding_col] == "suggested"
@@ -101,7 +106,15 @@ def read_coded_table(
         found.suggested += entry.suggested
         coded = ordered_codes(entry.codes, book)
         codings.append(
-            ExternalCoding(coder, entry.keys, entry.text, coded, entry.where, scope=layout.scope)
+            ExternalCoding(
+                coder,
+                entry.keys,
+                entry.text,
+                coded,
+                entry.where,
+                scope=layout.scope,
+                question=entry.question,
+            )
         )
     notes += layout.notes(book) + _unknown_notes(found.unknown, path, book, ignore_unknown)
     return ExternalFile(codings, notes + found.notes(coder, columns.long))
@@ -114,6 +127,7 @@ class _Row:
     keys: tuple[str, ...]
     text: str | None
     where: str
+    question: str | None = None
     codes: set[str] = field(default_factory=set)
     blank: bool = True  # no codes in any of its rows
     suggested: bool = False  # coder's export gave it the model's suggestions (coding column)

@@ -128,6 +128,7 @@ class CommentRef:
     id: int
     source: str
     external_id: str
+    question: str = ""  # the column its text came from ('' if not recorded)
 
 
 @dataclass(frozen=True)
@@ -541,7 +542,9 @@ class Store:
             "SELECT id, source, question, external_id FROM comments ORDER BY id"
         )
         return [
-            CommentRef(id_, origin(source, question) if source in several else source, external)
+            CommentRef(
+                id_, origin(source, question) if source in several else source, external, question
+            )
             for id_, source, question, external in rows
         ]
 

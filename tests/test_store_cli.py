@@ -360,6 +360,26 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
             for i, codes in store.codings()["ana"].items()
         }
     assert coded[("q2", "r2")] == {"time"} and coded[("comment", "r2")] == {"cost"}
+    # A sheet made by hand: the respondent's id, and the question in a column of its own.
+    sheet = write_csv(
+        tmp_path / "ben.csv",
+        ["id", "question", "codes"],
+        [("r1", "q2", "time"), ("r2", "comment", "box_ticking")],
+    )
+    assert run("import", project, sheet, "--reviewer", "ben").exit_code == 0
+    with Store(project) as store:
+        bens = {
+            (store.comment(i).question, store.comment(i).external_id): codes
+            for i, codes in store.codings()["ben"].items()
+        }
+    assert bens == {("q2", "r1"): {"time"}, ("comment", "r2"): {"box_ticking"}}
+    write_csv(sheet, ["id", "codes"], [("r1", "time")])
+    unnamed = run("import", project, sheet, "--reviewer", "cy")
+    assert unnamed.stderr.splitlines()[1] == (
+        f"{sheet}:2: id 'r1' names several comments of the project (comments.csv#comment, "
+        "comments.csv#q2); name its question in a `question` column (comment, q2), or write it "
+        "as FILE#QUESTION:r1"
+    )
 
 
 def test_tag_refuses_a_file_that_is_not_a_project(
