@@ -640,6 +640,7 @@ def test_review_options_reach_the_session(store: Store, monkeypatch: pytest.Monk
         "only_unreviewed": True,
         "seed": 0,
         "uncoded": False,
+        "question": None,
     }
     assert [store.comment(i).external_id for i in narrowed.ids] == ["b", "d"]
     assert [store.comment(i).external_id for i in leftovers.ids] == ["c"]
