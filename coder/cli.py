@@ -283,11 +283,13 @@ def tag(
     import contextlib
 
     from coder.fileio import check_writable
-    from coder.tagging import tag_file
+    from coder.tagging import check_text_columns, tag_file
 
     if output is None:
         output = None if db else "-"
-    _check_questions(text_columns, output, db)
+    _check_questions(input_path, text_columns, output, db)
+    if len(text_columns) > 1:
+        check_text_columns(input_path, text_columns, input_format, sheet)
     if output not in (None, "-"):
         check_writable(output, force)
     model = _model(codebook_path, model_path, spacy_model)
@@ -324,9 +326,16 @@ def tag(
         _tagged(summary, output, db, sink, left_out)
 
 
-def _check_questions(text_columns: tuple[str, ...], output: str | None, db: str | None) -> None:
+def _check_questions(
+    input_path: str, text_columns: tuple[str, ...], output: str | None, db: str | None
+) -> None:
     from coder.errors import InputError
 
+    if len(text_columns) > 1 and input_path == "-":
+        raise InputError(
+            "several --text-column read the input once per column, and stdin can be read once: "
+            "give the file's name"
+        )
     if len(text_columns) > 1 and (output is not None or not db):
         raise InputError(
             "several --text-column go into a project, each answer a comment of its own: give "

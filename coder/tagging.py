@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import tee
 from pathlib import Path
@@ -109,6 +109,19 @@ def tag_file(
             if sink is not None:
                 sink.finish()
     return summary
+
+
+def check_text_columns(
+    input_path: str | Path,
+    columns: Sequence[str],
+    input_format: str | None = None,
+    sheet: str | None = None,
+) -> None:
+    """Before tagging a file once per column: every column is there (an InputError that lists
+    the file's columns, before anything is tagged)."""
+    with open_table(input_path, input_format, sheet) as table:
+        for column in columns:
+            pick_text_column(table.columns, column, str(input_path))
 
 
 def _open(output: str | Path, fmt: str, force: bool, excel: bool) -> Any:

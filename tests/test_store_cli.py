@@ -285,6 +285,17 @@ def test_several_text_columns_in_one_call_go_into_a_project_only(
         "at a time\n",
     )
     assert not db.exists() and not (tmp_path / "o.csv").exists()
+    typo = run("tag", comments, "-m", tiny_model, *both[:3], "q3", "--db", db)
+    assert typo.stderr == (
+        f"Error: no text column 'q3' in {comments}; the columns are: id, comment, region, q2. "
+        "Use --text-column NAME\n"
+    )
+    assert not db.exists()  # checked before the first column was tagged
+    piped = run("tag", "-", "-m", tiny_model, *both, "--db", db)
+    assert piped.stderr == (
+        "Error: several --text-column read the input once per column, and stdin can be read "
+        "once: give the file's name\n"
+    )
     done = run("tag", comments, "-m", tiny_model, *both, "--db", db)
     assert done.exit_code == 0, done.output
     assert done.stderr.splitlines() == [
