@@ -62,6 +62,7 @@ class CommentView:
     scores: dict[str, float] = field(default_factory=dict)  # empty when blind
     coders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # adjudicating
     assigned: bool = False  # in this reviewer's double-coding sample
+    question: str = ""  # where its file has several: the question it answers
 
     @property
     def codes(self) -> list[str]:
@@ -273,6 +274,7 @@ class ReviewSession:
             scores=scores,
             coders=coders,
             assigned=comment_id in self.assigned,
+            question=comment.question if self._several_questions else "",
         )
 
     def _listed(

@@ -119,7 +119,9 @@ def list_cells(view: CommentView, colors: Mapping[str, str]) -> tuple[Text, ...]
     cut = flat if len(flat) <= LIST_CHARS else flat[: LIST_CHARS - 1] + "…"
     return (
         Text(f"{view.position + 1:,}", style="dim"),
-        Text(printable(view.external_id)),
+        Text(printable(view.external_id)).append(
+            f" · {printable(view.question)}" if view.question else "", style="dim"
+        ),
         mark,
         themes,
         Text(cut),

@@ -30,6 +30,7 @@ from coder.migrations import MIGRATIONS
 from coder.model import load_model
 from coder.results import CommentResult
 from coder.review import ReviewSession
+from coder.review_render import list_cells
 from coder.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -386,6 +387,7 @@ def test_a_file_tagged_once_per_question_gives_each_answer_a_comment(
         view = ReviewSession(store, "ana", order="file").view(comments[4].id)
         assert view.attributes == {"question": "q2", "region": "North"}  # shown on the screen
         assert (view.source, view.external_id) == ("survey.csv#q2", "r1")
+        assert list_cells(view, {})[1].plain == "r1 · q2"  # the review's list (`l`)
         only = ReviewSession(store, "ana", order="file", question="q2")  # `--question q2`
         assert [store.comment(i).text for i in only.ids] == [two for *_, two in rows]
         with pytest.raises(InputError) as caught:
