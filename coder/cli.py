@@ -194,6 +194,10 @@ def _model(codebook_path: str | None, model_path: str | None, spacy_model: str |
 _SHEET = click.option(
     "--sheet", help="The sheet to read, for an Excel workbook (default: the first)."
 )
+_QUESTION = click.option(
+    "--question",
+    help="Only the answers to this question (a text column tagged into the project).",
+)
 _EXCEL = click.option(
     "--excel",
     is_flag=True,
@@ -1055,10 +1059,7 @@ def agree(
     help="uncertain: a draw that favours the closest calls; random: an unbiased audit sample.",
 )
 @click.option("--theme", help="Only the comments suggested this theme.")
-@click.option(
-    "--question",
-    help="Only the answers to this question (a text column tagged into the project).",
-)
+@_QUESTION
 @click.option(
     "--uncoded",
     is_flag=True,
@@ -1134,10 +1135,17 @@ def review(
     "code in a spreadsheet and `coder import`; qdc/qdpx: REFI-QDA codebook/project.",
 )
 @click.option("--reviewed-only", is_flag=True, help="Only the comments a reviewer coded.")
+@_QUESTION
 @_EXCEL
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 def export_command(
-    db: str, output: str, fmt: str, reviewed_only: bool, excel: bool, force: bool
+    db: str,
+    output: str,
+    fmt: str,
+    reviewed_only: bool,
+    question: str | None,
+    excel: bool,
+    force: bool,
 ) -> None:
     """Export a coding project's coding for spreadsheets, statistics and QDA programs.
 
@@ -1153,7 +1161,7 @@ def export_command(
     """
     from coder.export import export_project
 
-    summary = export_project(db, output, fmt, reviewed_only, excel, force)
+    summary = export_project(db, output, fmt, reviewed_only, excel, force, question)
     if fmt == "qdc":
         err.print(f"Wrote {output}: the project's codebook")
         return
@@ -1190,6 +1198,7 @@ def export_command(
     "CSV on stdout alone).",
 )
 @click.option("--reviewed-only", is_flag=True, help="Count only the comments a reviewer coded.")
+@_QUESTION
 @click.option("--excel", is_flag=True, help="With --table: CSV with a BOM so Excel shows accents.")
 @click.option("--force", is_flag=True, help="Overwrite the HTML or table file if it exists.")
 def report(
@@ -1199,6 +1208,7 @@ def report(
     quotes: int,
     table_path: str | None,
     reviewed_only: bool,
+    question: str | None,
     excel: bool,
     force: bool,
 ) -> None:
@@ -1226,7 +1236,7 @@ def report(
         if path and path != "-":
             check_writable(path, force)
     with Store(db, create=False) as store:
-        result = build_report(store, by, quotes, reviewed_only)
+        result = build_report(store, by, quotes, reviewed_only, question)
     if html_path:
         from coder.report_html import write_report_html
 

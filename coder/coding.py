@@ -85,17 +85,25 @@ PART = 2_000
 
 
 class ProjectCodings:
-    """A project's final codings in import order, read a part at a time. Raises StoreError for
-    a project with no comments and InputError when `reviewed_only` leaves none."""
+    """A project's final codings in import order, read a part at a time; with `question`, the
+    answers to that question alone. Raises StoreError for a project with no comments and
+    InputError when `reviewed_only` leaves none or the project has no such question."""
 
     def __init__(
-        self, store: Store, reviewed_only: bool = False, book: Codebook | None = None
+        self,
+        store: Store,
+        reviewed_only: bool = False,
+        book: Codebook | None = None,
+        question: str | None = None,
     ) -> None:
         self.store = store
         self.book = book or store.latest_codebook()
         ids = store.order("file")
         if not ids:
             raise empty_project(store.path)
+        if question is not None:
+            answers = store.answers_to(question)
+            ids = [i for i in ids if i in answers]
         self._project = _Project.read(store, self.book)
         if reviewed_only:
             ids = [i for i in ids if i in self._project.adjudicated or i in self._project.coders]

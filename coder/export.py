@@ -92,15 +92,17 @@ def export_project(
     reviewed_only: bool = False,
     excel: bool = False,
     force: bool = False,
+    question: str | None = None,
 ) -> ExportSummary:
-    """Write project `db`'s coding to `output` (`-`: stdout, for wide, long and jsonl)."""
+    """Write project `db`'s coding to `output` (`-`: stdout, for wide, long and jsonl); with
+    `question`, the answers to that question alone."""
     _check_options(output, fmt, reviewed_only, excel, force)
     with Store(db, create=False) as store:
         book = store.latest_codebook()
         if fmt == "qdc":
             write_qdc(book, output, force=force)
             return ExportSummary(str(output), fmt, 0, "")
-        codings = ProjectCodings(store, reviewed_only, book)
+        codings = ProjectCodings(store, reviewed_only, book, question)
         counts: Counter[str] = Counter()
         names = export_ids(store, codings.ids)
         rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none

@@ -124,6 +124,7 @@ class Quote:
 @dataclass(frozen=True)
 class Report:
     project: str
+    question: str | None  # the answers to this question alone (`--question`); None: every one
     codebook: Codebook
     basis: str  # which coding the counts use
     comments: int
@@ -149,19 +150,24 @@ class Report:
 
 
 def build_report(
-    store: Store, by: str | None = None, quotes: int = 3, reviewed_only: bool = False
+    store: Store,
+    by: str | None = None,
+    quotes: int = 3,
+    reviewed_only: bool = False,
+    question: str | None = None,
 ) -> Report:
     """The report of a project. Raises InputError for an attribute no comment has."""
     if quotes < 0:
         raise InputError(f"--quotes must be 0 or more, not {quotes}")
     book = store.latest_codebook()
-    codings = ProjectCodings(store, reviewed_only, book)
+    codings = ProjectCodings(store, reviewed_only, book, question)
     if by is not None:
         _check_attribute(store.attribute_names(codings.ids), by)
     seen = _Tally.of(codings, book, by, quotes)
     respondents, expanded = seen.respondents, seen.expanded
     report = Report(
         project=str(store.path),
+        question=question,
         codebook=book,
         basis=basis_line(seen.provenances, reviewed_only, left_out_note(store, book)),
         comments=len(respondents),
@@ -463,6 +469,11 @@ def p_text(split: ThemeSplit) -> str:
         return "—"
     shown = "<0.001" if split.q < 0.001 else f"{split.q:.3f}"
     return shown + ("*" if split.q < ALPHA else "")
+
+
+def answers_to(report: Report) -> str:
+    """What the title adds for a report of one question's answers."""
+    return "" if report.question is None else f", answers to '{report.question}'"
 
 
 def groups_caption(report: Report) -> str:

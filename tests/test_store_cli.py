@@ -352,6 +352,23 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
         f"Error: no comment in {project} among the answers to 'q2' has a suggestion of theme "
         "'time'\n"
     )
+    one = run("report", project, "--question", "q2", "--quotes", "0")
+    assert one.stdout.splitlines()[0] == (
+        f"{project}, answers to 'q2': 4 comments from 4 respondents; codebook 'Tiny' version 1"
+    )
+    # One question's export names its answers by plain id, and its question column brings a
+    # coder's codes back to them.
+    q2 = tmp_path / "q2.csv"
+    assert run("export", project, "--question", "q2", "--format", "sheet", "-o", q2).exit_code == 0
+    sheet_rows = read_csv(q2)
+    assert [(r["id"], r["question"]) for r in sheet_rows] == [(e, "q2") for e, *_ in SURVEY]
+    for row in sheet_rows:
+        row["time"] = "1"
+    write_csv(q2, list(sheet_rows[0]), [list(r.values()) for r in sheet_rows])
+    assert run("import", project, q2, "--reviewer", "dee").exit_code == 0
+    with Store(project) as store:
+        dees = {store.comment(i).question for i in store.codings()["dee"]}
+    assert dees == {"q2"}
     status = json.loads(run("status", project, "--json").stdout)
     assert status["sources"] == [
         {"file": "comments.csv", "question": "comment", "comments": 4},
