@@ -55,17 +55,25 @@ class ProjectCodings:
         }
 
 
-def project_codings(store: Store, coders: Sequence[str] | None = None) -> ProjectCodings:
-    """The named coders' codings (default: every reviewer's), each coder checked to exist."""
+def project_codings(
+    store: Store, coders: Sequence[str] | None = None, question: str | None = None
+) -> ProjectCodings:
+    """The named coders' codings (default: every reviewer's), each coder checked to exist;
+    with `question`, of the answers to that question alone."""
     codebook = store.latest_codebook()  # also says how to fill an empty project
     humans = store.codings(book=codebook)
+    answers = None if question is None else store.answers_to(question)
+    if answers is not None:
+        humans = {
+            who: {c: v for c, v in coded.items() if c in answers} for who, coded in humans.items()
+        }
     machines = tuple(name for name in MACHINE_CODERS if name not in humans)
     names = resolve(coders, tuple(sorted(humans)), machines)
     by_id = {name: humans[name] for name in names if name in humans}
     if any(name in machines for name in names):
         # Beside a reviewer, only the comments a reviewer coded can count: read just those.
         coded = sorted({c for name in names if name in humans for c in humans[name]})
-        found = machine_codings(store, coded or None)
+        found = machine_codings(store, coded or (None if answers is None else sorted(answers)))
         replaced = codebook.replaced  # a run from before a merge coded the old ids
         by_id.update(
             (name, {c: {replaced.get(t, t) for t in codes} for c, codes in found[name].items()})
@@ -152,11 +160,14 @@ def _machine_part(
 
 
 def project_agreement(
-    store: Store, coders: Sequence[str] | None = None, theme: str | None = None
+    store: Store,
+    coders: Sequence[str] | None = None,
+    theme: str | None = None,
+    question: str | None = None,
 ) -> tuple[AgreementResult, Codebook]:
-    """Agreement between the named coders (default: every reviewer), on `theme` alone if given,
-    with the codebook to label it."""
-    found = project_codings(store, coders)
+    """Agreement between the named coders (default: every reviewer), on `theme` alone if given
+    and the answers to `question` alone if given, with the codebook to label it."""
+    found = project_codings(store, coders, question)
     theme_ids = [theme] if theme is not None else found.codebook.codable_ids
     return agreement(found.for_theme(theme), theme_ids, found.coders), found.codebook
 
@@ -193,10 +204,14 @@ def _listed(codes: tuple[str, ...] | None) -> list[str] | None:
 
 
 def project_disagreements(
-    store: Store, coders: Sequence[str] | None = None, theme: str | None = None
+    store: Store,
+    coders: Sequence[str] | None = None,
+    theme: str | None = None,
+    question: str | None = None,
 ) -> tuple[ProjectDisagreements, Codebook]:
-    """The comments every named coder coded on which they differ (on `theme`, if given)."""
-    found = project_codings(store, coders)
+    """The comments every named coder coded on which they differ (on `theme`, if given; of the
+    answers to `question`, if given)."""
+    found = project_codings(store, coders, question)
     theme_ids = found.codebook.codable_ids
     found.check_theme(theme)
     listed = disagreements(found.codings, theme_ids, found.coders, theme)

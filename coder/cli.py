@@ -986,11 +986,13 @@ def sample(db: str, fraction: float, reviewers: list[str], seed: int | None, rep
 )
 @click.option("--force", is_flag=True, help="With -o: overwrite the file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_QUESTION
 def agree(
     db: str,
     coders: list[str] | None,
     theme: str | None,
     listing: str | None,
+    question: str | None,
     output: str | None,
     excel: bool,
     force: bool,
@@ -1025,7 +1027,7 @@ def agree(
     theme = listing or theme
     with Store(db, create=False) as store:
         if listing is None:
-            result, book = project_agreement(store, coders, theme)
+            result, book = project_agreement(store, coders, theme, question)
             if output:
                 _write_agreement(result, book, output, force, excel)
             if as_json:
@@ -1033,7 +1035,7 @@ def agree(
             elif output != "-":  # a table on stdout comes alone
                 out().print(agreement_table(result, book))
             return
-        found, book = project_disagreements(store, coders, theme)
+        found, book = project_disagreements(store, coders, theme, question)
     if output:
         _write_discussion(db, found, output, force, excel)
         return

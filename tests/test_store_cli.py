@@ -369,6 +369,10 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
     with Store(project) as store:
         dees = {store.comment(i).question for i in store.codings()["dee"]}
     assert dees == {"q2"}
+    # the model against the rules: on every answer, or on one question's
+    every = run("agree", project, "--coders", "model,rules", "--json")
+    asked = run("agree", project, "--coders", "model,rules", "--question", "q2", "--json")
+    assert (json.loads(every.stdout)["n"], json.loads(asked.stdout)["n"]) == (8, 4)
     status = json.loads(run("status", project, "--json").stdout)
     assert status["sources"] == [
         {"file": "comments.csv", "question": "comment", "comments": 4},
@@ -401,6 +405,9 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
             for i, codes in store.codings()["ben"].items()
         }
     assert bens == {("q2", "r1"): {"time"}, ("comment", "r2"): {"box_ticking"}}
+    pair = ("agree", project, "--coders", "ana,ben", "--json")
+    assert json.loads(run(*pair).stdout)["n"] == 2
+    assert json.loads(run(*pair, "--question", "q2").stdout)["n"] == 1
     write_csv(sheet, ["id", "codes"], [("r1", "time")])
     unnamed = run("import", project, sheet, "--reviewer", "cy")
     assert unnamed.stderr.splitlines()[1] == (
