@@ -578,8 +578,13 @@ class Store:
         return found
 
     def several_questions(self) -> bool:
-        """Whether some file gave the project comments from more than one of its columns."""
-        return bool(self._sources_with_questions())
+        """Whether the comments answer more than one question (text column), of one file or
+        of several: then a comment's question is worth showing, and `report --by question`
+        compares them."""
+        row = self._db.execute(
+            "SELECT COUNT(DISTINCT question) FROM comments WHERE question <> ''"
+        ).fetchone()
+        return row[0] > 1
 
     def settle_question(
         self, source: str, question: str, columns: Sequence[str], id_column: str | None

@@ -400,6 +400,24 @@ def test_a_file_tagged_once_per_question_gives_each_answer_a_comment(
         assert (again.new_comments, store.comment_count()) == (0, 8)
 
 
+def test_questions_from_two_files_are_shown_but_need_no_name_of_their_own(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    first = write_csv(tmp_path / "a.csv", ["id", "good"], [("r1", "No time.")])
+    second = write_csv(tmp_path / "b.csv", ["id", "improve"], [("r1", "No budget.")])
+    model = load_model(tiny_model)
+    with Store(tmp_path / "p.db") as store:
+        for path, column in ((first, "good"), (second, "improve")):
+            sink = ImportSink(store, model, "tiny", path)
+            tag_file(model, path, None, text_column=column, sink=sink)
+        assert store.several_questions()
+        assert store.attribute_names() == ["question"]  # for exports and `report --by`
+        assert [(r.source, r.question) for r in store.comment_refs()] == [
+            ("a.csv", "good"),
+            ("b.csv", "improve"),
+        ]
+
+
 def test_comments_from_before_questions_get_theirs_when_their_file_is_tagged_again(
     tmp_path: Path, tiny_model: Path
 ) -> None:
