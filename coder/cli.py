@@ -670,6 +670,7 @@ def runs(db: str, withdraw: int | None, restore: int | None, as_json: bool) -> N
 @click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
 @click.option("--groups", type=int, help="How many groups (default: about sqrt(comments / 2)).")
 @click.option("--all", "every", is_flag=True, help="Group every comment, not only the uncoded.")
+@_QUESTION
 @click.option(
     "--examples", default=3, show_default=True, type=click.IntRange(1), help="Comments per group."
 )
@@ -684,6 +685,7 @@ def discover(
     db: str,
     groups: int | None,
     every: bool,
+    question: str | None,
     examples: int,
     draft_path: str | None,
     force: bool,
@@ -707,7 +709,7 @@ def discover(
     if draft_path:
         check_writable(draft_path, force)
     with Store(db, create=False) as store:
-        found = project_leftovers(store, every)
+        found = project_leftovers(store, every, question)
     grouped = find_groups(found.texts, groups, examples=examples)
     if draft_path:
         write_codebook(draft_codebook(grouped, found.texts, db), draft_path, force)

@@ -161,13 +161,13 @@ class Leftovers:
     blank: int  # blank comments, left out
 
 
-def project_leftovers(store: Store, every: bool = False) -> Leftovers:
+def project_leftovers(store: Store, every: bool = False, question: str | None = None) -> Leftovers:
     """The project's comments with no theme in their final coding (`coder.coding`), or all;
-    blank ones left out."""
+    blank ones left out; with `question`, of the answers to that question alone."""
     from coder.agree import comment_names
     from coder.coding import ProjectCodings
 
-    codings = ProjectCodings(store)
+    codings = ProjectCodings(store, question=question)
     names = comment_names(store.comment_refs())
     chosen = [c.comment for part in codings.parts() for c in part if every or not c.codes]
     kept = [c for c in chosen if c.text.strip()]

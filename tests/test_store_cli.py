@@ -369,6 +369,8 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
     with Store(project) as store:
         dees = {store.comment(i).question for i in store.codings()["dee"]}
     assert dees == {"q2"}
+    few = run("discover", project, "--all", "--question", "q2")  # 4 answers of the 8
+    assert few.stderr.startswith("Error: 4 comments are too few to group")
     # the model against the rules: on every answer, or on one question's
     every = run("agree", project, "--coders", "model,rules", "--json")
     asked = run("agree", project, "--coders", "model,rules", "--question", "q2", "--json")
