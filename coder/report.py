@@ -143,6 +143,11 @@ class Report:
     paired: int | None = None
 
     @property
+    def title_suffix(self) -> str:
+        """What the title adds for a report of one question's answers (`--question`)."""
+        return "" if self.question is None else f", answers to '{self.question}'"
+
+    @property
     def respondents_by_group(self) -> bool:
         """Whether a group has respondents with several comments: only then do its shares of
         respondents differ from its shares of comments, and are shown beside them."""
@@ -469,11 +474,6 @@ def p_text(split: ThemeSplit) -> str:
         return "—"
     shown = "<0.001" if split.q < 0.001 else f"{split.q:.3f}"
     return shown + ("*" if split.q < ALPHA else "")
-
-
-def answers_to(report: Report) -> str:
-    """What the title adds for a report of one question's answers."""
-    return "" if report.question is None else f", answers to '{report.question}'"
 
 
 def groups_caption(report: Report) -> str:

@@ -14,7 +14,6 @@ from coder.report import (
     Count,
     Report,
     ThemeRow,
-    answers_to,
     groups_caption,
     p_text,
     plural,
@@ -74,7 +73,7 @@ def write_report_html(report: Report, path: str | Path, force: bool = False) -> 
 def report_html(report: Report) -> str:
     book = report.codebook
     parts = [
-        f"<h1>{escape(Path(report.project).name + answers_to(report))}</h1>",
+        f"<h1>{escape(Path(report.project).name + report.title_suffix)}</h1>",
         f"<p>{plural(report.comments, 'comment')} from "
         f"{plural(report.respondents, 'respondent')}; codebook "
         f"{_e(book.name)} version {_e(book.version)}.</p>",

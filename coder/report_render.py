@@ -13,7 +13,6 @@ from coder.report import (
     Count,
     Report,
     ThemeRow,
-    answers_to,
     groups_caption,
     p_text,
     plural,
@@ -39,7 +38,7 @@ def percent(count: Count) -> str:
 def report_renderables(report: Report) -> list[RenderableType]:
     """The report for the terminal: a summary, the themes, the groups, the pairs, the quotes."""
     book = report.codebook
-    title = Text(f"{printable(report.project + answers_to(report))}: ", style="bold")
+    title = Text(f"{printable(report.project + report.title_suffix)}: ", style="bold")
     title.append(
         f"{plural(report.comments, 'comment')} from {plural(report.respondents, 'respondent')}; "
         f"codebook '{book.name}' version {book.version}"
