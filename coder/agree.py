@@ -41,7 +41,7 @@ class ProjectCodings:
         if theme is not None and theme not in self.codebook.codable_ids:
             raise AgreementError(
                 f"unknown theme '{theme}': use one of {', '.join(self.codebook.codable_ids)}"
-                + self.codebook.replaced_hint(theme)
+                + self.codebook.gone_hint(theme)
             )
 
     def for_theme(self, theme: str | None) -> dict[str, dict[str, set[str]]]:

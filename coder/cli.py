@@ -1062,7 +1062,11 @@ def agree(
     show_default=True,
     help="uncertain: a draw that favours the closest calls; random: an unbiased audit sample.",
 )
-@click.option("--theme", help="Only the comments suggested this theme.")
+@click.option(
+    "--theme",
+    help="Only the comments suggested this theme; for a theme the codebook split, the comments "
+    "you coded with it, to code with its parts.",
+)
 @_QUESTION
 @click.option(
     "--uncoded",

@@ -43,6 +43,9 @@ class Theme(BaseModel):
     # Ids of themes in earlier versions that this one takes over (a new id, or themes merged
     # into it): reviewers' codes on them count for this theme.
     replaces: list[ThemeId] = Field(default_factory=list)
+    # Ids of themes in earlier versions that were split, this one among their parts: reviewers'
+    # codes on them count for none of the parts until the comment is reviewed again.
+    split_from: list[ThemeId] = Field(default_factory=list)
 
 
 class Codebook(BaseModel):
@@ -101,10 +104,24 @@ class Codebook(BaseModel):
         """{old id: the id of the theme that replaces it}, from the themes' `replaces`."""
         return {old: theme.id for theme in self.themes for old in theme.replaces}
 
-    def replaced_hint(self, theme_id: str) -> str:
-        """For an unknown-theme message: where an id that a theme replaces went, else ''."""
+    @property
+    def split(self) -> dict[str, tuple[str, ...]]:
+        """{old id: the themes it was split into, in codebook order}, from `split_from`."""
+        parts: dict[str, tuple[str, ...]] = {}
+        for theme in self.themes:
+            for old in theme.split_from:
+                parts[old] = (*parts.get(old, ()), theme.id)
+        return parts
+
+    def gone_hint(self, theme_id: str) -> str:
+        """For an unknown-theme message: where an id that left the codebook went, else ''."""
         new = self.replaced.get(theme_id)
-        return f"; '{theme_id}' is replaced by '{new}'" if new else ""
+        if new:
+            return f"; '{theme_id}' is replaced by '{new}'"
+        parts = self.split.get(theme_id)
+        if parts:
+            return f"; '{theme_id}' was split into {', '.join(repr(p) for p in parts)}"
+        return ""
 
     def suggest(self, name: str) -> str | None:
         """The closest codable id or label to a misspelt name, for 'did you mean' hints."""
@@ -116,8 +133,9 @@ class Codebook(BaseModel):
         """sha256 of the codebook's content: any edit that could change coding changes it."""
         data = self.model_dump(mode="json")
         for theme in data["themes"]:
-            if not theme["replaces"]:  # hashed as before the field existed: models still match
-                del theme["replaces"]
+            for added in ("replaces", "split_from"):  # hashed as before these fields existed,
+                if not theme[added]:  # so that models still match
+                    del theme[added]
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -161,35 +179,62 @@ def check_codebook(themes: Sequence[Any]) -> Iterator[tuple[tuple[Any, ...], str
 def _replaces_problems(
     themes: Sequence[Any], entries: list[tuple[int, str, Any, bool]], seen: dict[str, int]
 ) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """An id under `replaces` must have left the codebook, and only one theme may take it."""
-    taken: dict[str, str] = {}
-    for index, theme_id, _, codable in entries:
-        olds = themes[index].get("replaces")
-        if not isinstance(olds, list) or not olds:
-            continue
-        if not codable:
-            yield (
-                ("themes", index, "replaces"),
-                f"theme '{theme_id}' is not codable, so it cannot take over other themes' codes",
-            )
-        for position, old in enumerate(olds):
-            where = ("themes", index, "replaces", position)
-            if not isinstance(old, str):
+    """An id under `replaces` or `split_from` must have left the codebook; only one theme may
+    replace it, and an id split into parts is not also replaced."""
+    replaced: dict[str, str] = {}
+    split: dict[str, str] = {}
+    for field in ("split_from", "replaces"):  # parts first: a replaced split id is reported once
+        for index, theme_id, _, codable in entries:
+            olds = themes[index].get(field)
+            if not isinstance(olds, list) or not olds:
                 continue
-            if old == theme_id:
-                yield where, f"theme '{theme_id}' cannot replace itself"
-            elif old in seen:
-                yield (
-                    where,
-                    (
-                        f"'{old}' is still a theme here (themes -> {seen[old]}): remove that theme "
-                        "to merge it into this one, or leave it out of replaces"
-                    ),
-                )
-            elif old in taken:
-                yield where, f"'{old}' is already replaced by theme '{taken[old]}'"
-            else:
-                taken[old] = theme_id
+            if not codable:
+                yield ("themes", index, field), _not_codable(theme_id, field)
+            for position, old in enumerate(olds):
+                if isinstance(old, str):
+                    where = ("themes", index, field, position)
+                    problem = _old_id_problem(old, theme_id, field, seen, replaced, split)
+                    if problem:
+                        yield where, problem
+                    else:
+                        (replaced if field == "replaces" else split).setdefault(old, theme_id)
+
+
+def _not_codable(theme_id: str, field: str) -> str:
+    if field == "replaces":
+        return f"theme '{theme_id}' is not codable, so it cannot take over other themes' codes"
+    return f"theme '{theme_id}' is not codable, so it cannot be a part of a split theme"
+
+
+def _old_id_problem(
+    old: str,
+    theme_id: str,
+    field: str,
+    seen: dict[str, int],
+    replaced: dict[str, str],
+    split: dict[str, str],
+) -> str:
+    """What is wrong with `old` under `field` of theme `theme_id`, or ''."""
+    if old == theme_id:
+        verb = "replace" if field == "replaces" else "be split from"
+        return f"theme '{theme_id}' cannot {verb} itself"
+    if old in seen:
+        if field == "replaces":
+            fix = "remove that theme to merge it into this one, or leave it out of replaces"
+        else:
+            fix = (
+                "a split theme leaves the codebook: give the part that keeps its meaning an id "
+                "of its own, or leave it out of split_from"
+            )
+        return f"'{old}' is still a theme here (themes -> {seen[old]}): {fix}"
+    if old in replaced:
+        return f"'{old}' is already replaced by theme '{replaced[old]}'"
+    if field == "replaces" and old in split:
+        return (
+            f"'{old}' was split (split_from of theme '{split[old]}'): its codes cannot also be "
+            "taken over (leave it out of one of them)"
+        )
+    return ""
 
 
 def _truthy(value: Any) -> bool:

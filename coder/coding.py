@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
+from pathlib import Path
 
 from coder.codebook import Codebook
 from coder.errors import InputError
@@ -196,21 +197,52 @@ def themes_left_out(store: Store, book: Codebook) -> dict[str, int]:
     return {theme: len(found[theme]) for theme in sorted(found)}
 
 
+def waiting_after_split(store: Store, book: Codebook) -> dict[str, int]:
+    """The themes `book` split that reviewers or adjudicators coded comments with and have not
+    reviewed again since, with how many comments each: those comments count as not reviewed by
+    them until they are (see `coder.folding`)."""
+    if not book.split:
+        return {}
+    found: dict[str, set[int]] = {}
+    states = [*store.states(book=book).values(), store.adjudication_states(book)]
+    for by_comment in states:
+        for comment_id, state in by_comment.items():
+            for theme in state.resplit:
+                found.setdefault(theme, set()).add(comment_id)
+    return {theme: len(found[theme]) for theme in sorted(found)}
+
+
 def left_out_note(store: Store, book: Codebook) -> str:
-    """A line saying which reviewed codes `themes_left_out` finds, and how to count them again;
-    empty when there are none."""
-    left_out = themes_left_out(store, book)
-    if not left_out:
-        return ""
-    themes = ", ".join(
-        f"{theme} ({n} comment{'' if n == 1 else 's'})" for theme, n in left_out.items()
+    """Lines saying which reviewed codes `themes_left_out` finds, and which comments wait to be
+    reviewed again after a split (`waiting_after_split`), and what to do; empty when neither."""
+    left_out, waiting = themes_left_out(store, book), waiting_after_split(store, book)
+    lines = []
+    if left_out:
+        lines.append(
+            f"Left out: reviewers' codes on themes that codebook '{book.name}' has no codable "
+            f"theme with that id for: {_counted(left_out)}. The decisions stay in the project and "
+            "count again under a codebook that has these ids, or one whose themes list them "
+            "under `replaces` (a theme given a new id, or themes merged)."
+        )
+    if waiting:
+        lines.append(waiting_line(store.path, book, waiting))
+    return "\n".join(lines)
+
+
+def waiting_line(path: str | Path, book: Codebook, waiting: Mapping[str, int]) -> str:
+    """What `waiting_after_split` found, and the command that goes through those comments."""
+    themes = _counted(
+        {f"{old} (split into {', '.join(book.split[old])})": n for old, n in waiting.items()}
     )
     return (
-        f"Left out: reviewers' codes on themes that codebook '{book.name}' has no codable "
-        f"theme with that id for: {themes}. The decisions stay in the project and count again "
-        "under a codebook that has these ids, or one whose themes list them under `replaces` (a "
-        "theme given a new id, or themes merged)."
+        f"To review again: comments reviewers coded with a theme that codebook '{book.name}' "
+        f"split: {themes}. Until a reviewer codes them with its parts they count as not "
+        f"reviewed. Review them with: coder review {path} --theme {next(iter(waiting))}"
     )
+
+
+def _counted(themes: Mapping[str, int]) -> str:
+    return ", ".join(f"{theme} ({n} comment{'' if n == 1 else 's'})" for theme, n in themes.items())
 
 
 def provenance_counts(codings: Sequence[FinalCoding]) -> dict[str, int]:

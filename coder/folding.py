@@ -1,5 +1,5 @@
 """Each coder's coding of a comment, folded from the project's decision log in order, and how
-themes that a codebook merged or gave a new id (`replaces`) fold.
+themes that a codebook merged or gave a new id (`replaces`), or split (`split_from`), fold.
 
 For a theme that took over others, the decisions on it and on each id it replaces are kept
 apart, and the theme is coded if any of them is: a reviewer who coded 'tokenism' and rejected
@@ -7,7 +7,13 @@ apart, and the theme is coded if any of them is: a reviewer who coded 'tokenism'
 last. A decision on the theme itself in a session under a codebook without an old id was made
 after that id's merge, on the merged theme, so it replaces the decisions on that id as any
 later decision does. Under a codebook that still had the old id (or with no codebook on record:
-sessions from before merging existed) it was a decision on that theme alone."""
+sessions from before merging existed) it was a decision on that theme alone.
+
+A code on a theme that was split belongs to none of its parts: which of them apply is for a
+person to say. Until the coder confirms the comment again under a codebook without the old id (a
+session after the split), the comment counts as not reviewed by them, and `resplit` names the
+split themes it waits on. A coder who turned the old theme down needs no second look: none of
+its parts apply."""
 
 from __future__ import annotations
 
@@ -38,6 +44,8 @@ class CommentState:
     imported: bool = field(default=False, compare=False)  # last coded by a file (`coder import`)
     # A merged theme's decisions before the merge, per id: {theme: {id: its last action}}
     merged: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
+    # The split themes it has a code on that the coder has not reviewed again (see above)
+    resplit: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def codes(self) -> set[str]:
@@ -89,6 +97,31 @@ class Merges:
             had = self._theme_ids(codebook_id) if codebook_id is not None else self.olds[target]
             self._merged[key] = self.olds[target] - had
         return self._merged[key]
+
+
+class Splits:
+    """The splits of one codebook: settles a coder's codes on split themes when they confirm a
+    comment after the split, and marks the comments still waiting (see the module's notes)."""
+
+    def __init__(self, book: Codebook, theme_ids: Callable[[int], set[str]]) -> None:
+        self.olds = frozenset(book.split)
+        self._theme_ids = theme_ids
+        self._gone: dict[int, frozenset[str]] = {}
+
+    def settle(self, state: CommentState, codebook_id: int | None) -> None:
+        """A confirmation under `codebook_id`: drop the codes on split ids it no longer has."""
+        if codebook_id is None:  # a session from before sessions recorded their codebook
+            return
+        if codebook_id not in self._gone:
+            self._gone[codebook_id] = self.olds - self._theme_ids(codebook_id)
+        for old in self._gone[codebook_id]:
+            state.themes.pop(old, None)
+
+    def mark(self, state: CommentState) -> None:
+        """Count the comment as not reviewed while a split theme's code waits on it."""
+        waiting = frozenset(old for old in self.olds if state.themes.get(old) in CODED)
+        if waiting:
+            state.resplit, state.reviewed = waiting, False
 
 
 def merged_results(scored: Scored, book: Codebook) -> Scored:

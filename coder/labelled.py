@@ -88,7 +88,7 @@ def resolve_codes(cell: str, codebook: Codebook, where: str, unknown: list[str])
         theme = codebook.resolve(name)
         if theme is None:
             hint = codebook.suggest(name)
-            suffix = f" (did you mean '{hint}'?)" if hint else ""
+            suffix = codebook.gone_hint(name) or (f" (did you mean '{hint}'?)" if hint else "")
             unknown.append(f"{where}: unknown theme '{name}'{suffix}")
         elif theme not in resolved:
             resolved.append(theme)

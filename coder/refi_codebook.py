@@ -45,6 +45,7 @@ SECTIONS = (
     ("examples", "Examples", True),
     ("counter_examples", "Counter-examples", True),
     ("replaces", "Replaces", True),  # ids of earlier themes merged into this one
+    ("split_from", "Split from", True),  # ids of earlier themes this one is a part of
 )
 # Headings other programs and people write for the same fields, case-insensitive.
 _HEADINGS = {heading.casefold(): name for name, heading, _ in SECTIONS} | {
@@ -289,8 +290,9 @@ def _themes(codes: list[tuple[ET.Element, int | None]], notes: list[str]) -> lis
     themes = []
     for n, (code, parent) in enumerate(codes):
         theme: dict = {"id": ids[n], "label": labels[n], **parsed[n][0]}
-        if "replaces" in theme:
-            theme["replaces"] = _replaced_ids(theme["replaces"], labels[n], notes)
+        for heading, key in (("Replaces", "replaces"), ("Split from", "split_from")):
+            if key in theme:
+                theme[key] = _earlier_ids(theme[key], labels[n], heading, notes)
         if parent is not None:
             theme["parent"] = ids[parent]
         if not _codable(code):
@@ -301,14 +303,15 @@ def _themes(codes: list[tuple[ET.Element, int | None]], notes: list[str]) -> lis
     return themes
 
 
-def _replaced_ids(items: list[str], label: str, notes: list[str]) -> list[str]:
-    """The ids under a "Replaces:" heading; a line that cannot be an id is left out, noted."""
+def _earlier_ids(items: list[str], label: str, heading: str, notes: list[str]) -> list[str]:
+    """The ids under a "Replaces:" or "Split from:" heading; a line that cannot be an id is
+    left out, noted."""
     kept = []
     for item in items:
         if re.fullmatch(ID_PATTERN, item):
             kept.append(item)
         else:
-            notes.append(f"code '{label}': '{item}' under Replaces is not a theme id; left it out")
+            notes.append(f"code '{label}': '{item}' under {heading} is not a theme id; left it out")
     return kept
 
 

@@ -30,6 +30,8 @@ def _theme_line(theme: Theme) -> Text:
         line.append("  (group, not codable)", style="dim italic")
     if theme.replaces:
         line.append(f"  (replaces {', '.join(theme.replaces)})", style="dim italic")
+    if theme.split_from:
+        line.append(f"  (split from {', '.join(theme.split_from)})", style="dim italic")
     if theme.brief:
         line.append(f"\n{theme.brief}", style="dim")
     return line

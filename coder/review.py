@@ -63,6 +63,9 @@ class CommentView:
     coders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # adjudicating
     assigned: bool = False  # in this reviewer's double-coding sample
     question: str = ""  # where its file has several: the question it answers
+    # The split themes this reviewer coded it with before the split, by their former labels:
+    # the comment waits for them to code its parts (listed among `themes`)
+    resplit: tuple[str, ...] = ()
 
     @property
     def codes(self) -> list[str]:
@@ -96,10 +99,13 @@ def disagreements(
     return out
 
 
-def _check_filters(mode: str, theme: str | None, uncoded: bool) -> None:
-    """`--theme` and `--uncoded` pick comments by their suggestions, which only review shows."""
+def _check_filters(mode: str, theme: str | None, uncoded: bool, split: bool = False) -> None:
+    """`--theme` and `--uncoded` pick comments by their suggestions, which only review shows
+    (but for a `split` theme: the comments this reviewer coded with it)."""
     if theme is not None and uncoded:
         raise InputError("choose --theme or --uncoded, not both")
+    if split:
+        return
     wanted = f"suggested '{theme}'" if theme is not None else "suggested no theme"
     option = "--theme" if theme is not None else "--uncoded"
     if mode == "blind" and (theme is not None or uncoded):
@@ -135,8 +141,11 @@ class ReviewSession:
             raise InputError(f"unknown order '{order}'; use one of {', '.join(ORDERS)}")
         if mode not in REVIEW_MODES:
             raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(REVIEW_MODES)}")
-        _check_filters(mode, theme, uncoded)
         self.store, self.reviewer, self.mode = store, reviewer.strip(), mode
+        self.codebook: Codebook = store.latest_codebook()
+        # `--theme` naming a split theme: the comments this reviewer coded with it, to review again
+        self._resplit = theme if theme in self.codebook.split else None
+        _check_filters(mode, theme, uncoded, split=self._resplit is not None)
         self._several_questions = store.several_questions()  # then each view names its question
         self.settings = {
             "order": order,
@@ -148,8 +157,7 @@ class ReviewSession:
         }
         # only the answers to one question of a survey (`--question`)
         self._answers = None if question is None else store.answers_to(question)
-        self.codebook: Codebook = store.latest_codebook()
-        if theme is not None:
+        if theme is not None and self._resplit is None:
             self._check_theme(theme)
         self._adjudicating = mode == "adjudicate"
         self._session_id: int | None = None  # made on the first decision
@@ -177,16 +185,18 @@ class ReviewSession:
         order, theme = self.settings["order"], self.settings["theme"]
         ids = self.store.order(
             "uncertain" if order == "uncertain" and self.mode != "blind" else "file",
-            None if self._adjudicating else theme,
+            None if self._adjudicating or self._resplit else theme,
             book,
         )
+        if self._resplit is not None:
+            ids = [i for i in ids if self._resplit in self._state(i).resplit]
         if order == "random":
             random.Random(self.settings["seed"]).shuffle(ids)
         if self.settings["uncoded"]:
             ids = self._uncoded(ids)
         if self._answers is not None:
             ids = [i for i in ids if i in self._answers]
-        if self._adjudicating:
+        if self._adjudicating and self._resplit is None:
             differ = disagreements(self._coders, theme)
             ids = [i for i in ids if i in differ]
         else:  # the assigned share first, in the same order
@@ -238,10 +248,14 @@ class ReviewSession:
         listed, run_id, scores, coders = self._listed(comment_id)
         labels = {t.id: t for t in self.codebook.themes}
         order = {theme_id: i for i, theme_id in enumerate(self.codebook.codable_ids)}
+        parts = {part for old in state.resplit for part in self.codebook.split[old]}
+        shown = {*listed, *state.themes.keys() - state.resplit, *parts}
         rows = []
-        for theme in sorted({*listed, *state.themes}, key=lambda t: (order.get(t, len(order)), t)):
+        for theme in sorted(shown, key=lambda t: (order.get(t, len(order)), t)):
             suggested = theme in listed
-            default_on = suggested and listed[theme].on and not state.reviewed
+            # reviewed again after a split, only the parts are open; the rest was decided
+            fresh = theme in parts if state.resplit else not state.reviewed
+            default_on = suggested and listed[theme].on and fresh
             decision = state.themes.get(theme)
             base = listed.get(theme) or ThemeRow(theme, theme, False, False)
             rows.append(
@@ -275,6 +289,7 @@ class ReviewSession:
             coders=coders,
             assigned=comment_id in self.assigned,
             question=comment.question if self._several_questions else "",
+            resplit=tuple(self.store.former_label(old) for old in sorted(state.resplit)),
         )
 
     def _listed(
@@ -446,7 +461,7 @@ class ReviewSession:
         if theme not in self.codebook.codable_ids:
             raise LabelError(
                 f"unknown theme '{theme}' (codebook '{self.codebook.name}' has: "
-                f"{', '.join(self.codebook.codable_ids)}){self.codebook.replaced_hint(theme)}"
+                f"{', '.join(self.codebook.codable_ids)}){self.codebook.gone_hint(theme)}"
             )
 
     def _session(self) -> int:

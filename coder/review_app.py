@@ -95,6 +95,12 @@ def open_session(
     path, theme = store.path, options.get("theme")
     question = options.get("question")
     among = f" among the answers to '{question}'" if question else ""
+    if theme in session.codebook.split:
+        whose = "an adjudication" if mode == "adjudicate" else f"{session.reviewer}'s coding"
+        raise InputError(
+            f"nothing to review again for the split of theme '{theme}' in {path}{among}: no "
+            f"comment has {whose} with '{theme}' that waits to be coded with its parts"
+        )
     if mode == "adjudicate":
         about = f" on theme '{theme}'" if theme else ""
         raise InputError(

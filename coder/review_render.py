@@ -97,6 +97,9 @@ def position_line(view: CommentView) -> Text:
         line.append("   ✓ reviewed", style="green")
     if view.flagged:
         line.append("   ⚑ flagged", style="bold red")
+    if view.resplit:
+        former = ", ".join(f"'{printable(label)}'" for label in view.resplit)
+        line.append(f"   ↻ coded {former} before it was split: code its parts", style="yellow")
     return line
 
 
@@ -109,6 +112,8 @@ def list_cells(view: CommentView, colors: Mapping[str, str]) -> tuple[Text, ...]
     mark = Text("✓", style="green") if view.reviewed else Text("")
     if view.flagged:
         mark.append("⚑", style="bold red")
+    if view.resplit:
+        mark.append("↻", style="yellow")
     themes = Text()
     for row in (row for row in view.themes if row.on):
         if themes:

@@ -11,6 +11,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from coder.coding import waiting_after_split, waiting_line
 from coder.console import printable
 from coder.metrics import report, to_matrix
 from coder.store import Run, Store
@@ -52,10 +53,14 @@ class ProjectStatus:
     codebook: str = ""  # the project's: its name and version, and the run it comes from
     # each file's questions (text columns; '' from before coder recorded them) and comments
     sources: list[dict[str, Any]] = field(default_factory=list)
+    # split themes with comments coded with them that wait to be reviewed again, and how many
+    waiting: dict[str, int] = field(default_factory=dict)
+    waiting_note: str = ""  # what that means and the command to go through them
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("labels")
+        data.pop("waiting_note")
         run = self.measured_run
         data["measured_run"] = None if run is None else {"id": run.id, "model": run.model}
         return data
@@ -107,6 +112,10 @@ def project_status(store: Store) -> ProjectStatus:
                     tally = status.themes.setdefault(theme, ThemeCounts())
                     setattr(tally, _COUNTED[action], getattr(tally, _COUNTED[action]) + 1)
     status.reviewed, status.flagged = len(reviewed), len(flagged)
+    if book is not None and book.split:
+        status.waiting = waiting_after_split(store, book)
+        if status.waiting:
+            status.waiting_note = waiting_line(store.path, book, status.waiting)
     status.measured_run, status.metrics = _measure(store, runs, final, replaced)
     return status
 
@@ -195,6 +204,8 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
                 style="yellow",
             )
         )
+    if status.waiting_note:
+        out.append(Text(status.waiting_note, style="yellow"))
     if status.reviewers:
         reviewers = Table(title="Reviewers", title_justify="left")
         for name in ("reviewer", "reviewed", "imported", "flagged", "memos"):

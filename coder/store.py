@@ -26,7 +26,7 @@ import numpy as np
 from coder.codebook import Codebook
 from coder.codebook_io import dump_codebook, parse_codebook
 from coder.errors import InputError, StoreError
-from coder.folding import COMMENT_ACTIONS, THEME_ACTIONS, CommentState, Merges
+from coder.folding import COMMENT_ACTIONS, THEME_ACTIONS, CommentState, Merges, Splits
 from coder.migrations import BOOKKEEPING, MIGRATIONS, statements
 from coder.results import CommentResult, Evidence, Suggestion
 
@@ -407,6 +407,15 @@ class Store:
                 text, f"{self.path} codebook {codebook_id}"
             )
         return self._codebooks[codebook_id]
+
+    def former_label(self, theme_id: str) -> str:
+        """The label of a theme no longer in the project's codebook (one that was split, say),
+        as the newest stored codebook that has it gave it; its id if none does."""
+        for (codebook_id,) in self._db.execute("SELECT id FROM codebooks ORDER BY id DESC"):
+            for theme in self.codebook(codebook_id).themes:
+                if theme.id == theme_id:
+                    return theme.label
+        return theme_id
 
     def add_run(self, codebook_id: int, model: str, meta: dict[str, Any]) -> int:
         """The id of the run of this model with this codebook: one run per distinct pair."""
@@ -909,7 +918,8 @@ class Store:
         params: tuple[Any, ...] = (),
     ) -> dict[Any, CommentState]:
         """Coders' states from the log, keyed by `key(reviewer, comment)`; with `book`, the
-        codes on ids its themes replace count for those themes (see `coder.folding`)."""
+        codes on ids its themes replace count for those themes, and a comment with a code on a
+        theme it split waits to be reviewed again (see `coder.folding`)."""
         modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
         rows = self._db.execute(
             "SELECT d.reviewer, d.comment_id, d.theme, d.action, d.value, s.codebook_id, "
@@ -919,11 +929,14 @@ class Store:
             params,
         )
         merges = Merges(book, self._theme_ids) if book is not None and book.replaced else None
+        splits = Splits(book, self._theme_ids) if book is not None and book.split else None
         states: dict[Any, CommentState] = {}
         for reviewer, comment_id, theme, action, value, codebook_id, imported in rows:
             state = states.setdefault(key(reviewer, comment_id), CommentState())
             if theme is not None or action == "confirm":  # coding, not a flag or a memo
                 state.imported = bool(imported)
+            if splits is not None and action == "confirm":
+                splits.settle(state, codebook_id)
             if (
                 merges is not None
                 and theme is not None
@@ -931,6 +944,9 @@ class Store:
             ):
                 continue
             state.apply(theme, action, value)
+        if splits is not None:
+            for state in states.values():
+                splits.mark(state)
         return states
 
     def _theme_ids(self, codebook_id: int) -> set[str]:
@@ -960,7 +976,8 @@ class Store:
     ) -> dict[str, dict[int, CommentState]]:
         """Every coder's state of every comment they touched: {reviewer: {comment: state}}.
         Theme ids are as recorded; under `book`, a code on an id one of its themes `replaces`
-        counts for that theme (see `coder.folding`)."""
+        counts for that theme, and one on an id it split leaves the comment not reviewed until
+        the coder confirms it again (see `coder.folding`)."""
         where, params = ("AND d.reviewer = ?", (reviewer,)) if reviewer else ("", ())
         out: dict[str, dict[int, CommentState]] = {}
         for (who, comment_id), state in self._fold(

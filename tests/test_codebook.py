@@ -16,7 +16,7 @@ from coder.errors import CodebookError
 SHIPPED = ROOT / "codebooks"
 THEME_KEYS = (
     "id, label, parent, codable, brief, definition, include, exclude, examples, "
-    "counter_examples, patterns, color, replaces"
+    "counter_examples, patterns, color, replaces, split_from"
 )
 
 
@@ -221,6 +221,70 @@ def test_an_id_is_replaced_by_one_codable_theme_only() -> None:
         "x.yaml:6 themes -> 0 -> replaces: theme 'group' is not codable, so it cannot take "
         "over other themes' codes",
         "x.yaml:13 themes -> 2 -> replaces -> 0: 'cost' is already replaced by theme 'resources'",
+    ]
+
+
+SPLIT = """\
+name: T
+themes:
+  - id: distrust_services
+    label: Distrust of services
+    split_from: [distrust]
+  - id: distrust_government
+    label: Distrust of government
+    split_from: [distrust]
+"""
+
+
+def test_split_from_names_the_parts_of_a_split_theme_in_codebook_order(tiny: Codebook) -> None:
+    book = parse_codebook(SPLIT)
+    assert book.split == {"distrust": ("distrust_services", "distrust_government")}
+    assert book.resolve("distrust") is None  # its codes belong to no one part
+    assert book.gone_hint("distrust") == (
+        "; 'distrust' was split into 'distrust_services', 'distrust_government'"
+    )
+    assert parse_codebook(MERGED).gone_hint("time") == "; 'time' is replaced by 'resources'"
+    assert tiny.split == {} and tiny.gone_hint("distrust") == ""
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            (
+                "split_from: [distrust]\n  - id: distrust_g",
+                "split_from: [distrust_services]\n  - id: distrust_g",
+            ),
+            "x.yaml:5 themes -> 0 -> split_from -> 0: theme 'distrust_services' cannot be split "
+            "from itself",
+        ),
+        (
+            (
+                "    split_from: [distrust]\n  - id: distrust_g",
+                "    split_from: [distrust_government]\n  - id: distrust_g",
+            ),
+            "x.yaml:5 themes -> 0 -> split_from -> 0: 'distrust_government' is still a theme here "
+            "(themes -> 1): a split theme leaves the codebook: give the part that keeps its "
+            "meaning an id of its own, or leave it out of split_from",
+        ),
+        (
+            ("label: Distrust of services\n", "label: Distrust of services\n    codable: false\n"),
+            "x.yaml:6 themes -> 0 -> split_from: theme 'distrust_services' is not codable, so it "
+            "cannot be a part of a split theme",
+        ),
+    ],
+)
+def test_a_split_theme_has_left_and_its_parts_are_codable(
+    edit: tuple[str, str], message: str
+) -> None:
+    assert problems_of(SPLIT.replace(*edit, 1)) == [message]
+
+
+def test_an_id_is_either_split_or_replaced_not_both() -> None:
+    text = SPLIT + "  - id: trust\n    label: Trust\n    replaces: [distrust]\n"
+    assert problems_of(text) == [
+        "x.yaml:11 themes -> 2 -> replaces -> 0: 'distrust' was split (split_from of theme "
+        "'distrust_services'): its codes cannot also be taken over (leave it out of one of them)"
     ]
 
 

@@ -126,6 +126,17 @@ def test_show_names_the_ids_a_theme_replaces() -> None:
     assert box == "└── ■ Box-ticking  [box_ticking]  (replaces tokenism, lip_service)"
 
 
+def test_show_names_the_theme_a_part_was_split_from() -> None:
+    split = TINY_CODEBOOK.replace(
+        "label: Box-ticking\n", "label: Box-ticking\n    split_from: [tokenism]\n"
+    )
+    Path("split.yaml").write_text(split, encoding="utf-8")
+    result = run("show", "split.yaml")
+    assert result.exit_code == 0, result.output
+    (box,) = [text for text in result.output.splitlines() if "[box_ticking]" in text]
+    assert box == "└── ■ Box-ticking  [box_ticking]  (split from tokenism)"
+
+
 def test_show_a_shipped_codebook_by_name() -> None:
     result = run("show", "coproduction")
     assert result.exit_code == 0, result.output

@@ -248,6 +248,28 @@ def test_the_ids_a_theme_replaces_go_to_and_come_back_from_its_description() -> 
     ]
 
 
+def test_the_ids_a_theme_was_split_from_go_to_and_come_back_from_its_description() -> None:
+    split = parse_codebook(
+        TINY_CODEBOOK.replace(
+            "label: Box-ticking\n", "label: Box-ticking\n    split_from: [tokenism]\n"
+        )
+    )
+    data = codebook_to_qdc(split)
+    assert b"Split from:\n- tokenism\n\nCoder ID: box_ticking" in data
+    back = parse_qdc(data, "split.qdc", "Tiny")
+    assert back.notes == []
+    assert back.codebook.split == {"tokenism": ("box_ticking",)}
+    odd = qdc(
+        '<Code guid="a" name="Waits"><Description>Split from:\n- delays\n- All Delays'
+        "</Description></Code>"
+    )
+    imported = parse_qdc(odd, "x.qdc")
+    assert imported.codebook.theme("waits").split_from == ["delays"]
+    assert imported.notes == [
+        "code 'Waits': 'All Delays' under Split from is not a theme id; left it out"
+    ]
+
+
 def test_coder_ids_win_over_slugs_of_names() -> None:
     data = qdc(
         '<Code guid="a" name="Cost"/>'
