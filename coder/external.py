@@ -211,6 +211,7 @@ class _Layout:
         if requested is not None:
             return cls(pick_column(columns, requested, path, "codes", "--codes-column"), {})
         themes = _theme_columns(columns, book)
+        _check_split_columns(columns, book, path)
         codes = next((c for c in columns if c.strip().casefold() == "codes"), None)
         if codes is None and not themes:
             raise InputError(
@@ -253,6 +254,19 @@ class _Layout:
             f"no column for {_counted(len(missing), 'theme')} ({', '.join(missing)}): the "
             "coder's codes on them are left as they were"
         ]
+
+
+def _check_split_columns(columns: list[str], book: Codebook, path: str) -> None:
+    """Refuse a 0/1 column of a theme the codebook split: its ticks belong to no one part."""
+    for column in columns:
+        parts = book.split.get(column.strip().casefold())
+        if parts:
+            listed = ", ".join(f"'{part}'" for part in parts)
+            raise InputError(
+                f"{path} has a column '{column}', a theme that codebook '{book.name}' split "
+                f"into {listed}: a tick in it cannot say which part applies. Replace it with a "
+                "column per part, or remove it"
+            )
 
 
 def _theme_columns(columns: list[str], book: Codebook) -> dict[str, str]:

@@ -3,7 +3,7 @@ good the suggestions are, measured against the reviewed comments."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -75,7 +75,8 @@ def project_status(store: Store) -> ProjectStatus:
     latest = store.latest_run()
     book = store.codebook(latest.codebook_id) if latest else None  # merges apply as in exports
     replaced = book.replaced if book else {}
-    labels = _labels(store, runs, replaced)
+    split = set(book.split) if book else set()  # no theme to count or measure them under
+    labels = _labels(store, runs, replaced.keys() | split)
     final, conflicts = store.reviewed_codes(book)
     status = ProjectStatus(
         path=str(store.path),
@@ -116,23 +117,27 @@ def project_status(store: Store) -> ProjectStatus:
         status.waiting = waiting_after_split(store, book)
         if status.waiting:
             status.waiting_note = waiting_line(store.path, book, status.waiting)
-    status.measured_run, status.metrics = _measure(store, runs, final, replaced)
+    status.measured_run, status.metrics = _measure(store, runs, final, replaced, split)
     return status
 
 
-def _labels(store: Store, runs: list[Run], replaced: dict[str, str]) -> dict[str, str]:
+def _labels(store: Store, runs: list[Run], gone: Set[str]) -> dict[str, str]:
     """Every theme any run's codebook can code, labelled by the newest codebook that has it,
-    but for ids the project's codebook has `replaced` (their codes count for another theme)."""
+    but for ids the project's codebook replaced or split (`gone`)."""
     labels: dict[str, str] = {}
     for run in reversed(runs):
         for theme in store.codebook(run.codebook_id).codable:
-            if theme.id not in replaced:
+            if theme.id not in gone:
                 labels.setdefault(theme.id, theme.label)
     return labels
 
 
 def _measure(
-    store: Store, runs: list[Run], final: dict[int, set[str]], replaced: dict[str, str]
+    store: Store,
+    runs: list[Run],
+    final: dict[int, set[str]],
+    replaced: dict[str, str],
+    split: Set[str],
 ) -> tuple[Run | None, dict[str, Any] | None]:
     """Precision and recall of the latest run that scored reviewed comments, on those comments,
     leaving out any comment whose text the run's model was trained on (its meta lists them).
@@ -149,18 +154,20 @@ def _measure(
             i for i in set(results) & set(final) if text_hash(texts[i]) not in learned
         )
         if measured:
-            # Under the project's codebook: a run from before a merge coded the old ids.
-            ids = _renamed(store.codebook(run.codebook_id).codable_ids, replaced)
+            # Under the project's codebook: a run from before a merge coded the old ids, and
+            # one from before a split coded a theme no reviewer can now code.
+            ids = _renamed(store.codebook(run.codebook_id).codable_ids, replaced, split)
             gold = [[t for t in final[i] if t in ids] for i in measured]
             predicted = [
-                _renamed((s.theme for s in results[i].suggestions), replaced) for i in measured
+                _renamed((s.theme for s in results[i].suggestions), replaced, split)
+                for i in measured
             ]
             return run, report(to_matrix(gold, ids), to_matrix(predicted, ids), ids)
     return None, None
 
 
-def _renamed(themes: Iterable[str], replaced: dict[str, str]) -> list[str]:
-    return list(dict.fromkeys(replaced.get(theme, theme) for theme in themes))
+def _renamed(themes: Iterable[str], replaced: dict[str, str], split: Set[str]) -> list[str]:
+    return list(dict.fromkeys(replaced.get(t, t) for t in themes if t not in split))
 
 
 SHOWN_FILES = 5

@@ -266,6 +266,9 @@ def test_split_a_theme_of_a_tagged_project_end_to_end(tmp_path: Path, tiny_model
     assert waiting in " ".join(status.output.split())
     data = json.loads(run("status", db, "--json").stdout)
     assert (data["reviewed"], data["waiting"]) == (3, {"box_ticking": 1})
+    # The split theme is neither counted nor measured: no reviewer can code it now.
+    assert "box_ticking" not in data["themes"] and "inspection" in data["themes"]
+    assert "box_ticking" not in data["metrics"]["themes"]
     exported = run("export", db, "-o", tmp_path / "out.csv")
     assert waiting in exported.stderr
     rows = {row["id"]: row for row in read_csv(tmp_path / "out.csv")}
@@ -289,3 +292,26 @@ def test_split_a_theme_of_a_tagged_project_end_to_end(tmp_path: Path, tiny_model
     assert (data["reviewed"], data["waiting"]) == (4, {})
     assert "To review again" not in run("export", db, "-o", tmp_path / "out.csv").stderr
     assert read_csv(tmp_path / "out.csv")[2]["codes"] == "inspection"
+
+
+def test_a_file_coded_with_the_split_theme_is_refused_with_its_parts(
+    store: Store, tmp_path: Path
+) -> None:
+    ana_before_the_split(store)
+    scored_after_the_split(store)
+    sheet = write_csv(tmp_path / "sheet.csv", ["id", "distrust", "cost"], [("1", "1", "0")])
+    result = run("import", store.path, sheet, "--reviewer", "ben")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {sheet} has a column 'distrust', a theme that codebook 'Trust' split into "
+        "'distrust_services', 'distrust_government': a tick in it cannot say which part "
+        "applies. Replace it with a column per part, or remove it\n"
+    )
+    codes = write_csv(tmp_path / "codes.csv", ["id", "codes"], [("1", "distrust;cost")])
+    result = run("import", store.path, codes, "--reviewer", "ben")
+    assert result.exit_code == 1
+    assert (
+        f"{codes}:2: unknown theme 'distrust'; 'distrust' was split into 'distrust_services', "
+        "'distrust_government'\n"
+    ) in result.stderr
+    assert "ben" not in store.codings(book=AFTER)
