@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import TINY_CODEBOOK, read_csv, write_csv
 from projects import SURVEY
+from test_review_app import play, screen
+from textual.pilot import Pilot
 
 from coder.cli import cli
 from coder.codebook import Codebook
@@ -19,6 +21,7 @@ from coder.coding import final_codings, left_out_note, waiting_after_split
 from coder.errors import LabelError
 from coder.results import CommentResult, Suggestion
 from coder.review import ReviewSession
+from coder.review_app import ReviewApp
 from coder.review_render import list_cells, position_line
 from coder.status import project_status
 from coder.store import Entry, NewComment, Store
@@ -315,3 +318,23 @@ def test_a_file_coded_with_the_split_theme_is_refused_with_its_parts(
         "'distrust_government'\n"
     ) in result.stderr
     assert "ben" not in store.codings(book=AFTER)
+
+
+def test_the_review_screen_marks_a_waiting_comment_and_codes_its_parts(store: Store) -> None:
+    ana_before_the_split(store)
+    scored_after_the_split(store)
+
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        shown = " ".join(screen(app).split())
+        assert "↻ coded 'Distrust' before it was split: code its parts" in shown
+        assert "1 [x] ■ Distrust of services" in shown
+        assert "2 [ ] ■ Distrust of government" in shown
+        await pilot.press("2", "a")
+        await pilot.pause()
+
+    play(store, script, theme="distrust")
+    assert store.codings(book=AFTER)["ana"][1] == {
+        "cost",
+        "distrust_services",
+        "distrust_government",
+    }
