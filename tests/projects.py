@@ -8,10 +8,11 @@ from pathlib import Path
 
 from conftest import TINY_CODEBOOK
 
+from coder.codebook import Codebook
 from coder.codebook_io import parse_codebook
 from coder.migrations import BOOKKEEPING, MIGRATIONS, statements
 from coder.results import CommentResult, Evidence, Suggestion
-from coder.store import APPLICATION_ID, NewComment, Store, review_key
+from coder.store import APPLICATION_ID, Entry, NewComment, Store, review_key
 
 # A survey file's rows (id, comment, region), as test_tag_cli tags them with the tiny model.
 SURVEY = [
@@ -81,6 +82,27 @@ def make_project(path: Path, rows: list[Row] = ROWS, source: str = "comments.csv
     ]
     store.import_batch(run_id, source, batch, THRESHOLDS)
     return store
+
+
+def numbered_project(path: Path, book: Codebook, n: int = 4) -> Store:
+    """A project of comments "1".."n" ("Comment 1." ...) with no suggestions, in a run under
+    `book`: for decisions recorded by hand under one codebook, then read under another."""
+    store = Store(path)
+    run_id = store.add_run(store.add_codebook(book), "cold start", {})
+    rows = [
+        (NewComment(str(i), i + 1, f"Comment {i}.", {}), CommentResult(f"Comment {i}."))
+        for i in range(1, n + 1)
+    ]
+    store.import_batch(run_id, "survey.csv", rows, {})
+    return store
+
+
+def decide(store: Store, book: Codebook | None, reviewer: str, *steps: list[Entry]) -> int:
+    """Record each step (a keypress's entries) in one review session under `book`."""
+    session = store.start_session(reviewer, "review", {}, book)
+    for entries in steps:
+        store.record(session, reviewer, entries)
+    return session
 
 
 Latest = dict[str, tuple[int, CommentResult]]  # external id -> (run id, its result)

@@ -115,26 +115,16 @@ def test_show_prints_the_tree() -> None:
     assert result.output.count("(group, not codable)") == 1
 
 
-def test_show_names_the_ids_a_theme_replaces() -> None:
-    merged = TINY_CODEBOOK.replace(
-        "label: Box-ticking\n", "label: Box-ticking\n    replaces: [tokenism, lip_service]\n"
+@pytest.mark.parametrize(("key", "shown"), [("replaces", "replaces"), ("split_from", "split from")])
+def test_show_names_the_ids_a_theme_replaces_or_was_split_from(key: str, shown: str) -> None:
+    edited = TINY_CODEBOOK.replace(
+        "label: Box-ticking\n", f"label: Box-ticking\n    {key}: [tokenism, lip_service]\n"
     )
-    Path("merged.yaml").write_text(merged, encoding="utf-8")
-    result = run("show", "merged.yaml")
+    Path("edited.yaml").write_text(edited, encoding="utf-8")
+    result = run("show", "edited.yaml")
     assert result.exit_code == 0, result.output
     (box,) = [text for text in result.output.splitlines() if "[box_ticking]" in text]
-    assert box == "└── ■ Box-ticking  [box_ticking]  (replaces tokenism, lip_service)"
-
-
-def test_show_names_the_theme_a_part_was_split_from() -> None:
-    split = TINY_CODEBOOK.replace(
-        "label: Box-ticking\n", "label: Box-ticking\n    split_from: [tokenism]\n"
-    )
-    Path("split.yaml").write_text(split, encoding="utf-8")
-    result = run("show", "split.yaml")
-    assert result.exit_code == 0, result.output
-    (box,) = [text for text in result.output.splitlines() if "[box_ticking]" in text]
-    assert box == "└── ■ Box-ticking  [box_ticking]  (split from tokenism)"
+    assert box == f"└── ■ Box-ticking  [box_ticking]  ({shown} tokenism, lip_service)"
 
 
 def test_show_a_shipped_codebook_by_name() -> None:

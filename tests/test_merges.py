@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from projects import decide, numbered_project
 
-from coder.codebook import Codebook
 from coder.codebook_io import parse_codebook
 from coder.folding import merged_results
-from coder.results import CommentResult, Evidence, Suggestion
-from coder.store import Entry, NewComment, Scored, Store
+from coder.results import Evidence, Suggestion
+from coder.store import Entry, Scored, Store
 
 BEFORE = parse_codebook(
     """
@@ -41,22 +41,8 @@ AFTER_EDITED = parse_codebook(
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "coding.db") as opened:
-        run_id = opened.add_run(opened.add_codebook(BEFORE), "cold start", {})
-        rows = [
-            (NewComment(str(n), n + 1, f"Comment {n}.", {}), CommentResult(f"Comment {n}."))
-            for n in range(1, 5)
-        ]
-        opened.import_batch(run_id, "survey.csv", rows, {})
+    with numbered_project(tmp_path / "coding.db", BEFORE) as opened:
         yield opened
-
-
-def decide(store: Store, book: Codebook | None, reviewer: str, *steps: list[Entry]) -> int:
-    """Record each step (a keypress's entries) in one session under `book`."""
-    session = store.start_session(reviewer, "review", {}, book)
-    for entries in steps:
-        store.record(session, reviewer, entries)
-    return session
 
 
 def test_codes_on_merged_ids_count_for_the_theme_that_took_them_over(store: Store) -> None:

@@ -225,48 +225,32 @@ def test_another_programs_description_is_the_definition_and_headings_are_parsed(
     )
 
 
-def test_the_ids_a_theme_replaces_go_to_and_come_back_from_its_description() -> None:
-    merged = parse_codebook(
+@pytest.mark.parametrize(
+    ("key", "heading"), [("replaces", "Replaces"), ("split_from", "Split from")]
+)
+def test_the_ids_of_earlier_themes_go_to_and_come_back_from_its_description(
+    key: str, heading: str
+) -> None:
+    # replaces: themes merged into this one; split_from: themes it is a part of
+    book = parse_codebook(
         TINY_CODEBOOK.replace(
-            "label: Box-ticking\n", "label: Box-ticking\n    replaces: [tokenism, lip_service]\n"
+            "label: Box-ticking\n", f"label: Box-ticking\n    {key}: [tokenism, lip_service]\n"
         )
     )
-    data = codebook_to_qdc(merged)
-    assert b"Replaces:\n- tokenism\n- lip_service\n\nCoder ID: box_ticking" in data
-    back = parse_qdc(data, "merged.qdc", "Tiny")
+    data = codebook_to_qdc(book)
+    assert f"{heading}:\n- tokenism\n- lip_service\n\nCoder ID: box_ticking".encode() in data
+    back = parse_qdc(data, "earlier.qdc", "Tiny")
     assert back.notes == []
-    assert back.codebook.theme("box_ticking").replaces == ["tokenism", "lip_service"]
+    assert getattr(back.codebook.theme("box_ticking"), key) == ["tokenism", "lip_service"]
     # Another program's text under the heading: what cannot be an id is left out, and said.
     odd = qdc(
-        '<Code guid="a" name="Waits"><Description>Delays.\n\nReplaces:\n- queues\n'
+        f'<Code guid="a" name="Waits"><Description>Delays.\n\n{heading}:\n- queues\n'
         "- Long Waits!</Description></Code>"
     )
     imported = parse_qdc(odd, "x.qdc")
-    assert imported.codebook.theme("waits").replaces == ["queues"]
+    assert getattr(imported.codebook.theme("waits"), key) == ["queues"]
     assert imported.notes == [
-        "code 'Waits': 'Long Waits!' under Replaces is not a theme id; left it out"
-    ]
-
-
-def test_the_ids_a_theme_was_split_from_go_to_and_come_back_from_its_description() -> None:
-    split = parse_codebook(
-        TINY_CODEBOOK.replace(
-            "label: Box-ticking\n", "label: Box-ticking\n    split_from: [tokenism]\n"
-        )
-    )
-    data = codebook_to_qdc(split)
-    assert b"Split from:\n- tokenism\n\nCoder ID: box_ticking" in data
-    back = parse_qdc(data, "split.qdc", "Tiny")
-    assert back.notes == []
-    assert back.codebook.split == {"tokenism": ("box_ticking",)}
-    odd = qdc(
-        '<Code guid="a" name="Waits"><Description>Split from:\n- delays\n- All Delays'
-        "</Description></Code>"
-    )
-    imported = parse_qdc(odd, "x.qdc")
-    assert imported.codebook.theme("waits").split_from == ["delays"]
-    assert imported.notes == [
-        "code 'Waits': 'All Delays' under Split from is not a theme id; left it out"
+        f"code 'Waits': 'Long Waits!' under {heading} is not a theme id; left it out"
     ]
 
 

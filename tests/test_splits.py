@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import TINY_CODEBOOK, read_csv, write_csv
-from projects import SURVEY
+from projects import SURVEY, decide, numbered_project
 from test_review_app import play, screen
 from textual.pilot import Pilot
 
 from coder.cli import cli
-from coder.codebook import Codebook
 from coder.codebook_io import parse_codebook
 from coder.coding import final_codings, left_out_note, waiting_after_split
 from coder.errors import LabelError
@@ -24,7 +23,7 @@ from coder.review import ReviewSession
 from coder.review_app import ReviewApp
 from coder.review_render import list_cells, position_line
 from coder.status import project_status
-from coder.store import Entry, NewComment, Store
+from coder.store import Entry, Store
 
 BEFORE = parse_codebook(
     """
@@ -48,26 +47,12 @@ themes:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "coding.db") as opened:
-        run_id = opened.add_run(opened.add_codebook(BEFORE), "cold start", {})
-        rows = [
-            (NewComment(str(n), n + 1, f"Comment {n}.", {}), CommentResult(f"Comment {n}."))
-            for n in range(1, 5)
-        ]
-        opened.import_batch(run_id, "survey.csv", rows, {})
+    with numbered_project(tmp_path / "coding.db", BEFORE) as opened:
         yield opened
 
 
 def run(*args: object) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def decide(store: Store, book: Codebook | None, reviewer: str, *steps: list[Entry]) -> int:
-    """Record each step (a keypress's entries) in one session under `book`."""
-    session = store.start_session(reviewer, "review", {}, book)
-    for entries in steps:
-        store.record(session, reviewer, entries)
-    return session
 
 
 def ana_before_the_split(store: Store) -> None:
