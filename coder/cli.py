@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sys
@@ -94,6 +95,54 @@ def codebook_show(path: str) -> None:
     from coder.resources import resolve
 
     out().print(codebook_tree(load_codebook(resolve("codebooks", path))))
+
+
+@codebook.command("diff")
+@click.argument("books", nargs=-1, metavar="[OLD] NEW", required=True)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="Count the project's reviewed comments each change touches; with NEW alone, compare "
+    "the project's codebook to NEW.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def codebook_diff(books: tuple[str, ...], db: str | None, as_json: bool) -> None:
+    """What changed between two codebook versions, and what that does to coding: themes
+    added, taken over, split or dropped (their codes left out), relabelled, moved, reworded.
+    Exits with 1 if the new codebook would leave reviewers' codes out.
+
+    \b
+    Example:
+      coder codebook diff codebooks/v1.yaml codebooks/v2.yaml
+      coder codebook diff codebooks/v2.yaml --db coding.db
+    """
+    from coder.codebook_diff import coded_counts, diff_codebooks, diff_renderables, touched
+    from coder.codebook_io import load_codebook
+    from coder.errors import InputError
+    from coder.resources import resolve
+    from coder.store import Store
+
+    if len(books) > 2 or (len(books) == 1 and db is None):
+        raise InputError(
+            "give two codebooks, OLD and NEW, or NEW and --db PROJECT to compare "
+            "the project's codebook with it"
+        )
+    new = load_codebook(resolve("codebooks", books[-1]))
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(Store(db, create=False)) if db else None
+        old = load_codebook(resolve("codebooks", books[0])) if len(books) == 2 else None
+        old = old or store.latest_codebook()
+        diff = diff_codebooks(old, new)
+        if store is not None:
+            diff.coded = coded_counts(store, old, touched(diff))
+    if as_json:
+        click.echo(json.dumps(diff.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        console = out()
+        for part in diff_renderables(diff, old, new):
+            console.print(part)
+    if diff.loses_codes:
+        sys.exit(1)
 
 
 @codebook.command("import")
