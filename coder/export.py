@@ -46,7 +46,14 @@ from coder.coding import (
 from coder.errors import InputError, OutputError
 from coder.fileio import atomic_open, check_writable
 from coder.refi_codebook import write_qdc
-from coder.refi_project import MODEL_USER, RULES_USER, ProjectCoding, ProjectComment, write_qdpx
+from coder.refi_project import (
+    MODEL_USER,
+    NO_THEME,
+    RULES_USER,
+    ProjectCoding,
+    ProjectComment,
+    write_qdpx,
+)
 from coder.respondent_rows import write_respondents
 from coder.store import Store
 from coder.table_out import Rows as TableRows
@@ -335,10 +342,19 @@ def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectCo
                 made
                 for theme in _coded(coding, ids)
                 for made in _refi_codings(theme, _run_time(store, coding))
-            ],
+            ]
+            + _no_theme(coding),
         )
         for export_id, coding in rows
     ]
+
+
+def _no_theme(coding: FinalCoding) -> list[ProjectCoding]:
+    """The "No theme" coding of each person whose coding of the comment was no theme (but for
+    a dispute, where the reviewers' own codes are not known here)."""
+    if coding.codes or coding.provenance not in ("reviewed", "agreed", "adjudicated"):
+        return []
+    return [ProjectCoding(NO_THEME, name) for name in coding.reviewers]
 
 
 def _run_time(store: Store, coding: FinalCoding) -> str | None:

@@ -7,7 +7,9 @@ any case, a source's text inline (`PlainTextContent`) or in the zip (`plainTextP
 whole comments, so a code on any part of a source codes it. A code is matched to a theme by
 the GUID coder's own exports give it, else by the `Coder ID:` line of its description, else by
 its name (a theme's id or label, or an id a theme replaces). Codings by "coder model" and "coder
-rules" are coder's own suggestions in an export of ours, not a person's coding: left out.
+rules" are coder's own suggestions in an export of ours, not a person's coding: left out. The
+"No theme" code of our exports (or any code of that name the codebook has no theme for) is a
+person's coding of the comment with no theme, unless they also coded it with a theme.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from coder.codebook import Codebook
 from coder.errors import InputError
 from coder.external import ExternalCoding, ExternalFile, ordered_codes
 from coder.refi_codebook import attribute, guid, local_name, parse_description
-from coder.refi_project import MODEL_USER, RULES_USER
+from coder.refi_project import MODEL_USER, NO_THEME, NO_THEME_NAME, RULES_USER
 
 MAX_LISTED = 10
 _INTERNAL = "internal://"
@@ -49,7 +51,10 @@ def read_qdpx_coding(
     for (user, key), code_guids in parsed.coded.items():
         if coder is None or user == coder:
             name, where, text = parsed.sources[key]
-            found = {themes.theme(code) for code in code_guids} - {None}
+            resolved = {themes.theme(code) for code in code_guids}
+            found = resolved - {None, NO_THEME}
+            if not found and NO_THEME not in resolved:
+                continue  # coded only with codes the codebook lacks, left out: not "no theme"
             ordered = ordered_codes(found, book)  # type: ignore[arg-type]
             codings.append(ExternalCoding(user, (name, key), text, ordered, where, loose=True))
     notes = themes.notes(path, ignore_unknown) + _left_out(parsed.machine, parsed.other_sources)
@@ -191,7 +196,8 @@ class _CodeThemes:
 
     def __init__(self, codes: dict[str, tuple[str, str]], book: Codebook) -> None:
         self.book = book
-        self.by_guid = {guid(t.id): t.id for t in book.codable}
+        self.by_guid = {guid(NO_THEME): NO_THEME}
+        self.by_guid.update({guid(t.id): t.id for t in book.codable})
         self.by_guid.update({guid(old): new for old, new in book.replaced.items()})
         self.codes = codes  # GUID -> (name, description)
         self.unknown: dict[str, str] = {}  # code GUID -> its name
@@ -205,6 +211,8 @@ class _CodeThemes:
             if theme is not None:
                 self.by_guid[code_guid] = theme
                 return theme
+        if name.strip().casefold() in (NO_THEME_NAME.casefold(), NO_THEME):
+            return NO_THEME
         self.unknown[code_guid] = name or f"(a code not in the codebook, GUID {code_guid})"
         return None
 

@@ -5,7 +5,9 @@ source under `sources/`. Ours holds:
 
 - Users: every human coder, plus "coder model" and "coder rules", so that a program that shows
   who coded what also shows which codes came from the classifier and which from a pattern.
-- CodeBook: the codebook, as in a .qdc (`coder.refi_codebook`).
+- CodeBook: the codebook, as in a .qdc (`coder.refi_codebook`), and where a person coded a
+  comment with none of its themes, a "No theme" code for that decision (a QDA program keeps
+  only codings: without it, "reviewed, no theme" would not survive the round trip).
 - Variables and Cases: one case per respondent, its attributes as variable values.
 - Sources: one TextSource per comment, its text in `sources/<guid>.txt` (`plainTextPath`, as
   NVivo, ATLAS.ti and MAXQDA write it; the schema allows that or `PlainTextContent`, not both);
@@ -40,6 +42,10 @@ from coder.refi_codebook import ORIGIN, add_codes, guid, serialise_piece, xml_sa
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 MODEL_USER = "coder model"
 RULES_USER = "coder rules"
+# A person's coding of a comment with none of the codebook's themes; never a theme id (ids are
+# lower-case letters, digits and _), so its code's GUID cannot be a theme's.
+NO_THEME = "(no theme)"
+NO_THEME_NAME = "No theme"
 # Zip entries carry a date; a fixed one keeps re-exports byte-identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -121,11 +127,13 @@ def _qde_pieces(
     yield f"<?xml version='1.0' encoding='utf-8'?>\n{start}>\n".encode()
     yield _piece(_users_element(comments))
     codebook = ET.Element("CodeBook")
-    add_codes(codebook, book)
+    codes = add_codes(codebook, book)
+    if any(c.theme == NO_THEME for comment in comments for c in comment.codings):
+        codes.append(_no_theme_code())
     yield _piece(codebook)
     yield from _cases_pieces(comments)
     if comments:
-        order = {theme_id: n for n, theme_id in enumerate(book.codable_ids)}
+        order = {theme_id: n for n, theme_id in enumerate([*book.codable_ids, NO_THEME])}
         yield from _holding("Sources", (_source_element(c, order) for c in comments))
     description = ET.Element("Description")
     description.text = xml_safe(
@@ -133,6 +141,15 @@ def _qde_pieces(
     )
     yield _piece(description)
     yield b"</Project>\n"
+
+
+def _no_theme_code() -> ET.Element:
+    code = ET.Element("Code", {"guid": guid(NO_THEME), "name": NO_THEME_NAME, "isCodable": "true"})
+    ET.SubElement(code, "Description").text = (
+        "Not a theme: a person reviewed the comment and coded it with none of the codebook's "
+        f"themes. Written by {ORIGIN}, which reads it back as that decision."
+    )
+    return code
 
 
 def _piece(element: ET.Element) -> bytes:

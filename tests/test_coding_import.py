@@ -581,17 +581,19 @@ def test_the_machine_coders_names_are_refused(project: Path, tmp_path: Path) -> 
 def test_a_qdpx_exported_by_coder_comes_back_with_each_persons_coding(
     project: Path, tmp_path: Path
 ) -> None:
-    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("d", "cost")])
+    # ana coded b with no theme: a "No theme" code carries that decision there and back.
+    rows = [("a", "time"), ("b", "none"), ("d", "cost")]
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], rows)
     with Store(project) as store:
         import_coding(store, sheet, "ana")
     export_project(project, tmp_path / "p.qdpx", "qdpx")
     make_project(tmp_path / "fresh.db").close()
     with Store(tmp_path / "fresh.db") as store:
         done = import_coding(store, tmp_path / "p.qdpx")
-        assert codings(store) == {"ana": {"a": {"time"}, "d": {"cost"}}}
-    assert [(c.coder, c.comments) for c in done.coders] == [("ana", 2)]
+        assert codings(store) == {"ana": {"a": {"time"}, "b": set(), "d": {"cost"}}}
+    assert [(c.coder, c.comments) for c in done.coders] == [("ana", 3)]
     assert done.notes == [
-        "left out 4 codings by coder model and coder rules: coder's own suggestions, not a "
+        "left out 2 codings by coder model and coder rules: coder's own suggestions, not a "
         "person's coding"
     ]
 
@@ -816,3 +818,31 @@ def test_imported_coders_are_compared_by_agree(project: Path, tmp_path: Path) ->
     figures = json.loads(done.stdout)
     assert (figures["coders"], figures["n"], figures["exact_agreement"]) == (["ana", "ben"], 2, 0.5)
     assert figures["themes"]["cost"]["counts"] == {"ana": 1, "ben": 0}
+
+
+def test_a_no_theme_code_is_a_coding_with_no_theme_unless_a_theme_is_coded_too(
+    project: Path, tmp_path: Path
+) -> None:
+    # Another program's "No theme" code (its own GUID): Ana coded d with it alone, Ben beside
+    # TIME; Ana's only code on "Interview 1" is one the codebook lacks, left out with it.
+    qde = (
+        FOREIGN.replace(
+            '<Code guid="k-other" name="Staff praise"/>',
+            '<Code guid="k-other" name="Staff praise"/><Code guid="k-none" name="no theme"/>',
+        )
+        .replace('<CodeRef targetGUID="k-other"/>', '<CodeRef targetGUID="k-none"/>')
+        .replace(
+            '<Coding guid="c5" creatingUser="u-2">',
+            '<Coding guid="c6" creatingUser="u-1"><CodeRef targetGUID="k-none"/></Coding>'
+            '<Coding guid="c5" creatingUser="u-2">',
+        )
+        .replace(
+            '<CodeRef targetGUID="k-time"/></Coding>\n        <Coding guid="c2"',
+            '<CodeRef targetGUID="k-unknown"/></Coding>\n        <Coding guid="c2"',
+        )
+        .replace('<Coding guid="c3"><CodeRef targetGUID="{box}"/></Coding>', "")
+    )
+    qdpx = foreign_qdpx(tmp_path / "nvivo.qdpx", qde)
+    with Store(project) as store:
+        import_coding(store, qdpx, ignore_unknown=True)
+        assert codings(store) == {"Ana": {"d": set()}, "Ben": {"a": {"cost"}, "d": {"time"}}}

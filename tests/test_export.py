@@ -333,6 +333,32 @@ def test_qdpx_keeps_who_coded_what_where(project: Path, tmp_path: Path) -> None:
     ]
     cases = {c.get("name"): len(c.findall(f"{P}SourceRef")) for c in root.iter(f"{P}Case")}
     assert cases == dict.fromkeys("abcde", 1)
+    assert "No theme" not in codes.values()  # nobody coded a comment with no theme
+
+
+def test_qdpx_carries_a_persons_no_theme_as_a_code_of_its_own(
+    project: Path, tmp_path: Path
+) -> None:
+    with Store(project) as store:
+        review = ReviewSession(store, "ana", order="file")
+        review.go_to(ids_by_external(store)["d"])
+        review.reject_all()
+    out = tmp_path / "coding.qdpx"
+    assert run(project, "-o", out, "--format", "qdpx").exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(DATA / "Project.xsd").validate(qde)
+    root = ET.fromstring(qde)
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{P}User")}
+    (code,) = [c for c in root.iter(f"{P}Code") if c.get("name") == "No theme"]
+    assert code.get("isCodable") == "true"
+    assert code.find(f"{P}Description").text.startswith("Not a theme: a person reviewed")
+    (source,) = [s for s in root.iter(f"{P}TextSource") if s.get("name") == "d"]
+    (selection,) = source.iter(f"{P}PlainTextSelection")
+    (coding,) = selection.iter(f"{P}Coding")
+    assert (selection.get("startPosition"), selection.get("endPosition")) == ("0", "22")
+    assert coding.find(f"{P}CodeRef").get("targetGUID") == code.get("guid")
+    assert users[coding.get("creatingUser")] == "ana"
 
 
 def test_qdpx_codes_a_rule_as_the_rules_user(tmp_path: Path) -> None:
