@@ -28,6 +28,16 @@ def load_codebook(path: str | Path) -> Codebook:
         raise CodebookError(str(path), [f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CodebookError(str(path), [f"{path}: cannot read: {exc}"]) from None
+    if path.suffix.casefold() in (".qdc", ".xml", ".csv") or text.lstrip().startswith("<"):
+        kinds = {".csv": "a spreadsheet of themes", ".qdc": "a REFI-QDA codebook"}
+        kind = kinds.get(path.suffix.casefold(), "XML")
+        raise CodebookError(
+            str(path),
+            [
+                f"{path}: this is {kind}, not a YAML codebook; make one of it with: coder "
+                f"codebook import {path} -o {path.with_suffix('.yaml').name}"
+            ],
+        )
     return parse_codebook(text, str(path))
 
 

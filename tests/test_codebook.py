@@ -415,6 +415,28 @@ def test_file_that_does_not_exist(tmp_path: Path) -> None:
     assert str(caught.value) == f"invalid codebook {path} (1 problem):\n{path}: no such file"
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "kind"),
+    [
+        ("book.qdc", "<CodeBook/>", "a REFI-QDA codebook"),
+        ("book.txt", "<?xml version='1.0'?>\n<CodeBook/>", "XML"),
+        ("themes.csv", "label,definition\nWaits,Delays\n", "a spreadsheet of themes"),
+    ],
+)
+def test_a_codebook_in_another_format_says_how_to_convert_it(
+    tmp_path: Path, name: str, text: str, kind: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CodebookError) as caught:
+        load_codebook(path)
+    stem = name.rsplit(".", 1)[0]
+    assert caught.value.problems == [
+        f"{path}: this is {kind}, not a YAML codebook; make one of it with: coder codebook "
+        f"import {path} -o {stem}.yaml"
+    ]
+
+
 def test_messages_name_the_file_they_came_from(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text("name: T\nthemes:\n  - id: a\n    label: A\n    parent: a\n", encoding="utf-8")
