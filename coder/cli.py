@@ -1184,12 +1184,13 @@ def review(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["wide", "long", "respondents", "jsonl", "sheet", "qdc", "qdpx"]),
+    type=click.Choice(["wide", "long", "respondents", "jsonl", "sheet", "log", "qdc", "qdpx"]),
     default="wide",
     show_default=True,
     help="wide: a row per comment; long: a row per code; respondents: a row per respondent, "
     "each question's answer and codes side by side; sheet: an empty column per theme, to "
-    "code in a spreadsheet and `coder import`; qdc/qdpx: REFI-QDA codebook/project.",
+    "code in a spreadsheet and `coder import`; log: every decision, who made it and when (the "
+    "audit trail); qdc/qdpx: REFI-QDA codebook/project.",
 )
 @click.option("--reviewed-only", is_flag=True, help="Only the comments a reviewer coded.")
 @_QUESTION
@@ -1215,6 +1216,7 @@ def export_command(
       coder export coding.db -o codes.csv --format long --reviewed-only --excel
       coder export coding.db -o coding.qdpx --format qdpx
       coder export coding.db -o to_code.csv --format sheet --excel
+      coder export coding.db -o decisions.csv --format log
     """
     from coder.export import export_project
 
@@ -1223,6 +1225,9 @@ def export_command(
         err.print(f"Wrote {output}: the project's codebook")
         return
     where = "stdout" if output == "-" else output
+    if summary.decisions is not None:
+        err.print(f"Wrote {where}: {summary.decisions} decisions (log)")
+        return
     people = "" if summary.respondents is None else f"{summary.respondents} respondents from "
     err.print(f"Wrote {where}: {people}{summary.comments} comments ({fmt})")
     if fmt == "sheet":

@@ -11,6 +11,7 @@ codebook order (the project's latest codebook; a theme it no longer has is left 
 - respondents: a row per respondent (`coder.respondent_rows`): attributes, a 0/1 column per
   theme on any answer, then each question's answer and 0/1 columns.
 - jsonl: an object per comment with all of that.
+- log: every entry of the decision log, in order (`coder.decision_log`): the audit trail.
 - sheet: a coding sheet for a person to code in a spreadsheet program and bring back with
   `coder import`: id, text, attributes, and an empty column per codable theme (headed by its id)
   to put 1 in. Nothing of the model's or other coders' is in it: it is for blind coding.
@@ -19,7 +20,7 @@ codebook order (the project's latest codebook; a theme it no longer has is left 
   suggested theme is coded by the model or the rules on its evidence spans, a reviewed one by
   its reviewers on the whole comment.
 
-wide, long and sheet are CSV, or an Excel workbook for a name ending in `.xlsx`
+wide, long, respondents, sheet and log are CSV, or an Excel workbook for a name ending in `.xlsx`
 (`coder.table_out`). A comment's id is its id in the file it came from; if two files gave the
 same id, every id is written as `file:id`. CSV cells a spreadsheet would run as a formula are
 neutralised; in a workbook they are stored as text.
@@ -43,6 +44,7 @@ from coder.coding import (
     basis_line,
     left_out_note,
 )
+from coder.decision_log import write_log
 from coder.errors import InputError, OutputError
 from coder.fileio import atomic_open, check_writable
 from coder.refi_codebook import write_qdc
@@ -59,8 +61,8 @@ from coder.store import Store
 from coder.table_out import Rows as TableRows
 from coder.table_out import check_not_workbook, kept_apart, open_rows
 
-EXPORT_FORMATS = ("wide", "long", "respondents", "jsonl", "sheet", "qdc", "qdpx")
-CSV_FORMATS = ("wide", "long", "respondents", "sheet")
+EXPORT_FORMATS = ("wide", "long", "respondents", "jsonl", "sheet", "log", "qdc", "qdpx")
+CSV_FORMATS = ("wide", "long", "respondents", "sheet", "log")
 # the long row's values coder made (theme id, status, source, score, evidence offsets,
 # coding, time): the others are text from outside, kept from running as formulas
 LONG_MADE = frozenset({1, 3, 4, 5, 7, 8, 11, 13})
@@ -90,6 +92,7 @@ class ExportSummary:
     comments: int
     basis: str  # which coding the export uses
     respondents: int | None = None  # the rows of the respondents format
+    decisions: int | None = None  # the rows of the log format
 
 
 def export_project(
@@ -122,6 +125,9 @@ def export_project(
         elif fmt == "respondents":
             with open_rows(output, force, excel) as table:
                 people = write_respondents(table, rows, book)
+        elif fmt == "log":
+            with open_rows(output, force, excel) as table:
+                entries = write_log(table, store, names, book)
         else:
             attributes = store.attribute_names(codings.ids)
             with open_rows(output, force, excel) as table:
@@ -132,7 +138,8 @@ def export_project(
         note = left_out_note(store, book)
     basis = basis_line(counts, reviewed_only, note)
     people_count = people if fmt == "respondents" else None
-    return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count)
+    entry_count = entries if fmt == "log" else None
+    return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count, entry_count)
 
 
 def _check_options(
@@ -145,6 +152,8 @@ def _check_options(
         raise InputError(f"--excel is for the CSV formats ({', '.join(CSV_FORMATS)}), not {fmt}")
     if reviewed_only and fmt == "qdc":
         raise InputError("--reviewed-only does not apply to qdc: it holds the codebook alone")
+    if reviewed_only and fmt == "log":
+        raise InputError("--reviewed-only does not apply to log: it holds every decision made")
     if str(output) == "-":
         if fmt in ("qdc", "qdpx"):
             raise OutputError(f"{fmt} is written to a file; give its name with -o")

@@ -909,6 +909,21 @@ class Store:
         )
         return [Decision(*row) for row in rows]
 
+    def decision_log(self) -> Iterator[tuple[Decision, str, dict[str, Any], int | None]]:
+        """Every entry of the log in order, with its session's mode, settings and codebook id
+        (read as it goes: a big project's log is never held whole)."""
+        rows = self._db.execute(
+            f"SELECT {_DECISION_COLUMNS}, s.mode, s.settings, s.codebook_id "
+            "FROM decisions d JOIN sessions s ON s.id = d.session_id ORDER BY d.id"
+        )
+        for row in rows:
+            yield Decision(*row[:10]), row[10], json.loads(row[11] or "{}"), row[12]
+
+    def undone_entries(self) -> set[int]:
+        """The entries of the log that a later undo took back."""
+        rows = self._db.execute("SELECT undoes FROM decisions WHERE undoes IS NOT NULL")
+        return {entry for (entry,) in rows}
+
     def _fold(
         self,
         key: Callable[[str, int], Any],

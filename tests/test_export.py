@@ -427,7 +427,7 @@ def test_reviewed_only_with_nothing_reviewed_writes_nothing(tmp_path: Path) -> N
     [
         (
             ["--format", "jsonl", "--excel"],
-            "--excel is for the CSV formats (wide, long, respondents, sheet), not jsonl",
+            "--excel is for the CSV formats (wide, long, respondents, sheet, log), not jsonl",
         ),
         (
             ["--format", "qdc", "--reviewed-only"],
