@@ -99,12 +99,7 @@ class ProjectCodings:
     ) -> None:
         self.store = store
         self.book = book or store.latest_codebook()
-        ids = store.order("file")
-        if not ids:
-            raise empty_project(store.path)
-        if question is not None:
-            answers = store.answers_to(question)
-            ids = [i for i in ids if i in answers]
+        ids = comment_ids(store, question)
         self._project = _Project.read(store, self.book)
         if reviewed_only:
             ids = [i for i in ids if i in self._project.adjudicated or i in self._project.coders]
@@ -124,7 +119,20 @@ class ProjectCodings:
             comments, latest = self.store.comments(part), self.store.latest_results(part)
             if merges:
                 latest = {i: merged_results(scored, self.book) for i, scored in latest.items()}
-            yield [self._project.coding(comments[i], latest.get(i)) for i in part]
+            dates = self._project.decided(self.store, part)
+            yield [self._project.coding(comments[i], latest.get(i), dates.get(i, {})) for i in part]
+
+
+def comment_ids(store: Store, question: str | None = None) -> list[int]:
+    """The project's comments in import order; with `question`, the answers to it alone.
+    Raises StoreError for a project with no comments, InputError for an unknown question."""
+    ids = store.order("file")
+    if not ids:
+        raise empty_project(store.path)
+    if question is None:
+        return ids
+    answers = store.answers_to(question)
+    return [i for i in ids if i in answers]
 
 
 def final_codings(
@@ -144,7 +152,7 @@ class _Project:
     coders: dict[int, dict[str, CommentState]]  # {comment: {reviewer: state}}, confirmed only
     judges: dict[int, dict[str, CommentState]]  # the same for adjudicators
     adjudicated: dict[int, set[str]]
-    decided: dict[int, dict[tuple[str, str], str]]  # {comment: {(theme, reviewer): when}}
+    replaced: dict[str, str]  # the codebook's: a decision on an old id dates its theme
     position: dict[str, int]  # codebook order
 
     @classmethod
@@ -153,18 +161,24 @@ class _Project:
             coders=_by_comment(store.states(book=book)),
             judges=_by_comment(store.states(adjudicated=True, book=book)),
             adjudicated=store.adjudicated(book),
-            decided=_decided_at(store.decisions(), book.replaced),
+            replaced=book.replaced,
             position={theme_id: n for n, theme_id in enumerate(book.codable_ids)},
         )
 
-    def coding(self, comment: Comment, scored: Scored | None) -> FinalCoding:
+    def decided(self, store: Store, part: Sequence[int]) -> dict[int, dict[tuple[str, str], str]]:
+        """{comment: {(theme, reviewer): when they last decided on it}} for a part of the
+        project (read a part at a time: a project's whole log is large)."""
+        return _decided_at(store.theme_decisions(part), self.replaced)
+
+    def coding(
+        self, comment: Comment, scored: Scored | None, dates: Mapping[tuple[str, str], str]
+    ) -> FinalCoding:
         judged = comment.id in self.adjudicated
         states = self.judges[comment.id] if judged else self.coders.get(comment.id, {})
         versions = {name: state.codes for name, state in states.items()}
         suggestions = {s.theme: s for s in scored.suggestions} if scored else {}
         codes, provenance = decide(versions, self.adjudicated.get(comment.id), suggestions)
         human = provenance in HUMAN
-        dates = self.decided.get(comment.id, {})
         themes = tuple(
             _theme(theme, theme in codes, human, versions, suggestions.get(theme), scored, dates)
             for theme in sorted({*codes, *suggestions}, key=self._order)
@@ -309,16 +323,15 @@ def _theme(
 
 
 def _decided_at(
-    log: Sequence[Decision], replaced: Mapping[str, str]
+    log: Iterable[Decision], replaced: Mapping[str, str]
 ) -> dict[int, dict[tuple[str, str], str]]:
-    """{comment: {(theme, reviewer): when they last decided on it}}, undone entries left out;
-    a decision on a `replaced` id counts for the theme that replaces it."""
-    undone = {d.undoes for d in log if d.undoes is not None}
+    """{comment: {(theme, reviewer): when they last decided on it}} from theme entries in
+    order; a decision on a `replaced` id counts for the theme that replaces it."""
     out: dict[int, dict[tuple[str, str], str]] = {}
     for d in log:
-        if d.theme is not None and d.action != "undo" and d.id not in undone:
-            theme = replaced.get(d.theme, d.theme)
-            out.setdefault(d.comment_id, {})[theme, d.reviewer] = d.decided_at
+        theme = d.theme or ""  # every entry read is on a theme
+        theme = replaced.get(theme, theme)
+        out.setdefault(d.comment_id, {})[theme, d.reviewer] = d.decided_at
     return out
 
 

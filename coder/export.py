@@ -42,6 +42,7 @@ from coder.coding import (
     ProjectCodings,
     ThemeCoding,
     basis_line,
+    comment_ids,
     left_out_note,
 )
 from coder.decision_log import write_log
@@ -112,6 +113,11 @@ def export_project(
         if fmt == "qdc":
             write_qdc(book, output, force=force)
             return ExportSummary(str(output), fmt, 0, "")
+        if fmt == "log":  # the log as recorded: no coding to work out
+            ids = comment_ids(store, question)
+            with open_rows(output, force, excel) as table:
+                entries = write_log(table, store, export_ids(store, ids), book)
+            return ExportSummary(str(output), fmt, len(ids), "", decisions=entries)
         codings = ProjectCodings(store, reviewed_only, book, question)
         counts: Counter[str] = Counter()
         names = export_ids(store, codings.ids)
@@ -125,9 +131,6 @@ def export_project(
         elif fmt == "respondents":
             with open_rows(output, force, excel) as table:
                 people = write_respondents(table, rows, book)
-        elif fmt == "log":
-            with open_rows(output, force, excel) as table:
-                entries = write_log(table, store, names, book)
         else:
             attributes = store.attribute_names(codings.ids)
             with open_rows(output, force, excel) as table:
@@ -138,8 +141,7 @@ def export_project(
         note = left_out_note(store, book)
     basis = basis_line(counts, reviewed_only, note)
     people_count = people if fmt == "respondents" else None
-    entry_count = entries if fmt == "log" else None
-    return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count, entry_count)
+    return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count)
 
 
 def _check_options(

@@ -32,7 +32,7 @@ CODED = ("accept", "add")  # the theme actions that leave a theme coded
 COMMENT_ACTIONS = ("confirm", "flag", "unflag", "memo", "skip")
 
 
-@dataclass
+@dataclass(slots=True)  # a project's states are many: one per coder and comment coded
 class CommentState:
     """One coder's current coding of one comment, folded from the log's effective entries."""
 

@@ -901,6 +901,16 @@ class Store:
                 _insert_decision(db, batch, entry, reviewer, session_id, undoes=d.id)
         return undone
 
+    def theme_decisions(self, among: Iterable[int]) -> list[Decision]:
+        """The entries on themes of these comments that no undo took back, undo entries left
+        out, in order (when each theme was last decided, a part of a project at a time)."""
+        rows = self._db.execute(
+            f"SELECT {_DECISION_COLUMNS} FROM decisions d WHERE {_AMONG.format('d.comment_id')} "
+            f"AND d.theme IS NOT NULL AND {_EFFECTIVE} ORDER BY d.id",
+            (_ids(among),),
+        )
+        return [Decision(*row) for row in rows]
+
     def decisions(self, comment_id: int | None = None) -> list[Decision]:
         """The log, in order, undo entries included (for exports and audits)."""
         where, params = ("WHERE d.comment_id = ?", (comment_id,)) if comment_id else ("", ())
@@ -911,13 +921,16 @@ class Store:
 
     def decision_log(self) -> Iterator[tuple[Decision, str, dict[str, Any], int | None]]:
         """Every entry of the log in order, with its session's mode, settings and codebook id
-        (read as it goes: a big project's log is never held whole)."""
-        rows = self._db.execute(
-            f"SELECT {_DECISION_COLUMNS}, s.mode, s.settings, s.codebook_id "
-            "FROM decisions d JOIN sessions s ON s.id = d.session_id ORDER BY d.id"
-        )
-        for row in rows:
-            yield Decision(*row[:10]), row[10], json.loads(row[11] or "{}"), row[12]
+        (read as it goes, in the table's own order: a big project's log is never held whole)."""
+        sessions = {
+            session_id: (mode, json.loads(settings or "{}"), codebook_id)
+            for session_id, mode, settings, codebook_id in self._db.execute(
+                "SELECT id, mode, settings, codebook_id FROM sessions"
+            )
+        }
+        for row in self._db.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions d ORDER BY d.id"):
+            entry = Decision(*row)
+            yield (entry, *sessions[entry.session_id])
 
     def undone_entries(self) -> set[int]:
         """The entries of the log that a later undo took back."""
