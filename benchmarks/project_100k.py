@@ -128,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import (a spreadsheet)": ["import", str(db), str(coding), "--reviewer", "gold"],
         "import (the qdpx)": ["import", str(db), str(work / "project.qdpx")],
         "agree --coders gold,model": ["agree", str(db), "--coders", "gold,model"],
-        # after both imports: every comment's decisions, twice over
+        # after both imports: two coders' decisions on every comment
+        "export wide (after imports)": ["export", str(db), "-o", str(work / "out.csv")],
         "export log": ["export", str(db), "-o", str(work / "out.log.csv"), "--format", "log"],
     }
     for name, command in commands.items():
