@@ -84,6 +84,17 @@ def require_terminal() -> None:
         )
 
 
+def _waiting_for_others(store: Store, session: ReviewSession, theme: str) -> str:
+    """Who else has comments coded with split `theme` waiting, for the message that this
+    reviewer has none: '; they wait for ana (24)'."""
+    waiting = {
+        name: sum(theme in state.resplit for state in states.values())
+        for name, states in store.states(book=session.codebook).items()
+    }
+    listed = ", ".join(f"{name} ({n})" for name, n in sorted(waiting.items()) if n)
+    return f"; comments wait for {listed} (give --reviewer)" if listed else ""
+
+
 def open_session(
     store: Store, reviewer: str, mode: str = "review", **options: Any
 ) -> ReviewSession:
@@ -100,6 +111,7 @@ def open_session(
         raise InputError(
             f"nothing to review again for the split of theme '{theme}' in {path}{among}: no "
             f"comment has {whose} with '{theme}' that waits to be coded with its parts"
+            + ("" if mode == "adjudicate" else _waiting_for_others(store, session, theme))
         )
     if mode == "adjudicate":
         about = f" on theme '{theme}'" if theme else ""

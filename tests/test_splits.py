@@ -266,7 +266,8 @@ def test_split_a_theme_of_a_tagged_project_end_to_end(tmp_path: Path, tiny_model
     assert nothing.exit_code == 1
     assert nothing.stderr == (
         f"Error: nothing to review again for the split of theme 'box_ticking' in {db}: no "
-        "comment has ben's coding with 'box_ticking' that waits to be coded with its parts\n"
+        "comment has ben's coding with 'box_ticking' that waits to be coded with its parts; "
+        "comments wait for ana (1) (give --reviewer)\n"
     )
     with Store(db) as store:
         session = ReviewSession(store, "ana", order="file", theme="box_ticking")
