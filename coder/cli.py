@@ -17,6 +17,7 @@ from coder.console import PlainConsole
 from coder.errors import CoderError
 
 if TYPE_CHECKING:
+    from coder.codebook import Codebook
     from coder.store import ImportSink
     from coder.tagging import TagSummary
 
@@ -355,6 +356,7 @@ def tag(
                 from coder.store import ImportSink, Store
 
                 store = stack.enter_context(Store(db))
+                before = store.latest_codebook() if store.latest_run() else None
                 name = model_path or (
                     f"cold start of {codebook_path}" if codebook_path else "shipped"
                 )
@@ -375,8 +377,23 @@ def tag(
                     progress=advance,
                     sink=sink,
                 )
-            left_out = left_out_note(store, store.latest_codebook()) if sink is not None else ""
-        _tagged(summary, output, db, sink, left_out)
+            left_out = ""
+            if sink is not None:
+                book = store.latest_codebook()
+                left_out = _codebook_change(before, book) + left_out_note(store, book)
+        _tagged(summary, output, db, sink, left_out.strip())
+
+
+def _codebook_change(before: Codebook | None, after: Codebook) -> str:
+    """A line saying how the project's codebook changed with this run, if it did."""
+    if before is None or before.content_hash() == after.content_hash():
+        return ""
+    from coder.codebook_diff import diff_codebooks, summary_line
+
+    return (
+        f"The project's codebook changed: {summary_line(diff_codebooks(before, after))} "
+        "(`coder codebook diff OLD.yaml NEW.yaml` lists each change)\n"
+    )
 
 
 def _check_questions(

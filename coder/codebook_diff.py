@@ -187,7 +187,7 @@ def diff_renderables(diff: CodebookDiff, old: Codebook, new: Codebook) -> list[R
             [f"{label(t)}: {', '.join(ids)}" for t, ids in diff.earlier.items()],
         ),
     ]
-    out: list[RenderableType] = [Text(_summary(diff), style="bold")]
+    out: list[RenderableType] = [Text(summary_line(diff), style="bold")]
     for title, style, lines in sections:
         if lines:
             block = Text(f"{title}:", style=style or "bold")
@@ -197,7 +197,8 @@ def diff_renderables(diff: CodebookDiff, old: Codebook, new: Codebook) -> list[R
     return out
 
 
-def _summary(diff: CodebookDiff) -> str:
+def summary_line(diff: CodebookDiff) -> str:
+    """The diff in one line: the codebooks, and how many themes changed in each way."""
     counts = [
         (len(diff.added), "added"),
         (len(diff.replaced), "taken over"),

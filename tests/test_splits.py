@@ -247,7 +247,12 @@ def test_split_a_theme_of_a_tagged_project_end_to_end(tmp_path: Path, tiny_model
     assert waiting in result.stderr
     meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))
     assert meta["trained_on"]["labelled"] == 3  # r3 waits: its box-ticking is neither part yet
-    assert run("tag", comments, "-m", model, "--db", db).exit_code == 0
+    tagged = run("tag", comments, "-m", model, "--db", db)
+    assert tagged.exit_code == 0, tagged.output
+    assert (
+        "The project's codebook changed: 'Tiny' version 1 -> version 2: 1 split, 3 unchanged "
+        "(`coder codebook diff OLD.yaml NEW.yaml` lists each change)\n" + waiting
+    ) in tagged.stderr
 
     status = run("status", db)
     assert status.exit_code == 0, status.output

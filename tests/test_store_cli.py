@@ -94,9 +94,11 @@ def test_tag_with_a_new_codebook_adds_a_run(
     )
     result = run("tag", comments, "-c", tiny_codebook, "--db", project)
     assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[-1] == (
-        f"Project {project}: 0 new comments, 4 already there; suggestions in run 2"
-    )
+    assert result.stderr.splitlines()[-2:] == [
+        f"Project {project}: 0 new comments, 4 already there; suggestions in run 2",
+        "The project's codebook changed: 'Tiny' version 1 -> version 1: 1 edited, 3 unchanged "
+        "(`coder codebook diff OLD.yaml NEW.yaml` lists each change)",
+    ]
     with Store(project) as store:
         models = [r.model for r in store.runs()]
         assert models == [str(tiny_model), f"cold start of {tiny_codebook}"]
