@@ -1140,6 +1140,12 @@ def agree(
     help="Only the comments with no theme (none suggested, or you coded none): the leftovers "
     "a codebook may be missing a theme for.",
 )
+@click.option(
+    "--coded",
+    metavar="THEME",
+    help="Only the comments you coded with this theme: to go over them again (after its "
+    "definition changed, say).",
+)
 @click.option("--only-unreviewed", is_flag=True, help="Leave out the comments you reviewed.")
 @click.option("--blind", is_flag=True, help="Show no suggestions: code from the codebook alone.")
 @click.option(
@@ -1152,6 +1158,7 @@ def review(
     theme: str | None,
     question: str | None,
     uncoded: bool,
+    coded: str | None,
     only_unreviewed: bool,
     blind: bool,
     adjudicate: bool,
@@ -1185,6 +1192,7 @@ def review(
             uncoded=uncoded,
             only_unreviewed=only_unreviewed,
             question=question,
+            coded=coded,
         )
         require_terminal()
         ReviewApp(session).run()

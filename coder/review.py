@@ -99,6 +99,20 @@ def disagreements(
     return out
 
 
+def _check_coded(mode: str, coded: str | None, uncoded: bool, only_unreviewed: bool) -> None:
+    """`--coded` picks comments by this reviewer's own coding of them."""
+    if coded is None:
+        return
+    if uncoded:
+        raise InputError("choose --coded or --uncoded, not both")
+    if only_unreviewed:
+        raise InputError("--coded picks comments you reviewed: leave out --only-unreviewed")
+    if mode == "adjudicate":
+        raise InputError(
+            "adjudication goes through the comments coders differ on: leave out --coded"
+        )
+
+
 def _check_filters(mode: str, theme: str | None, uncoded: bool, split: bool = False) -> None:
     """`--theme` and `--uncoded` pick comments by their suggestions, which only review shows
     (but for a `split` theme: the comments this reviewer coded with it)."""
@@ -133,6 +147,7 @@ class ReviewSession:
         seed: int = 0,
         uncoded: bool = False,
         question: str | None = None,
+        coded: str | None = None,
     ):
         if not reviewer.strip():
             raise InputError("give a reviewer name, e.g. --reviewer ana")
@@ -146,6 +161,7 @@ class ReviewSession:
         # `--theme` naming a split theme: the comments this reviewer coded with it, to review again
         self._resplit = theme if theme in self.codebook.split else None
         _check_filters(mode, theme, uncoded, split=self._resplit is not None)
+        _check_coded(mode, coded, uncoded, only_unreviewed)
         self._several_questions = store.several_questions()  # then each view names its question
         self.settings = {
             "order": order,
@@ -154,11 +170,13 @@ class ReviewSession:
             "seed": seed,
             "uncoded": uncoded,
             "question": question,
+            "coded": coded,
         }
         # only the answers to one question of a survey (`--question`)
         self._answers = None if question is None else store.answers_to(question)
-        if theme is not None and self._resplit is None:
-            self._check_theme(theme)
+        for named in (theme if self._resplit is None else None, coded):
+            if named is not None:
+                self._check_theme(named)
         self._adjudicating = mode == "adjudicate"
         self._session_id: int | None = None  # made on the first decision
         self.assigned: set[int] = set()  # this reviewer's double-coding sample
@@ -194,6 +212,9 @@ class ReviewSession:
             random.Random(self.settings["seed"]).shuffle(ids)
         if self.settings["uncoded"]:
             ids = self._uncoded(ids)
+        if self.settings["coded"]:  # the comments this reviewer coded with the theme
+            coded = self.settings["coded"]
+            ids = [i for i in ids if self._state(i).reviewed and coded in self._state(i).codes]
         if self._answers is not None:
             ids = [i for i in ids if i in self._answers]
         if self._adjudicating and self._resplit is None:

@@ -99,13 +99,19 @@ def open_session(
     store: Store, reviewer: str, mode: str = "review", **options: Any
 ) -> ReviewSession:
     """A review session with something in it to review; else an error that says why not.
-    `options` go to `ReviewSession` (order, theme, uncoded, only_unreviewed, seed, question)."""
+    `options` go to `ReviewSession` (order, theme, uncoded, only_unreviewed, seed, question,
+    coded)."""
     session = ReviewSession(store, reviewer, mode=mode, **options)
     if session.ids:
         return session
     path, theme = store.path, options.get("theme")
     question = options.get("question")
     among = f" among the answers to '{question}'" if question else ""
+    if options.get("coded"):
+        raise InputError(
+            f"{session.reviewer} has coded no comment in {path}{among} with theme "
+            f"'{options['coded']}'" + (f" among those suggested '{theme}'" if theme else "")
+        )
     if theme in session.codebook.split:
         whose = "an adjudication" if mode == "adjudicate" else f"{session.reviewer}'s coding"
         raise InputError(

@@ -612,6 +612,10 @@ def test_review_of_a_missing_empty_or_finished_project_says_what_to_do(
         1,
         "Error: choose --blind or --adjudicate, not both\n",
     )
+    assert review_cli(str(store.path), "--reviewer", "ben", "--coded", "time") == (
+        1,
+        f"Error: ben has coded no comment in {store.path} with theme 'time'\n",
+    )
 
 
 def test_review_options_reach_the_session(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -641,6 +645,7 @@ def test_review_options_reach_the_session(store: Store, monkeypatch: pytest.Monk
         "seed": 0,
         "uncoded": False,
         "question": None,
+        "coded": None,
     }
     assert [store.comment(i).external_id for i in narrowed.ids] == ["b", "d"]
     assert [store.comment(i).external_id for i in leftovers.ids] == ["c"]

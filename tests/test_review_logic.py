@@ -230,6 +230,45 @@ def test_uncoded_is_refused_where_it_cannot_pick_comments(
     assert str(caught.value) == message
 
 
+def test_coded_lists_the_comments_you_coded_with_a_theme(store: Store) -> None:
+    review = session(store)
+    review.accept()  # a: time, as suggested
+    review.toggle("time")  # b: cost and box_ticking suggested; time added
+    review.accept()
+    review.toggle("time")  # c: time added, then the comment left unconfirmed
+    assert ext(store, session(store, coded="time").ids) == ["a", "b"]
+    assert ext(store, session(store, coded="cost").ids) == ["b"]
+    assert ext(store, session(store, coded="cost", theme="box_ticking").ids) == ["b"]
+    assert session(store, coded="time").settings["coded"] == "time"
+    # Another reviewer's coding is their own; blind coding picks by your coding too.
+    assert session(store, "ben", coded="time").ids == []
+    assert ext(store, session(store, coded="time", mode="blind").ids) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"coded": "time", "uncoded": True}, "choose --coded or --uncoded, not both"),
+        (
+            {"coded": "time", "only_unreviewed": True},
+            "--coded picks comments you reviewed: leave out --only-unreviewed",
+        ),
+        (
+            {"coded": "time", "mode": "adjudicate"},
+            "adjudication goes through the comments coders differ on: leave out --coded",
+        ),
+    ],
+)
+def test_coded_is_refused_where_it_cannot_pick_comments(
+    store: Store, options: dict, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        ReviewSession(store, "ana", **options)
+    assert str(caught.value) == message
+    with pytest.raises(LabelError, match="unknown theme 'tyme'"):
+        ReviewSession(store, "ana", coded="tyme")
+
+
 def test_review_resumes_where_the_reviewer_stopped(store: Store) -> None:
     review = session(store)
     review.accept()
