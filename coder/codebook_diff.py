@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import RenderableType
 from rich.text import Text
 
-from coder.codebook import Codebook
+from coder.codebook import Codebook, Theme
 from coder.console import printable
 from coder.store import Store
 
@@ -84,7 +84,7 @@ def diff_codebooks(old: Codebook, new: Codebook) -> CodebookDiff:
     return diff
 
 
-def _compare(diff: CodebookDiff, was: Any, now: Any) -> None:
+def _compare(diff: CodebookDiff, was: Theme, now: Theme) -> None:
     """Record how one theme kept by both codebooks changed."""
     changed = False
     if was.label != now.label:
