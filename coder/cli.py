@@ -1146,6 +1146,11 @@ def agree(
     help="Only the comments you coded with this theme: to go over them again (after its "
     "definition changed, say).",
 )
+@click.option(
+    "--flagged",
+    is_flag=True,
+    help="Only the comments coders flagged for discussion, with who flagged each and their memos.",
+)
 @click.option("--only-unreviewed", is_flag=True, help="Leave out the comments you reviewed.")
 @click.option("--blind", is_flag=True, help="Show no suggestions: code from the codebook alone.")
 @click.option(
@@ -1159,6 +1164,7 @@ def review(
     question: str | None,
     uncoded: bool,
     coded: str | None,
+    flagged: bool,
     only_unreviewed: bool,
     blind: bool,
     adjudicate: bool,
@@ -1193,6 +1199,7 @@ def review(
             only_unreviewed=only_unreviewed,
             question=question,
             coded=coded,
+            flagged=flagged,
         )
         require_terminal()
         ReviewApp(session).run()

@@ -56,6 +56,7 @@ class FinalCoding:
     reviewers: tuple[str, ...]  # whose coding counts: the adjudicators, else the coders
     memo: str  # their memos ("name: memo" each when several wrote one)
     scored: Scored | None  # the latest run's results
+    flagged: tuple[str, ...] = ()  # the coders who flagged it for discussion
 
     @property
     def human(self) -> bool:
@@ -150,6 +151,7 @@ class _Project:
     results are read a part at a time)."""
 
     coders: dict[int, dict[str, CommentState]]  # {comment: {reviewer: state}}, confirmed only
+    flags: dict[int, tuple[str, ...]]  # {comment: the coders who flagged it}, confirmed or not
     judges: dict[int, dict[str, CommentState]]  # the same for adjudicators
     adjudicated: dict[int, set[str]]
     replaced: dict[str, str]  # the codebook's: a decision on an old id dates its theme
@@ -157,8 +159,10 @@ class _Project:
 
     @classmethod
     def read(cls, store: Store, book: Codebook) -> _Project:
+        states = store.states(book=book)
         return cls(
-            coders=_by_comment(store.states(book=book)),
+            coders=_by_comment(states),
+            flags=_flagged(states),
             judges=_by_comment(store.states(adjudicated=True, book=book)),
             adjudicated=store.adjudicated(book),
             replaced=book.replaced,
@@ -191,6 +195,7 @@ class _Project:
             reviewers=tuple(sorted(states)),
             memo=_memo(states),
             scored=scored,
+            flagged=self.flags.get(comment.id, ()),
         )
 
     def _order(self, theme: str) -> tuple[int, str]:
@@ -299,6 +304,16 @@ def _by_comment(states: dict[str, dict[int, CommentState]]) -> dict[int, dict[st
             if state.reviewed:
                 out.setdefault(comment_id, {})[reviewer] = state
     return out
+
+
+def _flagged(states: dict[str, dict[int, CommentState]]) -> dict[int, tuple[str, ...]]:
+    """{comment: the coders who flagged it, by name}, whether they confirmed it or not."""
+    out: dict[int, list[str]] = {}
+    for reviewer, comments in sorted(states.items()):
+        for comment_id, state in comments.items():
+            if state.flagged:
+                out.setdefault(comment_id, []).append(reviewer)
+    return {comment_id: tuple(names) for comment_id, names in out.items()}
 
 
 def _theme(

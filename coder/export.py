@@ -194,7 +194,7 @@ def _rows_of(codings: ProjectCodings, ids: dict[int, str], counts: Counter[str])
 def wide_columns(attributes: Sequence[str], book: Codebook) -> list[str]:
     ids = book.codable_ids
     ours = ["id", "text", *ids, *(f"{t}_score" for t in ids), *(f"{t}_status" for t in ids)]
-    ours += ["codes", "coding", "reviewers"]
+    ours += ["codes", "coding", "reviewers", "memo", "flagged"]
     named = kept_apart(ours, attributes)
     return [*named[:2], *attributes, *named[2:]]
 
@@ -219,7 +219,9 @@ def _write_wide(
         made += [_score(scores.get(t)) for t in ids]
         made += [themes[t].status if t in themes else "" for t in ids]
         made += [";".join(_known(coding.codes, ids)), coding.provenance]
-        table.write(given, made, [";".join(coding.reviewers)])
+        table.write(
+            given, made, [";".join(coding.reviewers), coding.memo, ";".join(coding.flagged)]
+        )
 
 
 def _known(codes: Sequence[str], ids: Sequence[str]) -> list[str]:
@@ -311,6 +313,7 @@ def _write_jsonl(handle: IO[str], store: Store, rows: Rows, book: Codebook) -> N
             "coding": coding.provenance,
             "reviewers": list(coding.reviewers),
             "memo": coding.memo,
+            "flagged": list(coding.flagged),
             "model_version": model,
             "codebook_version": codebook_version,
             "scores": {t: round(scores[t], 4) for t in ids if t in scores},

@@ -63,6 +63,9 @@ class CommentView:
     coders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # adjudicating
     assigned: bool = False  # in this reviewer's double-coding sample
     question: str = ""  # where its file has several: the question it answers
+    # Reviewing the flagged comments (`--flagged`): the other coders who flagged it, with their
+    # memos
+    flagged_by: dict[str, str] = field(default_factory=dict)
     # The split themes this reviewer coded it with before the split, by their former labels:
     # the comment waits for them to code its parts (listed among `themes`)
     resplit: tuple[str, ...] = ()
@@ -99,8 +102,14 @@ def disagreements(
     return out
 
 
-def _check_coded(mode: str, coded: str | None, uncoded: bool, only_unreviewed: bool) -> None:
-    """`--coded` picks comments by this reviewer's own coding of them."""
+def _check_coded(
+    mode: str, coded: str | None, uncoded: bool, only_unreviewed: bool, flagged: bool
+) -> None:
+    """`--coded` picks comments by this reviewer's own coding, `--flagged` by coders' flags."""
+    if flagged and mode == "adjudicate":
+        raise InputError(
+            "adjudication goes through the comments coders differ on: leave out --flagged"
+        )
     if coded is None:
         return
     if uncoded:
@@ -148,6 +157,7 @@ class ReviewSession:
         uncoded: bool = False,
         question: str | None = None,
         coded: str | None = None,
+        flagged: bool = False,
     ):
         if not reviewer.strip():
             raise InputError("give a reviewer name, e.g. --reviewer ana")
@@ -161,7 +171,7 @@ class ReviewSession:
         # `--theme` naming a split theme: the comments this reviewer coded with it, to review again
         self._resplit = theme if theme in self.codebook.split else None
         _check_filters(mode, theme, uncoded, split=self._resplit is not None)
-        _check_coded(mode, coded, uncoded, only_unreviewed)
+        _check_coded(mode, coded, uncoded, only_unreviewed, flagged)
         self._several_questions = store.several_questions()  # then each view names its question
         self.settings = {
             "order": order,
@@ -171,6 +181,7 @@ class ReviewSession:
             "uncoded": uncoded,
             "question": question,
             "coded": coded,
+            "flagged": flagged,
         }
         # only the answers to one question of a survey (`--question`)
         self._answers = None if question is None else store.answers_to(question)
@@ -183,6 +194,7 @@ class ReviewSession:
         self.ids: list[int] = []
         self._index: dict[int, int] = {}
         self._folded: dict[int, str] = {}  # comments' texts in lower case, for `find`
+        self._flags: dict[int, dict[str, str]] = {}  # with `flagged`: who flagged each, memos
         self.position = 0
         self.refresh()
         self.position = self._resume()
@@ -212,6 +224,9 @@ class ReviewSession:
             random.Random(self.settings["seed"]).shuffle(ids)
         if self.settings["uncoded"]:
             ids = self._uncoded(ids)
+        if self.settings["flagged"]:  # the comments any coder has flagged for discussion
+            self._flags = self.store.flags()
+            ids = [i for i in ids if i in self._flags]
         if self.settings["coded"]:  # the comments this reviewer coded with the theme
             coded = self.settings["coded"]
             ids = [i for i in ids if self._state(i).reviewed and coded in self._state(i).codes]
@@ -311,6 +326,11 @@ class ReviewSession:
             assigned=comment_id in self.assigned,
             question=comment.question if self._several_questions else "",
             resplit=tuple(self.store.former_label(old) for old in sorted(state.resplit)),
+            flagged_by={
+                name: memo
+                for name, memo in self._flags.get(comment_id, {}).items()
+                if name != self.reviewer  # their own flag and memo are `flagged` and `memo`
+            },
         )
 
     def _listed(

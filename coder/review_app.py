@@ -100,13 +100,20 @@ def open_session(
 ) -> ReviewSession:
     """A review session with something in it to review; else an error that says why not.
     `options` go to `ReviewSession` (order, theme, uncoded, only_unreviewed, seed, question,
-    coded)."""
+    coded, flagged)."""
     session = ReviewSession(store, reviewer, mode=mode, **options)
     if session.ids:
         return session
     path, theme = store.path, options.get("theme")
     question = options.get("question")
     among = f" among the answers to '{question}'" if question else ""
+    if options.get("flagged"):
+        narrowed = any(options.get(k) for k in ("theme", "uncoded", "coded", "only_unreviewed"))
+        raise InputError(
+            f"no comment in {path}{among} is flagged for discussion"
+            + (" among those the other options pick" if narrowed else "")
+            + " (f on the review screen flags the comment shown)"
+        )
     if options.get("coded"):
         raise InputError(
             f"{session.reviewer} has coded no comment in {path}{among} with theme "

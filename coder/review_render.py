@@ -97,6 +97,8 @@ def position_line(view: CommentView) -> Text:
         line.append("   ✓ reviewed", style="green")
     if view.flagged:
         line.append("   ⚑ flagged", style="bold red")
+    if view.flagged_by:
+        line.append(f"   ⚑ flagged by {printable(', '.join(view.flagged_by))}", style="bold red")
     if view.resplit:
         former = ", ".join(f"'{printable(label)}'" for label in view.resplit)
         line.append(f"   ↻ coded {former} before it was split: code its parts", style="yellow")
@@ -110,7 +112,7 @@ def list_cells(view: CommentView, colors: Mapping[str, str]) -> tuple[Text, ...]
     """A comment as a row of the list: its place, id, state, themes (your codes once you have
     reviewed it, else the suggestions, dimmed) and its text on one line."""
     mark = Text("✓", style="green") if view.reviewed else Text("")
-    if view.flagged:
+    if view.flagged or view.flagged_by:
         mark.append("⚑", style="bold red")
     if view.resplit:
         mark.append("↻", style="yellow")
@@ -160,9 +162,12 @@ def columns(rows: list[list[Text]], gap: int = 1, styles: list[str] | None = Non
 
 
 def memo_text(view: CommentView) -> Text:
-    if not view.memo:
-        return Text("no memo (m to write one)", style="dim")
-    return Text(printable(view.memo))
+    """Your memo, then those of the others who flagged the comment (`--flagged`)."""
+    text = Text(printable(view.memo)) if view.memo else Text("no memo (m to write one)", "dim")
+    for name, memo in view.flagged_by.items():
+        if memo:
+            text.append(f"\n{printable(name)}: ", style="bold").append(printable(memo))
+    return text
 
 
 def coders_table(view: CommentView, codebook: Codebook) -> Text:

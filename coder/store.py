@@ -1038,6 +1038,16 @@ class Store:
         confirmed or not; `book` as in `states`."""
         return self._fold(lambda _r, c: c, True, book)
 
+    def flags(self) -> dict[int, dict[str, str]]:
+        """The comments coders have flagged for discussion (and not unflagged): {comment:
+        {coder: their memo on it, '' if none}}, coders in name order."""
+        out: dict[int, dict[str, str]] = {}
+        for reviewer, comments in sorted(self.states().items()):
+            for comment_id, state in comments.items():
+                if state.flagged:
+                    out.setdefault(comment_id, {})[reviewer] = state.memo
+        return out
+
     def reviewers(self) -> list[str]:
         """Everyone who has coded in this project (not adjudicating), by name."""
         rows = self._db.execute(

@@ -29,7 +29,7 @@ P = "{urn:QDA-XML:project:1.0}"
 FORMULA = '=HYPERLINK("http://x.example","click")'
 HEADER = (
     "id,text,n,time,cost,box_ticking,time_score,cost_score,box_ticking_score,time_status,"
-    "cost_status,box_ticking_status,codes,coding,reviewers"
+    "cost_status,box_ticking_status,codes,coding,reviewers,memo,flagged"
 )
 
 
@@ -70,19 +70,23 @@ def decided(db: Path) -> dict[tuple[str, str], str]:
 def test_wide_has_a_row_per_comment_with_codes_scores_statuses_and_provenance(
     project: Path, tmp_path: Path
 ) -> None:
+    with Store(project) as store:  # ben flags d, unreviewed, for discussion
+        flagger = ReviewSession(store, "ben", order="file")
+        flagger.go_to(ids_by_external(store)["d"])
+        flagger.flag()
     out = tmp_path / "coded.csv"
     done = run(project, "-o", out)
     assert done.exit_code == 0, done.output
     assert out.read_text(encoding="utf-8").splitlines() == [
         HEADER,
-        "a,No time at all.,2,1,0,0,0.9000,0.1000,0.0500,accepted,,,time,reviewed,ana",
+        "a,No time at all.,2,1,0,0,0.9000,0.1000,0.0500,accepted,,,time,reviewed,ana,,",
         'b,"Budget cut, tick box.",3,0,1,0,0.2000,0.4500,0.3000,,accepted,rejected,cost,reviewed,'
-        "ana",
-        "c,The weather was nice.,4,0,0,1,0.0200,0.0300,0.0100,,,added,box_ticking,reviewed,ana",
+        "ana,'=1+1,",
+        "c,The weather was nice.,4,0,0,1,0.0200,0.0300,0.0100,,,added,box_ticking,reviewed,ana,,",
         'd,"Busy rota, no funding.",5,1,1,0,0.5500,0.8000,0.1000,suggested,suggested,,time;cost,'
-        "suggested,",
+        "suggested,,,ben",
         'e,"\'=HYPERLINK(""http://x.example"",""click"")",6,0,1,0,0.1000,0.7000,0.2000,,'
-        "suggested,,cost,suggested,",
+        "suggested,,cost,suggested,,,",
     ]
     assert done.stderr.splitlines() == [
         f"Wrote {out}: 5 comments (wide)",
@@ -179,6 +183,8 @@ def test_wide_columns_rename_ours_not_the_surveys() -> None:
         "coder_codes",
         "coding",
         "reviewers",
+        "memo",
+        "flagged",
     ]
 
 
@@ -257,13 +263,15 @@ def test_jsonl_has_every_theme_with_status_and_evidence(project: Path, tmp_path:
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == ["a", "b", "c", "d", "e"]
     b = records[1]
-    assert {k: b[k] for k in ("text", "attributes", "codes", "coding", "reviewers", "memo")} == {
+    keys = ("text", "attributes", "codes", "coding", "reviewers", "memo", "flagged")
+    assert {k: b[k] for k in keys} == {
         "text": "Budget cut, tick box.",
         "attributes": {"n": "3"},
         "codes": ["cost"],
         "coding": "reviewed",
         "reviewers": ["ana"],
         "memo": "=1+1",  # JSON is data: no spreadsheet neutralising
+        "flagged": [],
     }
     assert b["scores"] == {"time": 0.2, "cost": 0.45, "box_ticking": 0.3}
     assert [(t["theme"], t["coded"], t["status"], t["source"]) for t in b["themes"]] == [

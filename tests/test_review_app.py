@@ -616,6 +616,11 @@ def test_review_of_a_missing_empty_or_finished_project_says_what_to_do(
         1,
         f"Error: ben has coded no comment in {store.path} with theme 'time'\n",
     )
+    assert review_cli(str(store.path), "--reviewer", "ben", "--flagged") == (
+        1,
+        f"Error: no comment in {store.path} is flagged for discussion (f on the review screen "
+        "flags the comment shown)\n",
+    )
 
 
 def test_review_options_reach_the_session(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -646,6 +651,7 @@ def test_review_options_reach_the_session(store: Store, monkeypatch: pytest.Monk
         "uncoded": False,
         "question": None,
         "coded": None,
+        "flagged": False,
     }
     assert [store.comment(i).external_id for i in narrowed.ids] == ["b", "d"]
     assert [store.comment(i).external_id for i in leftovers.ids] == ["c"]

@@ -21,6 +21,7 @@ from projects import (
 from coder.errors import InputError, LabelError, StoreError
 from coder.learning import retrain, train_from_project
 from coder.review import ReviewSession, disagreements
+from coder.review_render import memo_text, position_line
 from coder.store import Store
 
 
@@ -243,6 +244,32 @@ def test_coded_lists_the_comments_you_coded_with_a_theme(store: Store) -> None:
     # Another reviewer's coding is their own; blind coding picks by your coding too.
     assert session(store, "ben", coded="time").ids == []
     assert ext(store, session(store, coded="time", mode="blind").ids) == ["a", "b"]
+
+
+def test_flagged_lists_the_comments_any_coder_flagged_with_their_memos(store: Store) -> None:
+    ana = session(store)
+    ana.next()
+    ana.flag()  # b
+    ana.memo("Is a rota cost or time?")
+    ben = session(store, "ben")
+    ben.go_to(ana.ids[3])
+    ben.flag()  # d
+    ben.go_to(ana.ids[1])
+    ben.flag()  # b, no memo
+    ben.go_to(ana.ids[2])
+    ben.flag()
+    ben.flag()  # c: flagged, then unflagged
+    flagged = session(store, "ben", flagged=True)
+    assert ext(store, flagged.ids) == ["b", "d"]
+    b = flagged.current()
+    assert (b.flagged, b.flagged_by, b.memo) == (True, {"ana": "Is a rota cost or time?"}, "")
+    screen = session(store, "cy", flagged=True).current()
+    assert screen.flagged_by == {"ana": "Is a rota cost or time?", "ben": ""}
+    assert "⚑ flagged by ana, ben" in position_line(screen).plain
+    assert memo_text(screen).plain == "no memo (m to write one)\nana: Is a rota cost or time?"
+    assert session(store, flagged=True, theme="box_ticking").ids == [ana.ids[1]]
+    with pytest.raises(InputError, match="leave out --flagged"):
+        session(store, flagged=True, mode="adjudicate")
 
 
 @pytest.mark.parametrize(
