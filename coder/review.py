@@ -110,6 +110,11 @@ def _check_coded(
         raise InputError(
             "adjudication goes through the comments coders differ on: leave out --flagged"
         )
+    if flagged and mode == "blind":
+        raise InputError(
+            "blind coding shows nothing of other coders', and --flagged shows their flags and "
+            "memos: leave out one of them"
+        )
     if coded is None:
         return
     if uncoded:

@@ -270,6 +270,8 @@ def test_flagged_lists_the_comments_any_coder_flagged_with_their_memos(store: St
     assert session(store, flagged=True, theme="box_ticking").ids == [ana.ids[1]]
     with pytest.raises(InputError, match="leave out --flagged"):
         session(store, flagged=True, mode="adjudicate")
+    with pytest.raises(InputError, match="blind coding shows nothing of other coders'"):
+        session(store, flagged=True, mode="blind")
 
 
 @pytest.mark.parametrize(
