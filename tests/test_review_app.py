@@ -698,3 +698,20 @@ def wait_for(fd: int, wanted: bytes, timeout: float = 30.0) -> None:
             except OSError:  # the program ended
                 break
     assert wanted in seen, seen[-2000:]
+
+
+def test_flagged_review_shows_who_flagged_and_their_memos(store: Store) -> None:
+    ana = ReviewSession(store, "ana", order="file")
+    ana.next()
+    ana.flag()  # b
+    ana.memo("Rota: [bold]cost[/] or time?")  # markup in a memo shows as typed
+
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        shown = " ".join(screen(app).split())
+        assert "⚑ flagged by ana" in shown
+        assert "no memo (m to write one) ana: Rota: [bold]cost[/] or time?" in shown
+        await pilot.press("f")  # ben flags it too
+        await pilot.pause()
+
+    play(store, script, reviewer="ben", flagged=True)
+    assert store.flags() == {ana.ids[1]: {"ana": "Rota: [bold]cost[/] or time?", "ben": ""}}
