@@ -86,7 +86,7 @@ def require_terminal() -> None:
 
 def _waiting_for_others(store: Store, session: ReviewSession, theme: str) -> str:
     """Who else has comments coded with split `theme` waiting, for the message that this
-    reviewer has none: '; they wait for ana (24)'."""
+    reviewer has none: '; comments wait for ana (24) (give --reviewer)'."""
     waiting = {
         name: sum(theme in state.resplit for state in states.values())
         for name, states in store.states(book=session.codebook).items()
@@ -104,44 +104,63 @@ def open_session(
     session = ReviewSession(store, reviewer, mode=mode, **options)
     if session.ids:
         return session
-    path, theme = store.path, options.get("theme")
     question = options.get("question")
     among = f" among the answers to '{question}'" if question else ""
+    raise InputError(
+        _picked_by_filter(store, session, mode, options, among)
+        or _nothing_left(store, session, mode, options, among)
+    )
+
+
+def _picked_by_filter(
+    store: Store, session: ReviewSession, mode: str, options: dict[str, Any], among: str
+) -> str:
+    """Why the filters that pick comments by flags, your codes or a split picked none; ''
+    when none of them was asked for."""
+    path, theme = store.path, options.get("theme")
     if options.get("flagged"):
         narrowed = any(options.get(k) for k in ("theme", "uncoded", "coded", "only_unreviewed"))
-        raise InputError(
+        return (
             f"no comment in {path}{among} is flagged for discussion"
             + (" among those the other options pick" if narrowed else "")
             + " (f on the review screen flags the comment shown)"
         )
     if options.get("coded"):
-        raise InputError(
+        return (
             f"{session.reviewer} has coded no comment in {path}{among} with theme "
             f"'{options['coded']}'" + (f" among those suggested '{theme}'" if theme else "")
         )
     if theme in session.codebook.split:
         whose = "an adjudication" if mode == "adjudicate" else f"{session.reviewer}'s coding"
-        raise InputError(
+        return (
             f"nothing to review again for the split of theme '{theme}' in {path}{among}: no "
             f"comment has {whose} with '{theme}' that waits to be coded with its parts"
             + ("" if mode == "adjudicate" else _waiting_for_others(store, session, theme))
         )
+    return ""
+
+
+def _nothing_left(
+    store: Store, session: ReviewSession, mode: str, options: dict[str, Any], among: str
+) -> str:
+    """Why a session without those filters has no comment to show."""
+    path, theme = store.path, options.get("theme")
     if mode == "adjudicate":
         about = f" on theme '{theme}'" if theme else ""
-        raise InputError(
+        return (
             f"nothing to adjudicate in {path}{among}: no comment was coded differently{about} "
             "by two reviewers (see `coder agree --disagreements`)"
         )
     if theme is not None:
-        raise InputError(f"no comment in {path}{among} has a suggestion of theme '{theme}'")
+        return f"no comment in {path}{among} has a suggestion of theme '{theme}'"
     if options.get("uncoded"):
-        raise InputError(f"every comment in {path}{among} has a theme: none is left uncoded")
+        return f"every comment in {path}{among} has a theme: none is left uncoded"
     if options.get("only_unreviewed") and store.comment_count():
-        raise InputError(
+        return (
             f"{session.reviewer} has reviewed every comment in {path}{among}; "
             "leave out --only-unreviewed to go over them again"
         )
-    raise InputError(
+    return (
         f"project {path} has no comments to review; import some with `coder tag INPUT --db {path}`"
     )
 
