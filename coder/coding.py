@@ -57,6 +57,7 @@ class FinalCoding:
     memo: str  # their memos ("name: memo" each when several wrote one)
     scored: Scored | None  # the latest run's results
     flagged: tuple[str, ...] = ()  # the coders who flagged it for discussion
+    memos: tuple[tuple[str, str], ...] = ()  # (coder, memo) of every coder who wrote one
 
     @property
     def human(self) -> bool:
@@ -151,7 +152,9 @@ class _Project:
     results are read a part at a time)."""
 
     coders: dict[int, dict[str, CommentState]]  # {comment: {reviewer: state}}, confirmed only
-    flags: dict[int, tuple[str, ...]]  # {comment: the coders who flagged it}, confirmed or not
+    # {comment: the coders who flagged it}, {comment: ((coder, memo), ...)}, confirmed or not
+    flags: dict[int, tuple[str, ...]]
+    memos: dict[int, tuple[tuple[str, str], ...]]
     judges: dict[int, dict[str, CommentState]]  # the same for adjudicators
     adjudicated: dict[int, set[str]]
     replaced: dict[str, str]  # the codebook's: a decision on an old id dates its theme
@@ -160,9 +163,11 @@ class _Project:
     @classmethod
     def read(cls, store: Store, book: Codebook) -> _Project:
         states = store.states(book=book)
+        flags, memos = _remarks(states)
         return cls(
             coders=_by_comment(states),
-            flags=_flagged(states),
+            flags=flags,
+            memos=memos,
             judges=_by_comment(store.states(adjudicated=True, book=book)),
             adjudicated=store.adjudicated(book),
             replaced=book.replaced,
@@ -196,6 +201,7 @@ class _Project:
             memo=_memo(states),
             scored=scored,
             flagged=self.flags.get(comment.id, ()),
+            memos=self.memos.get(comment.id, ()),
         )
 
     def _order(self, theme: str) -> tuple[int, str]:
@@ -306,14 +312,20 @@ def _by_comment(states: dict[str, dict[int, CommentState]]) -> dict[int, dict[st
     return out
 
 
-def _flagged(states: dict[str, dict[int, CommentState]]) -> dict[int, tuple[str, ...]]:
-    """{comment: the coders who flagged it, by name}, whether they confirmed it or not."""
-    out: dict[int, list[str]] = {}
+def _remarks(
+    states: dict[str, dict[int, CommentState]],
+) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[tuple[str, str], ...]]]:
+    """Per comment, the coders who flagged it, and each coder's memo on it (by coder name),
+    whether they confirmed it or not."""
+    flags: dict[int, tuple[str, ...]] = {}
+    memos: dict[int, tuple[tuple[str, str], ...]] = {}
     for reviewer, comments in sorted(states.items()):
         for comment_id, state in comments.items():
             if state.flagged:
-                out.setdefault(comment_id, []).append(reviewer)
-    return {comment_id: tuple(names) for comment_id, names in out.items()}
+                flags[comment_id] = (*flags.get(comment_id, ()), reviewer)
+            if state.memo:
+                memos[comment_id] = (*memos.get(comment_id, ()), (reviewer, state.memo))
+    return flags, memos
 
 
 def _theme(

@@ -358,6 +358,7 @@ def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectCo
                 for made in _refi_codings(theme, _run_time(store, coding))
             ]
             + _no_theme(coding),
+            memos=coding.memos,
         )
         for export_id, coding in rows
     ]

@@ -12,7 +12,8 @@ source under `sources/`. Ours holds:
 - Sources: one TextSource per comment, its text in `sources/<guid>.txt` (`plainTextPath`, as
   NVivo, ATLAS.ti and MAXQDA write it; the schema allows that or `PlainTextContent`, not both);
   one PlainTextSelection per coded span (the evidence, or the whole comment), with a Coding
-  per theme and coder.
+  per theme and coder, then a NoteRef to each memo on the comment.
+- Notes: each coder's memo on a comment, as a note by that user.
 
 Positions count characters (Python string indices, i.e. Unicode code points) from 0, end
 exclusive. A character XML cannot carry becomes U+FFFD, one for one, so offsets stay right.
@@ -74,6 +75,7 @@ class ProjectComment:
     respondent: str | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)
     codings: Sequence[ProjectCoding] = ()
+    memos: Sequence[tuple[str, str]] = ()  # (coder, memo): each becomes a Note on the source
 
 
 def project_files(
@@ -135,6 +137,9 @@ def _qde_pieces(
     if comments:
         order = {theme_id: n for n, theme_id in enumerate([*book.codable_ids, NO_THEME])}
         yield from _holding("Sources", (_source_element(c, order) for c in comments))
+    if any(comment.memos for comment in comments):
+        notes = (note for comment in comments for note in _note_elements(comment))
+        yield from _holding("Notes", notes)
     description = ET.Element("Description")
     description.text = xml_safe(
         f"Codebook '{book.name}' version {book.version}, coded with {ORIGIN}."
@@ -190,11 +195,13 @@ def _project_attributes(
 
 
 def _users(comments: Sequence[ProjectComment]) -> list[str]:
-    """The model and the rules first, then each human coder in order of first coding."""
+    """The model and the rules first, then each person (a coder, or a memo's writer) in order
+    of first appearance."""
     users = [MODEL_USER, RULES_USER]
-    for coding in (c for comment in comments for c in comment.codings):
-        if coding.coder not in users:
-            users.append(coding.coder)
+    for comment in comments:
+        for coder in [*(c.coder for c in comment.codings), *(name for name, _ in comment.memos)]:
+            if coder not in users:
+                users.append(coder)
     return users
 
 
@@ -315,7 +322,28 @@ def _source_element(comment: ProjectComment, order: dict[str, int]) -> ET.Elemen
         },
     )
     _add_selections(text_source, comment, order)
+    for coder, _ in comment.memos:
+        ET.SubElement(text_source, "NoteRef", {"targetGUID": _note_guid(comment, coder)})
     return text_source
+
+
+def _note_guid(comment: ProjectComment, coder: str) -> str:
+    return guid(f"note:{comment.id}:{coder}")
+
+
+def _note_elements(comment: ProjectComment) -> Iterator[ET.Element]:
+    """Each coder's memo on the comment as a Note by them, its text inline."""
+    for coder, memo in comment.memos:
+        note = ET.Element(
+            "Note",
+            {
+                "guid": _note_guid(comment, coder),
+                "name": xml_safe(f"Memo on {comment.id} by {coder}"),
+                "creatingUser": guid(f"user:{coder}"),
+            },
+        )
+        ET.SubElement(note, "PlainTextContent").text = xml_safe(memo)
+        yield note
 
 
 def _source_texts(comments: Sequence[ProjectComment]) -> Iterator[tuple[str, bytes]]:

@@ -342,6 +342,15 @@ def test_qdpx_keeps_who_coded_what_where(project: Path, tmp_path: Path) -> None:
     cases = {c.get("name"): len(c.findall(f"{P}SourceRef")) for c in root.iter(f"{P}Case")}
     assert cases == dict.fromkeys("abcde", 1)
     assert "No theme" not in codes.values()  # nobody coded a comment with no theme
+    # ana's memo on b is a note by her, referred to from b's source, its text as written.
+    (note,) = root.iter(f"{P}Note")
+    assert (note.get("name"), users[note.get("creatingUser")]) == ("Memo on b by ana", "ana")
+    assert note.find(f"{P}PlainTextContent").text == "=1+1"
+    refs = {
+        s.get("name"): [r.get("targetGUID") for r in s.findall(f"{P}NoteRef")]
+        for s in root.iter(f"{P}TextSource")
+    }
+    assert refs == {"a": [], "b": [note.get("guid")], "c": [], "d": [], "e": []}
 
 
 def test_qdpx_carries_a_persons_no_theme_as_a_code_of_its_own(
