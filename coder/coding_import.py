@@ -319,6 +319,8 @@ def _plan(
         entries = _entries(
             comment_id, wanted, state.themes, among, suggested.get(comment_id, set())
         )
+        if coding.memo is not None and coding.memo != state.memo:
+            entries.append(Entry(comment_id, "memo", value=coding.memo))
         if not mine.reviewed:
             entries.append(Entry(comment_id, "confirm"))
         count = counts.setdefault(coding.coder, CoderImport(coding.coder))

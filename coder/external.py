@@ -38,6 +38,7 @@ class ExternalCoding:
     loose: bool = False
     scope: tuple[str, ...] | None = None  # the themes the file decides; None: every one
     question: str | None = None  # a `question` column's cell: tells apart a survey's answers
+    memo: str | None = None  # the coder's memo on it (a .qdpx note); None: the file has none
 
 
 @dataclass

@@ -9,7 +9,8 @@ the GUID coder's own exports give it, else by the `Coder ID:` line of its descri
 its name (a theme's id or label, or an id a theme replaces). Codings by "coder model" and "coder
 rules" are coder's own suggestions in an export of ours, not a person's coding: left out. The
 "No theme" code of our exports (or any code of that name the codebook has no theme for) is a
-person's coding of the comment with no theme, unless they also coded it with a theme.
+person's coding of the comment with no theme, unless they also coded it with a theme. A
+note a user wrote on a source they coded (a NoteRef from the source) is their memo on it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ def read_qdpx_coding(
             if not found and NO_THEME not in resolved:
                 continue  # coded only with codes the codebook lacks, left out: not "no theme"
             ordered = ordered_codes(found, book)  # type: ignore[arg-type]
-            codings.append(ExternalCoding(user, (name, key), text, ordered, where, loose=True))
+            memo = parsed.memo(user, key)
+            codings.append(
+                ExternalCoding(user, (name, key), text, ordered, where, loose=True, memo=memo)
+            )
     notes = themes.notes(path, ignore_unknown) + _left_out(parsed.machine, parsed.other_sources)
     return ExternalFile(codings, notes)
 
@@ -72,6 +76,8 @@ class _Parsed:
     sources: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # GUID -> ...
     machine: int = 0  # codings by coder's model and rules
     other_sources: int = 0  # PDF, picture, audio, video
+    notes: dict[str, tuple[str, str]] = field(default_factory=dict)  # GUID -> (user GUID, text)
+    noted: dict[str, list[str]] = field(default_factory=dict)  # source GUID -> its note GUIDs
 
     def take(self, element: ET.Element, archive: zipfile.ZipFile, path: str | Path) -> None:
         """Keep what an element just read holds; let go of a source or a case once read."""
@@ -86,6 +92,10 @@ class _Parsed:
         elif name == "textsource":
             self._source(element, archive, path)
             element.clear()
+        elif name == "note":
+            text = next((c.text or "" for c in element if local_name(c) == "plaintextcontent"), "")
+            self.notes[_guid(element, "guid")] = (_guid(element, "creatingUser"), text)
+            element.clear()
         elif name.endswith("source") or name == "case":
             self.other_sources += name != "case"
             element.clear()
@@ -94,11 +104,24 @@ class _Parsed:
         key = _guid(source, "guid")
         name = attribute(source, "name") or key
         self.sources[key] = (name, f"{path}: source '{name}'", _text(source, archive))
+        refs = [_guid(r, "targetGUID") for r in source if local_name(r) == "noteref"]
+        if refs:
+            self.noted[key] = refs
         for user_guid, code_guid in _codings(source):
             if self.users.get(user_guid) in (MODEL_USER, RULES_USER):
                 self.machine += 1  # dropped at once: they are most of an export of ours
             else:  # named once every user is read (`by_name`), wherever the file lists them
                 self.coded.setdefault((user_guid, key), set()).add(code_guid)
+
+    def memo(self, user: str, source: str) -> str | None:
+        """The text of the notes `user` wrote on `source` (joined by a blank line), or None
+        if they wrote none: their memo on the comment."""
+        texts = [
+            self.notes[ref][1].strip()
+            for ref in self.noted.get(source, ())
+            if ref in self.notes and self.users.get(self.notes[ref][0]) == user
+        ]
+        return "\n\n".join(t for t in texts if t) or None
 
     def by_name(self) -> None:
         """Key the codings by their user's name rather than GUID (now that every user is read,

@@ -586,11 +586,18 @@ def test_a_qdpx_exported_by_coder_comes_back_with_each_persons_coding(
     sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], rows)
     with Store(project) as store:
         import_coding(store, sheet, "ana")
+        review = ReviewSession(store, "ana", order="file")
+        review.go_to(ids_by_external(store)["a"])
+        review.memo("Rota <pressure>, not time?")
     export_project(project, tmp_path / "p.qdpx", "qdpx")
     make_project(tmp_path / "fresh.db").close()
     with Store(tmp_path / "fresh.db") as store:
         done = import_coding(store, tmp_path / "p.qdpx")
         assert codings(store) == {"ana": {"a": {"time"}, "b": set(), "d": {"cost"}}}
+        memos = {c: s.memo for c, s in store.states("ana")["ana"].items() if s.memo}
+        assert memos == {ids_by_external(store)["a"]: "Rota <pressure>, not time?"}
+        # the same file again changes nothing: the memo is already there
+        assert import_coding(store, tmp_path / "p.qdpx").recorded is False
     assert [(c.coder, c.comments) for c in done.coders] == [("ana", 3)]
     assert done.notes == [
         "left out 2 codings by coder model and coder rules: coder's own suggestions, not a "
@@ -846,3 +853,32 @@ def test_a_no_theme_code_is_a_coding_with_no_theme_unless_a_theme_is_coded_too(
     with Store(project) as store:
         import_coding(store, qdpx, ignore_unknown=True)
         assert codings(store) == {"Ana": {"d": set()}, "Ben": {"a": {"cost"}, "d": {"time"}}}
+
+
+def test_a_users_note_on_a_source_they_coded_is_their_memo(project: Path, tmp_path: Path) -> None:
+    notes = (
+        "  <Notes>\n"
+        '    <Note guid="n-1" creatingUser="u-2"><PlainTextContent>Check with Ana.'
+        "</PlainTextContent></Note>\n"
+        '    <Note guid="n-2" creatingUser="u-2"><PlainTextContent>Funding?</PlainTextContent>'
+        "</Note>\n"
+        '    <Note guid="n-3" creatingUser="u-1"><PlainTextContent>Not mine to code.'
+        "</PlainTextContent></Note>\n"
+        "  </Notes>\n"
+    )
+    qde = FOREIGN.replace("  </Sources>\n", "  </Sources>\n" + notes).replace(
+        "    </textsource>",
+        '      <NoteRef targetGUID="n-1"/><NoteRef targetGUID="n-2"/>'
+        '<NoteRef targetGUID="n-3"/>\n    </textsource>',
+    )
+    qdpx = foreign_qdpx(tmp_path / "noted.qdpx", qde)
+    with Store(project) as store:
+        import_coding(store, qdpx, ignore_unknown=True)
+        memos = {
+            (who, store.comment(c).external_id): s.memo
+            for who, comments in store.states().items()
+            for c, s in comments.items()
+            if s.memo
+        }
+    # Ana's note is on a source she did not code: no coding of hers to hang it on.
+    assert memos == {("Ben", "d"): "Check with Ana.\n\nFunding?"}
