@@ -221,9 +221,18 @@ def test_uncoded_lists_the_comments_with_no_theme_suggested_or_coded(store: Stor
             {"mode": "adjudicate", "uncoded": True},
             "adjudication goes through the comments coders differ on: leave out --uncoded",
         ),
+        ({"coded": "time", "uncoded": True}, "choose --coded or --uncoded, not both"),
+        (
+            {"coded": "time", "only_unreviewed": True},
+            "--coded picks comments you reviewed: leave out --only-unreviewed",
+        ),
+        (
+            {"coded": "time", "mode": "adjudicate"},
+            "adjudication goes through the comments coders differ on: leave out --coded",
+        ),
     ],
 )
-def test_uncoded_is_refused_where_it_cannot_pick_comments(
+def test_uncoded_and_coded_are_refused_where_they_cannot_pick_comments(
     store: Store, options: dict, message: str
 ) -> None:
     with pytest.raises(InputError) as caught:
@@ -244,6 +253,8 @@ def test_coded_lists_the_comments_you_coded_with_a_theme(store: Store) -> None:
     # Another reviewer's coding is their own; blind coding picks by your coding too.
     assert session(store, "ben", coded="time").ids == []
     assert ext(store, session(store, coded="time", mode="blind").ids) == ["a", "b"]
+    with pytest.raises(LabelError, match="unknown theme 'tyme'"):
+        session(store, coded="tyme")
 
 
 def test_flagged_lists_the_comments_any_coder_flagged_with_their_memos(store: Store) -> None:
@@ -272,30 +283,6 @@ def test_flagged_lists_the_comments_any_coder_flagged_with_their_memos(store: St
         session(store, flagged=True, mode="adjudicate")
     with pytest.raises(InputError, match="blind coding shows nothing of other coders'"):
         session(store, flagged=True, mode="blind")
-
-
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        ({"coded": "time", "uncoded": True}, "choose --coded or --uncoded, not both"),
-        (
-            {"coded": "time", "only_unreviewed": True},
-            "--coded picks comments you reviewed: leave out --only-unreviewed",
-        ),
-        (
-            {"coded": "time", "mode": "adjudicate"},
-            "adjudication goes through the comments coders differ on: leave out --coded",
-        ),
-    ],
-)
-def test_coded_is_refused_where_it_cannot_pick_comments(
-    store: Store, options: dict, message: str
-) -> None:
-    with pytest.raises(InputError) as caught:
-        ReviewSession(store, "ana", **options)
-    assert str(caught.value) == message
-    with pytest.raises(LabelError, match="unknown theme 'tyme'"):
-        ReviewSession(store, "ana", coded="tyme")
 
 
 def test_review_resumes_where_the_reviewer_stopped(store: Store) -> None:
