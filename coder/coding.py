@@ -121,7 +121,8 @@ class ProjectCodings:
             comments, latest = self.store.comments(part), self.store.latest_results(part)
             if merges:
                 latest = {i: merged_results(scored, self.book) for i, scored in latest.items()}
-            dates = self._project.decided(self.store, part)
+            # when each theme was last decided, read a part at a time: a whole log is large
+            dates = _decided_at(self.store.theme_decisions(part), self.book.replaced)
             yield [self._project.coding(comments[i], latest.get(i), dates.get(i, {})) for i in part]
 
 
@@ -157,7 +158,6 @@ class _Project:
     memos: dict[int, tuple[tuple[str, str], ...]]
     judges: dict[int, dict[str, CommentState]]  # the same for adjudicators
     adjudicated: dict[int, set[str]]
-    replaced: dict[str, str]  # the codebook's: a decision on an old id dates its theme
     position: dict[str, int]  # codebook order
 
     @classmethod
@@ -170,14 +170,8 @@ class _Project:
             memos=memos,
             judges=_by_comment(store.states(adjudicated=True, book=book)),
             adjudicated=store.adjudicated(book),
-            replaced=book.replaced,
             position={theme_id: n for n, theme_id in enumerate(book.codable_ids)},
         )
-
-    def decided(self, store: Store, part: Sequence[int]) -> dict[int, dict[tuple[str, str], str]]:
-        """{comment: {(theme, reviewer): when they last decided on it}} for a part of the
-        project (read a part at a time: a project's whole log is large)."""
-        return _decided_at(store.theme_decisions(part), self.replaced)
 
     def coding(
         self, comment: Comment, scored: Scored | None, dates: Mapping[tuple[str, str], str]

@@ -1,11 +1,13 @@
 """A project's coding as files for other tools: survey-ready CSVs, JSON lines, and REFI-QDA.
 
-Every format uses each comment's final coding (`coder.coding`), in import order, with themes in
-codebook order (the project's latest codebook; a theme it no longer has is left out).
+Every format but the log uses each comment's final coding (`coder.coding`), in import order,
+with themes in codebook order (the project's latest codebook; a theme it no longer has is left
+out).
 
 - wide: a row per comment: id, text, attributes, a 0/1 column per codable theme, then per theme
-  its score and status, then `codes`, `coding` (the provenance) and `reviewers`. A coder column
-  whose name an attribute has already is called `coder_<name>`.
+  its score and status, then `codes`, `coding` (the provenance), `reviewers`, `memo` and
+  `flagged` (who flagged it). A coder column whose name an attribute has already is called
+  `coder_<name>`.
 - long: a row per coded theme of a comment, with its source (rule, model or human), score,
   evidence, model and codebook versions, reviewer, time of decision and memo.
 - respondents: a row per respondent (`coder.respondent_rows`): attributes, a 0/1 column per
@@ -18,7 +20,8 @@ codebook order (the project's latest codebook; a theme it no longer has is left 
 - qdc: the latest codebook as a REFI-QDA codebook.
 - qdpx: the project as a REFI-QDA project: reviewers, the model and the rules as users; a
   suggested theme is coded by the model or the rules on its evidence spans, a reviewed one by
-  its reviewers on the whole comment.
+  its reviewers on the whole comment (a reviewed "no theme" by a `No theme` code); each
+  coder's memo is a note on the comment's source.
 
 wide, long, respondents, sheet and log are CSV, or an Excel workbook for a name ending in `.xlsx`
 (`coder.table_out`). A comment's id is its id in the file it came from; if two files gave the
