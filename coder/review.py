@@ -192,7 +192,7 @@ class ReviewSession:
         self._answers = None if question is None else store.answers_to(question)
         for named in (theme if self._resplit is None else None, coded):
             if named is not None:
-                self._check_theme(named)
+                self._check_theme(named, coded=named == coded)
         self._adjudicating = mode == "adjudicate"
         self._session_id: int | None = None  # made on the first decision
         self.assigned: set[int] = set()  # this reviewer's double-coding sample
@@ -503,7 +503,13 @@ class ReviewSession:
             raise InputError("no comment is shown: the end of the list was reached")
         return view
 
-    def _check_theme(self, theme: str) -> None:
+    def _check_theme(self, theme: str, coded: bool = False) -> None:
+        parts = self.codebook.split.get(theme)
+        if coded and parts:  # its comments wait under --theme, which lists the parts
+            raise LabelError(
+                f"'{theme}' was split into {', '.join(repr(p) for p in parts)}: "
+                f"go through the comments you coded with it with --theme {theme}"
+            )
         if theme not in self.codebook.codable_ids:
             raise LabelError(
                 f"unknown theme '{theme}' (codebook '{self.codebook.name}' has: "

@@ -215,6 +215,17 @@ def test_reviewing_in_the_usual_order_serves_the_waiting_comments_as_not_reviewe
     assert len(blind.ids) == 2 and blind.current().themes[0].on is False  # nothing suggested
 
 
+def test_review_by_a_split_theme_as_coded_points_to_theme(store: Store) -> None:
+    ana_before_the_split(store)
+    scored_after_the_split(store)
+    with pytest.raises(LabelError) as refused:
+        ReviewSession(store, "ana", order="file", coded="distrust")
+    assert str(refused.value) == (
+        "'distrust' was split into 'distrust_services', 'distrust_government': "
+        "go through the comments you coded with it with --theme distrust"
+    )
+
+
 def test_split_a_theme_of_a_tagged_project_end_to_end(tmp_path: Path, tiny_model: Path) -> None:
     comments = write_csv(tmp_path / "comments.csv", ["id", "comment", "region"], SURVEY)
     db = tmp_path / "coding.db"
