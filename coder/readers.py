@@ -44,6 +44,9 @@ _SUFFIX_FORMATS = {
     ".json": "jsonl",
 }
 _HEAD_BYTES = 1 << 16
+_ZIP = b"PK\x03\x04"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (and other Office) files
+_GZIP = b"\x1f\x8b"
 
 csv.field_size_limit(1 << 24)
 
@@ -93,16 +96,36 @@ class _CountingReader(io.RawIOBase):
 
 
 def detect_format(path: str, head: bytes = b"") -> str:
+    """The format from the file's first bytes where they say (a zip is a workbook, whatever
+    its name), else from its suffix, else from whether it starts like JSON."""
+    if head.startswith(_ZIP):
+        return "xlsx"
     suffix = Path(path).suffix.lower()
     if suffix in _SUFFIX_FORMATS:
         return _SUFFIX_FORMATS[suffix]
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
     return "jsonl" if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{") else "csv"
 
 
-def detect_encoding(head: bytes) -> str:
-    """The encoding of a text file from its first bytes."""
+def check_readable_kind(path: str, head: bytes, fmt: str) -> None:
+    """An InputError, saying what to do, for files coder cannot read as `fmt`: old Excel
+    workbooks, compressed files, a workbook given as text."""
+    if head.startswith(_OLE2) or Path(path).suffix.lower() == ".xls":
+        raise InputError(
+            f"{path} is an Excel 97-2003 workbook (.xls), which coder does not read: open it in "
+            "Excel or LibreOffice and save it as .xlsx or CSV UTF-8"
+        )
+    if head.startswith(_GZIP):
+        raise InputError(f"{path} is compressed (gzip): decompress it first, e.g. gunzip {path}")
+    if head.startswith(_ZIP) and fmt != "xlsx":
+        raise InputError(
+            f"{path} is a zip file (an Excel .xlsx workbook?), not {fmt} text: "
+            "leave out --input-format, or give --input-format xlsx"
+        )
+
+
+def detect_encoding(head: bytes, path: str | None = None) -> str:
+    """The encoding of a text file from its first bytes, or, given its `path`, from all of
+    it: a cp1252 byte can come after thousands of rows."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -110,11 +133,31 @@ def detect_encoding(head: bytes) -> str:
     sample = head[:1000]
     if sample and sample.count(0) > len(sample) // 4:  # UTF-16 without a BOM
         return "utf-16-le" if sample[1::2].count(0) > sample[::2].count(0) else "utf-16-be"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+    if path is None:
+        return _utf8_or_cp1252(iter([head]), "the input")
+    with open(path, "rb") as whole:
+        return _utf8_or_cp1252(iter(lambda: whole.read(_HEAD_BYTES * 16), b""), path)
+
+
+def _utf8_or_cp1252(chunks: Iterator[bytes], path: str) -> str:
+    """UTF-8 if every chunk decodes; cp1252 if the first bad byte comes before any non-ASCII
+    text. After UTF-8 text the file mixes encodings: cp1252 would garble that text."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, non_ascii = 1, False
+    for chunk in chunks:
+        try:
+            decoder.decode(chunk, final=False)
+        except UnicodeDecodeError as exc:
+            if non_ascii or not chunk[: exc.start].isascii():
+                where = lines + chunk.count(b"\n", 0, exc.start)
+                raise InputError(
+                    f"{path} mixes encodings: UTF-8 text, then on line {where} a byte that is not "
+                    "UTF-8; save it as UTF-8 (in Excel: CSV UTF-8) and try again"
+                ) from None
+            return "cp1252"
+        lines += chunk.count(b"\n")
+        non_ascii = non_ascii or not chunk.isascii()
+    return "utf-8"
 
 
 @contextlib.contextmanager
@@ -138,12 +181,14 @@ def open_table(
         fmt = fmt or detect_format(path, head)
         if fmt not in FORMATS:
             raise InputError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}")
+        check_readable_kind(path, head, fmt)
         if fmt == "xlsx":
             table = _xlsx_table(path, buffered, sheet)
         elif sheet is not None:
             raise InputError(f"--sheet is for Excel workbooks, and {path} is {fmt}")
         else:
-            text = io.TextIOWrapper(buffered, encoding=detect_encoding(head), newline="")
+            encoding = detect_encoding(head, None if total is None else path)
+            text = io.TextIOWrapper(buffered, encoding=encoding, newline="")
             reader = _jsonl_table if fmt == "jsonl" else _csv_table
             table = reader(path, text, fmt)
         table.bytes_total = total
@@ -154,18 +199,26 @@ def open_table(
             raw.close()
 
 
-def _guarded(
-    path: str, rows: Iterator[tuple[int, dict[str, str]]]
-) -> Iterator[tuple[int, dict[str, str]]]:
+@contextlib.contextmanager
+def _decoding(path: str) -> Iterator[None]:
+    """Undecodable bytes and broken CSV as InputErrors that say what to do."""
     try:
-        yield from rows
+        yield
     except UnicodeDecodeError as exc:
+        encoding = "cp1252" if exc.encoding == "charmap" else exc.encoding  # the only charmap
         raise InputError(
-            f"{path} is not valid {exc.encoding} text ({exc.reason}); "
+            f"{path} is not valid {encoding} text ({exc.reason}); "
             "save it as UTF-8 (in Excel: CSV UTF-8) and try again"
         ) from None
     except csv.Error as exc:
         raise InputError(f"{path}: malformed CSV: {exc}") from None
+
+
+def _guarded(
+    path: str, rows: Iterator[tuple[int, dict[str, str]]]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    with _decoding(path):
+        yield from rows
 
 
 def _sniff_delimiter(first_line: str, fmt: str) -> str:
@@ -194,7 +247,8 @@ def _unique_columns(names: list[str]) -> list[str]:
 
 
 def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
-    first = text.readline()
+    with _decoding(path):
+        first = text.readline()
     delimiter = _sniff_delimiter(first, fmt)
     header = next(csv.reader([first], delimiter=delimiter), [])
     if not header:
@@ -238,10 +292,11 @@ def _is_qualtrics(first_rows: list[tuple[int, dict[str, str]]]) -> bool:
 def _jsonl_table(path: str, text: IO[str], fmt: str) -> Table:
     lines = enumerate(text, start=1)
     first: tuple[int, dict[str, Any]] | None = None
-    for number, line in lines:
-        if line.strip():
-            first = (number, _json_object(path, number, line))
-            break
+    with _decoding(path):
+        for number, line in lines:
+            if line.strip():
+                first = (number, _json_object(path, number, line))
+                break
     columns = list(first[1]) if first else []
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:

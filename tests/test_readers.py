@@ -72,6 +72,82 @@ def test_utf16_without_a_bom(tmp_path: Path) -> None:
     assert read(path) == (["id", "comment"], [(2, {"id": "1", "comment": "héllo"})])
 
 
+def test_cp1252_is_found_however_far_down_the_file_its_first_accent_is(tmp_path: Path) -> None:
+    # ASCII well past the head the encoding was once guessed from, then a cp1252 row.
+    body = "".join(f"{i},The bus fares were paid late, number {i}.\n" for i in range(4000))
+    data = f"id,comment\n{body}9999,We didn’t get a say – café closed\n".encode("cp1252")
+    assert len(data) > 1 << 17
+    _, rows = read(write_bytes(tmp_path / "late.csv", data))
+    assert rows[-1] == (4002, {"id": "9999", "comment": "We didn’t get a say – café closed"})
+
+
+def test_utf8_text_then_a_cp1252_byte_is_refused_with_its_line(tmp_path: Path) -> None:
+    # Read as cp1252, the UTF-8 "café" would be garbled: the file mixes encodings.
+    body = "".join(f"{i},The bus fares were paid late, number {i}.\n" for i in range(4000))
+    data = "id,comment\n1,café\n".encode() + body.encode() + b"9999,don\x92t\n"
+    path = write_bytes(tmp_path / "mixed.csv", data)
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert str(caught.value) == (
+        f"{path} mixes encodings: UTF-8 text, then on line 4003 a byte that is not UTF-8; "
+        "save it as UTF-8 (in Excel: CSV UTF-8) and try again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fmt", "message"),
+    [
+        (
+            "old.xls",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x81" * 64,
+            None,
+            "is an Excel 97-2003 workbook (.xls), which coder does not read: open it in Excel "
+            "or LibreOffice and save it as .xlsx or CSV UTF-8",
+        ),
+        (
+            "old.csv",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x81" * 64,
+            None,
+            "is an Excel 97-2003 workbook (.xls), which coder does not read: open it in Excel "
+            "or LibreOffice and save it as .xlsx or CSV UTF-8",
+        ),
+        (
+            "in.csv.gz",
+            b"\x1f\x8b\x08\x00" + b"\x81" * 64,
+            None,
+            "is compressed (gzip): decompress it first, e.g. gunzip {path}",
+        ),
+        (
+            "book.xlsx",
+            b"PK\x03\x04" + b"\x81" * 64,
+            "csv",
+            "is a zip file (an Excel .xlsx workbook?), not csv text: leave out --input-format, "
+            "or give --input-format xlsx",
+        ),
+    ],
+)
+def test_files_that_are_not_text_say_what_to_do(
+    tmp_path: Path, name: str, data: bytes, fmt: str | None, message: str
+) -> None:
+    path = write_bytes(tmp_path / name, data)
+    with pytest.raises(InputError) as caught:
+        read(path, fmt)
+    assert str(caught.value) == f"{path} " + message.format(path=path)
+
+
+def test_undecodable_bytes_in_the_header_of_streamed_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Bytes before any other non-ASCII read as cp1252, where 0x81 means nothing.
+    stdin_with(monkeypatch, b"id,comm\x81nt\n1,x\n")
+    with pytest.raises(InputError) as caught:
+        read("-", "csv")
+    assert str(caught.value) == (
+        "- is not valid cp1252 text (character maps to <undefined>); "
+        "save it as UTF-8 (in Excel: CSV UTF-8) and try again"
+    )
+
+
 def test_semicolon_separated(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_text('id;comment\n1;hello, world\n2;"a;b"\n', encoding="utf-8")
@@ -167,12 +243,15 @@ def test_short_rows_are_padded_long_rows_cut_and_blank_headers_named(tmp_path: P
     )
 
 
-def test_invalid_utf8_after_the_sniffed_head(tmp_path: Path) -> None:
-    path = write_bytes(tmp_path / "in.csv", b"id,comment\n1," + b"a" * 70_000 + b"\n2,caf\xe9\n")
-    with open_table(path) as table, pytest.raises(InputError) as caught:
+def test_invalid_utf8_after_the_sniffed_head_of_streamed_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Read from stdin, only the head can be looked at before the rows are.
+    stdin_with(monkeypatch, b"id,comment\n1," + b"a" * 70_000 + b"\n2,caf\xe9\n")
+    with open_table("-", "csv") as table, pytest.raises(InputError) as caught:
         list(table.rows)
     assert str(caught.value) == (
-        f"{path} is not valid utf-8 text (invalid continuation byte); "
+        "- is not valid utf-8 text (invalid continuation byte); "
         "save it as UTF-8 (in Excel: CSV UTF-8) and try again"
     )
 
@@ -228,7 +307,8 @@ def test_xlsx(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "fmt"), [("download", None), ("export.dat", None), ("x.csv", "xlsx")]
+    ("name", "fmt"),
+    [("download", None), ("export.dat", None), ("x.csv", "xlsx"), ("renamed.csv", None)],
 )
 def test_xlsx_recognised_by_content_or_format(tmp_path: Path, name: str, fmt: str | None) -> None:
     book = Workbook()

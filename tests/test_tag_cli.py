@@ -550,10 +550,11 @@ def test_a_crash_mid_way_leaves_no_partial_output(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "tiny.yaml"]
 
 
-def test_a_bad_byte_deep_in_the_input_leaves_the_old_output_alone(
+def test_a_bad_byte_deep_in_streamed_input_leaves_the_old_output_alone(
     tmp_path: Path, tag_args: list[object]
 ) -> None:
-    # Valid UTF-8 for well over the head the encoding is guessed from, then a cp1252 byte.
+    # Valid UTF-8 for well over the head the encoding is guessed from, then a cp1252 byte, on
+    # stdin (a file is read through first: tests/test_readers.py).
     from coder.readers import _HEAD_BYTES
 
     source = tmp_path / "in.csv"
@@ -564,10 +565,10 @@ def test_a_bad_byte_deep_in_the_input_leaves_the_old_output_alone(
     assert source.stat().st_size > _HEAD_BYTES + 16_384
     target = tmp_path / "out.csv"
     target.write_text("old\n", encoding="utf-8")
-    result = run("tag", source, *tag_args, "-o", target, "--force")
+    result = run("tag", "-", *tag_args, "-o", target, "--force", input=source.read_bytes())
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        f"Error: {source} is not valid utf-8 text (invalid start byte); save it as UTF-8"
+        "Error: - is not valid utf-8 text (invalid start byte); save it as UTF-8"
     )
     assert target.read_text(encoding="utf-8") == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv", "tiny.yaml"]
