@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -14,15 +15,23 @@ from coder.errors import OutputError
 
 
 def check_writable(path: str | Path, force: bool = False) -> Path:
-    """Refuse an existing output unless `force`, and a folder that does not exist."""
+    """Refuse an existing output unless `force`, and a folder that does not exist. A pipe or
+    a device (`/dev/null`, `>(gzip > out.gz)`) is written into, never replaced."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name")
+    if is_stream(path):
+        return path
     if path.exists() and not force:
         raise OutputError(f"{path} already exists; use --force to overwrite it")
     if not path.parent.exists():
         raise OutputError(f"folder {path.parent} does not exist; create it first")
     return path
+
+
+def is_stream(path: Path) -> bool:
+    """A pipe, a device or a socket: something there to write into, not a file to replace."""
+    return path.exists() and not path.is_file() and not path.is_dir()
 
 
 def _publish(tmp: str, target: Path) -> None:
@@ -51,6 +60,10 @@ def atomic_open(
         sys.stdout.flush()
         return
     target = check_writable(path, force)
+    if is_stream(target):
+        with open(target, "w", encoding=encoding, newline=newline) as handle:
+            yield handle
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
@@ -68,11 +81,19 @@ def atomic_open(
 def atomic_path(path: str | Path, force: bool = False) -> Iterator[Path]:
     """A temporary path beside `path` for writers that need a file name (xlsx, zip)."""
     target = check_writable(path, force)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    stream = is_stream(target)  # the file is made elsewhere, then copied into the stream
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=None if stream else target.parent
+    )
     os.close(fd)
     try:
         yield Path(tmp)
-        _publish(tmp, target)
+        if stream:
+            with open(tmp, "rb") as made, open(target, "wb") as out:
+                shutil.copyfileobj(made, out)
+            os.unlink(tmp)
+        else:
+            _publish(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

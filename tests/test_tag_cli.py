@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -431,6 +434,27 @@ def test_existing_output_is_refused_without_force(
     forced = run("tag", comments, *tag_args, "-o", target, "--force")
     assert forced.exit_code == 0, forced.output
     assert {r["id"]: r["codes"] for r in read_csv(target)} == EXPECTED_CODES
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_a_pipe_is_written_into_not_replaced(
+    comments: Path, tag_args: list[object], tmp_path: Path, excel: bool
+) -> None:
+    # A named pipe stands for `-o >(gzip > out.gz)` and for /dev/null: no --force, and still a
+    # pipe after.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    result = run("tag", comments, *tag_args, "-o", pipe, *(["--excel"] if excel else []))
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert received[0].startswith(b"\xef\xbb\xbfid,") is excel
+    rows = list(csv.DictReader(io.StringIO(received[0].decode("utf-8-sig"))))
+    assert {r["id"]: r["codes"] for r in rows} == EXPECTED_CODES
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["comments.csv", "pipe", "tiny.yaml"]
 
 
 def test_output_in_a_missing_folder(comments: Path, tag_args: list[object], tmp_path: Path) -> None:

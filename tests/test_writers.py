@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -234,6 +236,21 @@ def test_atomic_open_writes_and_leaves_no_temp_file(tmp_path: Path) -> None:
         assert not target.exists()  # nothing at the target until the body succeeds
     assert target.read_bytes() == "café\n".encode()
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_atomic_path_copies_into_a_pipe_and_leaves_it_a_pipe(tmp_path: Path) -> None:
+    # A zip or workbook needs a file to be made in: made elsewhere, then copied in.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    with atomic_path(pipe) as made:
+        assert made.parent != tmp_path
+        made.write_bytes(b"PK\x03\x04 a zip")
+    reader.join(timeout=30)
+    assert received == [b"PK\x03\x04 a zip"] and stat.S_ISFIFO(pipe.stat().st_mode)
+    assert not made.exists() and [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
 def test_atomic_open_leaves_the_target_untouched_when_the_body_raises(tmp_path: Path) -> None:
