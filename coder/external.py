@@ -225,7 +225,7 @@ class _Layout:
     @property
     def scope(self) -> tuple[str, ...] | None:
         """The themes the file decides: with 0/1 columns alone, those it has a column for."""
-        return None if self.codes_column else tuple(self.themes.values())
+        return None if self.codes_column else tuple(dict.fromkeys(self.themes.values()))
 
     def codes(
         self, row: dict[str, str], book: Codebook, where: str, found: _Found
@@ -271,27 +271,23 @@ def _check_split_columns(columns: list[str], book: Codebook, path: str) -> None:
 
 
 def _theme_columns(columns: list[str], book: Codebook) -> dict[str, str]:
-    """The columns headed by a codable theme's id or label (case aside), the first for each."""
-    names = {t.label.casefold(): t.id for t in book.codable}
-    names.update({t.id.casefold(): t.id for t in book.codable})
-    found: dict[str, str] = {}
-    for column in columns:
-        theme = names.get(column.strip().casefold())
-        if theme is not None and theme not in found.values():
-            found[column] = theme
-    return found
+    """{column: theme} for the columns headed by a codable theme's id or label, or by an id a
+    theme `replaces` (case aside): after a merge, a tick in either old column codes the new
+    theme."""
+    return {column: theme for column in columns if (theme := book.resolve(column)) is not None}
 
 
 def _ticked(row: dict[str, str], themes: dict[str, str], where: str, bad: list[str]) -> list[str]:
-    """The themes whose 0/1 cell is ticked; a cell that is neither is added to `bad`."""
-    ticked = []
+    """The themes whose 0/1 cell is ticked (in any of their columns); a cell that is neither is
+    added to `bad`."""
+    ticked: dict[str, None] = {}
     for column, theme in themes.items():
         value = row[column].strip().casefold()
         if value in TICKED:
-            ticked.append(theme)
+            ticked[theme] = None
         elif value not in UNTICKED:
             bad.append(f"{where}: column '{column}' holds '{row[column].strip()}'")
-    return ticked
+    return list(ticked)
 
 
 def _counted(n: int, noun: str) -> str:

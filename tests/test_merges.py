@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import write_csv
 from projects import decide, numbered_project
 
 from coder.codebook_io import parse_codebook
+from coder.coding_import import import_coding
 from coder.folding import merged_results
 from coder.results import Evidence, Suggestion
 from coder.store import Entry, Scored, Store
@@ -165,3 +167,20 @@ themes:
     assert store.codings(book=middle) == {"ana": {1: {"staffing"}, 2: set()}}
     # Merging staffing in as well codes the first; her removal of time on the second stands.
     assert store.codings(book=later) == {"ana": {1: {"resources"}, 2: set()}}
+
+
+def test_zero_one_columns_of_merged_ids_tick_the_theme_that_took_them_over(
+    tmp_path: Path,
+) -> None:
+    # A sheet coded before the merge: a tick in time or cost is a tick in resources.
+    sheet = write_csv(
+        tmp_path / "ana.csv",
+        ["id", "time", "cost", "box_ticking"],
+        [("1", "1", "0", "0"), ("2", "1", "1", "1"), ("3", "0", "1", "0"), ("4", "0", "0", "0")],
+    )
+    with numbered_project(tmp_path / "coding.db", AFTER) as store:
+        done = import_coding(store, sheet, "ana")
+        assert store.codings() == {
+            "ana": {1: {"resources"}, 2: {"resources", "tokenism"}, 3: {"resources"}, 4: set()}
+        }
+    assert done.notes == []
