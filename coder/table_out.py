@@ -84,14 +84,21 @@ def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Ite
 class CsvRows:
     def __init__(self, handle: IO[str]) -> None:
         self.writer = csv.writer(handle, lineterminator="\n")
+        # With "\n" line ends, csv leaves a cell with a bare "\r" unquoted, and a reader that
+        # ends lines at "\r" would start a row (a formula, even) inside it: quote such rows.
+        self.quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def write(
         self, cells: Sequence[Any], safe: Sequence[Any] = (), tail: Sequence[Any] = ()
     ) -> None:
-        self.writer.writerow([*map(neutralise, cells), *safe, *map(neutralise, tail)])
+        self._row([*map(neutralise, cells), *safe, *map(neutralise, tail)])
 
     def write_mixed(self, values: Sequence[Any], made: Container[int]) -> None:
-        self.writer.writerow([v if i in made else neutralise(v) for i, v in enumerate(values)])
+        self._row([v if i in made else neutralise(v) for i, v in enumerate(values)])
+
+    def _row(self, row: list[Any]) -> None:
+        bare_cr = any(isinstance(cell, str) and "\r" in cell for cell in row)
+        (self.quoted if bare_cr else self.writer).writerow(row)
 
 
 class XlsxRows:

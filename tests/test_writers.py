@@ -95,6 +95,20 @@ def test_wide_writer_neutralises_every_cell(tmp_path: Path, tiny: Codebook) -> N
     ]  # fmt: skip
 
 
+def test_a_bare_carriage_return_cannot_start_a_row_inside_a_cell(tmp_path: Path) -> None:
+    # Split at "\r", an unquoted cell would put a formula at the start of a new row.
+    path = tmp_path / "out.csv"
+    with open_rows(path) as rows:
+        rows.write(["c1", "Great service\r=cmd|' /C calc'!A0"], tail=["North\r@SUM(1+1)"])
+        rows.write(["c2", "fine"])
+    data = path.read_bytes()
+    assert data == (b'"c1","Great service\r=cmd|\' /C calc\'!A0","North\r@SUM(1+1)"\nc2,fine\n')
+    assert rows_of(path) == [
+        ["c1", "Great service\r=cmd|' /C calc'!A0", "North\r@SUM(1+1)"],
+        ["c2", "fine"],
+    ]
+
+
 def test_wide_writer_renames_clashing_columns(tmp_path: Path, tiny: Codebook) -> None:
     path = tmp_path / "wide.csv"
     with open_rows(path) as rows:
