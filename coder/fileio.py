@@ -22,11 +22,24 @@ def check_writable(path: str | Path, force: bool = False) -> Path:
         raise OutputError(f"{path} is a folder; give a file name")
     if is_stream(path):
         return path
+    if _is_database(path):  # `-o p.db --force` on the project being read: its whole log
+        raise OutputError(
+            f"{path} is a project (an SQLite database); coder never writes an output over "
+            "one: choose another file name"
+        )
     if path.exists() and not force:
         raise OutputError(f"{path} already exists; use --force to overwrite it")
     if not path.parent.exists():
         raise OutputError(f"folder {path.parent} does not exist; create it first")
     return path
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:  # not there, or not readable: nothing to lose by this check
+        return False
 
 
 def is_stream(path: Path) -> bool:

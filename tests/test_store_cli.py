@@ -586,3 +586,27 @@ def test_the_status_line_of_sources_names_each_files_questions() -> None:
         "w3.csv (comment: 1,000); w4.csv (comment: 1,000); and 2 more files"
     )
     assert sources_line(files[:6]).endswith("; and 1 more file")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "{db}", "-o", "{db}"],
+        ["export", "{db}", "--format", "qdpx", "-o", "{db}"],
+        ["report", "{db}", "--html", "{db}"],
+        ["agree", "{db}", "-o", "{db}"],
+        ["tag", "{comments}", "--db", "{db}", "-o", "{db}"],
+    ],
+)
+def test_no_output_is_written_over_a_project_even_with_force(
+    project: Path, comments: Path, command: list[str]
+) -> None:
+    before = project.read_bytes()
+    args = [part.format(db=project, comments=comments) for part in command]
+    result = run(*args, "--force")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {project} is a project (an SQLite database); coder never writes an output "
+        "over one: choose another file name\n"
+    )
+    assert project.read_bytes() == before
