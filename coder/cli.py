@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import sqlite3
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from coder import __version__
-from coder.console import PlainConsole
+from coder.console import PlainConsole, printable
 from coder.errors import CoderError
 
 if TYPE_CHECKING:
@@ -38,8 +39,17 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CoderError as exc:
-            raise click.ClickException(str(exc)) from None
+        except CoderError as exc:  # ids, columns and codes from files: no control sequences
+            raise click.ClickException(printable(str(exc))) from None
+        except sqlite3.DatabaseError as exc:  # damaged after it was opened as a project
+            raise click.ClickException(
+                f"the project cannot be read ({exc}): it is damaged; restore it from a backup"
+            ) from None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a read-only or full disk, a permission: nothing was replaced
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(printable(f"{where}{exc.strerror or exc}")) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

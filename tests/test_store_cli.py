@@ -610,3 +610,50 @@ def test_no_output_is_written_over_a_project_even_with_force(
         "over one: choose another file name\n"
     )
     assert project.read_bytes() == before
+
+
+def test_a_damaged_project_is_an_error_not_a_traceback(project: Path, tmp_path: Path) -> None:
+    # Each page in turn overwritten: whether found on opening or once read, an error message.
+    pages = project.stat().st_size // 4096
+    errors = set()
+    for page in range(1, pages):
+        damaged = tmp_path / f"damaged{page}.db"
+        data = bytearray(project.read_bytes())
+        data[page * 4096 : (page + 1) * 4096] = b"\xff" * 4096
+        damaged.write_bytes(bytes(data))
+        result = run("status", damaged)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        if result.exit_code:
+            errors.add(result.stderr.replace(str(damaged), "P"))
+    assert errors == {
+        "Error: cannot open project P: database disk image is malformed\n",
+        "Error: the project cannot be read (database disk image is malformed): it is damaged; "
+        "restore it from a backup\n",
+    }
+
+
+def test_a_full_disk_is_an_error_and_the_old_output_stays(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    def full(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(28, "No space left on device", str(tmp_path / ".out.csv.1.tmp"))
+
+    target = tmp_path / "out.csv"
+    target.write_text("old\n", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    result = run("export", project, "-o", target, "--force")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path / '.out.csv.1.tmp'}: No space left on device\n"
+    assert target.read_text(encoding="utf-8") == "old\n"
+
+
+def test_control_characters_from_a_file_are_shown_not_sent_to_the_terminal(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    source = tmp_path / "esc.csv"
+    source.write_text("id,comment\n\x1b[2J,a\n\x1b[2J,b\n", encoding="utf-8")
+    result = run("tag", source, "-m", tiny_model, "--db", tmp_path / "e.db")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: esc.csv:3: id '\u241b[2J' appears twice")
