@@ -7,6 +7,7 @@ import dataclasses
 import json
 import sqlite3
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -292,9 +293,8 @@ _EXCEL = click.option(
     "--format",
     "fmt",
     type=click.Choice(["wide", "long", "jsonl"]),
-    default="wide",
-    show_default=True,
-    help="wide: a 0/1 column per theme; long: a row per code.",
+    help="wide (the default; jsonl for a file name ending .jsonl): a 0/1 column per theme; "
+    "long: a row per code.",
 )
 @click.option(
     "--input-format",
@@ -320,7 +320,7 @@ def tag(
     id_column: str | None,
     output: str | None,
     db: str | None,
-    fmt: str,
+    fmt: str | None,
     input_format: str | None,
     sheet: str | None,
     n_process: int,
@@ -351,6 +351,7 @@ def tag(
 
     if output is None:
         output = None if db else "-"
+    fmt = fmt or _format_of(output, {".jsonl": "jsonl"}, "wide")
     _check_questions(input_path, text_columns, output, db)
     if len(text_columns) > 1:
         check_text_columns(input_path, text_columns, input_format, sheet)
@@ -1227,9 +1228,8 @@ def review(
     "--format",
     "fmt",
     type=click.Choice(["wide", "long", "respondents", "jsonl", "sheet", "log", "qdc", "qdpx"]),
-    default="wide",
-    show_default=True,
-    help="wide: a row per comment; long: a row per code; respondents: a row per respondent, "
+    help="Default: qdpx, qdc or jsonl for a file name ending so, else wide. "
+    "wide: a row per comment; long: a row per code; respondents: a row per respondent, "
     "each question's answer and codes side by side; sheet: an empty column per theme, to "
     "code in a spreadsheet and `coder import`; log: every decision, who made it and when (the "
     "audit trail); qdc/qdpx: REFI-QDA codebook/project.",
@@ -1241,7 +1241,7 @@ def review(
 def export_command(
     db: str,
     output: str,
-    fmt: str,
+    fmt: str | None,
     reviewed_only: bool,
     question: str | None,
     excel: bool,
@@ -1262,6 +1262,7 @@ def export_command(
     """
     from coder.export import export_project
 
+    fmt = fmt or _format_of(output, {".qdpx": "qdpx", ".qdc": "qdc", ".jsonl": "jsonl"}, "wide")
     summary = export_project(db, output, fmt, reviewed_only, excel, force, question)
     if fmt == "qdc":
         err.print(f"Wrote {output}: the project's codebook")
@@ -1279,6 +1280,12 @@ def export_command(
         )
         return
     err.print(summary.basis)
+
+
+def _format_of(output: str | None, by_suffix: dict[str, str], default: str) -> str:
+    """The format a file name's ending asks for (`-o coding.qdpx`), else `default`."""
+    suffix = "" if output in (None, "-") else Path(output).suffix.lower()
+    return by_suffix.get(suffix, default)
 
 
 @cli.command()

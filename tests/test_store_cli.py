@@ -657,3 +657,18 @@ def test_control_characters_from_a_file_are_shown_not_sent_to_the_terminal(
     result = run("tag", source, "-m", tiny_model, "--db", tmp_path / "e.db")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: esc.csv:3: id '\u241b[2J' appears twice")
+
+
+def test_the_format_follows_the_output_name_unless_given(
+    project: Path, comments: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    assert run("export", project, "-o", tmp_path / "c.qdpx").exit_code == 0
+    assert (tmp_path / "c.qdpx").read_bytes().startswith(b"PK\x03\x04")
+    assert run("export", project, "-o", tmp_path / "c.jsonl").exit_code == 0
+    first = json.loads((tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["id"] == SURVEY[0][0]
+    assert run("tag", comments, "-m", tiny_model, "-o", tmp_path / "t.jsonl").exit_code == 0
+    assert json.loads((tmp_path / "t.jsonl").read_text(encoding="utf-8").splitlines()[0])["id"]
+    given = run("export", project, "-o", tmp_path / "w.jsonl", "--format", "wide")
+    assert given.exit_code == 0
+    assert (tmp_path / "w.jsonl").read_text(encoding="utf-8").startswith("id,")
