@@ -1013,7 +1013,11 @@ def _import_outcome(result: Any, db: str, dry_run: bool, adjudicate: bool) -> st
     help="The share of the comments each reviewer codes, e.g. 0.2.",
 )
 @click.option("--reviewers", required=True, callback=_names, help="Who codes the sample: ana,ben.")
-@click.option("--seed", type=int, help="Seed of the draw (default: the sample's, else a new one).")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    help="Seed of the draw (default: the sample's, else a new one).",
+)
 @click.option("--replace", is_flag=True, help="Draw a new sample in place of the project's.")
 def sample(db: str, fraction: float, reviewers: list[str], seed: int | None, replace: bool) -> None:
     """Draw a random sample of comments for each reviewer to code on their own (double coding).

@@ -205,6 +205,15 @@ def test_reviewer_names_are_checked(tmp_path: Path, reviewers: list[str], messag
         assert store.current_sample() is None
 
 
+def test_a_seed_sqlite_cannot_store_is_refused_before_the_draw(project: Path) -> None:
+    too_big = str(2**63)
+    result = run("sample", project, "--double", "0.2", "--reviewers", "ana", "--seed", too_big)
+    assert result.exit_code == 2
+    assert f"Invalid value for '--seed': {too_big} is not in the range" in result.stderr
+    with Store(project) as store:
+        assert store.current_sample() is None
+
+
 def test_sample_needs_an_existing_project_with_comments(tmp_path: Path) -> None:
     result = run("sample", tmp_path / "none.db", "--double", "0.2", "--reviewers", "ana")
     assert result.exit_code == 1
