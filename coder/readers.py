@@ -109,7 +109,8 @@ def detect_format(path: str, head: bytes = b"") -> str:
 def check_readable_kind(path: str, head: bytes, fmt: str) -> None:
     """An InputError, saying what to do, for files coder cannot read as `fmt`: old Excel
     workbooks, compressed files, a workbook given as text."""
-    if head.startswith(_OLE2) or Path(path).suffix.lower() == ".xls":
+    old_name = Path(path).suffix.lower() == ".xls" and not head.startswith(_ZIP)
+    if head.startswith(_OLE2) or old_name:
         raise InputError(
             f"{path} is an Excel 97-2003 workbook (.xls), which coder does not read: open it in "
             "Excel or LibreOffice and save it as .xlsx or CSV UTF-8"

@@ -308,7 +308,13 @@ def test_xlsx(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [("download", None), ("export.dat", None), ("x.csv", "xlsx"), ("renamed.csv", None)],
+    [
+        ("download", None),
+        ("export.dat", None),
+        ("x.csv", "xlsx"),
+        ("renamed.csv", None),
+        ("misnamed.xls", None),
+    ],
 )
 def test_xlsx_recognised_by_content_or_format(tmp_path: Path, name: str, fmt: str | None) -> None:
     book = Workbook()
