@@ -19,6 +19,8 @@ from coder.console import PlainConsole, printable
 from coder.errors import CoderError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from coder.codebook import Codebook
     from coder.store import ImportSink
     from coder.tagging import TagSummary
@@ -359,6 +361,7 @@ def tag(
         check_writable(output, force)
     model = _model(codebook_path, model_path, spacy_model)
     _long_run_gc()
+    created = db is not None and not Path(db).exists()
     for text_column in text_columns or (None,):
         with contextlib.ExitStack() as stack:
             sink = None
@@ -372,7 +375,7 @@ def tag(
                     f"cold start of {codebook_path}" if codebook_path else "shipped"
                 )
                 sink = ImportSink(store, model, name, input_path)
-            with _progress() as advance:
+            with _progress() as advance, _stopped_part_way(sink, created):
                 summary = tag_file(
                     model,
                     input_path,
@@ -393,6 +396,28 @@ def tag(
                 book = store.latest_codebook()
                 left_out = _codebook_change(before, book) + left_out_note(store, book)
         _tagged(summary, output, db, sink, left_out.strip())
+
+
+@contextlib.contextmanager
+def _stopped_part_way(sink: ImportSink | None, created: bool) -> Iterator[None]:
+    """When bad input stops `tag --db`: a project this command made and left empty is removed;
+    comments already stored stay (a re-run adds only the rest), and the message says so."""
+    from coder.errors import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        if sink is None or not sink.rows:
+            if sink is not None and created:
+                sink.store.close()
+                for leftover in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{sink.store.path}{leftover}").unlink(missing_ok=True)
+            raise
+        path = sink.store.path
+        raise InputError(
+            f"{exc}\nThe {sink.rows} comments read before it are in {path} (run "
+            f"{sink.run_id}); once the file is fixed, the same command adds only the rest"
+        ) from None
 
 
 def _codebook_change(before: Codebook | None, after: Codebook) -> str:

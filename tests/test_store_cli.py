@@ -672,3 +672,26 @@ def test_the_format_follows_the_output_name_unless_given(
     given = run("export", project, "-o", tmp_path / "w.jsonl", "--format", "wide")
     assert given.exit_code == 0
     assert (tmp_path / "w.jsonl").read_text(encoding="utf-8").startswith("id,")
+
+
+def test_a_failed_tag_leaves_no_empty_project_and_says_what_it_kept(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    from coder.store import IMPORT_BATCH
+
+    twice = write_csv(tmp_path / "twice.csv", ["id", "comment"], [("1", "a"), ("1", "b")])
+    result = run("tag", twice, "-m", tiny_model, "--db", tmp_path / "new.db")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["twice.csv"]
+
+    rows = [(str(i), f"Comment {i}.") for i in range(IMPORT_BATCH + 5)] + [("3", "again")]
+    late = write_csv(tmp_path / "late.csv", ["id", "comment"], rows)
+    db = tmp_path / "late.db"
+    result = run("tag", late, "-m", tiny_model, "--db", db)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"\nThe {IMPORT_BATCH} comments read before it are in {db} (run 1); once the file is "
+        "fixed, the same command adds only the rest\n"
+    )
+    with Store(db) as store:
+        assert store.comment_count() == IMPORT_BATCH
