@@ -361,8 +361,9 @@ def tag(
         check_writable(output, force)
     model = _model(codebook_path, model_path, spacy_model)
     _long_run_gc()
-    created = db is not None and not Path(db).exists()
     for text_column in text_columns or (None,):
+        # made by this pass (a second question's pass finds the first's comments there)
+        created = db is not None and not Path(db).exists()
         with contextlib.ExitStack() as stack:
             sink = None
             if db:
