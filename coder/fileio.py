@@ -13,6 +13,8 @@ from typing import IO
 
 from coder.errors import OutputError
 
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first bytes of every SQLite file: a project
+
 
 def check_writable(path: str | Path, force: bool = False) -> Path:
     """Refuse an existing output unless `force`, and a folder that does not exist. A pipe or
@@ -37,7 +39,7 @@ def check_writable(path: str | Path, force: bool = False) -> Path:
 def _is_database(path: Path) -> bool:
     try:
         with open(path, "rb") as handle:
-            return handle.read(16) == b"SQLite format 3\x00"
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
     except OSError:  # not there, or not readable: nothing to lose by this check
         return False
 

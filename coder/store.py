@@ -26,6 +26,7 @@ import numpy as np
 from coder.codebook import Codebook
 from coder.codebook_io import dump_codebook, parse_codebook
 from coder.errors import InputError, StoreError
+from coder.fileio import SQLITE_MAGIC
 from coder.folding import COMMENT_ACTIONS, THEME_ACTIONS, CommentState, Merges, Splits
 from coder.migrations import BOOKKEEPING, MIGRATIONS, statements
 from coder.results import CommentResult, Evidence, Suggestion
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 APPLICATION_ID = 0x436F6472  # "Codr" in the SQLite header: this file is a coder project
 SCHEMA_VERSION = len(MIGRATIONS)
-SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
 IMPORT_BATCH = 500
 
