@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -52,14 +52,17 @@ def is_stream(path: Path) -> bool:
 def _publish(tmp: str, target: Path) -> None:
     """Give the temporary file the mode a new file would have (mkstemp makes it 0600), or the
     mode of the file it replaces, then rename it over the target."""
-    if target.exists():
-        mode = target.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(tmp, mode)
+    os.chmod(tmp, _mode_for(target, 0o666))
     os.replace(tmp, target)
+
+
+def _mode_for(target: Path, new: int) -> int:
+    """The mode of the `target` being replaced, or `new` as the umask leaves it."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return new & ~umask
 
 
 @contextlib.contextmanager
@@ -113,6 +116,34 @@ def atomic_path(path: str | Path, force: bool = False) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_folder(path: Path, keep: Callable[[str], bool]) -> Iterator[Path]:
+    """A new folder beside `path`, put in its place only once it is complete, so that a full
+    disk or a crash never leaves half a folder where a good one was. Entries of the old
+    folder for which `keep(name)` holds are moved into the new one; the rest are removed."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, _mode_for(path, 0o777))
+        if not path.exists():
+            os.rename(tmp, path)
+            return
+        old = tmp.with_name(tmp.name + ".old")
+        os.rename(path, old)
+        try:
+            os.rename(tmp, path)
+        except BaseException:
+            os.rename(old, path)
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for entry in old.iterdir():  # a crash here leaves them in the hidden old folder, not lost
+        if keep(entry.name):
+            os.rename(entry, path / entry.name)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def atomic_write_text(path: str | Path, text: str, force: bool = False) -> None:

@@ -30,12 +30,15 @@ from coder.codebook_io import dump_codebook, load_codebook, parse_codebook
 from coder.decision import Decision, decide
 from coder.errors import CodebookError, ModelError, OutputError
 from coder.features import Featurizer
+from coder.fileio import atomic_folder
 from coder.nlp import build_pipeline
 from coder.results import CommentResult, Evidence, Suggestion
 from coder.rules import HITS, ThemeRules
 
 FORMAT_VERSION = 1
 COMPONENT = "coder_themes"
+# What a model folder holds; anything else in it is the user's and outlives a retrain.
+MODEL_ENTRIES = ("meta.json", "codebook.yaml", "pipeline")
 
 
 class ThemeScorer:
@@ -279,16 +282,20 @@ class ThemeModel:
         return best
 
     def save(self, path: str | Path, force: bool = False) -> Path:
-        """Write the model folder (refuses an existing non-empty folder unless `force`)."""
+        """Write the model folder (refuses an existing non-empty folder unless `force`, and a
+        folder that is not a model even then). The folder is built beside `path` and put in
+        its place only when complete, so a failed save leaves the old model as it was."""
         path = check_model_folder(path, force)
-        path.mkdir(parents=True, exist_ok=True)
-        fresh = build_pipeline(self.codebook, self.meta.get("spacy_model"))
-        scorer = self.scorer
-        fresh.add_pipe(COMPONENT).set_model(self.theme_ids, scorer.classifier, scorer.featurizer)
-        fresh.to_disk(path / "pipeline")
-        (path / "codebook.yaml").write_text(dump_codebook(self.codebook), encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {**self.meta, **self._identity(), "decision": self.decision.to_dict()}
-        (path / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        with atomic_folder(path, keep=lambda name: name not in MODEL_ENTRIES) as folder:
+            fresh = build_pipeline(self.codebook, self.meta.get("spacy_model"))
+            scorer = self.scorer
+            component = fresh.add_pipe(COMPONENT)
+            component.set_model(self.theme_ids, scorer.classifier, scorer.featurizer)
+            fresh.to_disk(folder / "pipeline")
+            (folder / "codebook.yaml").write_text(dump_codebook(self.codebook), encoding="utf-8")
+            (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         self.meta = meta
         return path
 
@@ -314,12 +321,19 @@ class ThemeModel:
 
 
 def check_model_folder(path: str | Path, force: bool = False) -> Path:
-    """Refuse to write a model over a file, or over a non-empty folder unless `force`."""
+    """Refuse to write a model over a file, over a non-empty folder unless `force`, and over a
+    folder that is not a model at all (saving replaces the whole folder)."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path} is a file; give the name of a folder for the model")
-    if path.exists() and any(path.iterdir()) and not force:
-        raise OutputError(f"{path} already exists; use --force to overwrite it")
+    if path.exists() and any(path.iterdir()):
+        if not force:
+            raise OutputError(f"{path} already exists; use --force to overwrite it")
+        if not any((path / name).exists() for name in ("meta.json", "pipeline")):
+            raise OutputError(
+                f"{path} holds files but no coder model; --force replaces only a model "
+                "folder: give the name of a new folder"
+            )
     return path
 
 
@@ -402,7 +416,7 @@ def load_model(path: str | Path, codebook: Codebook | str | Path | None = None) 
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
-    missing = [n for n in ("meta.json", "codebook.yaml", "pipeline") if not (path / n).exists()]
+    missing = [n for n in MODEL_ENTRIES if not (path / n).exists()]
     if missing:
         raise ModelError(
             f"model folder {path} is corrupt or not a coder model: missing {', '.join(missing)}; "

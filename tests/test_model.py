@@ -292,14 +292,58 @@ def test_model_folder_from_another_format_version(broken_copy: Path) -> None:
 
 def test_save_refuses_a_non_empty_folder_without_force(trained: ThemeModel, tmp_path: Path) -> None:
     folder = tmp_path / "model"
-    folder.mkdir()
-    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    trained.save(folder)
+    before = (folder / "meta.json").read_bytes()
     with pytest.raises(OutputError, match=r"model already exists; use --force to overwrite it"):
         trained.save(folder)
+    assert (folder / "meta.json").read_bytes() == before
+
+
+def test_force_never_replaces_a_folder_that_is_not_a_model(
+    trained: ThemeModel, tmp_path: Path
+) -> None:
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(
+        OutputError,
+        match=r"Documents holds files but no coder model; --force replaces only a model folder",
+    ):
+        trained.save(folder, force=True)
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
 
-    trained.save(folder, force=True)
+
+def test_force_replaces_a_model_and_keeps_the_users_own_files(
+    trained: ThemeModel, book: Codebook, tmp_path: Path
+) -> None:
+    folder = tmp_path / "model"
+    trained.save(folder)
+    (folder / "README.txt").write_text("trained on the spring wave", encoding="utf-8")
+    (folder / "pipeline" / "stale.bin").write_bytes(b"left by an old version")
+    cold_start(book).save(folder, force=True)
+    assert load_model(folder).meta["trained_on"]["labelled"] == 0
+    assert (folder / "README.txt").read_text(encoding="utf-8") == "trained on the spring wave"
+    assert not (folder / "pipeline" / "stale.bin").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temporary folder left
+
+
+def test_a_save_that_fails_part_way_leaves_the_old_model_whole(
+    trained: ThemeModel, book: Codebook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "model"
+    trained.save(folder)
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def disk_full(*args: object, **kwargs: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("coder.model.dump_codebook", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        cold_start(book).save(folder, force=True)
+    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before
     assert load_model(folder).tag_one("We never have the time for it.").codes == ["time"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
 def test_save_into_an_existing_empty_folder(trained: ThemeModel, tmp_path: Path) -> None:

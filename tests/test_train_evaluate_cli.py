@@ -174,7 +174,17 @@ def test_train_refuses_an_existing_model_folder_without_force(
     assert [p.name for p in folder.iterdir()] == ["keep.txt"]
 
     forced = run("train", tiny_labelled, "-c", tiny_codebook, "-o", folder, "--force", "--json")
-    assert forced.exit_code == 0, forced.output
+    assert forced.exit_code == 1
+    assert forced.stderr == (
+        f"Error: {folder} holds files but no coder model; --force replaces only a model "
+        "folder: give the name of a new folder\n"
+    )
+    assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+
+    (folder / "keep.txt").unlink()
+    assert run("train", tiny_labelled, "-c", tiny_codebook, "-o", folder).exit_code == 0
+    again = run("train", tiny_labelled, "-c", tiny_codebook, "-o", folder, "--force", "--json")
+    assert again.exit_code == 0, again.output
     assert (folder / "meta.json").is_file()
 
 
