@@ -12,6 +12,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import sys
 from collections.abc import Iterator
@@ -255,26 +256,55 @@ def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
     if not header:
         raise InputError(f"{path} is empty: expected a header row with column names")
     columns = _unique_columns(header)
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(itertools.chain(text, [_END]), delimiter=delimiter)
+    records = _csv_records(path, reader, columns)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        pending = []
-        for record in reader:
-            line = reader.line_num + 1  # + the header line read before the reader
-            if not any(cell.strip() for cell in record):
-                continue
-            pending.append((line, dict(zip(columns, _pad(record, len(columns)), strict=True))))
-            if len(pending) == 2:
-                break
+        pending = list(itertools.islice(records, 2))
         if _is_qualtrics(pending):
             pending = []
         yield from pending
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                row = dict(zip(columns, _pad(record, len(columns)), strict=True))
-                yield reader.line_num + 1, row
+        yield from records
 
     return Table(path, columns, _guarded(path, rows()))
+
+
+# Read after the file's last line: a quote left open swallows it into a cell, which is how an
+# unterminated quote is told from a cell that really runs over several lines to the end.
+_END = "\ue000coder: end of file\ue000\n"
+
+
+def _csv_records(
+    path: str, reader: Any, columns: list[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each non-blank row with its line number (+ 1 for the header read before the reader)."""
+    begins = 2
+    for record in reader:
+        line = reader.line_num + 1
+        if record == [_END[:-1]]:
+            return
+        if record and _END[:-1] in record[-1]:
+            raise InputError(
+                f"{path}: the quote opened in the row on line {begins} is never closed, so "
+                "the rest of the file would be read as one cell: close the quote (a quote "
+                "inside a quoted cell is written twice), or save the file again from the "
+                "spreadsheet"
+            )
+        if any(cell.strip() for cell in record):
+            yield line, dict(zip(columns, _fit(path, line, record, len(columns)), strict=True))
+        begins = line + 1
+
+
+def _fit(path: str, line: int, record: list[str], width: int) -> list[str]:
+    """The record as wide as the header: short rows padded, empty cells past the end dropped.
+    Text past the header's last column is refused rather than lost."""
+    if len(record) > width and any(cell.strip() for cell in record[width:]):
+        raise InputError(
+            f"{path}: the row on line {line} has {len(record)} cells but the header names "
+            f"{width} columns, so text would be lost: put quotes round a cell that holds the "
+            "delimiter, or give the extra columns a name in the header"
+        )
+    return _pad(record, width)
 
 
 def _pad(record: list[str], width: int) -> list[str]:

@@ -74,7 +74,7 @@ def test_utf16_without_a_bom(tmp_path: Path) -> None:
 
 def test_cp1252_is_found_however_far_down_the_file_its_first_accent_is(tmp_path: Path) -> None:
     # ASCII well past the head the encoding was once guessed from, then a cp1252 row.
-    body = "".join(f"{i},The bus fares were paid late, number {i}.\n" for i in range(4000))
+    body = "".join(f"{i},The bus fares were paid late on day {i}.\n" for i in range(4000))
     data = f"id,comment\n{body}9999,We didn’t get a say – café closed\n".encode("cp1252")
     assert len(data) > 1 << 17
     _, rows = read(write_bytes(tmp_path / "late.csv", data))
@@ -83,7 +83,7 @@ def test_cp1252_is_found_however_far_down_the_file_its_first_accent_is(tmp_path:
 
 def test_utf8_text_then_a_cp1252_byte_is_refused_with_its_line(tmp_path: Path) -> None:
     # Read as cp1252, the UTF-8 "café" would be garbled: the file mixes encodings.
-    body = "".join(f"{i},The bus fares were paid late, number {i}.\n" for i in range(4000))
+    body = "".join(f"{i},The bus fares were paid late on day {i}.\n" for i in range(4000))
     data = "id,comment\n1,café\n".encode() + body.encode() + b"9999,don\x92t\n"
     path = write_bytes(tmp_path / "mixed.csv", data)
     with pytest.raises(InputError) as caught:
@@ -231,9 +231,11 @@ def test_crlf_line_numbers_and_quoted_newlines(tmp_path: Path) -> None:
     ]
 
 
-def test_short_rows_are_padded_long_rows_cut_and_blank_headers_named(tmp_path: Path) -> None:
+def test_short_rows_are_padded_empty_extra_cells_dropped_and_blank_headers_named(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "in.csv"
-    path.write_text("id,,id\n1,2,3,4\n5\n", encoding="utf-8")
+    path.write_text("id,,id\n1,2,3,,\n5\n", encoding="utf-8")
     assert read(path) == (
         ["id", "column_2", "id_3"],
         [
@@ -241,6 +243,46 @@ def test_short_rows_are_padded_long_rows_cut_and_blank_headers_named(tmp_path: P
             (3, {"id": "5", "column_2": "", "id_3": ""}),
         ],
     )
+
+
+def test_text_past_the_last_named_column_is_refused_not_dropped(tmp_path: Path) -> None:
+    # An unquoted comma in a comment: "the staff, the food" would have lost "the food".
+    path = tmp_path / "in.csv"
+    path.write_text("id,comment\n1,fine\n2,the staff, the food\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert str(caught.value) == (
+        f"{path}: the row on line 3 has 3 cells but the header names 2 columns, so text would "
+        "be lost: put quotes round a cell that holds the delimiter, or give the extra columns "
+        "a name in the header"
+    )
+
+
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_a_quote_never_closed_is_refused_with_the_line_it_opens_on(
+    tmp_path: Path, ending: str
+) -> None:
+    path = tmp_path / "in.csv"
+    rows = '1,"fine"\n2,"multi\nline"\n3,"They said ""wait"""\n4,ok\n5,"gone\n6,lost' + ending
+    path.write_text("id,comment\n" + rows, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert str(caught.value) == (
+        f"{path}: the quote opened in the row on line 7 is never closed, so the rest of the "
+        "file would be read as one cell: close the quote (a quote inside a quoted cell is "
+        "written twice), or save the file again from the spreadsheet"
+    )
+
+
+def test_a_quoted_cell_running_over_lines_to_the_end_of_the_file_is_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text('id,comment\n1,ok\n2,"two\nlines"', encoding="utf-8")
+    assert read(path)[1] == [
+        (2, {"id": "1", "comment": "ok"}),
+        (4, {"id": "2", "comment": "two\nlines"}),
+    ]
 
 
 def test_invalid_utf8_after_the_sniffed_head_of_streamed_input(
