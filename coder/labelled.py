@@ -39,7 +39,8 @@ def read_labelled(
     if it is an Excel workbook.
     """
     texts_by_id = _texts_by_id(comments, text_column) if comments else None
-    ids, texts, codes, unknown = [], [], [], []
+    ids, texts, codes, unknown, repeated = [], [], [], [], []
+    first_line: dict[str, int] = {}
     with open_table(path, sheet=sheet) as table:
         sheet_note = table.sheet_note
         codes_col = pick_column(table.columns, codes_column, str(path), "codes", "--codes-column")
@@ -51,6 +52,8 @@ def read_labelled(
         )
         for line, row in table.rows:
             row_id = row[id_col] if id_col else str(line)
+            if twice := _repeat(first_line, row_id, line, path):
+                repeated.append(twice)
             if texts_by_id is not None:
                 if row_id not in texts_by_id:
                     raise InputError(f"{path}:{line}: id '{row_id}' is not in {comments}")
@@ -60,10 +63,28 @@ def read_labelled(
             ids.append(row_id)
             texts.append(text)
             codes.append(resolve_codes(row[codes_col], codebook, f"{path}:{line}", unknown))
+    _check_repeated(repeated, path)
     check_unknown(unknown, path, codebook)
     if not texts:
         raise InputError(f"{path} has no coded comments")
     return Labelled(ids, texts, codes, sheet_note)
+
+
+def _repeat(seen: dict[str, int], row_id: str, line: int, path: str | Path) -> str | None:
+    """Where `row_id` appears again, if it was seen on an earlier line (a blank id is no id)."""
+    first = seen.setdefault(row_id, line) if row_id.strip() else line
+    if first == line:
+        return None
+    return f"{path}:{line}: id '{row_id}' appears twice (first on line {first})"
+
+
+def _check_repeated(repeated: list[str], path: str | Path) -> None:
+    if repeated:
+        raise InputError(
+            f"{len(repeated)} repeated id{'s' if len(repeated) > 1 else ''} in {path}: a comment "
+            "coded twice counts twice, and cross-validation would test on copies of what it "
+            "trained on; keep one row per comment (merge the codes into it):\n" + listed(repeated)
+        )
 
 
 def _text_column(
@@ -111,4 +132,10 @@ def _texts_by_id(comments: str | Path, text_column: str | None) -> dict[str, str
         if id_col is None:
             raise InputError(f"{comments} has no 'id' column to join the codes on")
         text_col = pick_text_column(table.columns, text_column, str(comments))
-        return {row[id_col]: row[text_col] for _, row in table.rows}
+        texts: dict[str, str] = {}
+        lines: dict[str, int] = {}
+        for line, row in table.rows:
+            if twice := _repeat(lines, row[id_col], line, comments):
+                raise InputError(f"{twice}; texts are joined on ids, so each must name one comment")
+            texts[row[id_col]] = row[text_col]
+        return texts

@@ -628,6 +628,38 @@ def test_read_labelled_without_an_id_column_uses_line_numbers(
     )
 
 
+def test_read_labelled_refuses_every_repeated_id(tmp_path: Path, tiny: Codebook) -> None:
+    # Copies would sit on both sides of a cross-validation split and inflate its figures.
+    rows = [("1", "a", "time"), ("2", "b", "cost"), ("", "c", ""), ("1", "a", "time")]
+    rows += [("", "d", ""), ("2", "b", "time"), ("1", "a", "")]
+    path = write_csv(tmp_path / "coded.csv", ["id", "comment", "codes"], rows)
+    with pytest.raises(InputError) as caught:
+        read_labelled(path, tiny)
+    assert str(caught.value) == (
+        f"3 repeated ids in {path}: a comment coded twice counts twice, and cross-validation "
+        "would test on copies of what it trained on; keep one row per comment (merge the "
+        "codes into it):\n"
+        f"{path}:5: id '1' appears twice (first on line 2)\n"
+        f"{path}:7: id '2' appears twice (first on line 3)\n"
+        f"{path}:8: id '1' appears twice (first on line 2)"
+    )
+
+
+def test_read_labelled_refuses_a_comments_file_that_repeats_an_id(
+    tmp_path: Path, tiny: Codebook
+) -> None:
+    comments = write_csv(
+        tmp_path / "comments.csv", ["id", "comment"], [("1", "No time."), ("1", "Money.")]
+    )
+    codes = write_csv(tmp_path / "codes.csv", ["id", "codes"], [("1", "time")])
+    with pytest.raises(InputError) as caught:
+        read_labelled(codes, tiny, comments=comments)
+    assert str(caught.value) == (
+        f"{comments}:3: id '1' appears twice (first on line 2); texts are joined on ids, so "
+        "each must name one comment"
+    )
+
+
 def test_read_labelled_reports_every_unknown_theme(tmp_path: Path, tiny: Codebook) -> None:
     path = write_csv(
         tmp_path / "coded.csv",
