@@ -6,6 +6,7 @@ mean 'distrust'?)`: the file and line, the path inside the document, then what i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +70,34 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
     _keep_version_as_written(root, data)
     themes = data.get("themes") if isinstance(data.get("themes"), list) else []
     problems = _schema_problems(data) + list(check_codebook(themes)) + _pattern_problems(themes)
-    if problems:
-        problems.sort(key=lambda problem: _line_of(root, problem[0]) or 0)
-        raise CodebookError(source, [_locate(source, root, loc, msg) for loc, msg in problems])
+    located = [(_line_of(root, loc) or 0, _locate(source, root, loc, msg)) for loc, msg in problems]
+    located += [(line, f"{source}:{line}: {msg}") for line, msg in _repeated_keys(root)]
+    if located:
+        raise CodebookError(source, [text for _, text in sorted(located, key=lambda p: p[0])])
     return Codebook.model_validate(data)
+
+
+def _repeated_keys(node: yaml.Node) -> Iterator[tuple[int, str]]:
+    """A key given twice in one mapping: YAML keeps the last silently, dropping the first."""
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _repeated_keys(item)
+    if not isinstance(node, yaml.MappingNode):
+        return
+    first: dict[Any, int] = {}
+    for key, value in node.value:
+        line = key.start_mark.line + 1
+        if isinstance(key, yaml.ScalarNode) and key.value in first:
+            yield (
+                line,
+                (
+                    f"key '{key.value}' appears twice in one block (first on line "
+                    f"{first[key.value]}), and the second would replace the first: merge them"
+                ),
+            )
+        elif isinstance(key, yaml.ScalarNode):
+            first[key.value] = line
+        yield from _repeated_keys(value)
 
 
 def _keep_version_as_written(root: yaml.Node, data: dict[str, Any]) -> None:

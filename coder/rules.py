@@ -54,6 +54,9 @@ def pattern_problems(patterns: list[Any]) -> list[tuple[int, str]]:
         if not pattern:
             problems.append((index, "empty token pattern: give at least one token"))
             continue
+        if all(isinstance(token, dict) and set(token) <= {"OP"} for token in pattern):
+            problems.append((index, _ANY_TOKEN))
+            continue
         try:
             matcher.add("pattern", [pattern])
         except (MatchPatternError, ValueError, TypeError) as exc:
@@ -61,6 +64,12 @@ def pattern_problems(patterns: list[Any]) -> list[tuple[int, str]]:
         except re.error as exc:
             problems.append((index, f"invalid regular expression in REGEX: {exc}"))
     return problems
+
+
+_ANY_TOKEN = (
+    "token pattern matches any word, so it would code every comment: give a token a word "
+    "to match (LOWER, LEMMA, IN, ...) or a property (IS_CURRENCY, LIKE_NUM, ...)"
+)
 
 
 def _pattern_message(exc: Exception) -> str:

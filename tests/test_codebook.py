@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, TINY_CODEBOOK
 
+from coder import rules
 from coder.codebook import Codebook, slugify
 from coder.codebook_io import dump_codebook, load_codebook, parse_codebook
 from coder.errors import CodebookError
@@ -366,6 +367,8 @@ def test_invalid_regex_in_token_pattern_is_a_codebook_problem() -> None:
         ('""', "phrase '' has no word to match"),
         ("'   '", "phrase '   ' has no word to match"),
         ("[]", "empty token pattern: give at least one token"),
+        ("[{}]", rules._ANY_TOKEN),
+        ("[{OP: '+'}, {}]", rules._ANY_TOKEN),
     ],
 )
 def test_empty_pattern(empty: str, message: str) -> None:
@@ -373,6 +376,28 @@ def test_empty_pattern(empty: str, message: str) -> None:
         f"name: T\nthemes:\n  - id: a\n    label: A\n    patterns:\n      - ok\n      - {empty}\n"
     )
     assert problems_of(text) == [f"x.yaml:7 themes -> 0 -> patterns -> 1: {message}"]
+
+
+def test_a_key_given_twice_in_one_block_is_a_problem_not_a_silent_replacement() -> None:
+    # YAML keeps the second `themes:`, so the first block's themes would vanish without a word.
+    text = (
+        "name: T\nthemes:\n  - id: a\n    label: A\n    patterns: [one]\n"
+        "    patterns: [two]\n  - {id: b, label: B, label: Bee}\nthemes:\n  - id: c\n"
+        "    label: C\n"
+    )
+    assert problems_of(text) == [
+        "x.yaml:6: key 'patterns' appears twice in one block (first on line 5), and the second "
+        "would replace the first: merge them",
+        "x.yaml:7: key 'label' appears twice in one block (first on line 7), and the second "
+        "would replace the first: merge them",
+        "x.yaml:8: key 'themes' appears twice in one block (first on line 2), and the second "
+        "would replace the first: merge them",
+    ]
+
+
+def test_a_token_pattern_with_a_property_but_no_word_is_allowed() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    patterns: [[{IS_CURRENCY: true}]]\n"
+    assert parse_codebook(text, "x.yaml").themes[0].patterns == [[{"IS_CURRENCY": True}]]
 
 
 def test_phrase_without_a_word() -> None:
