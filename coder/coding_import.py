@@ -91,7 +91,10 @@ def import_coding(
             f"{path} holds the coding of {', '.join(repr(c) for c in coders)}: an adjudication "
             "is one person's; choose whose with --reviewer NAME"
         )
-    matched = _Comments(store).match(codings, path)
+    matched, unmatched = _Comments(store).match(codings)
+    problems = read.problems + ([_unmatched(path, unmatched)] if unmatched else [])
+    if problems:
+        raise InputError("\n".join(problems))
     steps, counts = _plan(store, book, matched, adjudicate)
     changes = {name: entries for name, entries in steps.items() if entries}
     if changes and not dry_run:
@@ -220,9 +223,9 @@ class _Comments:
         return found
 
     def match(
-        self, codings: Sequence[ExternalCoding], path: str | Path
-    ) -> list[tuple[int, ExternalCoding]]:
-        """Each coding with its comment; an InputError listing every one that fails."""
+        self, codings: Sequence[ExternalCoding]
+    ) -> tuple[list[tuple[int, ExternalCoding]], list[str]]:
+        """Each coding with its comment, and a problem for every one that fails."""
         found: list[tuple[int, ExternalCoding]] = []
         problems: list[str] = []
         seen: dict[tuple[str, int], ExternalCoding] = {}
@@ -238,9 +241,7 @@ class _Comments:
                 problems.append(
                     f"{coding.where}: codes the comment of {earlier.where} again, differently"
                 )
-        if problems:
-            raise InputError(_unmatched(path, problems))
-        return found
+        return found, problems
 
     def _find(self, coding: ExternalCoding) -> tuple[int | None, str]:
         for key in coding.keys:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from coder.codebook import Codebook
 from coder.errors import InputError, listed
-from coder.labelled import check_unknown, resolve_codes
+from coder.labelled import resolve_codes, unknown_themes
 from coder.readers import TEXT_COLUMN_NAMES, open_table, pick_column, pick_id_column
 from coder.writers import unneutralise
 
@@ -47,6 +47,7 @@ class ExternalFile:
 
     codings: list[ExternalCoding]
     notes: list[str]
+    problems: list[str] = field(default_factory=list)  # each a message; any stops the import
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,6 @@ def read_coded_table(
             entry.codes.update(codes)
             entry.blank = entry.blank and blank
             entry.suggested |= bool(coding_col) and row[coding_col] == "suggested"
-    found.check(path, layout)
     codings = []
     for entry in rows.values():
         if entry.blank and not columns.blank_is_none:
@@ -117,8 +117,14 @@ def read_coded_table(
                 question=entry.question,
             )
         )
-    notes += layout.notes(book) + _unknown_notes(found.unknown, path, book, ignore_unknown)
-    return ExternalFile(codings, notes + found.notes(coder, columns.long))
+    problems = found.problems(path, layout)
+    if found.unknown and not ignore_unknown:
+        problems.append(
+            unknown_themes(found.unknown, path, book)
+            + "\nAdd the themes to the codebook, or give --ignore-unknown to leave them out"
+        )
+    notes += layout.notes(book) + (_unknown_notes(found.unknown) if ignore_unknown else [])
+    return ExternalFile(codings, notes + found.notes(coder, columns.long), problems)
 
 
 @dataclass
@@ -163,22 +169,24 @@ class _Found:
     blank: int = 0  # rows with no codes, left out
     suggested: int = 0  # comments whose rows in coder's export held the model's suggestions
 
-    def check(self, path: str | Path, layout: _Layout) -> None:
+    def problems(self, path: str | Path, layout: _Layout) -> list[str]:
+        problems = []
         if self.bad:
-            raise InputError(
+            problems.append(
                 f"{path}: {_counted(len(self.bad), 'cell')} of its theme columns "
                 f"({', '.join(layout.themes)}) {'is' if len(self.bad) == 1 else 'are'} not 0 "
                 "or 1 (1, x or yes codes the theme; 0, no or an empty cell does not):\n"
                 + listed(self.bad)
             )
         if self.differ:
-            raise InputError(
+            problems.append(
                 f"{path} has a codes column and a 0/1 column per theme, and they differ on "
                 f"{_counted(len(self.differ), 'row')} (nothing was imported):\n"
                 + listed(self.differ)
                 + f"\nEdit one of them and delete the other, or give --codes-column "
                 f"{layout.codes_column} to read the codes column alone"
             )
+        return problems
 
     def notes(self, coder: str, long: bool) -> list[str]:
         notes = []
@@ -311,18 +319,8 @@ def ordered_codes(codes: Iterable[str], book: Codebook) -> tuple[str, ...]:
     return tuple(sorted(codes, key=rank.__getitem__))
 
 
-def _unknown_notes(
-    unknown: list[str], path: str | Path, book: Codebook, ignore_unknown: bool
-) -> list[str]:
-    """Unknown themes are an error unless `ignore_unknown`, which leaves them out with a note."""
-    if not ignore_unknown:
-        try:
-            check_unknown(unknown, path, book)
-        except InputError as exc:
-            raise type(exc)(
-                f"{exc}\nAdd the themes to the codebook, or give --ignore-unknown to leave them out"
-            ) from None
-        return []
+def _unknown_notes(unknown: list[str]) -> list[str]:
+    """With --ignore-unknown: a note on the theme names left out."""
     if not unknown:
         return []
     shown = "; ".join(unknown[:MAX_NOTED]) + ("; ..." if len(unknown) > MAX_NOTED else "")

@@ -118,9 +118,13 @@ def resolve_codes(cell: str, codebook: Codebook, where: str, unknown: list[str])
 
 def check_unknown(unknown: list[str], path: str | Path, codebook: Codebook) -> None:
     """Raise a LabelError listing the unknown themes found in `path`, if there were any."""
-    if not unknown:
-        return
-    raise LabelError(
+    if unknown:
+        raise LabelError(unknown_themes(unknown, path, codebook))
+
+
+def unknown_themes(unknown: list[str], path: str | Path, codebook: Codebook) -> str:
+    """The message listing the unknown theme names found in `path` (`unknown` is not empty)."""
+    return (
         f"{len(unknown)} unknown theme{'s' if len(unknown) > 1 else ''} in {path} "
         f"(codebook '{codebook.name}' has: {', '.join(codebook.codable_ids)}):\n" + listed(unknown)
     )

@@ -61,8 +61,8 @@ def read_qdpx_coding(
             codings.append(
                 ExternalCoding(user, (name, key), text, ordered, where, loose=True, memo=memo)
             )
-    notes = themes.notes(path, ignore_unknown) + _left_out(parsed.machine, parsed.other_sources)
-    return ExternalFile(codings, notes)
+    notes, problems = themes.notes(path, ignore_unknown)
+    return ExternalFile(codings, notes + _left_out(parsed.machine, parsed.other_sources), problems)
 
 
 @dataclass
@@ -239,9 +239,11 @@ class _CodeThemes:
         self.unknown[code_guid] = name or f"(a code not in the codebook, GUID {code_guid})"
         return None
 
-    def notes(self, path: str | Path, ignore_unknown: bool) -> list[str]:
+    def notes(self, path: str | Path, ignore_unknown: bool) -> tuple[list[str], list[str]]:
+        """(notes, problems) on the codes no theme answers to: a note on those left out with
+        `ignore_unknown`, else a problem that stops the import."""
         if not self.unknown:
-            return []
+            return [], []
         names = sorted(set(self.unknown.values()))
         listed = ", ".join(f"'{n}'" for n in names[:MAX_LISTED])
         more = f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
@@ -250,12 +252,12 @@ class _CodeThemes:
             return [
                 f"left out the codings with {len(names)} code{plural} not in the codebook: "
                 f"{listed}{more}"
-            ]
-        raise InputError(
+            ], []
+        return [], [
             f"{path} codes with {len(names)} code{plural} that codebook '{self.book.name}' has "
             f"no theme for: {listed}{more}. Add them to the codebook (by label, or with the "
             "theme's id as the code's name), or give --ignore-unknown to leave those codings out"
-        )
+        ]
 
 
 def _left_out(machine: int, other_sources: int) -> list[str]:

@@ -16,7 +16,7 @@ from projects import ROWS, add_run, ids_by_external, make_project, result
 
 from coder.cli import cli
 from coder.coding_import import import_coding, undo_import
-from coder.errors import InputError, LabelError
+from coder.errors import InputError
 from coder.export import export_project
 from coder.external import TableColumns
 from coder.refi_codebook import guid
@@ -187,7 +187,7 @@ def test_unknown_themes_are_refused_with_a_hint_or_left_out_on_request(
 ) -> None:
     sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time;tokenism"), ("b", "Costs")])
     with Store(project) as store:
-        with pytest.raises(LabelError) as caught:
+        with pytest.raises(InputError) as caught:
             import_coding(store, sheet, "ana")
         assert str(caught.value) == (
             f"2 unknown themes in {sheet} (codebook 'Tiny' has: time, cost, box_ticking):\n"
@@ -223,6 +223,37 @@ def test_comments_not_in_the_project_are_listed_and_nothing_is_imported(
         "Tag the file the comments come from into the project first (coder tag FILE --db "
         "PROJECT), or correct the ids"
     )
+
+
+def test_every_kind_of_problem_in_a_file_is_listed_at_once(project: Path, tmp_path: Path) -> None:
+    # One round of fixes, not two: what the file holds and what the project lacks, together.
+    unmatched = [
+        "cannot import {}: 1 coding does not match the project's comments (nothing was imported):",
+        "{}:3: 'zz' is not in the project",
+        "Tag the file the comments come from into the project first (coder tag FILE --db "
+        "PROJECT), or correct the ids",
+    ]
+    codes = write_csv(tmp_path / "c.csv", ["id", "codes"], [("a", "time;tokenism"), ("zz", "x")])
+    ticks = write_csv(tmp_path / "t.csv", ["id", "time"], [("a", "maybe"), ("zz", "1")])
+    with Store(project) as store:
+        with pytest.raises(InputError) as in_codes:
+            import_coding(store, codes, "ana")
+        with pytest.raises(InputError) as in_ticks:
+            import_coding(store, ticks, "ana")
+        assert store.decisions() == []
+    assert str(in_codes.value).splitlines() == [
+        f"2 unknown themes in {codes} (codebook 'Tiny' has: time, cost, box_ticking):",
+        f"{codes}:2: unknown theme 'tokenism'",
+        f"{codes}:3: unknown theme 'x'",
+        "Add the themes to the codebook, or give --ignore-unknown to leave them out",
+        *(line.format(codes) for line in unmatched),
+    ]
+    assert str(in_ticks.value).splitlines() == [
+        f"{ticks}: 1 cell of its theme columns (time) is not 0 or 1 (1, x or yes codes the "
+        "theme; 0, no or an empty cell does not):",
+        f"{ticks}:2: column 'time' holds 'maybe'",
+        *(line.format(ticks) for line in unmatched),
+    ]
 
 
 def test_a_text_column_must_agree_with_the_project(project: Path, tmp_path: Path) -> None:
