@@ -91,6 +91,8 @@ def import_coding(
             f"{path} holds the coding of {', '.join(repr(c) for c in coders)}: an adjudication "
             "is one person's; choose whose with --reviewer NAME"
         )
+    if read.blank and not codings:
+        raise InputError(_all_blank(path, read.blank, adjudicate))
     matched, unmatched = _Comments(store).match(codings)
     problems = read.problems + ([_unmatched(path, unmatched)] if unmatched else [])
     if problems:
@@ -100,7 +102,33 @@ def import_coding(
     if changes and not dry_run:
         store.record_import(book, {**_settings(path), **settings}, changes, adjudicate)
     recorded = bool(changes) and not dry_run
-    return ImportResult(str(path), counts, read.notes, recorded, adjudicate)
+    notes = read.notes + ([_blank_note(read.blank, adjudicate)] if read.blank else [])
+    return ImportResult(str(path), counts, notes, recorded, adjudicate)
+
+
+def _blank_note(blank: str, adjudicate: bool) -> str:
+    if adjudicate:  # --blank-is-none would settle every row the meeting has not reached
+        return (
+            f"left out {blank} with no codes, as not settled yet; write none where no theme applies"
+        )
+    return (
+        f"left out {blank} with no codes, as not coded yet; give --blank-is-none if they were "
+        "coded with no theme"
+    )
+
+
+def _all_blank(path: str | Path, blank: str, adjudicate: bool) -> str:
+    if adjudicate:
+        return (
+            f"{path}: every codes cell is empty ({blank}), so there is nothing to adjudicate: "
+            "fill in the codes column (theme ids or labels, ; between; none where no theme "
+            "applies), then import it again"
+        )
+    return (
+        f"{path}: no row has codes ({blank} with none), so there is nothing to import: is the "
+        "codes column the right one (--codes-column)? Give --blank-is-none if they were coded "
+        "with no theme"
+    )
 
 
 def _renamed(

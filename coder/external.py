@@ -48,6 +48,7 @@ class ExternalFile:
     codings: list[ExternalCoding]
     notes: list[str]
     problems: list[str] = field(default_factory=list)  # each a message; any stops the import
+    blank: str = ""  # the rows (or comments) left out with no codes, counted: "3 rows"
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def read_coded_table(
             + "\nAdd the themes to the codebook, or give --ignore-unknown to leave them out"
         )
     notes += layout.notes(book) + (_unknown_notes(found.unknown) if ignore_unknown else [])
-    return ExternalFile(codings, notes + found.notes(coder, columns.long), problems)
+    blank = _counted(found.blank, "comment" if columns.long else "row") if found.blank else ""
+    return ExternalFile(codings, notes + found.notes(coder, columns.long), problems, blank)
 
 
 @dataclass
@@ -190,12 +192,6 @@ class _Found:
 
     def notes(self, coder: str, long: bool) -> list[str]:
         notes = []
-        if self.blank:
-            what = _counted(self.blank, "comment" if long else "row")
-            notes.append(
-                f"left out {what} with no codes, as not coded yet; give --blank-is-none if they "
-                "were coded with no theme"
-            )
         if self.suggested:
             notes.append(
                 f"{_counted(self.suggested, 'comment' if long else 'row')} of coder's export "

@@ -379,9 +379,38 @@ def test_rows_left_empty_are_settled_later(project: Path, tmp_path: Path) -> Non
     run("agree", project, "--disagreements", "-o", sheet)
     settle(sheet, {"d": "time"})
     imported = run("import", project, sheet, "--adjudicate", "--reviewer", "cy")
-    assert "left out 1 row with no codes, as not coded yet" in imported.stderr
+    # not --blank-is-none, which would settle every row the meeting has not reached as "none"
+    assert imported.stderr.startswith(
+        "Note: left out 1 row with no codes, as not settled yet; write none where no theme "
+        "applies\n"
+    )
     with Store(project) as store:
         assert store.adjudicated() == {ids_by_external(store)["d"]: {"time"}}
+
+
+def test_a_sheet_with_no_codes_filled_in_is_refused_not_reported_as_nothing_to_change(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "d.csv"
+    run("agree", project, "--disagreements", "-o", sheet)
+    imported = run("import", project, sheet, "--adjudicate", "--reviewer", "cy")
+    assert imported.exit_code == 1
+    assert imported.stderr == (
+        f"Error: {sheet}: every codes cell is empty (2 rows), so there is nothing to "
+        "adjudicate: fill in the codes column (theme ids or labels, ; between; none where no "
+        "theme applies), then import it again\n"
+    )
+    blank = write_csv(tmp_path / "ana.csv", ["id", "codes"], [("b", ""), ("d", " ")])
+    coding = run("import", project, blank, "--reviewer", "ana")
+    assert coding.exit_code == 1
+    assert coding.stderr == (
+        f"Error: {blank}: no row has codes (2 rows with none), so there is nothing to import: "
+        "is the codes column the right one (--codes-column)? Give --blank-is-none if they were "
+        "coded with no theme\n"
+    )
+    with Store(project) as store:
+        assert store.adjudicated() == {}
+        assert store.imports() == []
 
 
 def test_an_imported_adjudication_replaces_another_adjudicators(

@@ -513,11 +513,13 @@ def test_a_wide_export_edited_in_one_place_only_is_refused(project: Path, tmp_pa
             "d": {"time", "cost"},
         }
     # only "a" was reviewed; "b" and "d" held the model's suggestions
-    assert done.notes[-1] == (
+    assert done.notes[-2:] == [
         "2 rows of coder's export held the model's suggestions, unreviewed (coding: "
         "suggested); they are imported as ben's coding like every row. If ben did not check "
-        "them all, take the import back (--undo) and import only the rows they checked"
-    )
+        "them all, take the import back (--undo) and import only the rows they checked",
+        "left out 1 row with no codes, as not coded yet; give --blank-is-none if they were "
+        "coded with no theme",
+    ]
 
 
 # --- undo ---------------------------------------------------------------------------------
