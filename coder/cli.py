@@ -641,6 +641,12 @@ def train(
         model = training.train(book, data.texts, data.codes, progress=say, **options)
         count = len(data.texts)
     model.save(output, force=force)
+    if at_least_one is None and model.decision.at_least_one:
+        err.print(
+            f"Note: all {count} comments it learnt from have a theme, so the model gives every "
+            "comment at least one. If some answers should have none, code them with no theme "
+            "(none), or train with --allow-none"
+        )
     cv = model.meta.get("cv")
     if as_json:
         click.echo(json.dumps(cv, indent=2))

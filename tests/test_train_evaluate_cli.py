@@ -362,3 +362,26 @@ def test_evaluate_with_unknown_gold_themes(tiny_model: Path, tmp_path: Path) -> 
     result = run("evaluate", bad, "-m", tiny_model)
     assert result.exit_code == 1
     assert f"{bad}:2: unknown theme 'Box ticking' (did you mean 'Box-ticking'?)" in result.stderr
+
+
+def test_train_says_when_it_turned_at_least_one_on_because_no_comment_lacks_a_theme(
+    tiny_codebook: Path, tmp_path: Path
+) -> None:
+    # An import that left blank rows out as "not coded yet" trains a model like this one.
+    coded = [row for row in TINY_LABELLED if row[2]]
+    labelled = write_csv(tmp_path / "coded.csv", ["id", "comment", "codes"], coded)
+    note = (
+        "Note: all 10 comments it learnt from have a theme, so the model gives every comment "
+        "at least one. If some answers should have none, code them with no theme (none), or "
+        "train with --allow-none"
+    )
+    inferred = run("train", labelled, "-c", tiny_codebook, "-o", tmp_path / "a", "--json")
+    assert inferred.exit_code == 0, inferred.output
+    assert note.split() == inferred.stderr.split()[-len(note.split()) - 4 : -4]
+    assert load_model(tmp_path / "a").decision.at_least_one
+    asked = run("train", labelled, "-c", tiny_codebook, "-o", tmp_path / "b", "--at-least-one")
+    assert asked.exit_code == 0, asked.output
+    assert "Note:" not in asked.stderr
+    allowed = run("train", labelled, "-c", tiny_codebook, "-o", tmp_path / "c", "--allow-none")
+    assert "Note:" not in allowed.stderr
+    assert not load_model(tmp_path / "c").decision.at_least_one
