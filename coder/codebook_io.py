@@ -16,13 +16,15 @@ from pydantic import ValidationError
 from coder.codebook import Codebook, Theme, check_codebook
 from coder.errors import CodebookError
 from coder.fileio import atomic_write_text
+from coder.resources import resolve
 
 _FIELD_ORDER = list(Theme.model_fields)
 
 
 def load_codebook(path: str | Path) -> Codebook:
-    """Load and validate a codebook YAML file; raise CodebookError listing every problem."""
-    path = Path(path)
+    """Load and validate a codebook YAML file, or a shipped codebook by name (`"nhs_fft"`);
+    raise CodebookError listing every problem."""
+    path = resolve("codebooks", str(path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -32,6 +32,7 @@ from coder.errors import CodebookError, ModelError, OutputError
 from coder.features import Featurizer
 from coder.fileio import atomic_folder
 from coder.nlp import build_pipeline
+from coder.resources import resolve
 from coder.results import CommentResult, Evidence, Suggestion
 from coder.rules import HITS, ThemeRules
 
@@ -389,8 +390,9 @@ def rule_hit_matrix(evidence: list[dict[str, list[Evidence]]], theme_ids: list[s
 
 
 def load_model(path: str | Path, codebook: Codebook | str | Path | None = None) -> ThemeModel:
-    """Load a model folder; with `codebook`, check it is the one the model was trained with."""
-    path = Path(path)
+    """Load a model folder, or a shipped model by name (`"coproduction"`); with `codebook`,
+    check it is the one the model was trained with."""
+    path = resolve("models", str(path))
     if not path.is_dir():
         raise ModelError(f"model folder {path} does not exist; train one with `coder train`")
     meta = _read_meta(path)

@@ -569,3 +569,15 @@ def test_at_least_one_can_be_turned_off(book: Codebook) -> None:
     rows = [(t, c) for t, c in zip(TEXTS, CODES, strict=True) if c]
     model = train(book, [t for t, _ in rows], [c for _, c in rows], folds=5, at_least_one=False)
     assert model.decision.at_least_one is False
+
+
+def test_shipped_models_and_codebooks_load_by_name_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # not the checkout: "models/coproduction" is not here
+    model = load_model("coproduction")
+    assert model.codebook.name == load_codebook("coproduction").name
+    assert model.tag_one("It felt like a box-ticking exercise.").codes == ["box_ticking"]
+    (tmp_path / "coproduction").mkdir()  # a folder of that name here wins over the shipped one
+    with pytest.raises(ModelError, match=r"model folder coproduction is corrupt or not a coder"):
+        load_model("coproduction")
