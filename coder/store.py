@@ -15,6 +15,7 @@ import json
 import math
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -524,6 +525,18 @@ class Store:
                 scored.append((comment_id, result))
             _insert_scores(db, run_id, scored, thresholds)
         return new
+
+    def copies_elsewhere(self, source: str, comments: Sequence[NewComment]) -> Counter[str]:
+        """How many of `comments` (at most a batch) other sources of the project hold already,
+        with the same id and the same text, by source: the same file under another path."""
+        wanted = {(c.external_id, c.text) for c in comments}
+        ids = sorted({c.external_id for c in comments})
+        rows = self._db.execute(
+            "SELECT DISTINCT source, external_id, text FROM comments WHERE source != ? AND "
+            f"external_id IN ({', '.join('?' * len(ids))})",
+            (source, *ids),
+        )
+        return Counter(other for other, key, text in rows if (key, text) in wanted)
 
     def add_scores(
         self, run_id: int, scored: Sequence[tuple[int, CommentResult]], thresholds: dict[str, float]
@@ -1344,6 +1357,7 @@ class ImportSink:
         self.run_id = store.add_model_run(model, model_name)
         self.thresholds = dict(model.decision.thresholds)
         self.source = source_name(input_path, store.path)
+        self._new_source = all(source != self.source for source, _, _ in store.sources())
         self.question = ""
         self.new_comments = 0
         self.rows = 0
@@ -1379,9 +1393,25 @@ class ImportSink:
             self.store.drop_question_attributes(self.source)
 
     def flush(self) -> None:
+        if self._new_source and self._pending:
+            self._new_source = False
+            self._refuse_a_copy()
         if self._pending:
             self.new_comments += self.store.import_batch(
                 self.run_id, self.source, self._pending, self.thresholds, self.question
             )
             self.rows += len(self._pending)
             self._pending = []
+
+    def _refuse_a_copy(self) -> None:
+        """A file the project holds under another path would have every comment twice."""
+        held = self.store.copies_elsewhere(self.source, [c for c, _ in self._pending])
+        other, count = max(held.items(), key=lambda item: item[1], default=("", 0))
+        if count and count * 2 >= len(self._pending):
+            raise InputError(
+                f"{self.source}: {count} of its first {len(self._pending)} comments are in the "
+                f"project already, with the same ids and texts, from {other}: it looks like "
+                "the same file under another name or folder, and tagging it would count "
+                f"those comments twice. Tag {other} to add any new rows (put the file back "
+                "there if it moved)"
+            )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import read_csv, write_csv
-from projects import SURVEY
+from projects import SURVEY, WAVE2
 
 from coder.cli import cli
 from coder.review import ReviewSession
@@ -134,7 +134,7 @@ def test_the_last_run_in_use_an_unknown_run_or_both_options_are_refused(project:
 def test_comments_whose_only_run_is_withdrawn_show_no_suggestions_and_it_says_so(
     project: Path, tmp_path: Path
 ) -> None:
-    wave2 = write_csv(tmp_path / "wave2.csv", ["id", "comment", "region"], SURVEY)
+    wave2 = write_csv(tmp_path / "wave2.csv", ["id", "comment", "region"], WAVE2)
     assert run("tag", wave2, "-c", tmp_path / "draft.yaml", "--db", project).exit_code == 0
     done = run("runs", project, "--withdraw", "2")
     assert (

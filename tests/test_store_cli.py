@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import read_csv, write_csv
-from projects import SURVEY
+from projects import SURVEY, WAVE2
 
 from coder.cli import cli
 from coder.learning import reviewed_data
@@ -197,7 +197,7 @@ def test_a_codebook_that_merges_themes_keeps_the_reviewed_codes_under_the_merged
 def test_suggestions_made_before_a_merge_count_for_the_merged_theme(
     project: Path, comments: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
-    wave2 = write_csv(tmp_path / "wave2.csv", ["id", "comment", "region"], SURVEY)
+    wave2 = write_csv(tmp_path / "wave2.csv", ["id", "comment", "region"], WAVE2)
     assert run("tag", wave2, "-m", tiny_model, "--db", project).exit_code == 0
     merged = tmp_path / "merged.yaml"
     merged.write_text(MERGED, encoding="utf-8")
@@ -695,3 +695,31 @@ def test_a_failed_tag_leaves_no_empty_project_and_says_what_it_kept(
     )
     with Store(db) as store:
         assert store.comment_count() == IMPORT_BATCH
+
+
+def test_the_same_file_under_another_path_is_refused_before_it_doubles_the_comments(
+    project: Path, comments: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    moved = tmp_path / "downloads" / "comments (1).csv"
+    moved.parent.mkdir()
+    moved.write_bytes(comments.read_bytes())
+    result = run("tag", moved, "-m", tiny_model, "--db", project)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: downloads/comments (1).csv: 4 of its first 4 comments are in the project "
+        "already, with the same ids and texts, from comments.csv: it looks like the same file "
+        "under another name or folder, and tagging it would count those comments twice. Tag "
+        "comments.csv to add any new rows (put the file back there if it moved)\n"
+    )
+    with Store(project) as store:
+        assert store.comment_count() == 4
+        assert [r.id for r in store.runs()] == [1]
+    # another wave with the same ids but its own answers is a file of its own
+    wave = write_csv(
+        tmp_path / "wave2.csv",
+        ["id", "comment"],
+        [*[(f"r{i}", f"New {i}") for i in range(1, 4)], ("r4", "The weather was nice.")],
+    )
+    assert run("tag", wave, "-m", tiny_model, "--db", project).exit_code == 0
+    with Store(project) as store:
+        assert store.comment_count() == 8
