@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -1402,7 +1403,18 @@ def report(
             err.print(Text(f"Wrote {path}"))
 
 
+def stop_cleanly_on_sigterm() -> None:
+    """`kill` (SIGTERM) exits like Ctrl-C: through the code that removes a half-written
+    temporary file and rolls back an open transaction, instead of leaving them behind."""
+
+    def terminated(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def main() -> None:
+    stop_cleanly_on_sigterm()
     try:
         cli()
     except BrokenPipeError:  # `coder tag ... | head`

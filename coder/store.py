@@ -1232,6 +1232,10 @@ def _check_file(path: Path, create: bool) -> None:
             head = handle.read(len(SQLITE_MAGIC))
     except OSError as exc:
         raise StoreError(f"cannot read project {path}: {exc.strerror}") from None
+    if not head and not create:  # SQLite would make an empty project of it
+        raise StoreError(
+            f"{path} is empty, not a coder project; start one with `coder tag INPUT --db {path}`"
+        )
     if head and head != SQLITE_MAGIC:
         raise StoreError(
             f"{path} is not a coder project: it is not an SQLite database. "

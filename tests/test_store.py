@@ -253,6 +253,20 @@ def test_a_missing_project_or_folder_says_what_to_do(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
+def test_an_empty_file_is_no_project_to_read_but_may_become_one(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    path.touch()  # `coder status p.db` made it an empty project before
+    with pytest.raises(StoreError) as caught:
+        Store(path, create=False)
+    assert str(caught.value) == (
+        f"{path} is empty, not a coder project; start one with `coder tag INPUT --db {path}`"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db"]
+    assert path.stat().st_size == 0
+    with Store(path) as store:  # `coder tag INPUT --db p.db` may start one in it
+        assert store.comment_count() == 0
+
+
 # --- importing tagged comments -----------------------------------------------------------------
 
 

@@ -337,3 +337,24 @@ def test_atomic_writes_get_the_usual_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / "out.yaml").stat().st_mode & 0o777 == 0o644
+
+
+def test_sigterm_part_way_through_a_write_leaves_neither_the_file_nor_a_temporary_one(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+
+    from coder.cli import stop_cleanly_on_sigterm
+
+    before = signal.getsignal(signal.SIGTERM)
+    stop_cleanly_on_sigterm()
+    try:
+        with pytest.raises(SystemExit) as caught, atomic_open(tmp_path / "out.csv") as handle:
+            handle.write("id,codes\n")
+            os.kill(os.getpid(), signal.SIGTERM)  # `kill PID` while the export is written
+            handle.write("never reached\n")
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert caught.value.code == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
