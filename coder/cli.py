@@ -1158,6 +1158,13 @@ def agree(
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return
+    if not found.found:
+        on = f" on {book.theme(found.theme).label}" if found.theme else ""
+        who = " and ".join(found.coders)
+        out().print(
+            Text(f"No comment coded differently{on}: {who} agree on every one they all coded.")
+        )
+        return
     out().print(disagreements_table(found.found, book, found.texts))
     if found.found:
         err.print(
@@ -1379,6 +1386,8 @@ def report(
         raise InputError("--excel is for the --table file: add --table FILE.csv")
     if html_path == "-" and table_path == "-":
         raise InputError("one of --html and --table can go to stdout (-), not both")
+    if html_path and table_path and Path(html_path).resolve() == Path(table_path).resolve():
+        raise InputError("--html and --table name the same file; give each a file of its own")
     piped = "-" in (html_path, table_path)  # that file is the output: no report on screen
     for path in (html_path, table_path):
         if path and path != "-":

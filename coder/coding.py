@@ -256,7 +256,8 @@ def waiting_line(path: str | Path, book: Codebook, waiting: Mapping[str, int]) -
     return (
         f"To review again: comments reviewers coded with a theme that codebook '{book.name}' "
         f"split: {themes}. Until a reviewer codes them with its parts they count as not "
-        f"reviewed. Review them with: coder review {path} --theme {next(iter(waiting))}"
+        f"reviewed. Each reviewer goes through theirs with: coder review {path} --theme "
+        f"{next(iter(waiting))} --reviewer NAME"
     )
 
 

@@ -128,6 +128,16 @@ def test_one_theme_alone(project: Path) -> None:
 # --- disagreements and adjudication ------------------------------------------------------------
 
 
+def test_no_disagreement_is_said_in_words_not_an_empty_table(project: Path) -> None:
+    # ana and ben differ on cost and box-ticking only
+    none = run("agree", project, "--disagreements", "time")
+    assert none.exit_code == 0, none.output
+    assert (
+        none.stdout
+        == "No comment coded differently on Time: ana and ben agree on every one they all coded.\n"
+    )
+
+
 def test_disagreements_list_each_coders_themes_with_the_comment_text(project: Path) -> None:
     listed = agree_json(project, "--disagreements")
     expected = disagreements(CODERS, THEMES)

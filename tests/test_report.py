@@ -238,6 +238,16 @@ def test_a_table_or_html_on_stdout_comes_alone(project: Path) -> None:
     assert both.stderr == "Error: one of --html and --table can go to stdout (-), not both\n"
 
 
+def test_the_html_page_and_the_table_cannot_share_a_file(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.csv"
+    same = run(project, "--html", out, "--table", tmp_path / ".." / tmp_path.name / "report.csv")
+    assert same.exit_code == 1
+    assert (
+        same.stderr == "Error: --html and --table name the same file; give each a file of its own\n"
+    )
+    assert not out.exists()
+
+
 def test_groups_sort_numbers_as_numbers() -> None:
     from coder.report import natural_key
 

@@ -157,8 +157,8 @@ def test_until_reviewed_again_the_comment_takes_the_suggestions_and_the_notes_sa
     assert left_out_note(store, AFTER) == (
         "To review again: comments reviewers coded with a theme that codebook 'Trust' split: "
         "distrust (split into distrust_services, distrust_government) (2 comments). Until a "
-        "reviewer codes them with its parts they count as not reviewed. Review them with: "
-        f"coder review {store.path} --theme distrust"
+        "reviewer codes them with its parts they count as not reviewed. Each reviewer goes "
+        f"through theirs with: coder review {store.path} --theme distrust --reviewer NAME"
     )
     status = project_status(store)
     assert (status.reviewed, status.waiting) == (2, {"distrust": 2})
@@ -252,8 +252,8 @@ def test_split_a_theme_of_a_tagged_project_end_to_end(tmp_path: Path, tiny_model
     waiting = (
         "To review again: comments reviewers coded with a theme that codebook 'Tiny' split: "
         "box_ticking (split into inspection, box_ticking_other) (1 comment). Until a reviewer "
-        "codes them with its parts they count as not reviewed. Review them with: "
-        f"coder review {db} --theme box_ticking"
+        "codes them with its parts they count as not reviewed. Each reviewer goes through "
+        f"theirs with: coder review {db} --theme box_ticking --reviewer NAME"
     )
     assert waiting in result.stderr
     meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))
