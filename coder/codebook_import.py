@@ -15,6 +15,11 @@ def import_csv(path: str | Path, name: str | None = None, label_column: str = "l
     """A codebook from a CSV with `label` and optional `parent` (or `major_category`),
     `definition`, `brief` and `examples` (`;`-separated) columns. Ids come from labels; each
     parent named only in the parent column becomes a grouping theme that is not codable."""
+    if Path(path).suffix.casefold() in (".yaml", ".yml"):
+        raise InputError(
+            f"{path} is a YAML file, which is a codebook already: check it with `coder codebook "
+            f"validate {path}`; `codebook import` makes one from a spreadsheet of themes or a .qdc"
+        )
     themes: list[dict] = []
     ids_by_label: dict[str, str] = {}
     with open_table(path) as table:

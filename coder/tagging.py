@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,10 @@ def tag_file(
         # The wide format has no evidence column: skip finding the deciding sentences.
         evidence = sink is not None or fmt != "wide"
         results = model.tag(texts, batch_size=batch_size, n_process=n_process, evidence=evidence)
+        tagged_rows = zip(rows_for_output, results, strict=True)
+        # The first batch is read and tagged before anything is written, so that a file bad
+        # near its start puts no header alone on stdout (a file output is atomic anyway).
+        first = list(itertools.islice(tagged_rows, 1))
         with contextlib.ExitStack() as stack:
             writer = None
             if output is not None:
@@ -95,7 +100,7 @@ def tag_file(
                 )
             if sink is not None:
                 sink.start(table, text_col, id_col)
-            for (line, row), result in zip(rows_for_output, results, strict=True):
+            for (line, row), result in itertools.chain(first, tagged_rows):
                 tagged = TaggedRow(line, row[id_col] if id_col else str(line), row, result)
                 if writer is not None:
                     writer.write(tagged.id, row, result)

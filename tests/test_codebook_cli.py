@@ -270,6 +270,20 @@ def test_import_refuses_to_overwrite_without_force() -> None:
     assert load_codebook("mine.yaml").codable_ids == ["time"]
 
 
+def test_import_of_a_yaml_codebook_points_to_validate() -> None:
+    Path("mine.yaml").write_text(
+        "name: Mine\nthemes:\n  - id: time\n    label: Time\n", encoding="utf-8"
+    )
+    result = run("import", "mine.yaml", "-o", "out.yaml")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: mine.yaml is a YAML file, which is a codebook already: check it with `coder "
+        "codebook validate mine.yaml`; `codebook import` makes one from a spreadsheet of themes "
+        "or a .qdc\n"
+    )
+    assert not Path("out.yaml").exists()
+
+
 def test_import_without_a_label_column() -> None:
     write_csv(Path("themes.csv"), ["name", "category"], [("Time", "Barriers")])
     result = run("import", "themes.csv", "-o", "mine.yaml")

@@ -724,3 +724,16 @@ def test_shipped_model_by_name_from_any_folder(
     assert read_csv(tmp_path / "default.csv") == read_csv(tmp_path / "named.csv")
     [row] = read_csv(tmp_path / "default.csv")
     assert row["codes"] == "box_ticking"
+
+
+def test_input_bad_near_its_start_puts_nothing_on_stdout(tmp_path: Path, tiny_model: Path) -> None:
+    # Not a header alone, which a pipe into another program would take for an empty result.
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "comment": "No time."}\n{bad\n', encoding="utf-8")
+    result = run("tag", bad, "-m", tiny_model)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {bad}:2: not valid JSON (Expecting property name enclosed in double quotes); "
+        "expected one object per line\n"
+    )
