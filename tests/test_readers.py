@@ -348,6 +348,19 @@ def test_xlsx(tmp_path: Path) -> None:
     )
 
 
+def test_xlsx_dates_read_as_dates_and_times_as_written(tmp_path: Path) -> None:
+    import datetime as dt
+
+    book = Workbook()
+    book.active.append(["id", "comment", "submitted", "at"])
+    book.active.append([1, "ok", dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, 9, 30)])
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    assert read(path)[1] == [
+        (2, {"id": "1", "comment": "ok", "submitted": "2026-03-01", "at": "2026-03-01T09:30:00"})
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "fmt"),
     [
