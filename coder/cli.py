@@ -1166,11 +1166,10 @@ def agree(
         )
         return
     out().print(disagreements_table(found.found, book, found.texts))
-    if found.found:
-        err.print(
-            f"{len(found.adjudicated)} of them adjudicated; `coder review {db} --adjudicate "
-            "--reviewer NAME` walks the comments coders differ on"
-        )
+    err.print(
+        f"{len(found.adjudicated)} of them adjudicated; `coder review {db} --adjudicate "
+        "--reviewer NAME` walks the comments coders differ on"
+    )
 
 
 @cli.command()
