@@ -229,7 +229,8 @@ def codebook_export(path: str, output: str, fmt: str, force: bool) -> None:
 
     book = load_codebook(resolve("codebooks", path))
     write_qdc(book, output, force=force)
-    err.print(f"Wrote {output}: {len(book.themes)} codes ({len(book.codable)} codable)")
+    if output != "-":  # stdout carries the codebook alone
+        err.print(f"Wrote {output}: {len(book.themes)} codes ({len(book.codable)} codable)")
 
 
 def _model(codebook_path: str | None, model_path: str | None, spacy_model: str | None) -> Any:

@@ -97,9 +97,11 @@ def atomic_open(
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path, force: bool = False) -> Iterator[Path]:
-    """A temporary path beside `path` for writers that need a file name (xlsx, zip)."""
-    target = check_writable(path, force)
-    stream = is_stream(target)  # the file is made elsewhere, then copied into the stream
+    """A temporary path beside `path` for writers that need a file name (xlsx, zip). `-`
+    means stdout: the file is made elsewhere and then copied there, as into a pipe."""
+    stdout = str(path) == "-"
+    target = Path("stdout") if stdout else check_writable(path, force)
+    stream = stdout or is_stream(target)  # made elsewhere, then copied into the stream
     fd, tmp = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=None if stream else target.parent
     )
@@ -107,8 +109,7 @@ def atomic_path(path: str | Path, force: bool = False) -> Iterator[Path]:
     try:
         yield Path(tmp)
         if stream:
-            with open(tmp, "rb") as made, open(target, "wb") as out:
-                shutil.copyfileobj(made, out)
+            _copy_out(tmp, target, stdout)
             os.unlink(tmp)
         else:
             _publish(tmp, target)
@@ -144,6 +145,17 @@ def atomic_folder(path: Path, keep: Callable[[str], bool]) -> Iterator[Path]:
         if keep(entry.name):
             os.rename(entry, path / entry.name)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _copy_out(made: str, target: Path, stdout: bool) -> None:
+    with open(made, "rb") as source:
+        if stdout:
+            sys.stdout.flush()
+            shutil.copyfileobj(source, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+            return
+        with open(target, "wb") as out:
+            shutil.copyfileobj(source, out)
 
 
 def atomic_write_text(path: str | Path, text: str, force: bool = False) -> None:

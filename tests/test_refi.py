@@ -387,6 +387,17 @@ def test_cli_export_of_a_shipped_codebook_by_name(
     )
 
 
+def test_cli_export_to_stdout_writes_no_file_named_dash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    piped = run("export", "coproduction", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout_bytes == codebook_to_qdc(load_codebook("coproduction"))
+    assert piped.stderr == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, ["codebook", *args])
 
