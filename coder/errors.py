@@ -49,3 +49,8 @@ class StoreError(CoderError):
 
 class AgreementError(CoderError):
     """Codings from which agreement between coders cannot be computed."""
+
+
+class ChangedError(CoderError):
+    """What a reviewer was shown changed in the project meanwhile (another reviewer, an
+    import, a re-score); the decision was not recorded."""

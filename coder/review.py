@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from coder.codebook import Codebook
-from coder.errors import InputError, LabelError
+from coder.errors import ChangedError, InputError, LabelError
 from coder.folding import CODED, CommentState, merged_results
 from coder.results import Evidence
 from coder.sampling import check_reviewer_names
@@ -173,6 +173,7 @@ class ReviewSession:
             raise InputError(f"unknown review mode '{mode}'; use one of {', '.join(REVIEW_MODES)}")
         self.store, self.reviewer, self.mode = store, reviewer.strip(), mode
         self.codebook: Codebook = store.latest_codebook()
+        self._codebook_id = store.latest_run().codebook_id  # type: ignore[union-attr]
         # `--theme` naming a split theme: the comments this reviewer coded with it, to review again
         self._resplit = theme if theme in self.codebook.split else None
         _check_filters(mode, theme, uncoded, split=self._resplit is not None)
@@ -405,9 +406,10 @@ class ReviewSession:
 
     # --- deciding --------------------------------------------------------------------------
 
-    def toggle(self, theme: str) -> CommentView:
-        """Code or uncode a theme on the comment shown."""
-        view = self._shown()
+    def toggle(self, theme: str, seen: CommentView | None = None) -> CommentView:
+        """Code or uncode a theme on the comment shown. With `seen` (the view on screen), the
+        decision is refused if the project has changed the comment since (`_fresh`)."""
+        view = self._fresh(seen)
         self._check_theme(theme)
         row = view.row(theme)
         suggested = row is not None and row.suggested
@@ -418,15 +420,15 @@ class ReviewSession:
         self._record(view.id, [Entry(view.id, action, theme)])
         return self.view(view.id)
 
-    def add(self, theme: str) -> CommentView:
+    def add(self, theme: str, seen: CommentView | None = None) -> CommentView:
         """Code a theme (from a search of the whole codebook); nothing if it is coded already."""
-        view = self._shown()
+        view = self._fresh(seen)
         row = view.row(theme)
         return view if row is not None and row.on else self.toggle(theme)
 
-    def accept(self) -> CommentView | None:
+    def accept(self, seen: CommentView | None = None) -> CommentView | None:
         """Keep the codes as shown, mark the comment reviewed, and move on."""
-        view = self._shown()
+        view = self._fresh(seen)
         entries = [
             Entry(view.id, "accept" if row.on else "reject", row.theme)
             for row in view.themes
@@ -435,9 +437,9 @@ class ReviewSession:
         self._record(view.id, [*entries, Entry(view.id, "confirm")])
         return self.next()
 
-    def reject_all(self) -> CommentView | None:
+    def reject_all(self, seen: CommentView | None = None) -> CommentView | None:
         """Code the comment with nothing, mark it reviewed, and move on."""
-        view = self._shown()
+        view = self._fresh(seen)
         entries = [
             Entry(view.id, "reject" if row.suggested else "remove", row.theme)
             for row in view.themes
@@ -453,7 +455,7 @@ class ReviewSession:
 
     def flag(self) -> CommentView:
         """Flag the comment for discussion, or take the flag off."""
-        view = self._shown()
+        view = self._fresh(None)
         self._record(view.id, [Entry(view.id, "unflag" if view.flagged else "flag")])
         return self.view(view.id)
 
@@ -503,6 +505,31 @@ class ReviewSession:
             raise InputError("no comment is shown: the end of the list was reached")
         return view
 
+    def _fresh(self, seen: CommentView | None) -> CommentView:
+        """The comment shown, as the project has it now: another reviewer, an import or a
+        re-score may have changed it since it was read. Refused where that is no longer what
+        the reviewer saw (`seen`), or where the project's codebook has changed."""
+        if self.done:
+            raise InputError("no comment is shown: the end of the list was reached")
+        latest = self.store.latest_run()
+        if latest is not None and latest.codebook_id != self._codebook_id:
+            book = self.store.codebook(latest.codebook_id)
+            raise ChangedError(
+                f"the project's codebook changed while you were reviewing (run {latest.id} uses "
+                f"'{book.name}' version {book.version}): nothing was recorded. Quit (q) and "
+                "start coder review again to review under it"
+            )
+        comment_id = self.ids[self.position]
+        self._refresh_state(comment_id)
+        view = self.view(comment_id)
+        if seen is not None and (seen.id != view.id or _decisive(seen) != _decisive(view)):
+            raise ChangedError(
+                f"comment {view.external_id} changed in the project since it was shown (new "
+                "suggestions, or codes from another reviewer or an import): nothing was "
+                "recorded. It is shown as it is now: look again, then press the key again"
+            )
+        return view
+
     def _check_theme(self, theme: str, coded: bool = False) -> None:
         parts = self.codebook.split.get(theme)
         if coded and parts:  # its comments wait under --theme, which lists the parts
@@ -532,3 +559,8 @@ class ReviewSession:
         self._states[comment_id] = self.store.comment_state(
             comment_id, reviewer, self._adjudicating, self.codebook
         )
+
+
+def _decisive(view: CommentView) -> tuple[object, ...]:
+    """What a decision on the comment is made from: its run, and each theme's row."""
+    return view.run_id, tuple((r.theme, r.on, r.suggested, r.decision) for r in view.themes)

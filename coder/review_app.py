@@ -174,8 +174,8 @@ class ReviewApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "toggle(1)", "toggle", key_display="1-9"),
         *(Binding(key, f"toggle({n})", show=False) for n, key in enumerate(NUMBER_KEYS[1:], 2)),
-        Binding("a", "step('accept')", "accept"),
-        Binding("x", "step('reject_all')", "reject"),
+        Binding("a", "decide('accept')", "accept"),
+        Binding("x", "decide('reject_all')", "reject"),
         Binding("slash", "search", "add"),
         Binding("n", "step('next')", "next"),
         Binding("p", "step('previous')", "prev"),
@@ -287,16 +287,22 @@ class ReviewApp(App[None]):
             )
             return
         self.focus_row = number - 1
-        self._act(lambda: self.session.toggle(view.themes[number - 1].theme))
+        self._act(lambda: self.session.toggle(view.themes[number - 1].theme, seen=view))
 
     def action_focus_theme(self, step: int) -> None:
         self.focus_row += step
         self.show()
 
     def action_step(self, name: str) -> None:
-        """A session step that takes nothing more: accept, reject_all, next, previous, skip,
-        flag (the bindings name them)."""
+        """A session step that takes nothing more: next, previous, skip, flag (the bindings
+        name them)."""
         self._act(getattr(self.session, name))
+
+    def action_decide(self, name: str) -> None:
+        """accept or reject_all, of the codes on screen: refused if the project has changed
+        them since they were shown (a re-score, another reviewer), and the screen repainted."""
+        view = self.shown
+        self._act(lambda: getattr(self.session, name)(seen=view))
 
     def action_undo(self) -> None:
         def undo() -> None:
@@ -331,11 +337,11 @@ class ReviewApp(App[None]):
         if value is None:
             return
         self.session.go_to(view.id)  # a retrain finishing meanwhile keeps it, but be sure
-        self._act(lambda: self._add(value) if what == "add" else self.session.memo(value))
+        self._act(lambda: self._add(value, view) if what == "add" else self.session.memo(value))
 
-    def _add(self, theme: str) -> None:
+    def _add(self, theme: str, seen: CommentView) -> None:
         """Code a theme found in the codebook, and focus it to show its definition."""
-        themes = self.session.add(theme).themes
+        themes = self.session.add(theme, seen=seen).themes
         self.focus_row = next((i for i, row in enumerate(themes) if row.theme == theme), 0)
 
     def action_list(self) -> None:

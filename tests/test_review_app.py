@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, TINY_CODEBOOK
-from projects import ROWS, add_run, ids_by_external, make_project
+from projects import ROWS, THRESHOLDS, add_run, ids_by_external, make_project, result
 from rich.segment import Segment
 from textual.geometry import Region
 from textual.pilot import Pilot
@@ -491,6 +491,31 @@ def test_adjudication_shows_each_coders_themes_and_records_the_final_coding(stor
 
 
 # --- the learning loop -------------------------------------------------------------------------
+
+
+def test_a_key_on_suggestions_changed_meanwhile_is_refused_and_the_screen_repainted(
+    store: Store,
+) -> None:
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        shown = app.shown
+        assert "Time" in text(app, "#themes")
+        # another reviewer's retrain re-scores comment a while it is on this screen
+        run_id = add_run(store, "retrained")
+        scores = {"time": 0.1, "cost": 0.9, "box_ticking": 0.0}
+        store.add_scores(
+            run_id, [(shown.id, result(ROWS[0][1], scores, {"cost": "model"}))], THRESHOLDS
+        )
+        await pilot.press("a")
+        assert store.decisions() == []
+        assert notes(app)[-1].startswith("comment a changed in the project since it was shown")
+        assert "Cost" in text(app, "#themes") and "Time" not in text(app, "#themes")
+        await pilot.press("a")  # now on what the screen shows
+        assert [(d.theme, d.action) for d in store.decisions()] == [
+            ("cost", "accept"),
+            (None, "confirm"),
+        ]
+
+    play(store, script)
 
 
 def test_r_retrains_in_the_background_while_review_goes_on(

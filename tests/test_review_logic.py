@@ -18,7 +18,7 @@ from projects import (
     result,
 )
 
-from coder.errors import InputError, LabelError, StoreError
+from coder.errors import ChangedError, InputError, LabelError, StoreError
 from coder.learning import retrain, train_from_project
 from coder.review import ReviewSession, disagreements
 from coder.review_render import memo_text, position_line
@@ -317,6 +317,61 @@ def test_refresh_after_a_new_run_keeps_the_comment_shown(store: Store) -> None:
     shown = review.current().id
     review.refresh()
     assert review.current().id == shown
+
+
+def test_a_key_on_suggestions_a_re_score_changed_meanwhile_records_nothing(store: Store) -> None:
+    # The screen shows run 1's "time" on comment a; a retrain then re-scores a with "cost".
+    review = session(store)
+    seen = review.current()
+    assert [(row.theme, row.on) for row in seen.themes] == [("time", True)]
+    run_id = add_run(store, "retrained")
+    text = ROWS[0][1]
+    rescored = result(text, {"time": 0.1, "cost": 0.9, "box_ticking": 0.0}, {"cost": "model"})
+    store.add_scores(run_id, [(seen.id, rescored)], THRESHOLDS)
+    for key in (lambda: review.accept(seen=seen), lambda: review.toggle("time", seen=seen)):
+        with pytest.raises(ChangedError) as caught:
+            key()
+        assert str(caught.value) == (
+            "comment a changed in the project since it was shown (new suggestions, or codes "
+            "from another reviewer or an import): nothing was recorded. It is shown as it is "
+            "now: look again, then press the key again"
+        )
+    assert actions(store) == []
+    now = review.current()  # what the screen repaints: the new suggestion
+    assert [(row.theme, row.on) for row in now.themes] == [("cost", True)]
+    review.accept(seen=now)
+    assert actions(store, seen.id) == [("cost", "accept"), (None, "confirm")]
+
+
+def test_no_theme_removes_codes_another_session_added_meanwhile(store: Store) -> None:
+    # The same reviewer in a second terminal (or `coder import`) codes comment c with cost.
+    review = session(store)
+    review.go_to(ids_by_external(store)["c"])
+    with Store(store.path) as other:
+        elsewhere = session(other)
+        elsewhere.go_to(review.current().id)
+        elsewhere.toggle("cost")
+    review.reject_all()
+    assert store.codings() == {"ana": {review.ids[2]: set()}}
+
+
+def test_decisions_stop_once_the_projects_codebook_changed(store: Store, tmp_path: Path) -> None:
+    from conftest import TINY_CODEBOOK
+
+    from coder.codebook_io import parse_codebook
+
+    review = session(store)
+    book = parse_codebook(TINY_CODEBOOK.replace('version: "1"', 'version: "2"'), "v2.yaml")
+    run_id = store.add_run(store.add_codebook(book), "v2", {})
+    store.add_scores(run_id, [(review.current().id, result(ROWS[0][1], {}, {}))], {})
+    with pytest.raises(ChangedError) as caught:
+        review.accept()
+    assert str(caught.value) == (
+        f"the project's codebook changed while you were reviewing (run {run_id} uses 'Tiny' "
+        "version 2): nothing was recorded. Quit (q) and start coder review again to review "
+        "under it"
+    )
+    assert actions(store) == []
 
 
 def test_after_a_retrain_the_comments_ahead_follow_the_new_scores(store: Store) -> None:
