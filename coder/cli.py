@@ -415,6 +415,8 @@ def _stopped_part_way(sink: ImportSink | None, created: bool) -> Iterator[None]:
                 sink.store.close()
                 for leftover in ("", "-wal", "-shm", "-journal"):
                     Path(f"{sink.store.path}{leftover}").unlink(missing_ok=True)
+            elif sink is not None and sink.new_run:  # not listed as a run that scored nothing
+                sink.store.discard_run(sink.run_id)
             raise
         path = sink.store.path
         raise InputError(

@@ -83,6 +83,19 @@ def rescore(
     """Score the comments nobody has reviewed as a new run of `model`, committing a batch at a
     time so that reviewers writing to the same project wait only moments. Returns (run, count)."""
     run_id = store.add_model_run(model, name)
+    new_run = not store.has_scores(run_id)  # the same model on the same codebook reuses its run
+    try:
+        done = _rescore(store, model, run_id, batch_size, progress)
+    except BaseException:  # stopped part way (quit, a lock): no comment keeps half a run
+        if new_run:
+            store.discard_run(run_id)
+        raise
+    return run_id, done
+
+
+def _rescore(
+    store: Store, model: ThemeModel, run_id: int, batch_size: int, progress: Progress | None
+) -> int:
     reviewed = {c for coded in store.codings(book=model.codebook).values() for c in coded}
     reviewed |= set(store.adjudicated(model.codebook))
     pending = [(i, text) for i, text in store.texts() if i not in reviewed]
@@ -95,7 +108,7 @@ def rescore(
         done += len(chunk)
         if progress is not None:
             progress(f"re-scored {done} of {len(pending)} unreviewed comments")
-    return run_id, done
+    return done
 
 
 def retrain(

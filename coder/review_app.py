@@ -39,6 +39,8 @@ from coder.review_widgets import CommentList, HelpScreen, MemoDialog, ThemeSearc
 from coder.store import Store
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from coder.learning import Relearned
 
 CSS = """
@@ -358,6 +360,14 @@ class ReviewApp(App[None]):
     # --- the learning loop -----------------------------------------------------------------
 
     def action_retrain(self) -> None:
+        if self.session.mode == "blind":  # its model would change what everyone else reviews
+            self.notify(
+                "r is not for a blind session: a model of your coding would replace the "
+                "suggestions the others review. Retrain once the sample is coded: coder train "
+                "--db PROJECT",
+                markup=False,
+            )
+            return
         if self._retrainer is not None and self._retrainer.is_running:
             self.notify("Already retraining; keep reviewing meanwhile", markup=False)
             return
@@ -396,7 +406,8 @@ class ReviewApp(App[None]):
             )
             self.notify(
                 f"Retrained on {result.trained_on} reviewed comments{left_out}; re-scored "
-                f"{result.rescored} unreviewed comments",
+                f"{result.rescored} unreviewed comments as run {result.run_id}"
+                + _retrain_caveats(result, self.session.store.path),
                 title="Retrained",
                 markup=False,
             )
@@ -408,3 +419,16 @@ class ReviewApp(App[None]):
 
     def _status(self, text: str) -> None:
         self.query_one("#status", Static).update(Text(text))
+
+
+def _retrain_caveats(result: Relearned, path: Path) -> str:
+    """What a reviewer should know about a model of few comments, and how to take it back."""
+    caveats = ""
+    if result.model.meta.get("cv") is None:
+        caveats += (
+            ". Too few to cross-validate, so nobody can tell whether its suggestions are better "
+            "than those they replaced"
+        )
+    if result.model.decision.at_least_one:
+        caveats += ". Every comment it learnt from has a theme, so it gives every comment one"
+    return caveats + f". To take it back: coder runs {path} --withdraw {result.run_id}"

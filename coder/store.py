@@ -448,6 +448,21 @@ class Store:
             self._runs.update((r.id, r) for r in self.runs())
         return self._runs[run_id]
 
+    def has_scores(self, run_id: int) -> bool:
+        """Whether the run has scored a comment (a run just added for a model seen before
+        may have)."""
+        found = self._db.execute("SELECT 1 FROM scores WHERE run_id = ? LIMIT 1", (run_id,))
+        return found.fetchone() is not None
+
+    def discard_run(self, run_id: int) -> None:
+        """Remove a run and what it scored: a re-score or an import that stopped part way,
+        whose run no comment should show."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM suggestions WHERE run_id = ?", (run_id,))
+            db.execute("DELETE FROM scores WHERE run_id = ?", (run_id,))
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        self._runs.pop(run_id, None)
+
     def latest_run(self) -> Run | None:
         """The latest run in use that scored a comment: a run whose import failed before
         storing anything (a file refused, a crash) must not change the project's codebook."""
@@ -1359,6 +1374,7 @@ class ImportSink:
     def __init__(self, store: Store, model: ThemeModel, model_name: str, input_path: str | Path):
         self.store = store
         self.run_id = store.add_model_run(model, model_name)
+        self.new_run = not store.has_scores(self.run_id)  # not a run of this model seen before
         self.thresholds = dict(model.decision.thresholds)
         self.source = source_name(input_path, store.path)
         self._new_source = all(source != self.source for source, _, _ in store.sources())

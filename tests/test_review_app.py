@@ -559,7 +559,9 @@ def test_r_retrains_in_the_background_while_review_goes_on(
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert notes(app)[1:] == [
-            "Retrained on 3 reviewed comments; re-scored 1 unreviewed comments"
+            "Retrained on 3 reviewed comments; re-scored 1 unreviewed comments as run 2. Too "
+            "few to cross-validate, so nobody can tell whether its suggestions are better than "
+            f"those they replaced. To take it back: coder runs {store.path} --withdraw 2"
         ]
         assert text(app, "#status") == ""
         assert text(app, "#position").startswith("Comment 2 of 4   id b")  # still there
@@ -568,6 +570,19 @@ def test_r_retrains_in_the_background_while_review_goes_on(
     assert [run.model for run in store.runs()] == ["test model", "retrained on 3 reviewed comments"]
     assert store.latest(ids["d"]).run_id == 2  # nobody reviewed d: re-scored
     assert store.latest(ids["a"]).run_id == 1
+
+
+def test_r_is_refused_in_a_blind_session(store: Store) -> None:
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        await pilot.press("r")
+        assert app._retrainer is None
+        assert notes(app) == [
+            "r is not for a blind session: a model of your coding would replace the "
+            "suggestions the others review. Retrain once the sample is coded: coder train "
+            "--db PROJECT"
+        ]
+
+    play(store, script, mode="blind")
 
 
 def test_a_failed_retrain_says_why(store: Store) -> None:

@@ -511,6 +511,21 @@ def test_training_on_a_project_uses_the_reviewed_comments_only(store: Store) -> 
     assert model.meta["trained_on"]["labelled"] == 3
 
 
+def test_a_re_score_stopped_part_way_leaves_no_half_run(store: Store) -> None:
+    from coder.learning import rescore
+
+    review_all(store, {"a": ["time"], "b": ["cost"]})
+    model, _ = train_from_project(store.path, folds=2)
+
+    def quit_after_the_first_batch(message: str) -> None:
+        raise KeyboardInterrupt  # as the review screen's worker stops when the reviewer quits
+
+    with pytest.raises(KeyboardInterrupt):
+        rescore(store, model, "retrained", batch_size=1, progress=quit_after_the_first_batch)
+    assert [run.model for run in store.runs()] == ["test model"]
+    assert {store.latest(i).run_id for i in ids_by_external(store).values()} == {1}
+
+
 def test_retrain_in_a_background_thread_rescores_the_unreviewed_comments_as_a_new_run(
     store: Store, tmp_path: Path
 ) -> None:

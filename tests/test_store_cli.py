@@ -698,7 +698,7 @@ def test_a_failed_tag_leaves_no_empty_project_and_says_what_it_kept(
 
 
 def test_the_same_file_under_another_path_is_refused_before_it_doubles_the_comments(
-    project: Path, comments: Path, tiny_model: Path, tmp_path: Path
+    project: Path, comments: Path, tiny_model: Path, tiny_codebook: Path, tmp_path: Path
 ) -> None:
     moved = tmp_path / "downloads" / "comments (1).csv"
     moved.parent.mkdir()
@@ -713,6 +713,11 @@ def test_the_same_file_under_another_path_is_refused_before_it_doubles_the_comme
     )
     with Store(project) as store:
         assert store.comment_count() == 4
+        assert [r.id for r in store.runs()] == [1]
+    # with another model (a cold start), the run made for the refused file is not kept either
+    cold = run("tag", moved, "-c", tiny_codebook, "--db", project)
+    assert cold.exit_code == 1
+    with Store(project) as store:
         assert [r.id for r in store.runs()] == [1]
     # another wave with the same ids but its own answers is a file of its own
     wave = write_csv(
