@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import shlex
 import signal
 import sqlite3
 import sys
@@ -188,8 +189,10 @@ def codebook_import(
 
     from coder.codebook_import import import_csv
     from coder.codebook_io import write_codebook
+    from coder.fileio import check_not_input
     from coder.refi_codebook import read_qdc
 
+    check_not_input(output, source)
     if Path(source).suffix.casefold() == ".qdc":
         imported = read_qdc(source, name)
         book = imported.codebook
@@ -224,10 +227,13 @@ def codebook_export(path: str, output: str, fmt: str, force: bool) -> None:
       coder codebook export codebooks/coproduction.yaml -o coproduction.qdc
     """
     from coder.codebook_io import load_codebook
+    from coder.fileio import check_not_input
     from coder.refi_codebook import write_qdc
     from coder.resources import resolve
 
-    book = load_codebook(resolve("codebooks", path))
+    source = resolve("codebooks", path)
+    check_not_input(output, source)  # a .qdc over the YAML would lose its patterns
+    book = load_codebook(source)
     write_qdc(book, output, force=force)
     if output != "-":  # stdout carries the codebook alone
         err.print(f"Wrote {output}: {len(book.themes)} codes ({len(book.codable)} codable)")
@@ -947,7 +953,7 @@ def import_command(
     if undo:
         if file is not None or not reviewer:
             raise InputError("--undo takes the project and --reviewer NAME, and no file")
-        _undo_import(db, reviewer, adjudicate)
+        _undo_import(db, reviewer, adjudicate, dry_run)
         return
     if adjudicate and not reviewer:
         raise InputError(
@@ -1013,14 +1019,22 @@ def _list_imports(db: str, as_json: bool) -> None:
         out().print(imports_table(records))
 
 
-def _undo_import(db: str, reviewer: str, adjudication: bool) -> None:
+def _undo_import(db: str, reviewer: str, adjudication: bool, dry_run: bool) -> None:
     from coder.coding_import import undo_import
     from coder.store import Store
 
     with Store(db, create=False) as store:
-        source, comments = undo_import(store, reviewer, adjudication)
+        source, comments = undo_import(store, reviewer, adjudication, dry_run)
     counted = f"{comments} comment{'s' if comments != 1 else ''}"
     what = "adjudication" if adjudication else "import"
+    if dry_run:
+        err.print(
+            Text(
+                f"Dry run: would take back the {what} of {source} by {reviewer} ({counted}); "
+                "nothing was written."
+            )
+        )
+        return
     err.print(Text(f"Took back the {what} of {source} by {reviewer} ({counted})."))
 
 
@@ -1033,7 +1047,7 @@ def _import_outcome(result: Any, db: str, dry_run: bool, adjudicate: bool) -> st
     coders = [c.coder for c in result.coders if c.new or c.changed]
     flag = " --adjudicate" if adjudicate else ""
     name = coders[0] if len(coders) == 1 else "NAME"
-    undo = f"coder import {db} --undo{flag} --reviewer {name}"
+    undo = f"coder import {shlex.quote(db)} --undo{flag} --reviewer {shlex.quote(name)}"
     if adjudicate:
         return f"Recorded as {name}'s adjudication, one step; to take it back: {undo}"
     return f"Recorded as one step per coder; to take it back: {undo}"
@@ -1396,14 +1410,14 @@ def report(
             check_writable(path, force)
     with Store(db, create=False) as store:
         result = build_report(store, by, quotes, reviewed_only, question)
+    if table_path:  # first: a workbook is the one that can be refused (too wide for Excel)
+        from coder.report_table import write_report_table
+
+        write_report_table(result, table_path, force, excel)
     if html_path:
         from coder.report_html import write_report_html
 
         write_report_html(result, html_path, force)
-    if table_path:
-        from coder.report_table import write_report_table
-
-        write_report_table(result, table_path, force, excel)
     if piped:
         return
     console = out()

@@ -22,6 +22,7 @@ must be the project's, whitespace aside: an id that names another comment is an 
 from __future__ import annotations
 
 import hashlib
+import shlex
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -147,9 +148,11 @@ def _renamed(
     return [replace(coding, coder=rename) for coding in codings], {"user": users[0]}
 
 
-def undo_import(store: Store, coder: str, adjudication: bool = False) -> tuple[str, int]:
+def undo_import(
+    store: Store, coder: str, adjudication: bool = False, dry_run: bool = False
+) -> tuple[str, int]:
     """Take back `coder`'s last import (of adjudication, with `adjudication`), if it is their
-    last step of that kind: (its file, comments)."""
+    last step of that kind: (its file, comments). With `dry_run`, only say what it would be."""
     step = store.last_step(coder, adjudication)
     what = "adjudication" if adjudication else "coding"
     if step is None:
@@ -159,8 +162,11 @@ def undo_import(store: Store, coder: str, adjudication: bool = False) -> tuple[s
         step_of, screen = ("adjudicating step", " --adjudicate") if adjudication else ("step", "")
         raise InputError(
             f"the last {step_of} of '{coder}' was made on the review screen, not imported; "
-            f"undo it there: coder review {store.path} --reviewer {coder}{screen}, then u"
+            f"undo it there: coder review {shlex.quote(str(store.path))} --reviewer "
+            f"{shlex.quote(coder)}{screen}, then u"
         )
+    if dry_run:
+        return str(settings.get("file", "")), touched
     session = store.start_session(coder, mode, {"undo": settings.get("file", "")})
     store.undo(session, coder, adjudication)
     return str(settings.get("file", "")), touched

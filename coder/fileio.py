@@ -36,6 +36,12 @@ def check_writable(path: str | Path, force: bool = False) -> Path:
     return path
 
 
+def check_not_input(output: str | Path, source: str | Path) -> None:
+    """Refuse an output that would replace the file it is made from, `--force` or not."""
+    if str(output) != "-" and Path(output).resolve() == Path(source).resolve():
+        raise OutputError(f"{output} is the file being read; write to another file")
+
+
 def _is_database(path: Path) -> bool:
     try:
         with open(path, "rb") as handle:

@@ -16,6 +16,7 @@ picking comments by a suggested theme is refused.
 from __future__ import annotations
 
 import random
+import shlex
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -475,8 +476,8 @@ class ReviewSession:
             raise InputError(
                 f"Your last step before this is the import of {last[1].get('file', 'a file')} "
                 f"({last[2]} comment{'s' if last[2] != 1 else ''}); take it back with: "
-                f"coder import {self.store.path} "
-                f"--undo{flag} --reviewer {self.reviewer}"
+                f"coder import {shlex.quote(str(self.store.path))} "
+                f"--undo{flag} --reviewer {shlex.quote(self.reviewer)}"
             )
         undone = self.store.undo(self._session(), self.reviewer, self._adjudicating)
         if not undone:

@@ -135,14 +135,21 @@ def _check(fraction: float, reviewers: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_reviewer_names(names: Iterable[str]) -> None:
-    """Refuse a reviewer named as `coder agree` names the machine coders: the model and the
-    rules could no longer be compared with the reviewers."""
-    taken = [name for name in names if name in MACHINE_CODERS]
-    if taken:
-        raise InputError(
-            f"'{taken[0]}' is the name `coder agree` gives the latest run's suggestions; "
-            "choose another reviewer name"
-        )
+    """Refuse a reviewer named as `coder agree` names the machine coders (the model and the
+    rules could no longer be compared with the reviewers), and a name holding the `,` or `;`
+    that lists of names are separated by (`--coders ana,ben`, an export's `reviewers`)."""
+    for name in names:
+        if name.strip() in MACHINE_CODERS:
+            raise InputError(
+                f"'{name}' is the name `coder agree` gives the latest run's suggestions; "
+                "choose another reviewer name"
+            )
+        if "," in name or ";" in name:
+            raise InputError(
+                f"reviewer name '{name}' holds a comma or semicolon, which separate the names "
+                "in a list (--coders ana,ben): choose another, e.g. 'Ana Smith' (a .qdpx "
+                f"user's coding goes in under another name with --reviewer '{name}' --as NAME)"
+            )
 
 
 def _already(store: Store, current: Sample, fraction: float, seed: int | None) -> str:

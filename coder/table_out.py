@@ -31,6 +31,7 @@ from coder.writers import neutralise
 
 XLSX_ROWS = 1_048_576  # an Excel worksheet's rows
 XLSX_CELL_CHARS = 32_767  # an Excel cell's characters
+XLSX_COLUMNS = 16_384  # an Excel worksheet's columns (A to XFD)
 
 
 class Rows(Protocol):
@@ -53,12 +54,19 @@ def is_xlsx(path: str | Path) -> bool:
     return str(path) != "-" and Path(path).suffix.casefold() == ".xlsx"
 
 
+_NOT_TABLES = {
+    "jsonl": "JSON",
+    "qdc": "a REFI-QDA codebook (XML)",
+    "qdpx": "a REFI-QDA project (a zip)",
+}
+
+
 def check_not_workbook(path: str | Path, fmt: str) -> None:
-    """Refuse a `.xlsx` name for a format that is not rows (JSON lines)."""
+    """Refuse a `.xlsx` name for a format that is not rows (JSON lines, REFI-QDA)."""
     if is_xlsx(path):
         raise OutputError(
-            f"{fmt} is JSON, not a table: name the file .{fmt}, or choose the wide or long "
-            f"format for a workbook ({path})"
+            f"{fmt} is {_NOT_TABLES.get(fmt, 'not a table')}, not a table: name the file "
+            f".{fmt}, or choose the wide or long format for a workbook ({path})"
         )
 
 
@@ -123,6 +131,11 @@ class XlsxRows:
 
     def _append(self, row: list[Any]) -> None:
         self.count += 1
+        if len(row) > XLSX_COLUMNS:  # openpyxl fails past XFD, and Excel opens no more
+            raise OutputError(
+                f"{self.name}: row {self.count} has {len(row):,} columns, more than an Excel "
+                f"sheet holds ({XLSX_COLUMNS:,}); write CSV instead (a name ending in .csv)"
+            )
         if self.count > XLSX_ROWS:
             raise OutputError(
                 f"{self.name}: more than {XLSX_ROWS:,} rows, the most an Excel sheet holds; "

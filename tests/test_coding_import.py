@@ -814,6 +814,16 @@ def test_a_file_that_is_not_a_qdpx_project_says_so(project: Path, tmp_path: Path
 # --- the command --------------------------------------------------------------------------
 
 
+def test_the_undo_command_it_prints_can_be_pasted_for_a_name_with_a_space(
+    project: Path, tmp_path: Path
+) -> None:
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time")])
+    done = CliRunner().invoke(cli, ["import", str(project), str(sheet), "--reviewer", "Team Lead"])
+    assert done.stderr.endswith(
+        f"to take it back: coder import {project} --undo --reviewer 'Team Lead'\n"
+    )
+
+
 def test_the_command_imports_prints_the_counts_and_undoes(project: Path, tmp_path: Path) -> None:
     sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("b", "")])
     runner = CliRunner()
@@ -826,7 +836,15 @@ def test_the_command_imports_prints_the_counts_and_undoes(project: Path, tmp_pat
         f"Recorded as one step per coder; to take it back: coder import {project} --undo "
         "--reviewer ana\n"
     )
-    undone = runner.invoke(cli, ["import", str(project), "--undo", "--reviewer", "ana"])
+    undo = ["import", str(project), "--undo", "--reviewer", "ana"]
+    trial = runner.invoke(cli, [*undo, "--dry-run"])  # it once took the import back for real
+    assert (trial.exit_code, trial.stderr) == (
+        0,
+        "Dry run: would take back the import of s.csv by ana (1 comment); nothing was written.\n",
+    )
+    with Store(project) as store:
+        assert store.codings() != {}
+    undone = runner.invoke(cli, undo)
     assert (undone.exit_code, undone.stderr) == (
         0,
         "Took back the import of s.csv by ana (1 comment).\n",

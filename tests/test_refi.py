@@ -673,3 +673,17 @@ def test_a_real_model_s_suggestions_export_with_their_evidence(
     assert ("No time", "Time") in coded
     assert ("budget", "Cost") in coded
     assert not any(text == texts[2] for text, _ in coded)
+
+
+def test_cli_export_never_writes_over_the_codebook_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(TINY_CODEBOOK, encoding="utf-8")
+    over = run("export", "mine.yaml", "-o", "./mine.yaml", "--force")
+    assert over.exit_code == 1
+    assert over.output == "Error: ./mine.yaml is the file being read; write to another file\n"
+    assert mine.read_text(encoding="utf-8") == TINY_CODEBOOK
+    back = run("import", "mine.yaml", "-o", "mine.yaml", "--force")
+    assert back.output == "Error: mine.yaml is the file being read; write to another file\n"

@@ -415,6 +415,12 @@ def test_after_a_retrain_the_comments_ahead_follow_the_new_scores(store: Store) 
             "'rules' is the name `coder agree` gives the latest run's suggestions; choose "
             "another reviewer name",
         ),
+        (
+            "Smith, Ana",  # `--coders Smith, Ana,ben` could never name her
+            "reviewer name 'Smith, Ana' holds a comma or semicolon, which separate the names in "
+            "a list (--coders ana,ben): choose another, e.g. 'Ana Smith' (a .qdpx user's coding "
+            "goes in under another name with --reviewer 'Smith, Ana' --as NAME)",
+        ),
     ],
 )
 def test_a_reviewer_needs_a_name_that_is_not_a_machine_coders(

