@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -125,9 +125,11 @@ def export_project(
         counts: Counter[str] = Counter()
         names = export_ids(store, codings.ids)
         rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none
+        left_out = ""  # what the format cannot hold
         if fmt == "qdpx":
             comments = project_comments(store, rows, book)
             write_qdpx(book, comments, output, name=Path(db).stem, force=force)
+            left_out = adjudications_left_out(counts)
         elif fmt == "jsonl":
             with atomic_open(output, force, encoding="utf-8", newline="") as handle:
                 _write_jsonl(handle, store, rows, book)
@@ -141,7 +143,7 @@ def export_project(
                     _write_sheet(table, store, names, book, attributes)
                 else:
                     _WRITERS[fmt](table, store, rows, book, attributes)
-        note = left_out_note(store, book)
+        note = "\n".join(filter(None, [left_out_note(store, book), left_out]))
     basis = basis_line(counts, reviewed_only, note)
     people_count = people if fmt == "respondents" else None
     return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count)
@@ -347,8 +349,15 @@ _WRITERS = {"wide": _write_wide, "long": _write_long}
 
 def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectComment]:
     """The comments as REFI-QDA sources. The respondent is the comment's id in its file, so
-    answers from several files of one survey meet in one case."""
+    answers from several files of one survey meet in one case. A QDA program keeps coding per
+    user, so each reviewer's own coding goes in (a theme their colleagues did not choose, a
+    "No theme"), with the model's and the rules' suggestions behind the comment's final codes;
+    an adjudication is no user's coding and stays out (`adjudications_left_out`)."""
     ids = set(book.codable_ids)
+    own: dict[int, dict[str, set[str]]] = {}
+    for name, coded in store.codings(book=book).items():
+        for comment_id, themes in coded.items():
+            own.setdefault(comment_id, {})[name] = themes
     return [
         ProjectComment(
             export_id,
@@ -358,34 +367,48 @@ def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectCo
             codings=[
                 made
                 for theme in _coded(coding, ids)
-                for made in _refi_codings(theme, _run_time(store, coding))
+                for made in _suggested(theme, _run_time(store, coding))
             ]
-            + _no_theme(coding),
+            + _people(coding, own.get(coding.comment.id, {}), ids),
             memos=coding.memos,
         )
         for export_id, coding in rows
     ]
 
 
-def _no_theme(coding: FinalCoding) -> list[ProjectCoding]:
-    """The "No theme" coding of each person whose coding of the comment was no theme (but for
-    a dispute, where the reviewers' own codes are not known here)."""
-    if coding.codes or coding.provenance not in ("reviewed", "agreed", "adjudicated"):
-        return []
-    return [ProjectCoding(NO_THEME, name) for name in coding.reviewers]
+def adjudications_left_out(counts: Mapping[str, int]) -> str:
+    """The note a .qdpx export adds where the project has adjudicated comments."""
+    n = counts.get("adjudicated", 0)
+    if not n:
+        return ""
+    return (
+        f"The .qdpx holds each reviewer's own coding; the adjudication of {n} comment"
+        f"{'s' if n != 1 else ''} is not in it (REFI-QDA has no place for one): export it "
+        "with --format wide or jsonl."
+    )
+
+
+def _people(coding: FinalCoding, own: Mapping[str, set[str]], ids: set[str]) -> list[ProjectCoding]:
+    """Each reviewer's coding of the comment on the whole comment, "No theme" where it was."""
+    decided = {theme.theme: theme.decided_at for theme in coding.themes}
+    made = []
+    for name, themes in sorted(own.items()):
+        coded = sorted(t for t in themes if t in ids)
+        made += [ProjectCoding(t, name, None, None, decided.get(t)) for t in coded]
+        if not coded:
+            made.append(ProjectCoding(NO_THEME, name))
+    return made
 
 
 def _run_time(store: Store, coding: FinalCoding) -> str | None:
     return store.run(coding.scored.run_id).created_at if coding.scored else None
 
 
-def _refi_codings(theme: ThemeCoding, suggested_at: str | None) -> list[ProjectCoding]:
+def _suggested(theme: ThemeCoding, suggested_at: str | None) -> list[ProjectCoding]:
     """The model's or the rules' coding on each evidence span (the whole comment without
-    evidence), and each reviewer's on the whole comment."""
-    out = []
-    if theme.suggestion is not None:
-        user = RULES_USER if theme.suggestion.source == "rule" else MODEL_USER
-        spans = [(e.start, e.end) for e in theme.suggestion.evidence] or [(None, None)]
-        out += [ProjectCoding(theme.theme, user, a, b, suggested_at) for a, b in spans]
-    at = theme.decided_at
-    return out + [ProjectCoding(theme.theme, name, None, None, at) for name in theme.reviewers]
+    evidence)."""
+    if theme.suggestion is None:
+        return []
+    user = RULES_USER if theme.suggestion.source == "rule" else MODEL_USER
+    spans = [(e.start, e.end) for e in theme.suggestion.evidence] or [(None, None)]
+    return [ProjectCoding(theme.theme, user, a, b, suggested_at) for a, b in spans]

@@ -638,6 +638,38 @@ def test_a_qdpx_exported_by_coder_comes_back_with_each_persons_coding(
     ]
 
 
+def test_a_qdpx_round_trip_keeps_every_reviewers_coding_where_they_differ(
+    project: Path, tmp_path: Path
+) -> None:
+    # ana and ben differ on b and d; on d ben's "no theme" is the odd one out, and cy settled
+    # b. The .qdpx once held only each comment's final coding: the minority's codes, and b's
+    # coders' codes, were lost on the way back.
+    ana = write_csv(tmp_path / "ana.csv", ["id", "codes"], [("b", "cost"), ("d", "time")])
+    ben = write_csv(tmp_path / "ben.csv", ["id", "codes"], [("b", "time"), ("d", "none")])
+    cy = write_csv(tmp_path / "cy.csv", ["id", "codes"], [("b", "cost;time")])
+    with Store(project) as store:
+        import_coding(store, ana, "ana")
+        import_coding(store, ben, "ben")
+        import_coding(store, cy, "cy", adjudicate=True)
+        before = codings(store)
+    summary = export_project(project, tmp_path / "p.qdpx", "qdpx")
+    assert summary.basis.endswith(
+        "The .qdpx holds each reviewer's own coding; the adjudication of 1 comment is not in it "
+        "(REFI-QDA has no place for one): export it with --format wide or jsonl."
+    )
+    make_project(tmp_path / "fresh.db").close()
+    with Store(tmp_path / "fresh.db") as store:
+        import_coding(store, tmp_path / "p.qdpx")
+        assert (
+            codings(store)
+            == before
+            == {
+                "ana": {"b": {"cost"}, "d": {"time"}},
+                "ben": {"b": {"time"}, "d": set()},
+            }
+        )
+
+
 FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
 <project xmlns="urn:QDA-XML:project:1.0" name="From NVivo">
   <Users>
