@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,12 +83,13 @@ class _Parsed:
         """Keep what an element just read holds; let go of a source or a case once read."""
         name = local_name(element)
         if name == "user":
-            self.users[_guid(element, "guid")] = attribute(element, "name")
+            self.users[_own_guid(element, self.users, path)] = attribute(element, "name")
         elif name == "code":
             description = next(
                 (d.text or "" for d in element if local_name(d) == "description"), ""
             )
-            self.codes[_guid(element, "guid")] = (attribute(element, "name"), description)
+            key = _own_guid(element, self.codes, path)
+            self.codes[key] = (attribute(element, "name"), description)
         elif name == "textsource":
             self._source(element, archive, path)
             element.clear()
@@ -101,7 +102,7 @@ class _Parsed:
             element.clear()
 
     def _source(self, source: ET.Element, archive: zipfile.ZipFile, path: str | Path) -> None:
-        key = _guid(source, "guid")
+        key = _own_guid(source, self.sources, path)
         name = attribute(source, "name") or key
         self.sources[key] = (name, f"{path}: source '{name}'", _text(source, archive))
         refs = [_guid(r, "targetGUID") for r in source if local_name(r) == "noteref"]
@@ -196,6 +197,20 @@ def _text(source: ET.Element, archive: zipfile.ZipFile) -> str | None:
         return archive.read(member).decode("utf-8", errors="replace").removeprefix("\ufeff")
     except KeyError:
         return None
+
+
+def _own_guid(element: ET.Element, seen: Mapping[str, object], path: str | Path) -> str:
+    """A user's, code's or source's GUID, which the standard requires and codings point to: a
+    missing or shared one would pin codings on the wrong comment, code or person."""
+    key = _guid(element, "guid")
+    kind, name = element.tag.rsplit("}", 1)[-1], attribute(element, "name")
+    if not key or key in seen:
+        problem = "has no GUID" if not key else f"shares its GUID {key} with another"
+        raise InputError(
+            f"{path}: a <{kind}> named '{name}' {problem}, so its codings cannot be told "
+            "apart; the file is damaged: export it again from your QDA program"
+        )
+    return key
 
 
 def _guid(element: ET.Element, name: str) -> str:

@@ -751,6 +751,28 @@ def test_users_listed_after_the_sources_are_still_named(project: Path, tmp_path:
         assert codings(store) == {"Ben": {"a": {"cost"}, "d": {"time"}}}
 
 
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (('<textsource guid="s-2"', "<textsource"), "a <textsource> named 'd' has no GUID"),
+        (('guid="u-2"', 'guid="U-1"'), "a <User> named 'Ben' shares its GUID u-1 with another"),
+    ],
+)
+def test_a_qdpx_whose_guids_are_missing_or_shared_is_refused(
+    project: Path, tmp_path: Path, damage: tuple[str, str], problem: str
+) -> None:
+    # Codings point to GUIDs: read anyway, one comment once got every theme in the file.
+    qdpx = foreign_qdpx(tmp_path / "damaged.qdpx", FOREIGN.replace(*damage))
+    with Store(project) as store:
+        with pytest.raises(InputError) as caught:
+            import_coding(store, qdpx)
+        assert store.decisions() == []
+    assert str(caught.value) == (
+        f"{qdpx}: {problem}, so its codings cannot be told apart; the file is damaged: export "
+        "it again from your QDA program"
+    )
+
+
 def test_one_user_of_a_qdpx_can_be_chosen(project: Path, tmp_path: Path) -> None:
     qdpx = foreign_qdpx(tmp_path / "nvivo.qdpx")
     with Store(project) as store:
