@@ -1252,7 +1252,13 @@ def review(
       coder review coding.db --reviewer cy --adjudicate
     """
     from coder.errors import InputError
-    from coder.review_app import ReviewApp, default_reviewer, open_session, require_terminal
+    from coder.review_app import (
+        ReviewApp,
+        default_reviewer,
+        open_session,
+        require_terminal,
+        require_writable,
+    )
     from coder.store import Store
 
     if blind and adjudicate:
@@ -1272,6 +1278,7 @@ def review(
             coded=coded,
             flagged=flagged,
         )
+        require_writable(store)
         require_terminal()
         ReviewApp(session).run()
 

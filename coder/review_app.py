@@ -8,6 +8,7 @@ what to look at (the focused theme), so killing it loses nothing shown as made.
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -75,6 +76,17 @@ def default_reviewer() -> str:
         return getpass.getuser()
     except (OSError, KeyError):  # no user name in the environment or the password database
         raise InputError("cannot tell who you are: give your name with --reviewer NAME") from None
+
+
+def require_writable(store: Store) -> None:
+    """Review records every key in the project: refuse one this user cannot write before the
+    screen opens, rather than fail on each key."""
+    if not os.access(store.path, os.W_OK):
+        raise InputError(
+            f"project {store.path} is read-only to you, and review records each decision in "
+            "it; `coder status` and `coder export` can read it. To review, copy it to a folder "
+            "you can write to, or ask its owner for write access"
+        )
 
 
 def require_terminal() -> None:

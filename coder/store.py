@@ -296,6 +296,8 @@ class Store:
     def _pragma(self, name: str) -> int:
         try:
             return int(self._db.execute(f"PRAGMA {name}").fetchone()[0])
+        except sqlite3.OperationalError as exc:  # a project this user or moment cannot open
+            raise _unopenable(self.path, exc) from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{self.path} is not a coder project: it cannot be read as a database ({exc})"
@@ -1221,6 +1223,22 @@ def _drop_attributes(db: sqlite3.Connection, source: str, names: set[str]) -> No
                 left = {k: v for k, v in kept.items() if k not in names}
                 changed.append((json.dumps(left, ensure_ascii=False), comment_id))
         db.executemany("UPDATE comments SET attributes = ? WHERE id = ?", changed)
+
+
+def _unopenable(path: Path, exc: sqlite3.OperationalError) -> StoreError:
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return StoreError(
+            f"cannot open project {path}: another program has it locked ({message}); try again "
+            "once it is done"
+        )
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        return StoreError(
+            f"cannot open project {path}: it is read-only to you, or its folder is (SQLite "
+            f"writes {path.name}-wal and {path.name}-shm beside it) ({message}); copy it to a "
+            "folder you can write to"
+        )
+    return StoreError(f"cannot open project {path}: {message}")
 
 
 def _newer(path: Path, version: int) -> StoreError:

@@ -614,6 +614,45 @@ def test_review_without_a_terminal_is_a_clear_error(store: Store) -> None:
     )
 
 
+def test_review_of_a_project_the_user_cannot_write_is_refused_before_the_screen(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (tests run as root, whom file modes do not stop: the permission check is stood in for)
+    monkeypatch.setattr(os, "access", lambda path, mode: mode != os.W_OK)
+    assert review_cli(str(store.path), "--reviewer", "ana") == (
+        1,
+        f"Error: project {store.path} is read-only to you, and review records each decision "
+        "in it; `coder status` and `coder export` can read it. To review, copy it to a folder "
+        "you can write to, or ask its owner for write access\n",
+    )
+
+
+def test_a_locked_project_says_so_not_that_it_is_no_project(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from coder import store as store_module
+    from coder.errors import StoreError
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.1)
+    store.close()
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE other_programs_work (x)")
+    try:
+        with pytest.raises(StoreError) as caught:
+            Store(store.path, create=False)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert str(caught.value) == (
+        f"cannot open project {store.path}: another program has it locked (database is "
+        "locked); try again once it is done"
+    )
+
+
 def test_review_of_a_missing_empty_or_finished_project_says_what_to_do(
     store: Store, tmp_path: Path
 ) -> None:
