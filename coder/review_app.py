@@ -201,6 +201,9 @@ class ReviewApp(App[None]):
         Binding("r", "retrain", "retrain"),
         Binding("up,k", "focus_theme(-1)", show=False),
         Binding("down,j", "focus_theme(1)", show=False),
+        Binding("space", "toggle_focused", show=False),
+        Binding("pagedown", "scroll_comment(1)", show=False),
+        Binding("pageup", "scroll_comment(-1)", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
@@ -302,6 +305,16 @@ class ReviewApp(App[None]):
             return
         self.focus_row = number - 1
         self._act(lambda: self.session.toggle(view.themes[number - 1].theme, seen=view))
+
+    def action_toggle_focused(self) -> None:
+        """Code or uncode the focused theme: the way to those past the number keys."""
+        if self.shown is not None and self.shown.themes:
+            self.action_toggle(self.focus_row + 1)
+
+    def action_scroll_comment(self, pages: int) -> None:
+        """Page through a comment longer than the screen."""
+        left = self.query_one("#left", VerticalScroll)
+        left.scroll_to(y=left.scroll_y + pages * max(1, left.size.height - 2), animate=False)
 
     def action_focus_theme(self, step: int) -> None:
         self.focus_row += step

@@ -20,6 +20,7 @@ from coder.report_html import PALETTE  # for themes whose codebook entry has no 
 from coder.review import CommentView, Progress, ThemeRow
 
 NUMBER_KEYS = "1234567890"  # the keys that toggle the listed themes, in order
+THEMES_SHOWN = 12  # rows of a comment's theme list on screen at once, around the focused one
 _STATUS = {
     "accept": "accepted",
     "reject": "rejected",
@@ -31,6 +32,8 @@ _STATUS = {
 HELP: tuple[tuple[str, str], ...] = (
     ("1-9, 0", "code or uncode the listed theme with that number"),
     ("↑ ↓  (k j)", "choose the theme whose definition is shown"),
+    ("space", "code or uncode the chosen theme (past the tenth, the only way)"),
+    ("PgUp PgDn", "scroll a comment longer than the screen"),
     ("a", "accept the codes as shown, mark the comment reviewed, go to the next"),
     ("x", "reject every code (the comment gets no theme), go to the next"),
     ("/", "search the whole codebook and add a theme"),
@@ -207,7 +210,18 @@ def themes_table(
             cells[3:3] = [Text(printable(", ".join(row.coders))), Text("")]
         rows.append(cells)
     styles = ["reverse" if i == focused else "" for i in range(len(rows))]
-    return columns(rows, styles=styles)
+    table = columns(rows, styles=styles)
+    if len(rows) <= THEMES_SHOWN:
+        return table
+    # A long list keeps the focused row in sight, and the panels below it on the screen.
+    start = max(0, min(focused - THEMES_SHOWN // 2, len(rows) - THEMES_SHOWN))
+    lines = table.split("\n")[start : start + THEMES_SHOWN]
+    above, below = start, len(rows) - start - THEMES_SHOWN
+    if above:
+        lines.insert(0, Text(f"↑ {above} more (k)", style="dim"))
+    if below:
+        lines.append(Text(f"↓ {below} more (j, then space codes or uncodes)", style="dim"))
+    return Text("\n").join(lines)
 
 
 def _status(row: ThemeRow, mode: str) -> str:

@@ -794,3 +794,31 @@ def test_flagged_review_shows_who_flagged_and_their_memos(store: Store) -> None:
 
     play(store, script, reviewer="ben", flagged=True)
     assert store.flags() == {ana.ids[1]: {"ana": "Rota: [bold]cost[/] or time?", "ben": ""}}
+
+
+def test_a_long_theme_list_scrolls_with_the_focus_and_space_toggles_past_the_tenth(
+    tmp_path: Path,
+) -> None:
+    themes = "".join(f"  - id: t{i:02}\n    label: Theme {i:02}\n" for i in range(1, 15))
+    book = parse_codebook(f"name: Many\nversion: '1'\nthemes:\n{themes}", "many.yaml")
+    store = Store(tmp_path / "p.db")
+    run_id = store.add_run(store.add_codebook(book), "many", {})
+    suggestions = [Suggestion(t, t, 0.9, "model", ()) for t in book.codable_ids]
+    comment = "A comment every theme fits, and a long one: " + "more words. " * 600
+    result = CommentResult(comment, dict.fromkeys(book.codable_ids, 0.9), suggestions)
+    store.import_batch(run_id, "survey.csv", [(NewComment("r1", 2, comment, {}), result)], {})
+
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        listed = text(app, "#themes")
+        assert "Theme 12" in listed and "Theme 13" not in listed
+        assert listed.endswith("↓ 2 more (j, then space codes or uncodes)")
+        await pilot.press(*["j"] * 13, "space")  # the 14th, which has no number key
+        listed = text(app, "#themes")
+        assert listed.startswith("↑ 2 more (k)") and "Theme 14" in listed
+        assert [(d.theme, d.action) for d in store.decisions()] == [("t14", "reject")]
+        left = app.query_one("#left")
+        assert left.scroll_y == 0 and left.max_scroll_y > 0
+        await pilot.press("pagedown")
+        assert left.scroll_y > 0
+
+    play(store, script)
