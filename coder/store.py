@@ -1427,6 +1427,8 @@ class ImportSink:
 
     def finish(self) -> None:
         self.flush()
+        if not self.rows:  # a header alone: a project of no comments helps nobody
+            raise InputError(f"{self.source} has no comments under its header: nothing to tag")
         if self._several:  # only once this question is stored: a failed import changes nothing
             self.store.drop_question_attributes(self.source)
 

@@ -728,3 +728,20 @@ def test_the_same_file_under_another_path_is_refused_before_it_doubles_the_comme
     assert run("tag", wave, "-m", tiny_model, "--db", project).exit_code == 0
     with Store(project) as store:
         assert store.comment_count() == 8
+
+
+def test_a_file_of_a_header_alone_makes_no_project_and_no_run(
+    project: Path, tiny_model: Path, tiny_codebook: Path, tmp_path: Path
+) -> None:
+    header = tmp_path / "header.csv"
+    header.write_text("id,comment\n", encoding="utf-8")
+    fresh = run("tag", header, "-m", tiny_model, "--db", tmp_path / "new.db")
+    assert fresh.exit_code == 1
+    assert fresh.stderr == "Error: header.csv has no comments under its header: nothing to tag\n"
+    assert not (tmp_path / "new.db").exists()
+    into = run("tag", header, "-c", tiny_codebook, "--db", project)
+    assert into.stderr.endswith(
+        "Error: header.csv has no comments under its header: nothing to tag\n"
+    )
+    with Store(project) as store:
+        assert [r.id for r in store.runs()] == [1]
