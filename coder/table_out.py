@@ -74,6 +74,9 @@ def check_not_workbook(path: str | Path, fmt: str) -> None:
 def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Iterator[Rows]:
     """Rows written to `path` (`-`: stdout, as CSV): an Excel workbook for a `.xlsx` name, else
     CSV (UTF-8, with a BOM if `excel`). The file appears only once every row is written."""
+    if excel and (is_xlsx(path) or str(path) == "-"):
+        where = "a workbook" if is_xlsx(path) else "stdout"
+        raise OutputError(f"--excel gives a CSV file a BOM for Excel; it is not for {where}")
     if is_xlsx(path):
         with atomic_path(path, force) as tmp:
             rows = XlsxRows(str(path))

@@ -8,6 +8,7 @@ Comments are written by the public: any CSV cell that a spreadsheet would run as
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 OUTPUT_FORMATS = ("wide", "long", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-[0-9]+(?:\.[0-9]+)?")
 LONG_COLUMNS = [
     "id",
     "theme",
@@ -32,9 +34,12 @@ LONG_COLUMNS = [
 
 
 def neutralise(value: Any) -> str:
-    """A cell safe to open in a spreadsheet: formulas become text."""
+    """A cell safe to open in a spreadsheet: formulas become text. A plain number such as
+    `-5` or `-0.25` runs nothing, and stays a number for R, Stata and SPSS."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if not text.startswith(_FORMULA_START) or _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
 
 
 def unneutralise(text: str) -> str:

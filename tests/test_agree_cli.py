@@ -446,19 +446,19 @@ def test_an_imported_adjudication_replaces_another_adjudicators(
 
 def test_the_sheet_keeps_formulas_as_text_and_still_comes_back(tmp_path: Path) -> None:
     rows: list[Row] = [
-        ("-7", '=HYPERLINK("http://x") they said', {}, {}),
+        ("+7", '=HYPERLINK("http://x") they said', {}, {}),
         ("y", "Nothing to add.", {}, {}),
     ]
-    path = project_with(tmp_path / "p.db", rows, ana={"-7": {"cost"}}, ben={"-7": set()})
+    path = project_with(tmp_path / "p.db", rows, ana={"+7": {"cost"}}, ben={"+7": set()})
     sheet = tmp_path / "d.csv"
     run("agree", path, "--disagreements", "-o", sheet)
     formula = '\'=HYPERLINK("http://x") they said'
-    assert sheet_rows(sheet)[1] == ["'-7", formula, "cost", "", "", ""]
-    settle(sheet, {"'-7": "cost"})
+    assert sheet_rows(sheet)[1] == ["'+7", formula, "cost", "", "", ""]
+    settle(sheet, {"'+7": "cost"})
     imported = run("import", path, sheet, "--adjudicate", "--reviewer", "cy")
     assert imported.exit_code == 0, imported.output
     with Store(path) as store:
-        assert store.adjudicated() == {ids_by_external(store)["-7"]: {"cost"}}
+        assert store.adjudicated() == {ids_by_external(store)["+7"]: {"cost"}}
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def test_reviewed_only_excel_and_stable_bytes(project: Path, tmp_path: Path) -> 
 def test_attributes_from_several_files_and_clashing_names(project: Path, tmp_path: Path) -> None:
     """Two files gave id `a`: every id is written `file:id`. An attribute called `time` keeps
     its name and coder's theme column becomes `coder_time`; an attribute value that is a
-    formula is neutralised."""
+    formula is neutralised, and a negative number is not."""
     with Store(project) as store:
         run_id = store.runs()[0].id
         comment = NewComment("a", 2, "Too busy.", {"time": "@SUM(1)", "n": "-3"})
@@ -155,7 +155,7 @@ def test_attributes_from_several_files_and_clashing_names(project: Path, tmp_pat
         "more.csv:a",
     ]
     assert (rows[5]["n"], rows[5]["time"], rows[5]["coder_time"], rows[5]["time_score"]) == (
-        "'-3",
+        "-3",  # a plain number, not a formula: it stays a number
         "'@SUM(1)",
         "0",
         "",

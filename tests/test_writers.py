@@ -58,11 +58,15 @@ def rows_of(path: Path) -> list[list[str]]:
     [
         ("=1+1", "'=1+1"),
         ("+44 20 7946 0000", "'+44 20 7946 0000"),
-        ("-2", "'-2"),
+        ("-2", "-2"),  # a plain number runs nothing, and stays numeric for statistics
+        ("-0.25", "-0.25"),
+        ("-2+3", "'-2+3"),
+        ("-1e5", "'-1e5"),
+        ("-2\n=cmd", "'-2\n=cmd"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tindented", "'\tindented"),
         ("\rreturn", "'\rreturn"),
-        (-3, "'-3"),
+        (-3, "-3"),
         ("plain text", "plain text"),
         ("a = b", "a = b"),
         (" =not at start", " =not at start"),
@@ -370,3 +374,11 @@ def test_a_workbook_wider_than_excel_is_refused_and_nothing_is_written(tmp_path:
         "instead (a name ending in .csv)"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "where"), [("out.xlsx", "a workbook"), ("-", "stdout")])
+def test_excel_is_refused_where_it_would_do_nothing(tmp_path: Path, name: str, where: str) -> None:
+    path = name if name == "-" else tmp_path / name
+    with pytest.raises(OutputError) as caught, open_rows(path, excel=True):
+        pass
+    assert str(caught.value) == f"--excel gives a CSV file a BOM for Excel; it is not for {where}"
