@@ -28,6 +28,7 @@ from coder.coding import FinalCoding, ProjectCodings, ThemeCoding, basis_line, l
 from coder.errors import InputError
 from coder.group_tests import (
     ALPHA,
+    MAX_GROUPS,
     MIN_DIFFERING,
     adjusted,
     difference_p,
@@ -506,6 +507,11 @@ def groups_caption(report: Report) -> str:
             f"groups, over the {plural(report.paired, 'respondent')} with comments in every "
             f"group; simulated where fewer than {MIN_DIFFERING} of them differ between groups), "
             + adjusted_for
+        )
+    if not tested and len(report.groups) > MAX_GROUPS:
+        return (
+            f"{shown} p: not tested: {len(report.groups):,} groups, more than the "
+            f"{MAX_GROUPS} a test of groups is run for (is {report.by} a column of groups?)."
         )
     if not tested:
         return (

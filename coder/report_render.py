@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coder.console import printable
+from coder.group_tests import MAX_GROUPS
 from coder.report import (
     NO_THEME_LABEL,
     Count,
@@ -44,7 +45,15 @@ def report_renderables(report: Report) -> list[RenderableType]:
         f"codebook '{book.name}' version {book.version}"
     )
     out: list[RenderableType] = [title, Text(report.basis, style="dim"), themes_table(report)]
-    if report.by is not None:
+    if report.by is not None and len(report.groups) > MAX_GROUPS:  # untested, and too wide
+        out.append(
+            Text(
+                f"Themes by {printable(report.by)}: {len(report.groups):,} groups, too many "
+                "columns for a terminal; --table FILE or --html FILE writes them all",
+                style="dim",
+            )
+        )
+    elif report.by is not None:
         out.append(groups_table(report))
     if report.pairs:
         out.append(pairs_table(report))

@@ -248,6 +248,30 @@ def test_the_html_page_and_the_table_cannot_share_a_file(project: Path, tmp_path
     assert not out.exists()
 
 
+def test_a_column_of_too_many_groups_says_why_it_is_not_tested_nor_drawn(tmp_path: Path) -> None:
+    # An id column given to --by: one group per comment.
+    db = tmp_path / "many.db"
+    with Store(db) as store:
+        run_id = add_run(store)
+        comments = [
+            (NewComment(f"r{i}", i + 2, "No time.", {"ref": f"x{i}"}), result("No time.", {}, {}))
+            for i in range(60)
+        ]
+        store.import_batch(run_id, "s.csv", comments, {})
+    report = report_of(db, by="ref")
+    assert groups_caption(report).endswith(
+        "p: not tested: 60 groups, more than the 50 a test of groups is run for (is ref a "
+        "column of groups?)."
+    )
+    shown = run(db, "--by", "ref")
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "Themes by ref: 60 groups, too many columns for a terminal; --table FILE or --html FILE "
+        "writes them all" in " ".join(shown.stdout.split())
+    )
+    assert "x59" not in shown.stdout
+
+
 def test_groups_sort_numbers_as_numbers() -> None:
     from coder.report import natural_key
 
