@@ -6,7 +6,8 @@ A respondent is a comment's id in its file, so answers to several questions (sev
 columns of one file, or several files) meet in one row. Each question is named by its column
 where the answers come from one file, by its file where each file gave one column, else by
 both (`survey.csv#improve`). A question a respondent did not answer (no row for them, or a
-blank one) is left empty, not 0, so that a statistics package reads it as missing.
+blank one) is left empty, not 0, so that a statistics package reads it as missing; so are the
+any-answer columns of a respondent who answered none.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ class _Respondents:
             coded = 0
             for answer in mine:
                 coded |= answer[1] if answer else 0
-            values = [*given, *self._flags(coded)]
+            # no answer at all (a blank one, or none to the one question exported): missing
+            overall = self._flags(coded) if any(mine) else [""] * len(self.ids)
+            values = [*given, *overall]
             missing = [""] * (1 + len(self.ids))
             for answer in mine:
                 values += [answer[0], *self._flags(answer[1])] if answer else missing

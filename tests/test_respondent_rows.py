@@ -78,6 +78,22 @@ def test_a_row_per_respondent_with_each_questions_answer_and_codes(
     assert [r["comment:time"] for r in rows] == ["1", "0", "0", "0"]
 
 
+def test_with_one_question_a_respondent_who_left_it_blank_is_missing_throughout(
+    project: Path,
+) -> None:
+    # The any-answer columns then describe that question alone: 0 would count r3 as having
+    # answered with no theme (r4 has no row for q2, so no row here).
+    done = run("export", project, "--format", "respondents", "--question", "q2", "-o", "-")
+    assert done.exit_code == 0, done.output
+    rows = [line.split(",") for line in done.stdout.splitlines()]
+    flags = {row[0]: row[2:5] for row in rows[1:]}
+    assert flags == {
+        "r1": ["0", "1", "0"],
+        "r2": ["0", "1", "0"],
+        "r3": ["", "", ""],
+    }
+
+
 def test_the_workbook_holds_the_codes_as_numbers_and_the_answers_as_text(
     project: Path, tmp_path: Path
 ) -> None:
