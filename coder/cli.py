@@ -361,7 +361,7 @@ def tag(
 
     if output is None:
         output = None if db else "-"
-    fmt = fmt or _format_of(output, {".jsonl": "jsonl"}, "wide")
+    fmt = _format_of(output, fmt, {".jsonl": "jsonl"}, "wide")
     _check_questions(input_path, text_columns, output, db)
     if len(text_columns) > 1:
         check_text_columns(input_path, text_columns, input_format, sheet)
@@ -1295,7 +1295,8 @@ def review(
     "--format",
     "fmt",
     type=click.Choice(["wide", "long", "respondents", "jsonl", "sheet", "log", "qdc", "qdpx"]),
-    help="Default: qdpx, qdc or jsonl for a file name ending so, else wide. "
+    help="Default: qdpx, qdc or jsonl for a file name ending so (which --format must not "
+    "contradict), else wide. "
     "wide: a row per comment; long: a row per code; respondents: a row per respondent, "
     "each question's answer and codes side by side; sheet: an empty column per theme, to "
     "code in a spreadsheet and `coder import`; log: every decision, who made it and when (the "
@@ -1329,7 +1330,7 @@ def export_command(
     """
     from coder.export import export_project
 
-    fmt = fmt or _format_of(output, {".qdpx": "qdpx", ".qdc": "qdc", ".jsonl": "jsonl"}, "wide")
+    fmt = _format_of(output, fmt, {".qdpx": "qdpx", ".qdc": "qdc", ".jsonl": "jsonl"}, "wide")
     summary = export_project(db, output, fmt, reviewed_only, excel, force, question)
     if fmt == "qdc":
         err.print(f"Wrote {output}: the project's codebook")
@@ -1349,10 +1350,22 @@ def export_command(
     err.print(summary.basis)
 
 
-def _format_of(output: str | None, by_suffix: dict[str, str], default: str) -> str:
-    """The format a file name's ending asks for (`-o coding.qdpx`), else `default`."""
+def _format_of(
+    output: str | None, given: str | None, by_suffix: dict[str, str], default: str
+) -> str:
+    """`--format`, else the format a file name's ending asks for (`-o coding.qdpx`), else
+    `default`; the two must not disagree (`--format wide -o coding.qdpx` wrote CSV there)."""
+    from coder.errors import InputError
+
     suffix = "" if output in (None, "-") else Path(output).suffix.lower()
-    return by_suffix.get(suffix, default)
+    named = by_suffix.get(suffix)
+    csv_name = suffix == ".csv" and given in by_suffix.values()  # a zip or JSON called .csv
+    if given and ((named and given != named) or csv_name):
+        raise InputError(
+            f"--format {given} and the name {output} disagree: a {suffix} file is "
+            f"{named or 'a table'}; give the file a name for its format"
+        )
+    return given or named or default
 
 
 @cli.command()

@@ -495,3 +495,25 @@ def test_refi_formats_need_a_file(project: Path) -> None:
         1,
         "Error: qdpx is written to a file; give its name with -o\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "kind"),
+    [
+        ("coding.qdpx", "wide", "qdpx"),
+        ("coding.csv", "qdpx", "a table"),
+        ("c.jsonl", "long", "jsonl"),
+    ],
+)
+def test_a_format_and_a_file_name_that_disagree_are_refused(
+    project: Path, tmp_path: Path, name: str, fmt: str, kind: str
+) -> None:
+    out = tmp_path / name
+    refused = run(project, "-o", out, "--format", fmt)
+    assert refused.exit_code == 1
+    suffix = out.suffix
+    assert refused.stderr == (
+        f"Error: --format {fmt} and the name {out} disagree: a {suffix} file is {kind}; give the "
+        "file a name for its format\n"
+    )
+    assert not out.exists()

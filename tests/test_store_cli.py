@@ -659,7 +659,7 @@ def test_control_characters_from_a_file_are_shown_not_sent_to_the_terminal(
     assert result.stderr.startswith("Error: esc.csv:3: id '\u241b[2J' appears twice")
 
 
-def test_the_format_follows_the_output_name_unless_given(
+def test_the_format_follows_the_output_name_and_must_agree_with_it(
     project: Path, comments: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
     assert run("export", project, "-o", tmp_path / "c.qdpx").exit_code == 0
@@ -669,9 +669,11 @@ def test_the_format_follows_the_output_name_unless_given(
     assert first["id"] == SURVEY[0][0]
     assert run("tag", comments, "-m", tiny_model, "-o", tmp_path / "t.jsonl").exit_code == 0
     assert json.loads((tmp_path / "t.jsonl").read_text(encoding="utf-8").splitlines()[0])["id"]
-    given = run("export", project, "-o", tmp_path / "w.jsonl", "--format", "wide")
+    given = run("export", project, "-o", tmp_path / "w.txt", "--format", "wide")
     assert given.exit_code == 0
-    assert (tmp_path / "w.jsonl").read_text(encoding="utf-8").startswith("id,")
+    assert (tmp_path / "w.txt").read_text(encoding="utf-8").startswith("id,")
+    clash = run("export", project, "-o", tmp_path / "w.jsonl", "--format", "wide")
+    assert clash.exit_code == 1  # the name and the format disagree
 
 
 def test_a_failed_tag_leaves_no_empty_project_and_says_what_it_kept(
