@@ -29,6 +29,7 @@ from coder.refi_project import MODEL_USER, NO_THEME, NO_THEME_NAME, RULES_USER
 
 MAX_LISTED = 10
 _INTERNAL = "internal://"
+MAX_SOURCE_BYTES = 10_000_000  # a source's text, unpacked: a long interview, not a zip bomb
 
 
 def is_qdpx(path: str | Path) -> bool:
@@ -194,9 +195,15 @@ def _text(source: ET.Element, archive: zipfile.ZipFile) -> str | None:
         return None
     member = "sources/" + where[len(_INTERNAL) :]
     try:
-        return archive.read(member).decode("utf-8", errors="replace").removeprefix("\ufeff")
+        size = archive.getinfo(member).file_size
     except KeyError:
         return None
+    if size > MAX_SOURCE_BYTES:  # a comment is never this long: a damaged or hostile zip
+        raise InputError(
+            f"{archive.filename}: source {member} unpacks to {size:,} bytes, more than any "
+            f"comment ({MAX_SOURCE_BYTES:,}); this is not a project of survey comments"
+        )
+    return archive.read(member).decode("utf-8", errors="replace").removeprefix("\ufeff")
 
 
 def _own_guid(element: ET.Element, seen: Mapping[str, object], path: str | Path) -> str:

@@ -773,6 +773,21 @@ def test_a_qdpx_whose_guids_are_missing_or_shared_is_refused(
     )
 
 
+def test_a_qdpx_source_that_unpacks_to_more_than_any_comment_is_refused(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coder import refi_import
+
+    monkeypatch.setattr(refi_import, "MAX_SOURCE_BYTES", 20)  # 10 MB, as a zip bomb would pass
+    qdpx = foreign_qdpx(tmp_path / "bomb.qdpx")  # its s-2.txt holds 22 bytes
+    with Store(project) as store, pytest.raises(InputError) as caught:
+        import_coding(store, qdpx)
+    assert str(caught.value) == (
+        f"{qdpx}: source sources/s-2.txt unpacks to 22 bytes, more than any comment (20); this "
+        "is not a project of survey comments"
+    )
+
+
 def test_one_user_of_a_qdpx_can_be_chosen(project: Path, tmp_path: Path) -> None:
     qdpx = foreign_qdpx(tmp_path / "nvivo.qdpx")
     with Store(project) as store:
