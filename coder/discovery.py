@@ -57,6 +57,8 @@ def discover(
     from coder.training import EMBEDDINGS
 
     kept = [i for i, text in enumerate(texts) if text.strip()]
+    if not kept:
+        raise InputError("no comment is left to group: every one has a theme (or is blank)")
     if len(kept) < MIN_COMMENTS:
         raise InputError(
             f"{len(kept)} comments are too few to group: read them instead "

@@ -97,10 +97,12 @@ def set_withdrawn(store: Store, run_id: int, withdrawn: bool) -> RunChange:
         return RunChange(summary, withdrawn, False, summary.shown, summary.shown, 0, "", False)
     in_use = [s.run.id for s in before.values() if s.withdrawn_at is None and s.scored]
     if withdrawn and in_use == [run_id]:
+        out = [s.run.id for s in before.values() if s.withdrawn_at is not None and s.scored]
+        restore = f"restore run {out[-1]} (--restore {out[-1]}), or " if out else ""
         raise InputError(
             f"run {run_id} is the only run in use in {store.path}: withdrawn, it would leave "
-            "every comment without suggestions. Tag the comments with another model or "
-            "codebook first (`coder tag INPUT --db PROJECT -m MODEL`)"
+            f"every comment without suggestions. First {restore}tag the comments with another "
+            "model or codebook (`coder tag INPUT --db PROJECT -m MODEL`)"
         )
     store.set_withdrawn(run_id, withdrawn)
     after = {s.run.id: s for s in run_summaries(store)}

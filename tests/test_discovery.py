@@ -97,6 +97,7 @@ def test_the_same_texts_give_the_same_groups() -> None:
             None,
             "3 comments are too few to group: read them instead (`coder review PROJECT --uncoded`)",
         ),
+        (["", " "], None, "no comment is left to group: every one has a theme (or is blank)"),
         (PARKING, 9, "--groups must be from 2 to 8 (the comments to group)"),
         (PARKING, 1, "--groups must be from 2 to 8 (the comments to group)"),
         (PARKING, 0, "--groups must be from 2 to 8 (the comments to group)"),

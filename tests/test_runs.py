@@ -120,8 +120,8 @@ def test_the_last_run_in_use_an_unknown_run_or_both_options_are_refused(project:
     assert (last.exit_code, last.stderr) == (
         1,
         f"Error: run 1 is the only run in use in {project}: withdrawn, it would leave every "
-        "comment without suggestions. Tag the comments with another model or codebook first "
-        "(`coder tag INPUT --db PROJECT -m MODEL`)\n",
+        "comment without suggestions. First restore run 2 (--restore 2), or tag the comments "
+        "with another model or codebook (`coder tag INPUT --db PROJECT -m MODEL`)\n",
     )
     again = run("runs", project, "--withdraw", "2")
     assert again.stderr.splitlines()[0].endswith("is withdrawn already; nothing changed.")
