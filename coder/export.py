@@ -393,9 +393,9 @@ def _people(coding: FinalCoding, own: Mapping[str, set[str]], ids: set[str]) -> 
     decided = {theme.theme: theme.decided_at for theme in coding.themes}
     made = []
     for name, themes in sorted(own.items()):
-        coded = sorted(t for t in themes if t in ids)
+        coded = sorted(t for t in themes if t in ids)  # not a theme the codebook dropped
         made += [ProjectCoding(t, name, None, None, decided.get(t)) for t in coded]
-        if not coded:
+        if not themes:
             made.append(ProjectCoding(NO_THEME, name))
     return made
 

@@ -450,7 +450,7 @@ class ReviewSession:
         return self.next()
 
     def skip(self) -> CommentView | None:
-        view = self._shown()
+        view = self._fresh(None)
         self._record(view.id, [Entry(view.id, "skip")])
         return self.next()
 
@@ -462,7 +462,7 @@ class ReviewSession:
 
     def memo(self, text: str) -> CommentView:
         """Set the comment's memo (an empty text clears it)."""
-        view = self._shown()
+        view = self._fresh(None)
         self._record(view.id, [Entry(view.id, "memo", value=text)])
         return self.view(view.id)
 
@@ -499,12 +499,6 @@ class ReviewSession:
         return Progress(len(reviewed), len(self.ids), dict(themes))
 
     # --- helpers ---------------------------------------------------------------------------
-
-    def _shown(self) -> CommentView:
-        view = self.current()
-        if view is None:
-            raise InputError("no comment is shown: the end of the list was reached")
-        return view
 
     def _fresh(self, seen: CommentView | None) -> CommentView:
         """The comment shown, as the project has it now: another reviewer, an import or a

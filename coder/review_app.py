@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -456,4 +457,7 @@ def _retrain_caveats(result: Relearned, path: Path) -> str:
         )
     if result.model.decision.at_least_one:
         caveats += ". Every comment it learnt from has a theme, so it gives every comment one"
-    return caveats + f". To take it back: coder runs {path} --withdraw {result.run_id}"
+    return (
+        caveats
+        + f". To take it back: coder runs {shlex.quote(str(path))} --withdraw {result.run_id}"
+    )
