@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import shlex
 import signal
 import sqlite3
@@ -1450,12 +1451,21 @@ def report(
 
 def stop_cleanly_on_sigterm() -> None:
     """`kill` (SIGTERM) exits like Ctrl-C: through the code that removes a half-written
-    temporary file and rolls back an open transaction, instead of leaving them behind."""
+    temporary file and rolls back an open transaction, instead of leaving them behind.
+
+    Only this process: a forked worker (training's and tagging's pools) gets the default back,
+    since a pool stops its workers with SIGTERM, and one that caught it just before blocking
+    on the pool's lock would never exit, and the pool would wait for it for ever."""
 
     def terminated(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, terminated)
+    os.register_at_fork(after_in_child=_default_sigterm)
+
+
+def _default_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def main() -> None:

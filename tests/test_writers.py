@@ -364,6 +364,27 @@ def test_sigterm_part_way_through_a_write_leaves_neither_the_file_nor_a_temporar
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_forked_worker_is_stopped_by_sigterm_as_usual() -> None:
+    # A pool stops its workers with SIGTERM: one that raised SystemExit instead could miss it
+    # while blocking on the pool's lock, and `coder train` then hung for good.
+    import os
+    import signal
+
+    from coder.cli import stop_cleanly_on_sigterm
+
+    before = signal.getsignal(signal.SIGTERM)
+    stop_cleanly_on_sigterm()
+    try:
+        child = os.fork()
+        if child == 0:  # the worker: report its handler as the exit status
+            os._exit(0 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else 1)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, before)  # the parent's
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_a_workbook_wider_than_excel_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     path = tmp_path / "wide.xlsx"
     with pytest.raises(OutputError) as caught, open_rows(path) as rows:
