@@ -18,7 +18,6 @@ from coder.readers import TEXT_COLUMN_NAMES, open_table, pick_column, pick_id_co
 from coder.writers import unneutralise
 
 MAX_NOTED = 5  # unknown names quoted in a note
-NONE = "none"  # a codes cell saying the comment was coded with no theme
 
 
 @dataclass(frozen=True)
@@ -239,9 +238,7 @@ class _Layout:
             ticked = _ticked(row, self.themes, where, found.bad)
             return ticked, all(not row[c].strip() for c in self.themes)
         cell = row[self.codes_column]
-        if cell.strip().casefold() == NONE and book.resolve(NONE) is None:
-            return [], False  # coded, with no theme
-        codes = resolve_codes(cell, book, where, found.unknown)
+        codes = resolve_codes(cell, book, where, found.unknown)  # `none`: coded, no theme
         if self.themes:  # checked only where every cell is 0/1: a column may be something else
             bad: list[str] = []
             ticked = _ticked(row, self.themes, where, bad)

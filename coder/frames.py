@@ -13,10 +13,20 @@ if TYPE_CHECKING:
 
 def tag_frame(model: ThemeModel, frame: Any, column: str) -> Any:
     """A copy of `frame` with the columns `coder tag --format wide` adds."""
+    if not hasattr(frame, "columns"):
+        raise InputError(
+            "tag_frame takes a DataFrame and the name of its text column; for a Series, use "
+            "model.tag(series.tolist())"
+        )
     if column not in frame.columns:
         listed = ", ".join(map(str, frame.columns))
         raise InputError(f"no column '{column}' in the DataFrame; the columns are: {listed}")
-    results = list(model.tag(frame[column].fillna("").astype(str).tolist()))
+    values = frame[column]
+    if values.ndim != 1:
+        raise InputError(f"the DataFrame has {values.shape[1]} columns named '{column}'")
+    # object first: a categorical column (read_spss, read_stata) takes no new value ""
+    texts = values.astype(object).where(values.notna(), "").tolist()
+    results = list(model.tag(texts))
     ids = model.theme_ids
     names = added_columns([str(c) for c in frame.columns], ids)
     out = frame.copy()

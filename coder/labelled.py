@@ -9,6 +9,8 @@ from coder.codebook import Codebook
 from coder.errors import InputError, LabelError, listed
 from coder.readers import open_table, pick_column, pick_id_column, pick_text_column
 
+NONE = "none"  # a codes cell saying the comment was coded with no theme
+
 
 @dataclass
 class Labelled:
@@ -102,8 +104,11 @@ def _text_column(
 
 
 def resolve_codes(cell: str, codebook: Codebook, where: str, unknown: list[str]) -> list[str]:
-    """The theme ids a `;`-separated cell names (by id, label or replaced id), each once;
-    a name no theme has is added to `unknown` as a message located at `where`."""
+    """The theme ids a `;`-separated cell names (by id, label or replaced id), each once, or
+    none for a cell that says `none`; a name no theme has is added to `unknown` as a message
+    located at `where`."""
+    if cell.strip().casefold() == NONE and codebook.resolve(NONE) is None:
+        return []  # coded, with no theme
     resolved: list[str] = []
     for name in split_codes(cell):
         theme = codebook.resolve(name)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import multiprocessing
+import numbers
 import platform
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ from coder.classifier import ThemeClassifier
 from coder.codebook import Codebook
 from coder.codebook_io import dump_codebook, load_codebook, parse_codebook
 from coder.decision import Decision, decide
-from coder.errors import CodebookError, ModelError, OutputError
+from coder.errors import CodebookError, InputError, ModelError, OutputError
 from coder.features import Featurizer
 from coder.fileio import atomic_folder
 from coder.nlp import build_pipeline
@@ -146,7 +148,11 @@ class ThemeModel:
         `evidence=False`, a theme suggested by the classifier alone comes without its deciding
         sentence (finding it scores every sentence again); pattern evidence is always given.
         """
-        cleaned = (text if isinstance(text, str) else "" for text in texts)
+        if texts is None or isinstance(texts, str | bytes):  # one text would be its letters
+            raise InputError(
+                "tag takes a list of comments, not one text: use tag_one(text) for one comment"
+            )
+        cleaned = map(comment_text, texts)
         parallel = n_process > 1 and "fork" in multiprocessing.get_all_start_methods()
         window = batch_size * (n_process * 4 if parallel else 1)
         memo: dict[str, CommentResult] = {}
@@ -336,6 +342,18 @@ def check_model_folder(path: str | Path, force: bool = False) -> Path:
                 "folder: give the name of a new folder"
             )
     return path
+
+
+def comment_text(value: Any) -> str:
+    """A comment as text: a str as it is, a number as written, None or NaN as blank; anything
+    else (bytes, a list) is refused rather than tagged as an empty comment."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        return str(value)
+    raise InputError(f"a comment must be text, not {type(value).__name__}: {value!r:.60}")
 
 
 _WORKER_MODEL: ThemeModel | None = None

@@ -5,8 +5,9 @@ whether its rules may code alone; the codebook's own examples and definitions ar
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,10 +15,13 @@ from scipy import sparse
 
 from coder.classifier import ThemeClassifier
 from coder.codebook import Codebook
+from coder.codebook_io import load_codebook
 from coder.decision import Decision, decide
+from coder.errors import InputError
 from coder.features import Featurizer
+from coder.labelled import check_unknown, resolve_codes
 from coder.metrics import f1_from_counts, f1_intervals, f1_score, report, to_matrix
-from coder.model import COMPONENT, ThemeModel, pattern_evidence, rule_hit_matrix
+from coder.model import COMPONENT, ThemeModel, comment_text, pattern_evidence, rule_hit_matrix
 from coder.nlp import build_pipeline
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -134,8 +138,41 @@ def _features(
     return features, docs
 
 
-def cold_start(codebook: Codebook, spacy_model: str | None = None) -> ThemeModel:
+def _codebook(codebook: Codebook | str | Path) -> Codebook:
+    """A Codebook as given, or loaded from a file or a shipped name ("coproduction")."""
+    return codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+
+
+def _checked(
+    codebook: Codebook, texts: Sequence[Any], codes: Sequence[Any], folds: int
+) -> tuple[list[str], list[list[str]]]:
+    """The texts as text and each comment's codes as theme ids (named by id or label, as a
+    labelled file names them): the mistakes a notebook makes, as errors that say so."""
+    if isinstance(texts, str | bytes) or isinstance(codes, str | bytes):
+        raise InputError("texts and codes are lists: a text per comment, a list of themes each")
+    texts, codes = list(texts), list(codes)
+    if len(texts) != len(codes):
+        raise InputError(
+            f"texts and codes differ in length: {len(texts)} texts, {len(codes)} lists of codes"
+        )
+    if folds < 2:
+        raise InputError(f"folds must be at least 2 (got {folds})")
+    unknown: list[str] = []
+    resolved = []
+    for n, names in enumerate(codes, start=1):
+        if isinstance(names, str | bytes) or not isinstance(names, Iterable):
+            raise InputError(
+                f"codes[{n - 1}] is {names!r:.40}: give each comment a list of themes, "
+                "e.g. ['box_ticking'] or []"
+            )
+        resolved.append(resolve_codes(";".join(map(str, names)), codebook, f"comment {n}", unknown))
+    check_unknown(unknown, "the codes given", codebook)
+    return [comment_text(text) for text in texts], resolved
+
+
+def cold_start(codebook: Codebook | str | Path, spacy_model: str | None = None) -> ThemeModel:
     """A model from the codebook alone: a classifier on its own texts, and every rule trusted."""
+    codebook = _codebook(codebook)
     nlp = build_pipeline(codebook, spacy_model)
     ids = codebook.codable_ids
     featurizer = Featurizer()
@@ -157,7 +194,7 @@ def cold_start(codebook: Codebook, spacy_model: str | None = None) -> ThemeModel
 
 
 def train(
-    codebook: Codebook,
+    codebook: Codebook | str | Path,
     texts: Sequence[str],
     codes: Sequence[Sequence[str]],
     *,
@@ -179,6 +216,8 @@ def train(
     one. The model's meta holds the cross-validated figures of the chosen settings under `cv`,
     with their bootstrap intervals.
     """
+    codebook = _codebook(codebook)
+    texts, codes = _checked(codebook, texts, codes, folds)
     say = progress or (lambda _message: None)
     ids = codebook.codable_ids
     nlp = build_pipeline(codebook, spacy_model)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from conftest import TINY_CODEBOOK, TINY_LABELLED
 from coder.codebook import Codebook
 from coder.codebook_io import load_codebook, parse_codebook
 from coder.decision import Decision
-from coder.errors import ModelError, OutputError
+from coder.errors import InputError, ModelError, OutputError
 from coder.model import COMPONENT, ThemeModel, load_model
 from coder.results import CommentResult, Evidence
 from coder.training import CANDIDATES, EMBEDDINGS, EXTREMES, cold_start, text_hash, train
@@ -410,9 +411,28 @@ def test_empty_comments_get_no_codes_whatever_the_thresholds(tiny_model: Path, t
 
 def test_tag_keeps_order_and_handles_non_strings(tiny_model: Path) -> None:
     model = load_model(tiny_model)
-    results = list(model.tag(["No time at all.", None, "Funding was cut again.", 3.5]))  # type: ignore[list-item]
-    assert [r.text for r in results] == ["No time at all.", "", "Funding was cut again.", ""]
-    assert [r.codes for r in results] == [["time"], [], ["cost"], []]
+    texts = ["No time at all.", None, "Funding was cut again.", 3.5, float("nan")]
+    results = list(model.tag(texts))  # type: ignore[arg-type]
+    # a number is a comment as written (an age, a score); None and NaN are blank
+    assert [r.text for r in results] == ["No time at all.", "", "Funding was cut again.", "3.5", ""]
+    assert [r.codes for r in results] == [["time"], [], ["cost"], [], []]
+
+
+@pytest.mark.parametrize(
+    ("texts", "message"),
+    [
+        ("No time at all.", "tag takes a list of comments, not one text: use tag_one(text)"),
+        (None, "tag takes a list of comments, not one text"),
+        ([b"No time"], "a comment must be text, not bytes: b'No time'"),
+        ([["No time"]], "a comment must be text, not list: ['No time']"),
+    ],
+)
+def test_tag_refuses_what_is_not_a_list_of_comments(
+    tiny_model: Path, texts: object, message: str
+) -> None:
+    # A str was tagged letter by letter, and bytes or a list as an empty comment.
+    with pytest.raises(InputError, match=re.escape(message)):
+        list(load_model(tiny_model).tag(texts))  # type: ignore[arg-type]
 
 
 def test_tag_batches_give_the_same_results(tiny_model: Path) -> None:
