@@ -91,13 +91,28 @@ class Codebook(BaseModel):
         return chain
 
     def resolve(self, name: str) -> str | None:
-        """The codable theme id named by an id or a label (case-insensitive), or by an id the
-        theme `replaces`; None if none is."""
+        """The codable theme id named by an id, else a label (case-insensitive), else an id a
+        theme `replaces`; None if none is, or if the label is two themes' (a QDA codebook may
+        repeat a name under two parents): `unknown_hint` says why."""
         key = name.strip().casefold()
-        for theme in self.codable:
-            if key in (theme.id.casefold(), theme.label.casefold()):
-                return theme.id
-        return self.replaced.get(key)
+        by_id = next((t.id for t in self.codable if t.id.casefold() == key), None)
+        labelled = [t.id for t in self.codable if t.label.casefold() == key]
+        if by_id is not None or len(labelled) > 1:
+            return by_id
+        return labelled[0] if labelled else self.replaced.get(key)
+
+    def unknown_hint(self, name: str) -> str:
+        """For an unknown-theme message: a label two themes share, or a group's name."""
+        key = name.strip().casefold()
+        labelled = [t.id for t in self.codable if t.label.casefold() == key]
+        if len(labelled) > 1:
+            return f" (the label of {', '.join(labelled)}: name the theme by its id)"
+        groups = [t for t in self.themes if not t.codable]
+        group = next((t for t in groups if key in (t.id.casefold(), t.label.casefold())), None)
+        if group is None:
+            return ""
+        under = ", ".join(t.id for t in self.codable if group.id in self.ancestors(t.id))
+        return f" ('{group.id}' is a group, not codable: code one of its themes, {under})"
 
     @property
     def replaced(self) -> dict[str, str]:

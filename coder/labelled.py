@@ -69,6 +69,11 @@ def read_labelled(
     check_unknown(unknown, path, codebook)
     if not texts:
         raise InputError(f"{path} has no coded comments")
+    if not any(codes):  # a wrong column, or a broken export: a model of nothing
+        raise InputError(
+            f"none of the {len(texts)} comments in {path} has a theme in column "
+            f"'{codes_col}': is it the right column (--codes-column NAME)?"
+        )
     return Labelled(ids, texts, codes, sheet_note)
 
 
@@ -114,7 +119,11 @@ def resolve_codes(cell: str, codebook: Codebook, where: str, unknown: list[str])
         theme = codebook.resolve(name)
         if theme is None:
             hint = codebook.suggest(name)
-            suffix = codebook.gone_hint(name) or (f" (did you mean '{hint}'?)" if hint else "")
+            suffix = (
+                codebook.gone_hint(name)
+                or codebook.unknown_hint(name)
+                or (f" (did you mean '{hint}'?)" if hint else "")
+            )
             unknown.append(f"{where}: unknown theme '{name}'{suffix}")
         elif theme not in resolved:
             resolved.append(theme)

@@ -420,6 +420,13 @@ def load_model(path: str | Path, codebook: Codebook | str | Path | None = None) 
         )
     except (OSError, CodebookError) as exc:
         raise ModelError(f"model folder {path} is corrupt: codebook.yaml: {exc}") from None
+    recorded = meta.get("codebook")
+    if isinstance(recorded, dict) and recorded.get("hash") != stored.content_hash():
+        raise ModelError(  # its pipeline holds the patterns trained with: half would apply
+            f"model folder {path} is corrupt: its codebook.yaml was changed after training "
+            "(meta.json records another). Put the original back, or retrain with `coder train "
+            "... -c CODEBOOK` on the changed one"
+        )
     if codebook is not None:
         given = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         _check_same_codebook(path, meta, given)

@@ -601,3 +601,18 @@ def test_shipped_models_and_codebooks_load_by_name_from_any_folder(
     (tmp_path / "coproduction").mkdir()  # a folder of that name here wins over the shipped one
     with pytest.raises(ModelError, match=r"model folder coproduction is corrupt or not a coder"):
         load_model("coproduction")
+
+
+def test_a_model_whose_codebook_was_edited_after_training_is_refused(broken_copy: Path) -> None:
+    # Its labels would apply and its new patterns not: the pipeline keeps the trained ones.
+    book = broken_copy / "codebook.yaml"
+    book.write_text(
+        book.read_text(encoding="utf-8").replace("label: Cost", "label: Money"), "utf-8"
+    )
+    with pytest.raises(ModelError) as caught:
+        load_model(broken_copy)
+    assert str(caught.value) == (
+        f"model folder {broken_copy} is corrupt: its codebook.yaml was changed after training "
+        "(meta.json records another). Put the original back, or retrain with `coder train ... "
+        "-c CODEBOOK` on the changed one"
+    )

@@ -684,8 +684,44 @@ def test_read_labelled_reports_every_unknown_theme(tmp_path: Path, tiny: Codeboo
     assert str(caught.value) == (
         f"3 unknown themes in {path} (codebook 'Tiny' has: time, cost, box_ticking):\n"
         f"{path}:3: unknown theme 'tme' (did you mean 'time'?)\n"
-        f"{path}:3: unknown theme 'Barriers'\n"
+        f"{path}:3: unknown theme 'Barriers' ('barriers' is a group, not codable: code one of "
+        "its themes, time, cost)\n"
         f"{path}:4: unknown theme 'money'"
+    )
+
+
+def test_a_label_two_themes_share_names_neither_and_an_id_wins_over_a_label(
+    tmp_path: Path,
+) -> None:
+    # A QDA codebook may repeat a name under two parents: "Cost" was read as the first one.
+    book = parse_codebook(
+        "name: Dup\nthemes:\n  - {id: cost_money, label: Cost}\n  - {id: cost_time, label: cost}\n"
+        "  - {id: other, label: cost_money}\n"
+    )
+    path = write_csv(
+        tmp_path / "coded.csv",
+        ["id", "comment", "codes"],
+        [("1", "a", "cost_money"), ("2", "b", "Cost")],
+    )
+    with pytest.raises(LabelError) as caught:
+        read_labelled(path, book)
+    assert str(caught.value).splitlines()[1:] == [
+        f"{path}:3: unknown theme 'Cost' (the label of cost_money, cost_time: name the theme by "
+        "its id)"
+    ]
+    assert book.resolve("cost_money") == "cost_money"  # the id, not theme other's label
+
+
+def test_a_labelled_file_with_no_theme_anywhere_is_refused(tmp_path: Path, tiny: Codebook) -> None:
+    # An empty codes column trained a model of nothing, with 0.00 figures and no word.
+    path = write_csv(
+        tmp_path / "coded.csv", ["id", "comment", "codes"], [("1", "a", ""), ("2", "b", "none")]
+    )
+    with pytest.raises(InputError) as caught:
+        read_labelled(path, tiny)
+    assert str(caught.value) == (
+        f"none of the 2 comments in {path} has a theme in column 'codes': is it the right "
+        "column (--codes-column NAME)?"
     )
 
 
