@@ -45,7 +45,14 @@ def read_labelled(
     first_line: dict[str, int] = {}
     with open_table(path, sheet=sheet) as table:
         sheet_note = table.sheet_note
-        codes_col = pick_column(table.columns, codes_column, str(path), "codes", "--codes-column")
+        try:
+            codes_col = pick_column(
+                table.columns, codes_column, str(path), "codes", "--codes-column"
+            )
+        except InputError as exc:  # the data may be on another sheet than the first
+            raise InputError(
+                f"{exc}. {table.sheet_note}" if table.sheet_note else str(exc)
+            ) from None
         id_col = pick_id_column(table.columns, id_column, str(path))
         text_col = (
             None

@@ -411,6 +411,17 @@ def test_xlsx_first_sheet_unless_named_and_the_others_are_mentioned(two_sheets: 
         assert (table.sheet, table.sheet_note) == ("Responses", "")
 
 
+def test_a_labelled_workbook_whose_first_sheet_lacks_the_codes_names_the_others(
+    two_sheets: Path,
+) -> None:
+    with pytest.raises(InputError) as caught:
+        read_labelled(two_sheets, parse_codebook(TINY_CODEBOOK, "tiny.yaml"))
+    assert str(caught.value).endswith(
+        f"Use --codes-column NAME. Read sheet 'Read me' of {two_sheets}; it also has "
+        "'Responses'. Use --sheet NAME to read another"
+    )
+
+
 def test_xlsx_sheet_that_is_not_there_lists_those_that_are(two_sheets: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_labelled(two_sheets, parse_codebook(TINY_CODEBOOK, "tiny.yaml"), sheet="Chart")
