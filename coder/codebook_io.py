@@ -6,6 +6,7 @@ mean 'distrust'?)`: the file and line, the path inside the document, then what i
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,10 @@ def load_codebook(path: str | Path) -> Codebook:
     raise CodebookError listing every problem."""
     path = resolve("codebooks", str(path))
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _decoded(path.read_bytes(), path)
     except FileNotFoundError:
         raise CodebookError(str(path), [f"{path}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise CodebookError(str(path), [f"{path}: cannot read: {exc}"]) from None
     if path.suffix.casefold() in (".qdc", ".xml", ".csv") or text.lstrip().startswith("<"):
         kinds = {".csv": "a spreadsheet of themes", ".qdc": "a REFI-QDA codebook"}
@@ -42,6 +43,24 @@ def load_codebook(path: str | Path) -> Codebook:
             ],
         )
     return parse_codebook(text, str(path))
+
+
+def _decoded(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without a BOM), or UTF-16 with its BOM (Notepad's "Unicode"); anything
+    else is refused at the line of its first byte that is not UTF-8."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CodebookError(
+            str(path),
+            [
+                f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x}): save the codebook "
+                "as UTF-8 in your editor and try again"
+            ],
+        ) from None
 
 
 # libyaml's parser where PyYAML was built with it: the same documents, ten times faster.

@@ -48,6 +48,8 @@ def pattern_problems(patterns: list[Any]) -> list[tuple[int, str]]:
         if isinstance(pattern, str):
             if not re.search(r"\w", pattern):
                 problems.append((index, f"phrase {pattern!r} has no word to match"))
+            elif _REGEX_LIKE.search(pattern):
+                problems.append((index, _regex_phrase(pattern)))
             continue
         if not isinstance(pattern, list):
             continue  # the schema reports it
@@ -64,6 +66,19 @@ def pattern_problems(patterns: list[Any]) -> list[tuple[int, str]]:
         except re.error as exc:
             problems.append((index, f"invalid regular expression in REGEX: {exc}"))
     return problems
+
+
+# What a regular expression has and a phrase of words does not: `(...)?`, `.*`, `\b`, `[ab]`,
+# `a|b`, `^...`, `...$`.
+_REGEX_LIKE = re.compile(r"\)[?*+]|\.[*+]|\\[bdswBDSW]|\[[^\]]+\]|\||^\^|[.*+)\]]\$$")
+
+
+def _regex_phrase(pattern: str) -> str:
+    return (
+        f"phrase {pattern!r} looks like a regular expression, but a phrase matches its words "
+        "as written: write each wording as a phrase of its own, or a token pattern such as "
+        "[{LOWER: {REGEX: '^tick(ing|ed)?$'}}]"
+    )
 
 
 _ANY_TOKEN = (

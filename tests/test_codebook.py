@@ -78,6 +78,23 @@ def test_a_bom_at_the_start_of_the_file_is_ignored(tmp_path: Path) -> None:
     assert load_codebook(path).name == "Tiny"
 
 
+def test_a_codebook_saved_as_utf16_is_read_and_one_in_another_encoding_says_where(
+    tmp_path: Path,
+) -> None:
+    # Notepad's "Unicode" is UTF-16 with a BOM; its "ANSI" is cp1252.
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(TINY_CODEBOOK.replace("Tiny", "Tiny café"), encoding="utf-16")
+    assert load_codebook(wide).name == "Tiny café"
+    ansi = tmp_path / "ansi.yaml"
+    ansi.write_text(TINY_CODEBOOK.replace("Tiny", "Tiny café"), encoding="cp1252")
+    with pytest.raises(CodebookError) as caught:
+        load_codebook(ansi)
+    assert caught.value.problems == [
+        f"{ansi}:1: not UTF-8 text (byte 0xe9): save the codebook as UTF-8 in your editor and "
+        "try again"
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "version"),
     [
@@ -368,6 +385,8 @@ def test_invalid_regex_in_token_pattern_is_a_codebook_problem() -> None:
         ("'   '", "phrase '   ' has no word to match"),
         ("[]", "empty token pattern: give at least one token"),
         ("[{}]", rules._ANY_TOKEN),
+        ("'tick(ing)? box(es)?'", rules._regex_phrase("tick(ing)? box(es)?")),
+        ("'^waiting.*$'", rules._regex_phrase("^waiting.*$")),
         ("[{OP: '+'}, {}]", rules._ANY_TOKEN),
     ],
 )
@@ -779,3 +798,9 @@ def test_dump_leaves_out_defaults(tiny: Codebook) -> None:
 )
 def test_slugify(label: str, slug: str) -> None:
     assert slugify(label) == slug
+
+
+def test_phrases_with_punctuation_are_not_taken_for_regular_expressions() -> None:
+    phrases = ["why?", "no time (at all)", "C++", "costs $", "e.g. cost"]
+    text = f"name: T\nthemes:\n  - id: a\n    label: A\n    patterns: {json.dumps(phrases)}\n"
+    assert parse_codebook(text, "x.yaml").themes[0].patterns == phrases
