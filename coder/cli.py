@@ -714,6 +714,12 @@ def evaluate(
     )
     if data.sheet_note:
         err.print(f"Note: {data.sheet_note}")
+    seen = _learned_from(model, data.texts)
+    if seen >= 0.1 * len(data.texts):  # a few short answers ("Nothing to add") always recur
+        err.print(
+            f"Warning: {seen} of the {len(data.texts)} comments in {gold} are ones the model "
+            "learnt from, so these figures flatter it; score it on comments it has not seen"
+        )
     result = run_evaluation(model, data.texts, data.codes)
     if as_json:
         click.echo(json.dumps(result, indent=2))
@@ -722,6 +728,14 @@ def evaluate(
             "the cold start of " + codebook_path if codebook_path else "the shipped model"
         )
         out().print(metrics_table(result, model.codebook, f"{gold} against {scored}"))
+
+
+def _learned_from(model: Any, texts: list[str]) -> int:
+    """How many of `texts` the model was trained on (its meta keeps a hash of each)."""
+    from coder.training import text_hash
+
+    learned = set(model.meta.get("trained_on", {}).get("text_hashes", ()))
+    return sum(text_hash(text) in learned for text in texts if text.strip()) if learned else 0
 
 
 @cli.command()

@@ -385,3 +385,18 @@ def test_train_says_when_it_turned_at_least_one_on_because_no_comment_lacks_a_th
     allowed = run("train", labelled, "-c", tiny_codebook, "-o", tmp_path / "c", "--allow-none")
     assert "Note:" not in allowed.stderr
     assert not load_model(tmp_path / "c").decision.at_least_one
+
+
+def test_evaluate_warns_when_the_model_learnt_from_the_comments_it_is_scored_on(
+    tiny_labelled: Path, tiny_model: Path, gold: Path
+) -> None:
+    flattering = run("evaluate", tiny_labelled, "-m", tiny_model, "--json")
+    assert flattering.exit_code == 0, flattering.output
+    assert flattering.stderr == (
+        f"Warning: 12 of the 12 comments in {tiny_labelled} are ones the model learnt from, so "
+        "these figures flatter it; score it on comments it has not seen\n"
+    )
+    # one of gold's five is a training comment too: a fifth is worth a word as well
+    assert run("evaluate", gold, "-m", tiny_model, "--json").stderr.startswith(
+        "Warning: 1 of the 5 comments"
+    )
