@@ -175,9 +175,11 @@ def codebook_import(
 ) -> None:
     """Make a codebook from a CSV of themes or a REFI-QDA codebook (.qdc).
 
-    The CSV has a `label` column and optional `parent` (or `major_category`), `definition`,
-    `brief` and `examples` (separated by ;) columns. A .qdc file exported by NVivo, ATLAS.ti,
-    MAXQDA or `coder codebook export` keeps its hierarchy, colours and descriptions.
+    The CSV has a `label` column and optional `id`, `parent` (or `major_category`),
+    `definition`, `brief` and `color` columns, and `include`, `exclude`, `examples`,
+    `counter_examples` and `patterns` columns of items separated by ;. A .qdc file exported by
+    NVivo, ATLAS.ti, MAXQDA or `coder codebook export` keeps its hierarchy, colours and
+    descriptions.
 
     \b
     Example:

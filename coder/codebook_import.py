@@ -12,9 +12,11 @@ PARENT_COLUMNS = ("parent", "major_category", "category", "group")
 
 
 def import_csv(path: str | Path, name: str | None = None, label_column: str = "label") -> Codebook:
-    """A codebook from a CSV with `label` and optional `parent` (or `major_category`),
-    `definition`, `brief` and `examples` (`;`-separated) columns. Ids come from labels; each
-    parent named only in the parent column becomes a grouping theme that is not codable."""
+    """A codebook from a CSV with `label` and optional `id`, `parent` (or `major_category`),
+    `definition`, `brief`, `color` columns, and `include`, `exclude`, `examples`,
+    `counter_examples` and `patterns` (phrases) columns of `;`-separated items. Ids come from
+    the `id` column, else from labels; each parent named only in the parent column becomes a
+    grouping theme that is not codable."""
     if Path(path).suffix.casefold() in (".yaml", ".yml"):
         raise InputError(
             f"{path} is a YAML file, which is a codebook already: check it with `coder codebook "
@@ -32,7 +34,10 @@ def import_csv(path: str | Path, name: str | None = None, label_column: str = "l
                 raise InputError(f"{path}:{line}: empty label")
             if label.casefold() in ids_by_label:
                 raise InputError(f"{path}:{line}: label '{label}' appears twice")
-            theme = {"id": _new_id(label, ids_by_label), "label": label}
+            given = row[folded["id"]].strip() if "id" in folded else ""
+            if given:  # the sheet's own id, which labelled files and projects may use
+                ids_by_label[label.casefold()] = given
+            theme = {"id": given or _new_id(label, ids_by_label), "label": label}
             theme.update(_details(row, folded))
             if parent_col and row[parent_col].strip():
                 theme["parent"] = row[parent_col].strip()
@@ -65,15 +70,22 @@ def _new_id(label: str, ids_by_label: dict[str, str]) -> str:
     return candidate
 
 
+# Columns named as the codebook's fields: text, and lists whose items a `;` separates.
+_TEXT_FIELDS = ("definition", "brief", "color")
+_LIST_FIELDS = ("include", "exclude", "examples", "counter_examples", "patterns")
+
+
 def _details(row: dict[str, str], folded: dict[str, str]) -> dict:
     details: dict = {}
-    for key in ("definition", "brief"):
+    for key in _TEXT_FIELDS:
         if key in folded and row[folded[key]].strip():
             details[key] = row[folded[key]].strip()
-    if "examples" in folded:
-        examples = [e.strip() for e in row[folded["examples"]].split(";") if e.strip()]
-        if examples:
-            details["examples"] = examples
+    for key in _LIST_FIELDS:
+        items = (
+            [e.strip() for e in row[folded[key]].split(";") if e.strip()] if key in folded else []
+        )
+        if items:
+            details[key] = items
     return details
 
 

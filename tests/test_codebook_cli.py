@@ -270,6 +270,29 @@ def test_import_refuses_to_overwrite_without_force() -> None:
     assert load_codebook("mine.yaml").codable_ids == ["time"]
 
 
+def test_import_reads_every_column_named_as_a_codebook_field() -> None:
+    # An `id` column was ignored (ids came from labels), and include, exclude,
+    # counter_examples, patterns and color vanished without a note.
+    write_csv(
+        Path("themes.csv"),
+        ["id", "label", "include", "exclude", "counter_examples", "patterns", "color"],
+        [
+            ("cost_theme", "Cost", "budget; fares", "time", "cheap", "no money; cuts", "#ff0000"),
+            ("", "Time", "", "", "", "", ""),
+        ],
+    )
+    result = run("import", "themes.csv", "-o", "mine.yaml")
+    assert result.exit_code == 0, result.output
+    cost, time = load_codebook("mine.yaml").themes
+    assert (cost.id, cost.include, cost.exclude, cost.counter_examples) == (
+        "cost_theme",
+        ["budget", "fares"],
+        ["time"],
+        ["cheap"],
+    )
+    assert (cost.patterns, cost.color, time.id) == (["no money", "cuts"], "#ff0000", "time")
+
+
 def test_import_of_a_yaml_codebook_points_to_validate() -> None:
     Path("mine.yaml").write_text(
         "name: Mine\nthemes:\n  - id: time\n    label: Time\n", encoding="utf-8"
