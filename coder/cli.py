@@ -649,8 +649,9 @@ def train(
         assert labelled is not None
         book = book or load_codebook(resolve("codebooks", "coproduction"))
         data = read_labelled(labelled, book, text_column, codes_column, id_column, comments, sheet)
-        if data.sheet_note:
-            err.print(f"Note: {data.sheet_note}")
+        for note in (data.sheet_note, data.blank_note):
+            if note:
+                err.print(f"Note: {note}")
         model = training.train(book, data.texts, data.codes, progress=say, **options)
         count = len(data.texts)
     model.save(output, force=force)
@@ -714,8 +715,9 @@ def evaluate(
     data = read_labelled(
         gold, model.codebook, text_column, codes_column, id_column, comments, sheet
     )
-    if data.sheet_note:
-        err.print(f"Note: {data.sheet_note}")
+    for note in (data.sheet_note, data.blank_note):
+        if note:
+            err.print(f"Note: {note}")
     seen = _learned_from(model, data.texts)
     if seen >= 0.1 * len(data.texts):  # a few short answers ("Nothing to add") always recur
         err.print(

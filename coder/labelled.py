@@ -19,6 +19,17 @@ class Labelled:
     codes: list[list[str]]
     sheet_note: str = ""  # an Excel workbook's other sheets (`Table.sheet_note`)
 
+    @property
+    def blank_note(self) -> str:
+        """Codes on a blank comment: no model can find them, so they smell of a wrong join."""
+        n = sum(bool(c) and not t.strip() for t, c in zip(self.texts, self.codes, strict=True))
+        if not n:
+            return ""
+        return (
+            f"{n} comment{'s' if n != 1 else ''} with codes but no text (a wrong --text-column, "
+            "or a join gone wrong?); coder never codes a blank comment"
+        )
+
 
 def split_codes(cell: str) -> list[str]:
     """`a; b;;c` -> ['a', 'b', 'c']."""

@@ -330,6 +330,8 @@ class ThemeModel:
 def check_model_folder(path: str | Path, force: bool = False) -> Path:
     """Refuse to write a model over a file, over a non-empty folder unless `force`, and over a
     folder that is not a model at all (saving replaces the whole folder)."""
+    if str(path) in ("-", ""):
+        raise OutputError("a model is a folder: give its name with -o, e.g. -o models/mine")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path} is a file; give the name of a folder for the model")

@@ -400,3 +400,18 @@ def test_evaluate_warns_when_the_model_learnt_from_the_comments_it_is_scored_on(
     assert run("evaluate", gold, "-m", tiny_model, "--json").stderr.startswith(
         "Warning: 1 of the 5 comments"
     )
+
+
+def test_codes_on_blank_comments_get_a_note_and_a_model_needs_a_folder_name(
+    tiny_codebook: Path, tmp_path: Path
+) -> None:
+    rows = [*TINY_LABELLED, ("13", "", "time"), ("14", "  ", "cost")]
+    labelled = write_csv(tmp_path / "coded.csv", ["id", "comment", "codes"], rows)
+    trained = run("train", labelled, "-c", tiny_codebook, "-o", tmp_path / "m", "--json")
+    assert trained.exit_code == 0, trained.output
+    assert trained.stderr.startswith(
+        "Note: 2 comments with codes but no text (a wrong --text-column, or a join gone "
+        "wrong?); coder never codes a blank comment\n"
+    )
+    dash = run("train", labelled, "-c", tiny_codebook, "-o", "-")
+    assert dash.stderr == "Error: a model is a folder: give its name with -o, e.g. -o models/mine\n"
