@@ -649,7 +649,7 @@ def train(
         assert labelled is not None
         book = book or load_codebook(resolve("codebooks", "coproduction"))
         data = read_labelled(labelled, book, text_column, codes_column, id_column, comments, sheet)
-        for note in (data.sheet_note, data.blank_note):
+        for note in (data.sheet_note, data.blank_note, data.repeat_note):
             if note:
                 err.print(f"Note: {note}")
         model = training.train(book, data.texts, data.codes, progress=say, **options)

@@ -10,6 +10,7 @@ from coder.errors import InputError, LabelError, listed
 from coder.readers import open_table, pick_column, pick_id_column, pick_text_column
 
 NONE = "none"  # a codes cell saying the comment was coded with no theme
+REPEAT_CHARS = 40  # a comment this long that comes again is a copy, not a common answer
 
 
 @dataclass
@@ -18,6 +19,24 @@ class Labelled:
     texts: list[str]
     codes: list[list[str]]
     sheet_note: str = ""  # an Excel workbook's other sheets (`Table.sheet_note`)
+
+    @property
+    def repeat_note(self) -> str:
+        """Long comments that come again under other ids: a file appended to itself, or waves
+        that overlap. Copies on both sides of a cross-validation split flatter its figures."""
+        seen: set[str] = set()
+        repeats = 0
+        for text in self.texts:
+            key = " ".join(text.casefold().split())
+            if len(key) >= REPEAT_CHARS:  # short answers ("Very good") recur in any survey
+                repeats += key in seen
+                seen.add(key)
+        if repeats < max(10, 0.05 * len(self.texts)):
+            return ""
+        return (
+            f"{repeats} comments repeat the text of an earlier one under another id; copies on "
+            "both sides of cross-validation flatter its figures: keep one of each"
+        )
 
     @property
     def blank_note(self) -> str:

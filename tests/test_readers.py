@@ -669,6 +669,21 @@ def test_read_labelled_refuses_every_repeated_id(tmp_path: Path, tiny: Codebook)
     )
 
 
+def test_long_comments_repeated_under_new_ids_get_a_note(tmp_path: Path, tiny: Codebook) -> None:
+    long = "We never get the time to do co-production properly, number {}."
+    rows = [(str(i), long.format(i % 8), "time") for i in range(20)]  # 12 copies of 8 texts
+    rows += [(f"s{i}", "Very good.", "") for i in range(30)]  # short answers recur: no copies
+    data = read_labelled(write_csv(tmp_path / "coded.csv", ["id", "comment", "codes"], rows), tiny)
+    assert data.repeat_note == (
+        "12 comments repeat the text of an earlier one under another id; copies on both sides "
+        "of cross-validation flatter its figures: keep one of each"
+    )
+    once = read_labelled(
+        write_csv(tmp_path / "once.csv", ["id", "comment", "codes"], rows[:8]), tiny
+    )
+    assert once.repeat_note == ""
+
+
 def test_read_labelled_refuses_a_comments_file_that_repeats_an_id(
     tmp_path: Path, tiny: Codebook
 ) -> None:
