@@ -230,12 +230,15 @@ def codebook_export(path: str, output: str, fmt: str, force: bool) -> None:
       coder codebook export codebooks/coproduction.yaml -o coproduction.qdc
     """
     from coder.codebook_io import load_codebook
+    from coder.errors import InputError
     from coder.fileio import check_not_input
     from coder.refi_codebook import write_qdc
     from coder.resources import resolve
 
     source = resolve("codebooks", path)
     check_not_input(output, source)  # a .qdc over the YAML would lose its patterns
+    if Path(output).suffix.casefold() in (".yaml", ".yml", ".csv", ".xlsx"):
+        raise InputError(f"a .qdc is XML, not {Path(output).suffix}: name the file .qdc")
     book = load_codebook(source)
     write_qdc(book, output, force=force)
     if output != "-":  # stdout carries the codebook alone

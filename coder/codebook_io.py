@@ -134,8 +134,22 @@ def _schema_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     try:
         Codebook.model_validate(data)
     except ValidationError as exc:
-        return [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
+        problems = [_problem(err) for err in exc.errors()]
+        return list(dict.fromkeys(problems))  # a pattern fails both kinds: say so once
     return []
+
+
+def _problem(error: dict[str, Any]) -> tuple[tuple[Any, ...], str]:
+    loc = tuple(error["loc"])
+    if loc[2:3] == ("patterns",) and len(loc) > 4:  # pydantic names each kind a pattern may be
+        return loc[:4], (
+            "a pattern is a phrase (text) or a token pattern (a list of {ATTR: value} in "
+            "[ ]): write it as one of those"
+        )
+    if error["type"] == "string_type" and isinstance(error.get("input"), int | float | bool):
+        # YAML reads `label: 2020` as a number and `label: Yes` as true
+        return loc, f"{error['msg']}: YAML read it as {error['input']!r}; put it in quotes"
+    return loc, _message(error)
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -804,3 +804,16 @@ def test_phrases_with_punctuation_are_not_taken_for_regular_expressions() -> Non
     phrases = ["why?", "no time (at all)", "C++", "costs $", "e.g. cost"]
     text = f"name: T\nthemes:\n  - id: a\n    label: A\n    patterns: {json.dumps(phrases)}\n"
     assert parse_codebook(text, "x.yaml").themes[0].patterns == phrases
+
+
+def test_a_malformed_pattern_or_an_unquoted_number_gets_one_plain_line_each() -> None:
+    text = (
+        "name: T\nthemes:\n  - id: a\n    label: A\n    patterns:\n"
+        "      - [{LOWER: x}]\n      - LOWER: y\n  - id: b\n    label: 2020\n"
+    )
+    assert problems_of(text) == [
+        "x.yaml:7 themes -> 0 -> patterns -> 1: a pattern is a phrase (text) or a token pattern "
+        "(a list of {ATTR: value} in [ ]): write it as one of those",
+        "x.yaml:9 themes -> 1 -> label: Input should be a valid string: YAML read it as 2020; "
+        "put it in quotes",
+    ]

@@ -687,3 +687,5 @@ def test_cli_export_never_writes_over_the_codebook_it_reads(
     assert mine.read_text(encoding="utf-8") == TINY_CODEBOOK
     back = run("import", "mine.yaml", "-o", "mine.yaml", "--force")
     assert back.output == "Error: mine.yaml is the file being read; write to another file\n"
+    named = run("export", "mine.yaml", "-o", "other.yaml")
+    assert named.output == "Error: a .qdc is XML, not .yaml: name the file .qdc\n"
