@@ -182,7 +182,8 @@ def diff_renderables(diff: CodebookDiff, old: Codebook, new: Codebook) -> list[R
             [f"{label(t)}: {', '.join(f)}" for t, f in diff.other.items()],
         ),
         (
-            "Taking over ids the old codebook does not have (a typo, or an earlier version's?)",
+            "Replacing or split from ids the old codebook does not have (a typo, or an earlier "
+            "version's?)",
             "dim",
             [f"{label(t)}: {', '.join(ids)}" for t, ids in diff.earlier.items()],
         ),

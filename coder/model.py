@@ -413,6 +413,11 @@ def load_model(path: str | Path, codebook: Codebook | str | Path | None = None) 
     """Load a model folder, or a shipped model by name (`"coproduction"`); with `codebook`,
     check it is the one the model was trained with."""
     path = resolve("models", str(path))
+    if path.is_file():  # a codebook, most likely: a model is a folder
+        raise ModelError(
+            f"{path} is a file, not a model folder; a codebook alone is tagged with -c (in "
+            "Python, cold_start), a model made with `coder train`"
+        )
     if not path.is_dir():
         raise ModelError(f"model folder {path} does not exist; train one with `coder train`")
     meta = _read_meta(path)

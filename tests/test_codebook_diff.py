@@ -108,7 +108,8 @@ def test_diff_in_the_terminal_lists_the_losses_first_and_exits_1(books: tuple[Pa
         "  Staff [staff]: examples",
         "Patterns or colour changed:",
         "  Staff [staff]: color",
-        "Taking over ids the old codebook does not have (a typo, or an earlier version's?):",
+        "Replacing or split from ids the old codebook does not have (a typo, or an earlier "
+        "version's?):",
         "  Box-ticking [box_ticking]: tokensim",
     ]
 

@@ -616,3 +616,14 @@ def test_a_model_whose_codebook_was_edited_after_training_is_refused(broken_copy
         "(meta.json records another). Put the original back, or retrain with `coder train ... "
         "-c CODEBOOK` on the changed one"
     )
+
+
+def test_a_codebook_given_as_a_model_says_it_is_a_file(tmp_path: Path) -> None:
+    book = tmp_path / "mine.yaml"
+    book.write_text(TINY_CODEBOOK, encoding="utf-8")
+    with pytest.raises(ModelError) as caught:
+        load_model(book)
+    assert str(caught.value) == (
+        f"{book} is a file, not a model folder; a codebook alone is tagged with -c (in Python, "
+        "cold_start), a model made with `coder train`"
+    )
