@@ -22,7 +22,7 @@ from coder.console import PlainConsole, printable
 from coder.errors import CoderError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from coder.codebook import Codebook
     from coder.store import ImportSink
@@ -30,6 +30,14 @@ if TYPE_CHECKING:
 
 # Messages carry file, column and codebook names and comments: the user's text, not markup.
 err = PlainConsole(stderr=True)
+
+
+def _notes(notes: Iterable[str]) -> None:
+    """Each note that says something, on stderr (a plain console: a sheet's or a file's name
+    is never read as markup)."""
+    for note in notes:
+        if note:
+            err.print(f"Note: {note}")
 
 
 def out() -> Console:
@@ -186,10 +194,6 @@ def codebook_import(
       coder codebook import themes.csv -o codebooks/mine.yaml
       coder codebook import nvivo_codes.qdc -o codebooks/mine.yaml
     """
-    from pathlib import Path
-
-    from rich.text import Text
-
     from coder.codebook_import import import_csv
     from coder.codebook_io import write_codebook
     from coder.fileio import check_not_input
@@ -199,8 +203,7 @@ def codebook_import(
     if Path(source).suffix.casefold() == ".qdc":
         imported = read_qdc(source, name)
         book = imported.codebook
-        for note in imported.notes:  # names from another program's file: never markup
-            err.print(Text(f"Note: {note}"))
+        _notes(imported.notes)
     else:
         book = import_csv(source, name, label_column)
     write_codebook(book, output, force=force)
@@ -423,12 +426,8 @@ def _stopped_part_way(sink: ImportSink | None, created: bool) -> Iterator[None]:
         yield
     except InputError as exc:
         if sink is None or not sink.rows:
-            if sink is not None and created:
-                sink.store.close()
-                for leftover in ("", "-wal", "-shm", "-journal"):
-                    Path(f"{sink.store.path}{leftover}").unlink(missing_ok=True)
-            elif sink is not None and sink.new_run:  # not listed as a run that scored nothing
-                sink.store.discard_run(sink.run_id)
+            if sink is not None:
+                sink.abandon(created)
             raise
         path = sink.store.path
         raise InputError(
@@ -471,8 +470,7 @@ def _tagged(
     summary: TagSummary, output: str | None, db: str | None, sink: ImportSink | None, left_out: str
 ) -> None:
     """What one tagging pass did, on stderr."""
-    if summary.sheet_note:
-        err.print(f"Note: {summary.sheet_note}")
+    _notes([summary.sheet_note])
     where = " and ".join(t for t in ("stdout" if output == "-" else output, db) if t)
     err.print(
         f"Tagged {summary.comments} comment{'' if summary.comments == 1 else 's'} "
@@ -652,9 +650,7 @@ def train(
         assert labelled is not None
         book = book or load_codebook(resolve("codebooks", "coproduction"))
         data = read_labelled(labelled, book, text_column, codes_column, id_column, comments, sheet)
-        for note in (data.sheet_note, data.blank_note, data.repeat_note):
-            if note:
-                err.print(f"Note: {note}")
+        _notes([data.sheet_note, data.blank_note, data.repeat_note])
         model = training.train(book, data.texts, data.codes, progress=say, **options)
         count = len(data.texts)
     model.save(output, force=force)
@@ -718,9 +714,7 @@ def evaluate(
     data = read_labelled(
         gold, model.codebook, text_column, codes_column, id_column, comments, sheet
     )
-    for note in (data.sheet_note, data.blank_note):
-        if note:
-            err.print(f"Note: {note}")
+    _notes([data.sheet_note, data.blank_note])
     seen = _learned_from(model, data.texts)
     if seen >= 0.1 * len(data.texts):  # a few short answers ("Nothing to add") always recur
         err.print(
@@ -739,9 +733,9 @@ def evaluate(
 
 def _learned_from(model: Any, texts: list[str]) -> int:
     """How many of `texts` the model was trained on (its meta keeps a hash of each)."""
-    from coder.training import text_hash
+    from coder.training import learned_hashes, text_hash
 
-    learned = set(model.meta.get("trained_on", {}).get("text_hashes", ()))
+    learned = learned_hashes(model.meta)
     return sum(text_hash(text) in learned for text in texts if text.strip()) if learned else 0
 
 
@@ -990,8 +984,7 @@ def import_command(
             store, file, reviewer, columns, ignore_unknown, dry_run, rename, adjudicate
         )
     out().print(import_table(result))
-    for note in result.notes:
-        err.print(Text(f"Note: {note}"))
+    _notes(result.notes)
     err.print(Text(_import_outcome(result, db, dry_run, adjudicate)))
 
 

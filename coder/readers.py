@@ -271,7 +271,8 @@ def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
 
 # Read after the file's last line: a quote left open swallows it into a cell, which is how an
 # unterminated quote is told from a cell that really runs over several lines to the end.
-_END = "\ue000coder: end of file\ue000\n"
+_END_CELL = "\ue000coder: end of file\ue000"
+_END = _END_CELL + "\n"
 
 
 def _csv_records(
@@ -281,9 +282,9 @@ def _csv_records(
     begins = 2
     for record in reader:
         line = reader.line_num + 1
-        if record == [_END[:-1]]:
+        if record == [_END_CELL]:
             return
-        if record and _END[:-1] in record[-1]:
+        if record and _END_CELL in record[-1]:
             raise InputError(
                 f"{path}: the quote opened in the row on line {begins} is never closed, so "
                 "the rest of the file would be read as one cell: close the quote (a quote "

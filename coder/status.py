@@ -15,7 +15,7 @@ from coder.coding import waiting_after_split, waiting_line
 from coder.console import printable
 from coder.metrics import report, to_matrix
 from coder.store import Run, Store
-from coder.training import text_hash
+from coder.training import learned_hashes, text_hash
 
 
 @dataclass
@@ -149,7 +149,7 @@ def _measure(
     texts = dict(store.texts(final))
     for run in reversed(runs):
         results = store.run_results(run.id, final)
-        learned = set(run.meta.get("trained_on", {}).get("text_hashes", ()))
+        learned = learned_hashes(run.meta)
         measured = sorted(
             i for i in set(results) & set(final) if text_hash(texts[i]) not in learned
         )

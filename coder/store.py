@@ -1443,6 +1443,16 @@ class ImportSink:
             self.rows += len(self._pending)
             self._pending = []
 
+    def abandon(self, created: bool) -> None:
+        """Undo a start that stored no comment: a project file `created` for it goes (closed
+        first), else its run if the run is new, so that no run that scored nothing is listed."""
+        if created:
+            self.store.close()
+            for leftover in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.store.path}{leftover}").unlink(missing_ok=True)
+        elif self.new_run:
+            self.store.discard_run(self.run_id)
+
     def _refuse_a_copy(self) -> None:
         """A file the project holds under another path would have every comment twice."""
         held = self.store.copies_elsewhere(self.source, [c for c, _ in self._pending])

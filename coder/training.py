@@ -5,7 +5,7 @@ whether its rules may code alone; the codebook's own examples and definitions ar
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -286,6 +286,11 @@ def train(
         "cv_folds": folds if cv else 0,
     }
     return ThemeModel(codebook, nlp, decision, meta)
+
+
+def learned_hashes(meta: Mapping[str, Any]) -> set[str]:
+    """The `text_hash` of every comment a model (its meta) was trained on."""
+    return set(meta.get("trained_on", {}).get("text_hashes", ()))
 
 
 def text_hash(text: str) -> str:
