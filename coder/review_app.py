@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
     from coder.learning import Relearned
 
+KEY_LOCK_WAIT_S = 2.0  # a decision waits this long for another program's lock on the project
+
 CSS = """
 #main { height: 1fr; }
 #left { width: 3fr; padding: 0 1; }
@@ -212,6 +214,9 @@ class ReviewApp(App[None]):
     def __init__(self, session: ReviewSession, retrain_options: dict[str, Any] | None = None):
         super().__init__()
         self.session = session
+        # A key waits at most this long for another program's lock: the screen is frozen
+        # meanwhile, so fail soon with a message rather than after the store's usual wait.
+        session.store.wait_for_locks(KEY_LOCK_WAIT_S)
         self.palette = theme_colors(session.codebook)
         self.retrain_options = retrain_options or {}
         self.focus_row = 0  # index of the focused theme in the comment's list

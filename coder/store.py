@@ -285,6 +285,11 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    def wait_for_locks(self, seconds: float) -> None:
+        """How long a write waits for another program's lock before it fails: shorter for the
+        review screen, which cannot repaint while it waits."""
+        self._db.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
     def __enter__(self) -> Store:
         return self
 
@@ -386,7 +391,11 @@ class Store:
                     self._db.execute("ROLLBACK")
                 raise
         except sqlite3.OperationalError as exc:  # locked too long, read-only, disk full
-            hint = "; another program has held it too long, try again" if "lock" in str(exc) else ""
+            hint = (
+                "; another program has held it too long: nothing was recorded, try again"
+                if "lock" in str(exc)
+                else ""
+            )
             raise StoreError(f"cannot write to project {self.path}: {exc}{hint}") from None
 
     # --- codebooks and runs ----------------------------------------------------------------

@@ -7,6 +7,7 @@ import asyncio
 import os
 import select
 import signal
+import sqlite3
 import struct
 import sys
 import threading
@@ -822,3 +823,30 @@ def test_a_long_theme_list_scrolls_with_the_focus_and_space_toggles_past_the_ten
         assert left.scroll_y > 0
 
     play(store, script)
+
+
+def test_a_key_on_a_project_another_program_holds_fails_soon_and_records_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    """The screen cannot repaint while a key waits for a lock: it waits two seconds, not the
+    store's usual ten, then says so, and the key works again once the lock is let go."""
+    holder = sqlite3.connect(tmp_path / "p.db", isolation_level=None)
+
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        holder.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        await pilot.press("a")
+        waited = time.monotonic() - started
+        holder.execute("ROLLBACK")
+        assert 1.5 < waited < 6
+        assert notes(app) == [
+            f"cannot write to project {tmp_path / 'p.db'}: database is locked; another program "
+            "has held it too long: nothing was recorded, try again"
+        ]
+        assert text(app, "#position").startswith("Comment 1 of 4")
+        await pilot.press("a")
+        assert text(app, "#position").startswith("Comment 2 of 4")
+
+    play(store, script)
+    assert {d.comment_id for d in store.decisions()} == {1}
+    assert [d.action for d in store.decisions()].count("accept") == 1

@@ -601,7 +601,7 @@ def test_a_project_held_too_long_by_another_program_gives_a_clear_error(
         holder.execute("ROLLBACK")
     assert str(caught.value) == (
         f"cannot write to project {tmp_path / 'p.db'}: database is locked; another program has "
-        "held it too long, try again"
+        "held it too long: nothing was recorded, try again"
     )
     store.record(store.start_session("ana", "review", {}), "ana", [Entry(1, "flag")])
     assert [d.action for d in store.decisions()] == ["flag"]
