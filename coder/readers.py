@@ -386,6 +386,7 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for bad files
         raise InputError(f"{path} is not a readable Excel .xlsx file ({exc})") from None
     sheet = _worksheet(book, path, name)
+    _refuse_unsaved_formulas(book, sheet, path)
     values = sheet.iter_rows(values_only=True)
     header = next(values, None)
     if not header:
@@ -401,6 +402,22 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
 
     others = () if name else tuple(ws.title for ws in book.worksheets[1:])
     return Table(path, columns, rows(), sheet=sheet.title, other_sheets=others)
+
+
+def _refuse_unsaved_formulas(book: Any, sheet: Any, path: str) -> None:
+    from coder.workbook_formulas import uncached_formulas
+
+    cells = uncached_formulas(sheet)
+    if not cells:
+        return
+    book.close()
+    shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+    raise InputError(
+        f"{path}: sheet '{sheet.title}' has {len(cells)} formula cell(s) whose result was never "
+        f"saved ({shown}), which would read as empty: the workbook was written by a program and "
+        "never opened in a spreadsheet. Open it in Excel or LibreOffice and save it, or save it "
+        "as CSV, then try again"
+    )
 
 
 def _worksheet(book: Any, path: str, name: str | None) -> Any:

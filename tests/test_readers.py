@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -359,6 +360,42 @@ def test_xlsx_dates_read_as_dates_and_times_as_written(tmp_path: Path) -> None:
     assert read(path)[1] == [
         (2, {"id": "1", "comment": "ok", "submitted": "2026-03-01", "at": "2026-03-01T09:30:00"})
     ]
+
+
+def _formula_book(path: Path, rows: int, saved: bool) -> None:
+    """A workbook whose comment column is formulas, with their results saved as Excel saves
+    them, or not (as openpyxl and other scripts write them)."""
+    book = Workbook()
+    book.active.append(["id", "comment"])
+    for n in range(rows):
+        book.active.append([n, '="Too "&"slow"'])
+    book.save(path)
+    if saved:
+        with zipfile.ZipFile(path) as old:
+            parts = {name: old.read(name) for name in old.namelist()}
+        sheet = "xl/worksheets/sheet1.xml"
+        parts[sheet] = parts[sheet].replace(b"><f>", b' t="str"><f>')
+        parts[sheet] = parts[sheet].replace(b"<v />", b"<v>Too slow</v>")
+        with zipfile.ZipFile(path, "w") as new:
+            for name, data in parts.items():
+                new.writestr(name, data)
+
+
+def test_xlsx_formulas_read_as_their_saved_results(tmp_path: Path) -> None:
+    _formula_book(tmp_path / "in.xlsx", 2, saved=True)
+    assert [row["comment"] for _, row in read(tmp_path / "in.xlsx")[1]] == ["Too slow"] * 2
+
+
+def test_xlsx_formulas_with_no_saved_result_are_refused_not_read_as_empty(tmp_path: Path) -> None:
+    _formula_book(tmp_path / "in.xlsx", 7, saved=False)
+    with pytest.raises(InputError) as caught:
+        read(tmp_path / "in.xlsx")
+    assert str(caught.value) == (
+        f"{tmp_path / 'in.xlsx'}: sheet 'Sheet' has 7 formula cell(s) whose result was never "
+        "saved (B2, B3, B4, B5, B6 and 2 more), which would read as empty: the workbook was "
+        "written by a program and never opened in a spreadsheet. Open it in Excel or "
+        "LibreOffice and save it, or save it as CSV, then try again"
+    )
 
 
 @pytest.mark.parametrize(
