@@ -36,6 +36,7 @@ from coder.external import ExternalCoding, ExternalFile, TableColumns, read_code
 from coder.folding import CODED, CommentState
 from coder.refi_codebook import guid, xml_safe
 from coder.refi_import import is_qdpx, read_qdpx_coding
+from coder.refi_project import ADJUDICATION_USER
 from coder.sampling import check_reviewer_names
 from coder.store import IMPORT_MODES, Entry, Store
 from coder.writers import unneutralise
@@ -87,6 +88,12 @@ def import_coding(
     codings, settings = _renamed(read.codings, (rename or "").strip(), path)
     coders = sorted({coding.coder for coding in codings})
     check_reviewer_names(coders)
+    if ADJUDICATION_USER in coders and not adjudicate:
+        raise InputError(
+            f"'{ADJUDICATION_USER}' is the settled coding of the comments coders differed on, "
+            "in a project coder exported: add --adjudicate to bring it in as an adjudication "
+            "(and --as NAME for the person to record it under)"
+        )
     if adjudicate and len(coders) > 1:
         raise InputError(
             f"{path} holds the coding of {', '.join(repr(c) for c in coders)}: an adjudication "
@@ -104,7 +111,19 @@ def import_coding(
         store.record_import(book, {**_settings(path), **settings}, changes, adjudicate)
     recorded = bool(changes) and not dry_run
     notes = read.notes + ([_blank_note(read.blank, adjudicate)] if read.blank else [])
+    notes += [_settled_note(store, path, read.settled)] if read.settled else []
     return ImportResult(str(path), counts, notes, recorded, adjudicate)
+
+
+def _settled_note(store: Store, path: str | Path, settled: int) -> str:
+    command = shlex.join(
+        ["coder", "import", str(store.path), str(path), "--reviewer", ADJUDICATION_USER]
+    )
+    return (
+        f"left out {ADJUDICATION_USER}'s coding of {settled} comment{'s' if settled != 1 else ''}"
+        f": the settled coding where coders differed, to bring in as an adjudication with "
+        f"`{command} --adjudicate`"
+    )
 
 
 def _blank_note(blank: str, adjudicate: bool) -> str:

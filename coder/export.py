@@ -53,6 +53,7 @@ from coder.errors import InputError, OutputError
 from coder.fileio import atomic_open, check_writable
 from coder.refi_codebook import write_qdc
 from coder.refi_project import (
+    ADJUDICATION_USER,
     MODEL_USER,
     NO_THEME,
     RULES_USER,
@@ -125,11 +126,9 @@ def export_project(
         counts: Counter[str] = Counter()
         names = export_ids(store, codings.ids)
         rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none
-        left_out = ""  # what the format cannot hold
         if fmt == "qdpx":
             comments = project_comments(store, rows, book)
             write_qdpx(book, comments, output, name=Path(db).stem, force=force)
-            left_out = adjudications_left_out(counts)
         elif fmt == "jsonl":
             with atomic_open(output, force, encoding="utf-8", newline="") as handle:
                 _write_jsonl(handle, store, rows, book)
@@ -143,7 +142,7 @@ def export_project(
                     _write_sheet(table, store, names, book, attributes)
                 else:
                     _WRITERS[fmt](table, store, rows, book, attributes)
-        note = "\n".join(filter(None, [left_out_note(store, book), left_out]))
+        note = left_out_note(store, book)
     basis = basis_line(counts, reviewed_only, note)
     people_count = people if fmt == "respondents" else None
     return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count)
@@ -351,13 +350,15 @@ def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectCo
     """The comments as REFI-QDA sources. The respondent is the comment's id in its file, so
     answers from several files of one survey meet in one case. A QDA program keeps coding per
     user, so each reviewer's own coding goes in (a theme their colleagues did not choose, a
-    "No theme"), with the model's and the rules' suggestions behind the comment's final codes;
-    an adjudication is no user's coding and stays out (`adjudications_left_out`)."""
+    "No theme"), with the model's and the rules' suggestions behind the comment's final codes,
+    and an adjudication as the coding of ADJUDICATION_USER."""
     ids = set(book.codable_ids)
     own: dict[int, dict[str, set[str]]] = {}
     for name, coded in store.codings(book=book).items():
         for comment_id, themes in coded.items():
             own.setdefault(comment_id, {})[name] = themes
+    for comment_id, themes in store.adjudicated(book).items():
+        own.setdefault(comment_id, {})[ADJUDICATION_USER] = themes
     return [
         ProjectComment(
             export_id,
@@ -374,18 +375,6 @@ def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectCo
         )
         for export_id, coding in rows
     ]
-
-
-def adjudications_left_out(counts: Mapping[str, int]) -> str:
-    """The note a .qdpx export adds where the project has adjudicated comments."""
-    n = counts.get("adjudicated", 0)
-    if not n:
-        return ""
-    return (
-        f"The .qdpx holds each reviewer's own coding; the adjudication of {n} comment"
-        f"{'s' if n != 1 else ''} is not in it (REFI-QDA has no place for one): export it "
-        "with --format wide or jsonl."
-    )
 
 
 def _people(coding: FinalCoding, own: Mapping[str, set[str]], ids: set[str]) -> list[ProjectCoding]:

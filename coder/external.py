@@ -48,6 +48,7 @@ class ExternalFile:
     notes: list[str]
     problems: list[str] = field(default_factory=list)  # each a message; any stops the import
     blank: str = ""  # the rows (or comments) left out with no codes, counted: "3 rows"
+    settled: int = 0  # comments the adjudication in a coder .qdpx codes, left out
 
 
 @dataclass(frozen=True)

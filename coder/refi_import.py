@@ -7,7 +7,9 @@ any case, a source's text inline (`PlainTextContent`) or in the zip (`plainTextP
 whole comments, so a code on any part of a source codes it. A code is matched to a theme by
 the GUID coder's own exports give it, else by the `Coder ID:` line of its description, else by
 its name (a theme's id or label, or an id a theme replaces). Codings by "coder model" and "coder
-rules" are coder's own suggestions in an export of ours, not a person's coding: left out. The
+rules" are coder's own suggestions in an export of ours, not a person's coding: left out; so is
+"coder adjudication"'s, the settled coding of an export of ours, unless asked for by name (to
+import as an adjudication). The
 "No theme" code of our exports (or any code of that name the codebook has no theme for) is a
 person's coding of the comment with no theme, unless they also coded it with a theme. A
 note a user wrote on a source they coded (a NoteRef from the source) is their memo on it.
@@ -25,7 +27,13 @@ from coder.codebook import Codebook
 from coder.errors import InputError
 from coder.external import ExternalCoding, ExternalFile, ordered_codes
 from coder.refi_codebook import attribute, guid, local_name, parse_description
-from coder.refi_project import MODEL_USER, NO_THEME, NO_THEME_NAME, RULES_USER
+from coder.refi_project import (
+    ADJUDICATION_USER,
+    MODEL_USER,
+    NO_THEME,
+    NO_THEME_NAME,
+    RULES_USER,
+)
 
 MAX_LISTED = 10
 _INTERNAL = "internal://"
@@ -50,8 +58,11 @@ def read_qdpx_coding(
     _check_coder(parsed.coded, coder, path)
     themes = _CodeThemes(parsed.codes, book)
     codings = []
+    settled = 0  # sources the adjudication of an export of ours codes, left out unless asked
     for (user, key), code_guids in parsed.coded.items():
-        if coder is None or user == coder:
+        if coder is None and user == ADJUDICATION_USER:
+            settled += 1
+        elif coder is None or user == coder:
             name, where, text = parsed.sources[key]
             resolved = {themes.theme(code) for code in code_guids}
             found = resolved - {None, NO_THEME}
@@ -63,7 +74,8 @@ def read_qdpx_coding(
                 ExternalCoding(user, (name, key), text, ordered, where, loose=True, memo=memo)
             )
     notes, problems = themes.notes(path, ignore_unknown)
-    return ExternalFile(codings, notes + _left_out(parsed.machine, parsed.other_sources), problems)
+    left_out = _left_out(parsed.machine, parsed.other_sources)
+    return ExternalFile(codings, notes + left_out, problems, settled=settled)
 
 
 @dataclass

@@ -4,7 +4,8 @@ A .qdpx is a zip with `project.qde` (namespace `urn:QDA-XML:project:1.0`) and th
 source under `sources/`. Ours holds:
 
 - Users: every human coder, plus "coder model" and "coder rules", so that a program that shows
-  who coded what also shows which codes came from the classifier and which from a pattern.
+  who coded what also shows which codes came from the classifier and which from a pattern, and
+  "coder adjudication" for the settled coding of the comments coders differed on.
 - CodeBook: the codebook, as in a .qdc (`coder.refi_codebook`), and where a person coded a
   comment with none of its themes, a "No theme" code for that decision (a QDA program keeps
   only codings: without it, "reviewed, no theme" would not survive the round trip).
@@ -43,6 +44,8 @@ from coder.refi_codebook import ORIGIN, add_codes, guid, serialise_piece, xml_sa
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 MODEL_USER = "coder model"
 RULES_USER = "coder rules"
+# Where coders differed and someone settled it: the settled coding, which is no one coder's.
+ADJUDICATION_USER = "coder adjudication"
 # A person's coding of a comment with none of the codebook's themes; never a theme id (ids are
 # lower-case letters, digits and _), so its code's GUID cannot be a theme's.
 NO_THEME = "(no theme)"

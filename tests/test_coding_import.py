@@ -34,6 +34,12 @@ def codings(store: Store) -> dict[str, dict[str, set[str]]]:
     }
 
 
+def named(store: Store, coded: dict[int, set[str]]) -> dict[str, set[str]]:
+    """Codes by comment id, keyed by external id instead."""
+    names = {i: ext for ext, i in ids_by_external(store).items()}
+    return {names[c]: codes for c, codes in coded.items()}
+
+
 def sessions(path: Path) -> list[tuple[str, str, dict]]:
     db = sqlite3.connect(path)
     try:
@@ -638,36 +644,51 @@ def test_a_qdpx_exported_by_coder_comes_back_with_each_persons_coding(
     ]
 
 
-def test_a_qdpx_round_trip_keeps_every_reviewers_coding_where_they_differ(
+def test_a_qdpx_round_trip_keeps_every_reviewers_coding_and_the_adjudication(
     project: Path, tmp_path: Path
 ) -> None:
     # ana and ben differ on b and d; on d ben's "no theme" is the odd one out, and cy settled
     # b. The .qdpx once held only each comment's final coding: the minority's codes, and b's
-    # coders' codes, were lost on the way back.
+    # coders' codes, were lost on the way back; then it left the adjudication out.
     ana = write_csv(tmp_path / "ana.csv", ["id", "codes"], [("b", "cost"), ("d", "time")])
     ben = write_csv(tmp_path / "ben.csv", ["id", "codes"], [("b", "time"), ("d", "none")])
-    cy = write_csv(tmp_path / "cy.csv", ["id", "codes"], [("b", "cost;time")])
+    cy = write_csv(tmp_path / "cy.csv", ["id", "codes"], [("b", "cost;time"), ("d", "none")])
     with Store(project) as store:
         import_coding(store, ana, "ana")
         import_coding(store, ben, "ben")
         import_coding(store, cy, "cy", adjudicate=True)
-        before = codings(store)
-    summary = export_project(project, tmp_path / "p.qdpx", "qdpx")
-    assert summary.basis.endswith(
-        "The .qdpx holds each reviewer's own coding; the adjudication of 1 comment is not in it "
-        "(REFI-QDA has no place for one): export it with --format wide or jsonl."
-    )
-    make_project(tmp_path / "fresh.db").close()
-    with Store(tmp_path / "fresh.db") as store:
-        import_coding(store, tmp_path / "p.qdpx")
-        assert (
-            codings(store)
-            == before
-            == {
-                "ana": {"b": {"cost"}, "d": {"time"}},
-                "ben": {"b": {"time"}, "d": set()},
-            }
+        before = codings(store), named(store, store.adjudicated())
+    summary = export_project(project, tmp_path / "p qdpx.qdpx", "qdpx")
+    assert "adjudication" not in summary.basis
+    fresh = tmp_path / "fresh.db"
+    make_project(fresh).close()
+    with Store(fresh) as store:
+        coders = import_coding(store, tmp_path / "p qdpx.qdpx")
+        assert coders.notes[-1] == (
+            "left out coder adjudication's coding of 2 comments: the settled coding where "
+            f"coders differed, to bring in as an adjudication with `coder import {fresh} "
+            f"'{tmp_path / 'p qdpx.qdpx'}' --reviewer 'coder adjudication' --adjudicate`"
         )
+        with pytest.raises(InputError) as caught:
+            import_coding(store, tmp_path / "p qdpx.qdpx", "coder adjudication")
+        assert str(caught.value) == (
+            "'coder adjudication' is the settled coding of the comments coders differed on, in a "
+            "project coder exported: add --adjudicate to bring it in as an adjudication (and --as "
+            "NAME for the person to record it under)"
+        )
+        settled = import_coding(
+            store, tmp_path / "p qdpx.qdpx", "coder adjudication", rename="cy", adjudicate=True
+        )
+        assert [(c.coder, c.comments) for c in settled.coders] == [("cy", 2)]
+        after = codings(store), named(store, store.adjudicated())
+    assert (
+        after
+        == before
+        == (
+            {"ana": {"b": {"cost"}, "d": {"time"}}, "ben": {"b": {"time"}, "d": set()}},
+            {"b": {"cost", "time"}, "d": set()},
+        )
+    )
 
 
 FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
