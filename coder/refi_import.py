@@ -201,7 +201,11 @@ def _text(source: ET.Element, archive: zipfile.ZipFile) -> str | None:
     """The source's text, inline or from the zip; None if the project does not carry it."""
     inline = next(_all(source, "plaintextcontent"), None)
     if inline is not None:
-        return inline.text or ""
+        text = inline.text or ""
+        if len(text) > MAX_SOURCE_BYTES:
+            name = attribute(source, "name")
+            _too_long(archive, f"source '{name}' holds {len(text):,} characters")
+        return text
     where = attribute(source, "plainTextPath")
     if not where.casefold().startswith(_INTERNAL):
         return None
@@ -211,11 +215,15 @@ def _text(source: ET.Element, archive: zipfile.ZipFile) -> str | None:
     except KeyError:
         return None
     if size > MAX_SOURCE_BYTES:  # a comment is never this long: a damaged or hostile zip
-        raise InputError(
-            f"{archive.filename}: source {member} unpacks to {size:,} bytes, more than any "
-            f"comment ({MAX_SOURCE_BYTES:,}); this is not a project of survey comments"
-        )
+        _too_long(archive, f"source {member} unpacks to {size:,} bytes")
     return archive.read(member).decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def _too_long(archive: zipfile.ZipFile, what: str) -> None:
+    raise InputError(
+        f"{archive.filename}: {what}, more than any comment "
+        f"({MAX_SOURCE_BYTES:,}); this is not a project of survey comments"
+    )
 
 
 def _own_guid(element: ET.Element, seen: Mapping[str, object], path: str | Path) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -137,12 +138,18 @@ def _check(fraction: float, reviewers: Sequence[str]) -> tuple[str, ...]:
 def check_reviewer_names(names: Iterable[str]) -> None:
     """Refuse a reviewer named as `coder agree` names the machine coders (the model and the
     rules could no longer be compared with the reviewers), and a name holding the `,` or `;`
-    that lists of names are separated by (`--coders ana,ben`, an export's `reviewers`)."""
+    that lists of names are separated by (`--coders ana,ben`, an export's `reviewers`), or a
+    control character."""
     for name in names:
         if name.strip() in MACHINE_CODERS:
             raise InputError(
                 f"'{name}' is the name `coder agree` gives the latest run's suggestions; "
                 "choose another reviewer name"
+            )
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise InputError(
+                f"reviewer name {name!r} holds a control character (a tab, a line break, an "
+                "escape), which a .qdpx or a terminal cannot carry: choose another name"
             )
         if "," in name or ";" in name:
             raise InputError(

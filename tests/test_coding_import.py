@@ -794,18 +794,25 @@ def test_a_qdpx_whose_guids_are_missing_or_shared_is_refused(
     )
 
 
-def test_a_qdpx_source_that_unpacks_to_more_than_any_comment_is_refused(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("cap", "problem"),
+    [
+        (20, "source sources/s-2.txt unpacks to 22 bytes"),  # in the zip
+        (10, "source 'Interview 1' holds 15 characters"),  # inline: PlainTextContent
+    ],
+)
+def test_a_qdpx_source_longer_than_any_comment_is_refused(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: int, problem: str
 ) -> None:
     from coder import refi_import
 
-    monkeypatch.setattr(refi_import, "MAX_SOURCE_BYTES", 20)  # 10 MB, as a zip bomb would pass
-    qdpx = foreign_qdpx(tmp_path / "bomb.qdpx")  # its s-2.txt holds 22 bytes
+    monkeypatch.setattr(refi_import, "MAX_SOURCE_BYTES", cap)  # 10 MB, as a zip bomb would pass
+    qdpx = foreign_qdpx(tmp_path / "bomb.qdpx")
     with Store(project) as store, pytest.raises(InputError) as caught:
         import_coding(store, qdpx)
     assert str(caught.value) == (
-        f"{qdpx}: source sources/s-2.txt unpacks to 22 bytes, more than any comment (20); this "
-        "is not a project of survey comments"
+        f"{qdpx}: {problem}, more than any comment ({cap}); this is not a project of survey "
+        "comments"
     )
 
 

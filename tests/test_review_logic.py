@@ -421,6 +421,11 @@ def test_after_a_retrain_the_comments_ahead_follow_the_new_scores(store: Store) 
             "a list (--coders ana,ben): choose another, e.g. 'Ana Smith' (a .qdpx user's coding "
             "goes in under another name with --reviewer 'Smith, Ana' --as NAME)",
         ),
+        (
+            "ana\x1b[2J",  # a .qdpx cannot carry it: she came back as 'ana\ufffd[2J'
+            "reviewer name 'ana\\x1b[2J' holds a control character (a tab, a line break, an "
+            "escape), which a .qdpx or a terminal cannot carry: choose another name",
+        ),
     ],
 )
 def test_a_reviewer_needs_a_name_that_is_not_a_machine_coders(
