@@ -132,7 +132,9 @@ def cohen_kappa(first: Sequence[Hashable], second: Sequence[Hashable]) -> float 
 
 
 def _chance_corrected(observed: float, expected: float) -> float | None:
-    return None if np.isclose(expected, 1.0) else (observed - expected) / (1 - expected)
+    # Undefined only where chance agreement is certain (one value everywhere): np.isclose's
+    # tolerance also took in one use of a theme among 100,000 comments.
+    return None if 1.0 - expected < 1e-12 else (observed - expected) / (1 - expected)
 
 
 def _categories(units: Units) -> list[Hashable]:
@@ -206,6 +208,7 @@ class AgreementResult:
     masi_alpha: float | None
     exact_agreement: float  # share of comments where every coder gave the same set of themes
     mean: dict[str, float | None]
+    masi_note: str | None = None  # why masi_alpha is None
 
     def theme(self, theme_id: str) -> ThemeAgreement:
         for theme in self.themes:
@@ -219,6 +222,7 @@ class AgreementResult:
             "n": self.n,
             "masi_alpha": _rounded(self.masi_alpha),
             "masi_band": band(self.masi_alpha),
+            "masi_note": self.masi_note,
             "exact_agreement": _rounded(self.exact_agreement),
             "mean": {name: _rounded(value) for name, value in self.mean.items()},
             "themes": {t.theme: t.to_dict() for t in self.themes},
@@ -249,7 +253,14 @@ def agreement(
     themes = tuple(_theme_agreement(theme, names, sets) for theme in theme_ids)
     masi = krippendorff_alpha(sets, masi_distance) if len(sets) >= 2 else None
     exact = sum(len(set(row)) == 1 for row in sets) / len(sets)
-    return AgreementResult(names, len(sets), themes, masi, exact, _means(themes))
+    note = None if masi is not None else _masi_note(sets)
+    return AgreementResult(names, len(sets), themes, masi, exact, _means(themes), note)
+
+
+def _masi_note(sets: Sequence[Sequence[frozenset[str]]]) -> str:
+    if len(sets) < 2:
+        return "fewer than 2 comments: alpha needs at least 2"
+    return "every coder gave every comment the same set of themes; alpha undefined"
 
 
 def disagreements(

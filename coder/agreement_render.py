@@ -9,7 +9,7 @@ from rich.text import Text
 
 from coder.agreement import FIGURES, AgreementResult, Disagreement, band
 from coder.codebook import Codebook
-from coder.console import printable
+from coder.console import percent, printable
 
 _HEADERS = {
     "percent_agreement": "agree",
@@ -24,7 +24,12 @@ _BAND_STYLE = {"reliable": "green", "tentative": "yellow", "revise the definitio
 def _figure(value: float | None, name: str = "") -> str:
     if value is None:
         return "—"
-    return f"{value:.0%}" if name == "percent_agreement" else f"{value:.2f}"
+    if name == "percent_agreement":
+        return percent(value)
+    if 0.995 <= value < 1:  # would show as a perfect 1.00
+        finer = f"{value:.3f}"
+        return finer if finer != "1.000" else ">0.999"
+    return f"{value:.2f}"
 
 
 def _band(alpha: float | None, note: str | None = None) -> Text:
@@ -50,10 +55,10 @@ def agreement_table(result: AgreementResult, codebook: Codebook) -> Table:
     means = [_figure(result.mean[name], name) for name in shown]
     table.add_row(Text("mean of the themes used", style="bold"), *means, "")
     masi = _figure(result.masi_alpha)
-    reading = f" ({band(result.masi_alpha)})" if result.masi_alpha is not None else ""
+    reading = f" ({band(result.masi_alpha) or result.masi_note})"
     table.caption = Text(
-        f"{result.n} comments coded by every coder, {result.exact_agreement:.0%} with the same "
-        f"themes; MASI alpha over the sets of themes: {masi}{reading}"
+        f"{result.n} comments coded by every coder, {percent(result.exact_agreement)} with the "
+        f"same themes; MASI alpha over the sets of themes: {masi}{reading}"
     )
     return table
 

@@ -43,7 +43,8 @@ def write_agreement_table(
         table.write(["", MEAN_ROW], [result.n, *blank, *means, "", ""])
         sets = ["" if name != "alpha" else _rounded(result.masi_alpha) for name in shown]
         sets[0] = _rounded(result.exact_agreement)
-        table.write(["", SETS_ROW], [result.n, *blank, *sets, band(result.masi_alpha) or "", ""])
+        masi_band = band(result.masi_alpha) or ""
+        table.write(["", SETS_ROW], [result.n, *blank, *sets, masi_band, result.masi_note or ""])
     return len(result.themes) + 2
 
 

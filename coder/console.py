@@ -25,6 +25,19 @@ def _picture(match: re.Match[str]) -> str:
     return chr(0x2400 + code) if code < 0x20 else "\N{REPLACEMENT CHARACTER}"
 
 
+def percent(value: float) -> str:
+    """A share (0 to 1) as a whole percent, but 100% and 0% only when exact: 824 comments of
+    825 are 99.9%, not 100%, and 1 of 825 is 0.1%, not 0%."""
+    shown = value * 100
+    if 99.5 <= shown < 100:
+        finer = f"{shown:.1f}"
+        return (finer if finer != "100.0" else ">99.9") + "%"
+    if 0 < shown < 0.5:
+        finer = f"{shown:.1f}"
+        return (finer if finer != "0.0" else "<0.1") + "%"
+    return f"{shown:.0f}%"
+
+
 class PlainConsole(Console):
     """A console that prints text as written: no markup, and every control character in what it
     renders shown as a visible one. Comments are the public's text and an escape sequence in

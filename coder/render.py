@@ -10,7 +10,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from coder.codebook import Codebook, Theme
-from coder.console import printable
+from coder.console import percent, printable
 
 if TYPE_CHECKING:
     from coder.coding_import import ImportResult
@@ -164,7 +164,7 @@ def groups_renderables(groups: Sequence[Group], found: Leftovers) -> list[Text]:
     )
     out = [head]
     for number, group in enumerate(groups, start=1):
-        share = f"{group.size / len(found.texts):.0%}"
+        share = percent(group.size / len(found.texts))
         line = Text(f"Group {number}: {group.size} comments ({share})", style="bold")
         line.append("  " + printable(", ".join(group.words) or "(no word stands out)"))
         out.append(line)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 
+from coder.console import percent
 from coder.fileio import atomic_write_text
 from coder.report import (
     NO_THEME_LABEL,
@@ -108,7 +109,7 @@ def _bar(count: Count, color: str | None) -> str:
 
 
 def _pct(count: Count) -> str:
-    return f"{count.pct:.0f}%"
+    return percent(count.pct / 100)
 
 
 _NO_THEME_CELL = f'<td class="none">{_e(NO_THEME_LABEL)}</td>'

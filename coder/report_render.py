@@ -7,7 +7,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from coder.console import printable
+from coder.console import percent, printable
 from coder.group_tests import MAX_GROUPS
 from coder.report import (
     NO_THEME_LABEL,
@@ -32,8 +32,8 @@ def bar(pct: float, color: str | None = None, width: int = BAR_WIDTH) -> Text:
     return Text("█" * full + (_EIGHTHS[part] if part else ""), style=color or "cyan")
 
 
-def percent(count: Count) -> str:
-    return f"{count.pct:.0f}%"
+def count_percent(count: Count) -> str:
+    return percent(count.pct / 100)
 
 
 def report_renderables(report: Report) -> list[RenderableType]:
@@ -80,10 +80,10 @@ def themes_table(report: Report) -> Table:
         table.add_row(
             label,
             str(comments.n),
-            percent(comments),
+            count_percent(comments),
             bar(comments.pct, color),
             str(respondents.n),
-            percent(respondents),
+            count_percent(respondents),
             end_section=n == len(rows) - 1,
         )
     table.caption = "A group counts the comments coded with any theme under it." + none.caption
@@ -109,9 +109,9 @@ def groups_table(report: Report) -> Table:
     for n, (label, split) in enumerate(rows):
         cells = []
         for comments, respondents in zip(split.comments, split.respondents, strict=True):
-            cell = Text(f"{percent(comments)} ({comments.n})")
+            cell = Text(f"{count_percent(comments)} ({comments.n})")
             if people:
-                cell.append(f"\n{percent(respondents)} ({respondents.n})", style="dim")
+                cell.append(f"\n{count_percent(respondents)} ({respondents.n})", style="dim")
             cells.append(cell)
         spread = Text(f"{split.spread:.0f} pp")
         if split.spread:
@@ -132,7 +132,7 @@ def pairs_table(report: Report) -> Table:
             Text(printable(report.labels.get(pair.first, pair.first))),
             Text(printable(report.labels.get(pair.second, pair.second))),
             str(pair.comments.n),
-            percent(pair.comments),
+            count_percent(pair.comments),
         )
     if len(report.pairs) > TOP_PAIRS:
         table.caption = f"The {TOP_PAIRS} most frequent of {len(report.pairs)} pairs."

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coder.codebook import Codebook, Theme
-from coder.console import printable
+from coder.console import percent, printable
 from coder.report_html import PALETTE  # for themes whose codebook entry has no colour
 from coder.review import CommentView, Progress, ThemeRow
 
@@ -265,7 +265,9 @@ def progress_text(progress: Progress, codebook: Codebook, colors: Mapping[str, s
     """Reviewed of total in this session's list, then how many reviewed comments have each
     theme (in codebook order)."""
     share = progress.reviewed / progress.total if progress.total else 0.0
-    out = Text(f"Reviewed {progress.reviewed:,} of {progress.total:,} ({share:.0%})", style="bold")
+    out = Text(
+        f"Reviewed {progress.reviewed:,} of {progress.total:,} ({percent(share)})", style="bold"
+    )
     for theme_id in codebook.codable_ids:
         count = progress.themes.get(theme_id)
         if count:

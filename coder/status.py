@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coder.coding import waiting_after_split, waiting_line
-from coder.console import printable
+from coder.console import percent, printable
 from coder.metrics import report, to_matrix
 from coder.store import Run, Store
 from coder.training import learned_hashes, text_hash
@@ -187,7 +187,7 @@ def sources_line(sources: list[dict[str, Any]]) -> str:
 
 def status_renderables(status: ProjectStatus) -> list[RenderableType]:
     """The status for the terminal: a summary line, reviewers, and a table per theme."""
-    share = f" ({status.reviewed / status.comments:.0%})" if status.comments else ""
+    share = f" ({percent(status.reviewed / status.comments)})" if status.comments else ""
     summary = Text(f"{status.path}: ", style="bold")
     summary.append(
         f"{status.comments} comments, {status.reviewed} reviewed{share}, "

@@ -206,6 +206,43 @@ def test_a_single_category_leaves_kappa_and_alpha_undefined_but_not_ac1():
         krippendorff.alpha(np.zeros((2, 5)), level_of_measurement="nominal")
 
 
+def test_one_use_of_a_theme_among_100000_comments_still_gives_kappa():
+    # Chance agreement is 1 - 1e-5 here: a tolerance of 1e-5 once left kappa undefined.
+    a, b = [False] * 100_000, [False] * 100_000
+    a[0] = True
+    assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
+    assert cohen_kappa(a, b) == 0.0
+    table = aggregate_raters(np.array([a, b], dtype=int).T)[0]
+    assert fleiss_kappa(list(zip(a, b, strict=True))) == pytest.approx(
+        statsmodels_fleiss_kappa(table), abs=1e-12
+    )
+
+
+def test_the_same_set_everywhere_leaves_masi_alpha_undefined_with_a_note():
+    codings = {"ana": {"1": {"time"}, "2": {"time"}}, "ben": {"1": {"time"}, "2": {"time"}}}
+    result = agreement(codings, THEMES)
+    assert (result.masi_alpha, result.exact_agreement) == (None, 1.0)
+    assert (
+        result.masi_note == "every coder gave every comment the same set of themes; alpha undefined"
+    )
+    assert result.to_dict()["masi_note"] == result.masi_note
+    assert agreement(codings, THEMES, ["ana", "ben"]).masi_note == result.masi_note
+
+
+def test_nearly_perfect_agreement_is_not_shown_as_perfect():
+    # 2 of 825 comments coded apart: the table once read "100% with the same themes".
+    ana = {str(n): {"time"} if n % 3 else set() for n in range(825)}
+    ben = {**ana, "1": set(), "2": set()}
+    result = agreement({"ana": ana, "ben": ben}, THEMES)
+    console = Console(width=150, record=True)
+    console.print(agreement_table(result, parse_codebook(TINY_CODEBOOK, "tiny.yaml")))
+    shown = console.export_text()
+    assert "825 comments coded by every coder, 99.8% with the same themes;" in shown
+    row = next(line for line in shown.splitlines() if line.startswith("│ Time"))
+    assert row.split("│")[2].strip() == "99.8%"  # 0.99758, not "100%"
+    assert row.split("│")[6].strip() == "0.996"  # AC1 0.9964, not "1.00"
+
+
 def test_perfect_agreement_gives_one_everywhere():
     units = [[v, v, v] for v in (True, False, True, True, False)]
     assert krippendorff_alpha(units) == 1.0
@@ -368,6 +405,7 @@ def test_to_dict_is_json_with_rounded_figures():
         "n",
         "masi_alpha",
         "masi_band",
+        "masi_note",
         "exact_agreement",
         "mean",
         "themes",
