@@ -142,6 +142,10 @@ class Report:
     # groups are not independent samples: the number of respondents with comments in every
     # group, whom the paired test compares. None where the groups are independent.
     paired: int | None = None
+    # Respondents in several groups where they are too few for a paired test (an id two files
+    # share, say): each counts in every group they are in, and the groups are tested as
+    # independent samples.
+    overlap: int = 0
 
     @property
     def title_suffix(self) -> str:
@@ -188,7 +192,7 @@ def build_report(
     )
     if by is None:
         return report
-    groups, splits, paired = _by_group(seen.groups, report.themes, expanded, respondents)
+    groups, splits, design = _by_group(seen.groups, report.themes, expanded, respondents)
     uncovered = replace(report.uncovered, split=splits[-1])
     return replace(
         report,
@@ -196,7 +200,8 @@ def build_report(
         groups=groups,
         splits=splits[:-1],
         uncovered=uncovered,
-        paired=paired,
+        paired=design.paired,
+        overlap=design.overlap,
     )
 
 
@@ -216,7 +221,8 @@ class _Tally:
     _rolled: dict[tuple[str, ...], tuple[tuple[str, ...], frozenset[str]]] = field(
         default_factory=dict
     )
-    groups: list[str] = field(default_factory=list)  # with `by`: each comment's group
+    # with `by`: each comment's group; None for a blank one (no answer: in no group)
+    groups: list[str | None] = field(default_factory=list)
     provenances: Counter[str] = field(default_factory=Counter)
     quotes: dict[str, list[Ranked]] = field(default_factory=dict)  # the best so far per theme
     blank: int = 0  # comments with no text (and so no theme)
@@ -238,10 +244,11 @@ class _Tally:
             shared = self._rolled[coding.codes] = (coding.codes, up)
         self.codes.append(shared[0])
         self.expanded.append(shared[1])
+        blank = not coding.codes and not coding.comment.text.strip()
         if by is not None:
-            self.groups.append(_group_of(coding, by))
+            self.groups.append(None if blank else _group_of(coding, by))
         self.provenances[coding.provenance] += 1
-        self.blank += not coding.codes and not coding.comment.text.strip()
+        self.blank += blank
         if quotes and coding.comment.text.strip():
             for theme in coding.themes:
                 if theme.coded:
@@ -249,18 +256,29 @@ class _Tally:
                     _offer(best, coding, theme, position, quotes)
 
 
+@dataclass(frozen=True)
+class _Design:
+    """How the groups relate: independent samples (`paired` None), perhaps with a few
+    respondents in several (`overlap`), or the same respondents in each (`paired`: how many
+    have comments in every group)."""
+
+    paired: int | None = None
+    overlap: int = 0
+
+
 def _by_group(
-    of_comment: Sequence[str],
+    of_comment: Sequence[str | None],
     rows: Sequence[ThemeRow],
     expanded: Sequence[frozenset[str]],
     respondents: Sequence[str],
-) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...], int | None]:
-    """The groups (each comment's in `of_comment`) and each theme's counts in them, then the
-    counts of the comments with no theme; and, where a respondent is in several groups, how
-    many respondents the paired test compares."""
+) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...], _Design]:
+    """The groups (each comment's in `of_comment`; None: a blank comment, in none) and each
+    theme's counts in them, then the counts of the comments with no theme; and how the groups
+    relate (`_Design`)."""
     members: dict[str, list[int]] = {}
     for i, group in enumerate(of_comment):
-        members.setdefault(group, []).append(i)
+        if group is not None:
+            members.setdefault(group, []).append(i)
     names = sorted(set(members) - {MISSING}, key=natural_key)
     names += [MISSING] if MISSING in members else []
     groups = tuple(
@@ -272,7 +290,12 @@ def _by_group(
     # A respondent with several comments is one unit: test their shares, not the comments'.
     people = any(group.respondents != group.comments for group in groups)
     compared = _compared(names)
-    blocks = _Blocks.of([members[names[i]] for i in compared], respondents)
+    columns = [members[names[i]] for i in compared]
+    several, everyone = _in_several(columns, respondents)
+    # The same people in each group (answers to several questions): a paired test. A few
+    # ids in two groups by chance (two files' `x000`) are not: it would drop everyone else.
+    paired = several > 0 and 2 * several >= everyone
+    blocks = _Blocks.of(columns, respondents) if paired else None
     p_values: list[float | None] = []
     for theme_id, split in zip(ids, splits, strict=True):
         counts = split.respondents if people else split.comments
@@ -282,19 +305,20 @@ def _by_group(
             else difference_p([counts[i].n for i in compared], [counts[i].total for i in compared])
         )
     tested = zip(splits, p_values, adjusted(p_values), strict=True)
-    paired = None if blocks is None else blocks.count
-    return groups, tuple(replace(split, p=p, q=q) for split, p, q in tested), paired
+    design = _Design(blocks.count) if blocks is not None else _Design(overlap=several)
+    return groups, tuple(replace(split, p=p, q=q) for split, p, q in tested), design
 
 
-def _in_two(groups: Sequence[list[int]], respondents: Sequence[str]) -> bool:
-    """Whether some respondent has comments in two of the groups (a respondent's first group
-    alone is held: the common case, independent groups, costs a dict of ints)."""
+def _in_several(groups: Sequence[list[int]], respondents: Sequence[str]) -> tuple[int, int]:
+    """How many respondents have comments in two or more of the groups, and how many have
+    comments in any (a respondent's first group alone is held)."""
     first: dict[str, int] = {}
+    several: set[str] = set()
     for column, members in enumerate(groups):
         for i in members:
             if first.setdefault(respondents[i], column) != column:
-                return True
-    return False
+                several.add(respondents[i])
+    return len(several), len(first)
 
 
 @dataclass(frozen=True)
@@ -309,10 +333,7 @@ class _Blocks:
     groups: int
 
     @classmethod
-    def of(cls, groups: Sequence[list[int]], respondents: Sequence[str]) -> _Blocks | None:
-        """None where no respondent is in two of the groups: they are independent samples."""
-        if not _in_two(groups, respondents):
-            return None
+    def of(cls, groups: Sequence[list[int]], respondents: Sequence[str]) -> _Blocks:
         where: dict[str, set[int]] = {}
         for column, members in enumerate(groups):
             for i in members:
@@ -492,6 +513,15 @@ def groups_caption(report: Report) -> str:
         f"adjusted for the {tested} rows tested (Benjamini-Hochberg); * below {ALPHA}: more "
         "than chance."
     )
+    blank = report.uncovered.blank
+    if blank:
+        shown += f" {plural(blank, 'blank comment')} (no answer) {_are(blank)} in no group."
+    if report.overlap:
+        shown += (
+            f" {plural(report.overlap, 'respondent')} {_are(report.overlap)} in several groups "
+            "(an id two files share?), counted in each; the groups are tested as independent "
+            "samples."
+        )
     if report.paired is not None:
         shown += (
             " Some respondents are in several groups, so the groups are not independent samples."
@@ -523,6 +553,10 @@ def groups_caption(report: Report) -> str:
         f"{unit} were the same in every group (chi-square test; simulated where a group "
         f"expects fewer than 5), {adjusted_for}"
     )
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
 
 
 def segments(quote: Quote, limit: int = QUOTE_CHARS) -> list[tuple[str, bool]]:

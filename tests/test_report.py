@@ -155,32 +155,67 @@ def test_split_by_an_attribute_with_the_spread_between_groups(project: Path) -> 
     assert splits["time"].q == pytest.approx(splits["time"].p * 4 / 3)  # 4 tested, ranks 1-3
 
 
-def test_a_respondent_in_two_groups_makes_the_test_a_paired_one(project: Path) -> None:
-    with Store(project) as store:  # r3, "lived experience" in q1, answers q3 as "workforce"
-        comment = NewComment("r3", 2, "No time.", {"respondent_type": "workforce", "wave": "1"})
-        done = result("No time.", {"time": 0.9}, {"time": "model"})
+def answer_again(project: Path, who: str, text: str, codes: dict[str, float]) -> None:
+    """`who` answers another question (q3.csv) as "workforce", coded `codes` by the model."""
+    with Store(project) as store:
+        comment = NewComment(who, 2, text, {"respondent_type": "workforce", "wave": "1"})
+        done = result(text, codes, dict.fromkeys(codes, "model"))
         store.import_batch(store.latest_run().id, "q3.csv", [(comment, done)], {})
+
+
+def test_the_same_respondents_in_each_group_make_the_test_a_paired_one(project: Path) -> None:
+    # r3 and r4, "lived experience" in q1 with no theme, answer q3 as "workforce" with time:
+    # half the respondents of the groups with a value are in both.
+    answer_again(project, "r3", "No time.", {"time": 0.9})
+    answer_again(project, "r4", "Too rushed.", {"time": 0.9})
     report = report_of(project, by="respondent_type")
-    assert report.paired == 1  # r3 alone has comments in both groups with a value
-    # r3: no theme in one group, time in the other; shuffled between them, as far apart every
-    # time. Cost and box-ticking: r3 has neither anywhere.
-    tested = [*report.splits, report.uncovered.split]
-    assert [(s.theme, s.p) for s in tested] == [
-        ("barriers", 1.0),
-        ("time", 1.0),
-        ("cost", None),
-        ("box_ticking", None),
-        (NO_THEME, 1.0),
-    ]
+    assert (report.paired, report.overlap) == (2, 0)
+    # Time: both went from none to time; of the 4 ways to shuffle their two pairs between the
+    # groups, 2 are as far apart. Cost and box-ticking: neither has them anywhere.
+    tested = {s.theme: s.p for s in [*report.splits, report.uncovered.split]}
+    assert tested["time"] == pytest.approx(0.5, abs=0.02)
+    assert tested["cost"] is None and tested["box_ticking"] is None
     caption = groups_caption(report)
     assert "Some respondents are in several groups, so the groups are not independent" in caption
-    assert "(Cochran's Q test, McNemar's for two groups, over the 1 respondent with" in caption
+    assert "(Cochran's Q test, McNemar's for two groups, over the 2 respondents with" in caption
     one = report_of(project, by="wave")  # a single group: nothing to compare
     assert one.paired is None
     assert groups_caption(one).endswith(
         "p: no row could be tested (a test needs two groups with a value, and a theme coded on "
         "some comments but not all)."
     )
+
+
+def test_a_few_ids_in_two_groups_leave_the_groups_independent(project: Path) -> None:
+    # One id of four in both groups (two files' `r3`, say): a paired test over that one
+    # respondent once gave p = 1.0 for every theme, leaving out everyone else.
+    answer_again(project, "r3", "No time.", {"time": 0.9})
+    report = report_of(project, by="respondent_type")
+    assert (report.paired, report.overlap) == (None, 1)
+    splits = {s.theme: s for s in report.splits}
+    # Respondents are the units: time is 2 of 3 in workforce (r1, r2, r3), 0 of 2 otherwise.
+    assert [figures(c) for c in splits["time"].respondents[:2]] == [(0, 2, 0.0), (3, 3, 100.0)]
+    assert splits["time"].p == pytest.approx(0.1, abs=0.02)  # 1 table in 10 as extreme
+    assert (
+        " 1 respondent is in several groups (an id two files share?), counted in each; the "
+        "groups are tested as independent samples." in groups_caption(report)
+    )
+
+
+def test_blank_answers_are_in_no_group(project: Path) -> None:
+    # r2 and r4 leave q3 blank: not answers, so in no group's count, and r4 ("lived
+    # experience" in q1) is not one of the respondents in several groups.
+    answer_again(project, "r1", "No time.", {"time": 0.9})
+    answer_again(project, "r2", "", {})
+    answer_again(project, "r4", "  ", {})
+    report = report_of(project, by="respondent_type")
+    assert [(g.name, g.comments, g.respondents) for g in report.groups] == [
+        ("lived experience", 2, 2),
+        ("workforce", 4, 2),
+        ("(missing)", 1, 1),
+    ]
+    assert (report.paired, report.overlap, report.uncovered.blank) == (None, 0, 2)
+    assert " 2 blank comments (no answer) are in no group." in groups_caption(report)
 
 
 def test_the_figures_go_to_a_table_for_a_spreadsheet(project: Path, tmp_path: Path) -> None:
