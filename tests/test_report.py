@@ -17,7 +17,7 @@ from coder import coding
 from coder.cli import cli
 from coder.errors import InputError
 from coder.group_tests import adjusted
-from coder.report import NO_THEME, Count, Report, build_report, groups_caption, segments
+from coder.report import Count, Report, build_report, groups_caption, segments
 from coder.report_html import report_html
 from coder.review import ReviewSession
 from coder.store import NewComment, Store
