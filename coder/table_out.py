@@ -4,8 +4,8 @@
 Comments are written by the public, and both kinds keep them from running as formulas. In CSV a
 cell that a spreadsheet would read as a formula (starting with = + - @, tab or carriage return)
 gets a leading apostrophe (`coder.writers.neutralise`). In a workbook every comment cell is
-stored as text, which Excel never evaluates, so it keeps its exact characters; what XML cannot
-hold (control characters) becomes U+FFFD, as in a REFI-QDA export.
+stored as text, which Excel never evaluates; what XML cannot hold (control characters) becomes
+U+FFFD, as in a REFI-QDA export, and a line break reads back as `\n` (XML reads a `\r` so).
 
 A row is given as `cells`, text from outside (comments, attributes, names), `safe`, values coder
 made (0/1, scores, theme ids), which cannot start a formula and are written as they are (in a
