@@ -418,21 +418,22 @@ def tag(
 
 @contextlib.contextmanager
 def _stopped_part_way(sink: ImportSink | None, created: bool) -> Iterator[None]:
-    """When bad input stops `tag --db`: a project this command made and left empty is removed;
-    comments already stored stay (a re-run adds only the rest), and the message says so."""
+    """When bad input stops `tag --db`, the project is left as it was: a project this command
+    made is removed, else the comments it added and its new run (`ImportSink.abandon`)."""
     from coder.errors import InputError
 
     try:
         yield
     except InputError as exc:
-        if sink is None or not sink.rows:
-            if sink is not None:
-                sink.abandon(created)
+        if sink is None:
             raise
-        path = sink.store.path
+        stored, path = sink.rows, sink.store.path
+        sink.abandon(created)
+        if not stored:
+            raise
+        kept = "no project was made" if created else f"{path} is as it was"
         raise InputError(
-            f"{exc}\nThe {sink.rows} comments read before it are in {path} (run "
-            f"{sink.run_id}); once the file is fixed, the same command adds only the rest"
+            f"{exc}\nNothing from this file was kept ({kept}); fix it and run the command again"
         ) from None
 
 

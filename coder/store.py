@@ -474,6 +474,24 @@ class Store:
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         self._runs.pop(run_id, None)
 
+    def last_comment_id(self) -> int:
+        """The id of the latest comment stored (0 for none): later ones are newer."""
+        return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM comments").fetchone()[0]
+
+    def discard_comments(self, source: str, after: int) -> int:
+        """Remove the comments from `source` stored after comment `after` and their results:
+        an import the input stopped part way. One someone has decided on or sampled stays."""
+        chosen = (
+            "SELECT id FROM comments c WHERE source = ? AND id > ? "
+            "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.comment_id = c.id) "
+            "AND NOT EXISTS (SELECT 1 FROM sample_comments s WHERE s.comment_id = c.id)"
+        )
+        with self.transaction() as db:
+            for table in ("suggestions", "scores"):
+                db.execute(f"DELETE FROM {table} WHERE comment_id IN ({chosen})", (source, after))
+            gone = db.execute(f"DELETE FROM comments WHERE id IN ({chosen})", (source, after))
+            return gone.rowcount
+
     def latest_run(self) -> Run | None:
         """The latest run in use that scored a comment: a run whose import failed before
         storing anything (a file refused, a crash) must not change the project's codebook."""
@@ -1405,6 +1423,7 @@ class ImportSink:
         self.thresholds = dict(model.decision.thresholds)
         self.source = source_name(input_path, store.path)
         self._new_source = all(source != self.source for source, _, _ in store.sources())
+        self._before = store.last_comment_id()  # comments after it are this import's
         self.question = ""
         self.new_comments = 0
         self.rows = 0
@@ -1453,13 +1472,18 @@ class ImportSink:
             self._pending = []
 
     def abandon(self, created: bool) -> None:
-        """Undo a start that stored no comment: a project file `created` for it goes (closed
-        first), else its run if the run is new, so that no run that scored nothing is listed."""
+        """Undo an import the input stopped: a project file `created` for it goes (closed
+        first); else the comments it added, and its run if the run is new, so that the
+        project is as it was (a re-run with other ids, as a refusal may advise, would
+        otherwise count the comments twice)."""
         if created:
             self.store.close()
             for leftover in ("", "-wal", "-shm", "-journal"):
                 Path(f"{self.store.path}{leftover}").unlink(missing_ok=True)
-        elif self.new_run:
+            return
+        if self.rows:
+            self.store.discard_comments(self.source, self._before)
+        if self.new_run:
             self.store.discard_run(self.run_id)
 
     def _refuse_a_copy(self) -> None:

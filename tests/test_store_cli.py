@@ -676,27 +676,39 @@ def test_the_format_follows_the_output_name_and_must_agree_with_it(
     assert clash.exit_code == 1  # the name and the format disagree
 
 
-def test_a_failed_tag_leaves_no_empty_project_and_says_what_it_kept(
-    tmp_path: Path, tiny_model: Path
+def test_a_tag_the_input_stops_part_way_leaves_the_project_as_it_was(
+    tmp_path: Path, tiny_model: Path, project: Path
 ) -> None:
     from coder.store import IMPORT_BATCH
 
     twice = write_csv(tmp_path / "twice.csv", ["id", "comment"], [("1", "a"), ("1", "b")])
     result = run("tag", twice, "-m", tiny_model, "--db", tmp_path / "new.db")
     assert result.exit_code == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["twice.csv"]
+    assert not (tmp_path / "new.db").exists()
 
-    rows = [(str(i), f"Comment {i}.") for i in range(IMPORT_BATCH + 5)] + [("3", "again")]
-    late = write_csv(tmp_path / "late.csv", ["id", "comment"], rows)
-    db = tmp_path / "late.db"
-    result = run("tag", late, "-m", tiny_model, "--db", db)
-    assert result.exit_code == 1
-    assert result.stderr.endswith(
-        f"\nThe {IMPORT_BATCH} comments read before it are in {db} (run 1); once the file is "
-        "fixed, the same command adds only the rest\n"
-    )
-    with Store(db) as store:
-        assert store.comment_count() == IMPORT_BATCH
+    # A repeated id after the first batch was stored. Kept, those comments would be counted
+    # twice once the file is tagged again with the column of unique ids the error asks for.
+    rows = [(str(i), str(i + 1000), f"Comment {i}.") for i in range(IMPORT_BATCH + 5)]
+    late = write_csv(tmp_path / "late.csv", ["id", "rid", "comment"], [*rows, ("3", "9", "x")])
+    with Store(project) as store:
+        before = store.comment_count(), [r.id for r in store.runs()]
+    for db, kept in (
+        (tmp_path / "late.db", "no project was made"),
+        (project, f"{project} is as it was"),
+    ):
+        result = run("tag", late, "-m", tiny_model, "--db", db)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"Error: late.csv:{IMPORT_BATCH + 7}: id '3' appears twice (first on line 5); a "
+            "project needs one id per comment: give a column of unique ids with --id-column\n"
+            f"Nothing from this file was kept ({kept}); fix it and run the command again\n"
+        )
+    assert not (tmp_path / "late.db").exists()
+    with Store(project) as store:
+        assert (store.comment_count(), [r.id for r in store.runs()]) == before
+    assert run("tag", late, "-m", tiny_model, "--db", project, "--id-column", "rid").exit_code == 0
+    with Store(project) as store:
+        assert store.comment_count() == before[0] + IMPORT_BATCH + 6
 
 
 def test_the_same_file_under_another_path_is_refused_before_it_doubles_the_comments(
