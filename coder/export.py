@@ -62,7 +62,7 @@ from coder.refi_project import (
     write_qdpx,
 )
 from coder.respondent_rows import write_respondents
-from coder.store import Store
+from coder.store import QUESTION, Store
 from coder.table_out import Rows as TableRows
 from coder.table_out import check_not_workbook, kept_apart, open_rows
 
@@ -268,16 +268,22 @@ def _write_sheet(
 def _write_long(
     table: TableRows, store: Store, rows: Rows, book: Codebook, attributes: list[str]
 ) -> None:
-    table.write(LONG_COLUMNS)
+    """A row per coded theme. Where the comments answer several questions, a `question`
+    column after the id, as `coder import` reads it (with `--question`, ids are plain)."""
+    asked = QUESTION in attributes
+    table.write(["id", QUESTION, *LONG_COLUMNS[1:]] if asked else LONG_COLUMNS)
+    made = {i + 1 for i in LONG_MADE} if asked else LONG_MADE
     labels = {t.id: t.label for t in book.codable}
     for export_id, coding in rows:
         model, codebook_version = _versions(store, coding)
+        question = [coding.comment.value(QUESTION)] if asked else []
         for theme in _coded(coding, labels):
             evidence = theme.suggestion.evidence if theme.suggestion else ()
             first = evidence[0] if evidence else None
             table.write_mixed(
                 [
                     export_id,
+                    *question,
                     theme.theme,
                     labels[theme.theme],
                     theme.status,
@@ -293,7 +299,7 @@ def _write_long(
                     theme.decided_at or "",
                     coding.memo,
                 ],
-                LONG_MADE,
+                made,
             )
 
 

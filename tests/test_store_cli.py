@@ -371,6 +371,18 @@ def test_a_survey_with_two_questions_is_tagged_once_per_question_exported_and_re
     with Store(project) as store:
         dees = {store.comment(i).question for i in store.codings()["dee"]}
     assert dees == {"q2"}
+    # The long export too: a question column beside the plain ids, read back by import --long.
+    long_q2 = tmp_path / "q2_long.csv"
+    args = ("--question", "q2", "--format", "long", "-o", long_q2)
+    assert run("export", project, *args).exit_code == 0
+    long_rows = read_csv(long_q2)
+    assert list(long_rows[0])[:4] == ["id", "question", "theme", "label"]
+    assert [(r["id"], r["question"], r["theme"]) for r in long_rows] == [
+        (e, "q2", "time")
+        for e, *_ in SURVEY  # as dee coded them
+    ]
+    back = ("import", project, long_q2, "--reviewer", "eve", "--long", "--codes-column", "theme")
+    assert run(*back, "--dry-run").exit_code == 0
     few = run("discover", project, "--all", "--question", "q2")  # 4 answers of the 8
     assert few.stderr.startswith("Error: 4 comments are too few to group")
     # the model against the rules: on every answer, or on one question's
