@@ -7,7 +7,7 @@ from pathlib import Path
 
 from coder.codebook import Codebook
 from coder.errors import InputError, LabelError, listed
-from coder.readers import open_table, pick_column, pick_id_column, pick_text_column
+from coder.readers import Table, open_table, pick_column, pick_id_column
 
 NONE = "none"  # a codes cell saying the comment was coded with no theme
 REPEAT_CHARS = 40  # a comment this long that comes again is a copy, not a common answer
@@ -85,9 +85,7 @@ def read_labelled(
             ) from None
         id_col = pick_id_column(table.columns, id_column, str(path))
         text_col = (
-            None
-            if texts_by_id is not None
-            else _text_column(table.columns, text_column, path, id_col)
+            None if texts_by_id is not None else _text_column(table, text_column, path, id_col)
         )
         for line, row in table.rows:
             row_id = row[id_col] if id_col else str(line)
@@ -131,11 +129,9 @@ def _check_repeated(repeated: list[str], path: str | Path) -> None:
         )
 
 
-def _text_column(
-    columns: list[str], requested: str | None, path: str | Path, id_col: str | None
-) -> str:
+def _text_column(table: Table, requested: str | None, path: str | Path, id_col: str | None) -> str:
     try:
-        return pick_text_column(columns, requested, str(path))
+        return table.pick_text(requested)
     except InputError as exc:
         if id_col is None or requested:
             raise
@@ -186,7 +182,7 @@ def _texts_by_id(comments: str | Path, text_column: str | None) -> dict[str, str
         id_col = pick_id_column(table.columns, None, str(comments))
         if id_col is None:
             raise InputError(f"{comments} has no 'id' column to join the codes on")
-        text_col = pick_text_column(table.columns, text_column, str(comments))
+        text_col = table.pick_text(text_column)
         texts: dict[str, str] = {}
         lines: dict[str, int] = {}
         for line, row in table.rows:

@@ -14,7 +14,9 @@ import datetime as dt
 import io
 import itertools
 import json
+import shlex
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +49,14 @@ _SUFFIX_FORMATS = {
 _HEAD_BYTES = 1 << 16
 _ZIP = b"PK\x03\x04"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (and other Office) files
-_GZIP = b"\x1f\x8b"
+# compressed files, by their first bytes: (magic, kind, the command that decompresses one)
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip", "gunzip"),
+    (b"BZh", "bzip2", "bunzip2"),
+    (b"\xfd7zXZ\x00", "xz", "unxz"),
+    (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip", "7z x"),
+)
 
 csv.field_size_limit(1 << 24)
 
@@ -63,10 +72,17 @@ class Table:
     _counter: _CountingReader | None = field(default=None, repr=False)
     sheet: str | None = None  # the worksheet read, for an Excel workbook
     other_sheets: tuple[str, ...] = ()  # the workbook's others, when none was named
+    # The comments' column, once chosen (`pick_text`): a JSON object without it is checked.
+    text_column: str | None = None
 
     @property
     def bytes_read(self) -> int:
         return self._counter.count if self._counter else 0
+
+    def pick_text(self, requested: str | None) -> str:
+        """The comments' column (`pick_text_column`), remembered for the rows' checks."""
+        self.text_column = pick_text_column(self.columns, requested, self.source)
+        return self.text_column
 
     @property
     def sheet_note(self) -> str:
@@ -116,13 +132,33 @@ def check_readable_kind(path: str, head: bytes, fmt: str) -> None:
             f"{path} is an Excel 97-2003 workbook (.xls), which coder does not read: open it in "
             "Excel or LibreOffice and save it as .xlsx or CSV UTF-8"
         )
-    if head.startswith(_GZIP):
-        raise InputError(f"{path} is compressed (gzip): decompress it first, e.g. gunzip {path}")
+    for magic, kind, command in _COMPRESSED:
+        if head.startswith(magic):
+            example = "" if path == "-" else f", e.g. {command} {shlex.quote(path)}"
+            raise InputError(f"{path} is compressed ({kind}): decompress it first{example}")
+    if head.startswith(_ZIP) and not _workbook_or_unknown(path):
+        raise InputError(
+            f"{path} is a zip archive, not an Excel workbook: unzip it and give coder the CSV, "
+            "XLSX or JSONL file inside"
+        )
     if head.startswith(_ZIP) and fmt != "xlsx":
         raise InputError(
             f"{path} is a zip file (an Excel .xlsx workbook?), not {fmt} text: "
             "leave out --input-format, or give --input-format xlsx"
         )
+
+
+def _workbook_or_unknown(path: str) -> bool:
+    """Whether a zip is an Excel workbook (it has a `[Content_Types].xml` and an `xl/`
+    folder); True where that cannot be told (stdin, a damaged zip: openpyxl says why)."""
+    if path == "-":
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return True
+    return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
 
 
 def detect_encoding(head: bytes, path: str | None = None) -> str:
@@ -336,9 +372,28 @@ def _jsonl_table(path: str, text: IO[str], fmt: str) -> Table:
             yield first[0], _stringify(first[1], columns)
         for number, line in lines:
             if line.strip():
-                yield number, _stringify(_json_object(path, number, line), columns)
+                row = _json_object(path, number, line)
+                _check_text_key(path, number, row, table)
+                yield number, _stringify(row, columns)
 
-    return Table(path, columns, _guarded(path, rows()))
+    table = Table(path, columns, _guarded(path, rows()))
+    return table
+
+
+def _check_text_key(path: str, number: int, row: dict[str, Any], table: Table) -> None:
+    """A missing key is an empty value and a new one another column, but an object that lacks
+    the comments' key and has others looks renamed (`comment` become `text`): read as it is,
+    its comment would be empty and its text lost without a word."""
+    key = table.text_column
+    if key is None or key in row:
+        return
+    added = [name for name in row if name not in table.columns]
+    if added:
+        raise InputError(
+            f"{path}:{number}: this object has no '{key}', the key the comments are under, but "
+            f"has {', '.join(added)}, which the first line has not: give every line its comment "
+            f"under '{key}' (a key renamed part way would leave its comments out)"
+        )
 
 
 def _json_object(path: str, number: int, line: str) -> dict[str, Any]:

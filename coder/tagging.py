@@ -78,7 +78,7 @@ def tag_file(
     summary = TagSummary(output="" if output is None else str(output))
     with open_table(input_path, input_format, sheet) as table:
         summary.sheet_note = table.sheet_note
-        text_col = pick_text_column(table.columns, text_column, str(input_path))
+        text_col = table.pick_text(text_column)
         id_col = pick_id_column(table.columns, id_column, str(input_path))
         summary.text_column = text_col
         rows_for_text, rows_for_output = tee(table.rows)

@@ -4,6 +4,7 @@ reading hand-coded comments against a codebook."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import sys
 import zipfile
@@ -95,6 +96,19 @@ def test_utf8_text_then_a_cp1252_byte_is_refused_with_its_line(tmp_path: Path) -
     )
 
 
+def test_a_zip_archive_that_is_not_a_workbook_says_to_unzip_it(tmp_path: Path) -> None:
+    path = tmp_path / "survey.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("survey.csv", "id,comment\n1,No time.\n")
+    for fmt in (None, "csv"):
+        with pytest.raises(InputError) as caught:
+            read(path, fmt)
+        assert str(caught.value) == (
+            f"{path} is a zip archive, not an Excel workbook: unzip it and give coder the CSV, "
+            "XLSX or JSONL file inside"
+        )
+
+
 @pytest.mark.parametrize(
     ("name", "data", "fmt", "message"),
     [
@@ -117,6 +131,18 @@ def test_utf8_text_then_a_cp1252_byte_is_refused_with_its_line(tmp_path: Path) -
             b"\x1f\x8b\x08\x00" + b"\x81" * 64,
             None,
             "is compressed (gzip): decompress it first, e.g. gunzip {path}",
+        ),
+        (
+            "in.csv.bz2",
+            b"BZh91AY&SY" + b"\x81" * 64,
+            None,
+            "is compressed (bzip2): decompress it first, e.g. bunzip2 {path}",
+        ),
+        (
+            "in.csv.xz",
+            b"\xfd7zXZ\x00" + b"\x81" * 64,
+            None,
+            "is compressed (xz): decompress it first, e.g. unxz {path}",
         ),
         (
             "book.xlsx",
@@ -521,6 +547,25 @@ def test_jsonl(tmp_path: Path) -> None:
                 },
             ),
         ],
+    )
+
+
+def test_a_jsonl_object_with_its_comment_under_another_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        '{"id": 1, "comment": "no time", "age": 30}\n{"id": 2}\n{"id": 3, "text": "x"}\n',
+        encoding="utf-8",
+    )
+    with open_table(path) as table:
+        assert table.pick_text(None) == "comment"
+        rows = iter(table.rows)
+        assert [row["comment"] for _, row in itertools.islice(rows, 2)] == ["no time", ""]
+        with pytest.raises(InputError) as caught:
+            next(rows)
+    assert str(caught.value) == (
+        f"{path}:3: this object has no 'comment', the key the comments are under, but has "
+        "text, which the first line has not: give every line its comment under 'comment' (a "
+        "key renamed part way would leave its comments out)"
     )
 
 
