@@ -251,12 +251,18 @@ def codebook_export(path: str, output: str, fmt: str, force: bool) -> None:
 def _model(codebook_path: str | None, model_path: str | None, spacy_model: str | None) -> Any:
     """The model to tag with: -m, else a cold start from -c, else the shipped model."""
     from coder.codebook_io import load_codebook
-    from coder.errors import ModelError
+    from coder.errors import InputError, ModelError
     from coder.model import load_model
     from coder.resources import DEFAULT_MODEL, resolve, shipped
     from coder.training import cold_start
 
     codebook = load_codebook(resolve("codebooks", codebook_path)) if codebook_path else None
+    if spacy_model and (model_path or codebook is None):
+        raise InputError(
+            "--spacy-model is for a cold start from a codebook (-c CODEBOOK): a trained model "
+            "tags with the pipeline it was trained with (`coder train --spacy-model` builds on "
+            "another)"
+        )
     if model_path:
         return load_model(resolve("models", model_path), codebook)
     if codebook is not None:

@@ -274,6 +274,19 @@ def _sniff_delimiter(first_line: str, fmt: str) -> str:
     return max(widths, key=lambda d: widths[d]) if widths else ","
 
 
+def _refuse_untabbed(path: str, first: str) -> None:
+    """Tab-separated by the user's word, but a header with no tab that commas or semicolons
+    split: read as TSV, each whole line would be one comment."""
+    for delimiter in (",", ";"):
+        fields = next(csv.reader([first], delimiter=delimiter), [])
+        if len(fields) > 1:
+            raise InputError(
+                f"{path} was given as tab-separated (tsv), but its header has no tab and "
+                f"'{delimiter}' splits it into {len(fields)} columns: leave out --input-format, "
+                "or give --input-format csv"
+            )
+
+
 def _unique_columns(names: list[str]) -> list[str]:
     out: list[str] = []
     for i, name in enumerate(names):
@@ -288,6 +301,8 @@ def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
     with _decoding(path):
         first = text.readline()
     delimiter = _sniff_delimiter(first, fmt)
+    if fmt == "tsv" and "\t" not in first:
+        _refuse_untabbed(path, first)
     header = next(csv.reader([first], delimiter=delimiter), [])
     if not header:
         raise InputError(f"{path} is empty: expected a header row with column names")

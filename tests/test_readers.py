@@ -550,6 +550,18 @@ def test_jsonl(tmp_path: Path) -> None:
     )
 
 
+def test_a_comma_file_given_as_tsv_is_refused(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.txt", b"id,comment\n1,No time.\n")
+    with pytest.raises(InputError) as caught:
+        read(path, "tsv")
+    assert str(caught.value) == (
+        f"{path} was given as tab-separated (tsv), but its header has no tab and ',' splits it "
+        "into 2 columns: leave out --input-format, or give --input-format csv"
+    )
+    one = write_bytes(tmp_path / "one.tsv", b"comment\nNo time, no money.\n")
+    assert read(one, "tsv") == (["comment"], [(2, {"comment": "No time, no money."})])
+
+
 def test_a_jsonl_object_with_its_comment_under_another_key_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text(

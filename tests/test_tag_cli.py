@@ -737,3 +737,16 @@ def test_input_bad_near_its_start_puts_nothing_on_stdout(tmp_path: Path, tiny_mo
         f"Error: {bad}:2: not valid JSON (Expecting property name enclosed in double quotes); "
         "expected one object per line\n"
     )
+
+
+@pytest.mark.parametrize("model", [["-m", "coproduction"], []])
+def test_spacy_model_with_a_trained_model_is_refused_not_ignored(
+    comments: Path, model: list[str]
+) -> None:
+    result = run("tag", comments, *model, "--spacy-model", "en_core_web_sm", "-o", "-")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: --spacy-model is for a cold start from a codebook (-c CODEBOOK): a trained "
+        "model tags with the pipeline it was trained with (`coder train --spacy-model` builds "
+        "on another)\n"
+    )
