@@ -72,6 +72,7 @@ class Table:
     _counter: _CountingReader | None = field(default=None, repr=False)
     sheet: str | None = None  # the worksheet read, for an Excel workbook
     other_sheets: tuple[str, ...] = ()  # the workbook's others, when none was named
+    note: str = ""  # what else the reader has to say about the input
     # The comments' column, once chosen (`pick_text`): a JSON object without it is checked.
     text_column: str | None = None
 
@@ -86,14 +87,16 @@ class Table:
 
     @property
     def sheet_note(self) -> str:
-        """What to tell the user when a workbook has other sheets than the one read by default."""
+        """What to tell the user of a workbook: the other sheets than the one read by default,
+        and anything the reader noted."""
         if not self.other_sheets:
-            return ""
+            return self.note
         others = ", ".join(f"'{name}'" for name in self.other_sheets)
-        return (
+        read = (
             f"Read sheet '{self.sheet}' of {self.source}; it also has {others}. "
             "Use --sheet NAME to read another"
         )
+        return f"{read}. {self.note}" if self.note else read
 
 
 class _CountingReader(io.RawIOBase):
@@ -456,8 +459,10 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for bad files
         raise InputError(f"{path} is not a readable Excel .xlsx file ({exc})") from None
     sheet = _worksheet(book, path, name)
-    _refuse_unsaved_formulas(book, sheet, path)
+    formulas, note = _unsaved_formulas(sheet)
     values = sheet.iter_rows(values_only=True)
+    if formulas:
+        values = (_with_formulas(record, formulas.get(n)) for n, record in enumerate(values, 1))
     header = next(values, None)
     if not header:
         raise InputError(f"{path}: sheet '{sheet.title}' is empty: expected a header row")
@@ -471,23 +476,40 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
         book.close()
 
     others = () if name else tuple(ws.title for ws in book.worksheets[1:])
-    return Table(path, columns, rows(), sheet=sheet.title, other_sheets=others)
+    return Table(path, columns, rows(), sheet=sheet.title, other_sheets=others, note=note)
 
 
-def _refuse_unsaved_formulas(book: Any, sheet: Any, path: str) -> None:
+def _unsaved_formulas(sheet: Any) -> tuple[dict[int, dict[int, str]], str]:
+    """{row: {column index from 0: text}} of the sheet's formulas with no saved result
+    (`coder.workbook_formulas`), which are read as their own text, and a note that says so."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
     from coder.workbook_formulas import uncached_formulas
 
-    cells = uncached_formulas(sheet)
-    if not cells:
-        return
-    book.close()
-    shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
-    raise InputError(
-        f"{path}: sheet '{sheet.title}' has {len(cells)} formula cell(s) whose result was never "
-        f"saved ({shown}), which would read as empty: the workbook was written by a program and "
-        "never opened in a spreadsheet. Open it in Excel or LibreOffice and save it, or save it "
-        "as CSV, then try again"
+    found = uncached_formulas(sheet)
+    by_row: dict[int, dict[int, str]] = {}
+    for coordinate, text in found:
+        letters, row = coordinate_from_string(coordinate)
+        by_row.setdefault(row, {})[column_index_from_string(letters) - 1] = text
+    if not found:
+        return by_row, ""
+    (coordinate, text), n = found[0], len(found)
+    return by_row, (
+        f"{n} cell{'s' if n != 1 else ''} of sheet '{sheet.title}' hold{'s' if n == 1 else ''} "
+        f"a formula with no saved result, read as written (e.g. {coordinate}: {text!r}): the "
+        "workbook was written by a program that stores any text starting with = as a formula. "
+        "If these are real formulas, open the workbook in Excel or LibreOffice and save it first"
     )
+
+
+def _with_formulas(record: tuple[Any, ...], texts: dict[int, str] | None) -> tuple[Any, ...]:
+    if not texts:
+        return record
+    cells = list(record)
+    for column, text in texts.items():
+        cells += [None] * (column + 1 - len(cells))
+        cells[column] = text
+    return tuple(cells)
 
 
 def _worksheet(book: Any, path: str, name: str | None) -> Any:

@@ -412,16 +412,32 @@ def test_xlsx_formulas_read_as_their_saved_results(tmp_path: Path) -> None:
     assert [row["comment"] for _, row in read(tmp_path / "in.xlsx")[1]] == ["Too slow"] * 2
 
 
-def test_xlsx_formulas_with_no_saved_result_are_refused_not_read_as_empty(tmp_path: Path) -> None:
+def test_xlsx_formulas_with_no_saved_result_read_as_their_text_with_a_note(
+    tmp_path: Path,
+) -> None:
+    # A script stores any text starting with = as a formula: read for values, the comments
+    # "=== NO ===" and the like were empty.
     _formula_book(tmp_path / "in.xlsx", 7, saved=False)
-    with pytest.raises(InputError) as caught:
-        read(tmp_path / "in.xlsx")
-    assert str(caught.value) == (
-        f"{tmp_path / 'in.xlsx'}: sheet 'Sheet' has 7 formula cell(s) whose result was never "
-        "saved (B2, B3, B4, B5, B6 and 2 more), which would read as empty: the workbook was "
-        "written by a program and never opened in a spreadsheet. Open it in Excel or "
-        "LibreOffice and save it, or save it as CSV, then try again"
-    )
+    with open_table(tmp_path / "in.xlsx") as table:
+        assert [row["comment"] for _, row in table.rows] == ['="Too "&"slow"'] * 7
+        assert table.sheet_note == (
+            "7 cells of sheet 'Sheet' hold a formula with no saved result, read as written (e.g. "
+            'B2: \'="Too "&"slow"\'): the workbook was written by a program that stores any '
+            "text starting with = as a formula. If these are real formulas, open the workbook "
+            "in Excel or LibreOffice and save it first"
+        )
+
+
+def test_xlsx_comments_starting_with_equals_as_a_script_writes_them(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["id", "comment", "role"])
+    book.active.append(["cp0408", "=== NO ===", "=N/A"])
+    book.active.append(["cp0409", "fine", None])
+    book.save(tmp_path / "in.xlsx")
+    assert read(tmp_path / "in.xlsx")[1] == [
+        (2, {"id": "cp0408", "comment": "=== NO ===", "role": "=N/A"}),
+        (3, {"id": "cp0409", "comment": "fine", "role": ""}),
+    ]
 
 
 @pytest.mark.parametrize(
