@@ -19,7 +19,7 @@ from rich.text import Text
 
 from coder import __version__
 from coder.console import PlainConsole, printable
-from coder.errors import CoderError
+from coder.errors import CoderError, InputError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -143,7 +143,6 @@ def codebook_diff(books: tuple[str, ...], db: str | None, as_json: bool) -> None
     """
     from coder.codebook_diff import coded_counts, diff_codebooks, diff_renderables, touched
     from coder.codebook_io import load_codebook
-    from coder.errors import InputError
     from coder.resources import resolve
     from coder.store import Store
 
@@ -233,7 +232,6 @@ def codebook_export(path: str, output: str, fmt: str, force: bool) -> None:
       coder codebook export codebooks/coproduction.yaml -o coproduction.qdc
     """
     from coder.codebook_io import load_codebook
-    from coder.errors import InputError
     from coder.fileio import check_not_input
     from coder.refi_codebook import write_qdc
     from coder.resources import resolve
@@ -251,7 +249,7 @@ def codebook_export(path: str, output: str, fmt: str, force: bool) -> None:
 def _model(codebook_path: str | None, model_path: str | None, spacy_model: str | None) -> Any:
     """The model to tag with: -m, else a cold start from -c, else the shipped model."""
     from coder.codebook_io import load_codebook
-    from coder.errors import InputError, ModelError
+    from coder.errors import ModelError
     from coder.model import load_model
     from coder.resources import DEFAULT_MODEL, resolve, shipped
     from coder.training import cold_start
@@ -382,6 +380,8 @@ def tag(
         check_text_columns(input_path, text_columns, input_format, sheet)
     if output not in (None, "-"):
         check_writable(output, force)
+        if db and Path(output).resolve() == Path(db).resolve():
+            raise InputError("-o and --db name the same file; give the output a name of its own")
     model = _model(codebook_path, model_path, spacy_model)
     _long_run_gc()
     for text_column in text_columns or (None,):
@@ -426,10 +426,18 @@ def tag(
 def _stopped_part_way(sink: ImportSink | None, created: bool) -> Iterator[None]:
     """When bad input stops `tag --db`, the project is left as it was: a project this command
     made is removed, else the comments it added and its new run (`ImportSink.abandon`)."""
-    from coder.errors import InputError
 
     try:
         yield
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (`stop_cleanly_on_sigterm`)
+        if sink is not None and sink.rows:
+            err.print(
+                Text(
+                    f"Stopped: {sink.store.path} holds {sink.rows:,} comments of this file so "
+                    f"far (run {sink.run_id}); the same command adds the rest"
+                )
+            )
+        raise
     except InputError as exc:
         if sink is None:
             raise
@@ -458,7 +466,6 @@ def _codebook_change(before: Codebook | None, after: Codebook) -> str:
 def _check_questions(
     input_path: str, text_columns: tuple[str, ...], output: str | None, db: str | None
 ) -> None:
-    from coder.errors import InputError
 
     if len(text_columns) > 1 and input_path == "-":
         raise InputError(
@@ -621,7 +628,6 @@ def train(
     """
     from coder import training
     from coder.codebook_io import load_codebook
-    from coder.errors import InputError
     from coder.labelled import read_labelled
     from coder.model import check_model_folder
     from coder.render import metrics_table
@@ -790,7 +796,6 @@ def runs(db: str, withdraw: int | None, restore: int | None, as_json: bool) -> N
       coder runs coding.db
       coder runs coding.db --withdraw 3
     """
-    from coder.errors import InputError
     from coder.render import runs_table
     from coder.runs import run_summaries, set_withdrawn
     from coder.store import Store
@@ -963,7 +968,6 @@ def import_command(
       coder import coding.db --list
     """
     from coder.coding_import import import_coding
-    from coder.errors import InputError
     from coder.external import TableColumns
     from coder.render import import_table
     from coder.store import Store
@@ -1167,7 +1171,6 @@ def agree(
     """
     from coder.agree import project_agreement, project_disagreements
     from coder.agreement_render import agreement_table, disagreements_table
-    from coder.errors import InputError
     from coder.fileio import check_writable
     from coder.store import Store
 
@@ -1273,7 +1276,6 @@ def review(
       coder review coding.db --reviewer ben --blind
       coder review coding.db --reviewer cy --adjudicate
     """
-    from coder.errors import InputError
     from coder.review_app import (
         ReviewApp,
         default_reviewer,
@@ -1377,7 +1379,6 @@ def _format_of(
 ) -> str:
     """`--format`, else the format a file name's ending asks for (`-o coding.qdpx`), else
     `default`; the two must not disagree (`--format wide -o coding.qdpx` wrote CSV there)."""
-    from coder.errors import InputError
 
     suffix = "" if output in (None, "-") else Path(output).suffix.lower()
     named = by_suffix.get(suffix)
@@ -1434,7 +1435,6 @@ def report(
       coder report coding.db --by respondent_type --html report.html
       coder report coding.db --by region --table by_region.xlsx
     """
-    from coder.errors import InputError
     from coder.fileio import check_writable
     from coder.report import build_report
     from coder.report_render import report_renderables

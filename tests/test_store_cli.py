@@ -771,3 +771,42 @@ def test_a_file_of_a_header_alone_makes_no_project_and_no_run(
     )
     with Store(project) as store:
         assert [r.id for r in store.runs()] == [1]
+
+
+def test_a_tag_stopped_by_ctrl_c_says_what_the_project_holds(
+    tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coder.store import IMPORT_BATCH, ImportSink
+
+    rows = [(str(i), f"Comment {i}.") for i in range(IMPORT_BATCH * 2 + 5)]
+    big = write_csv(tmp_path / "big.csv", ["id", "comment"], rows)
+    flush = ImportSink.flush
+
+    def stopped_on_the_second(sink: ImportSink) -> None:
+        if sink.rows:
+            raise KeyboardInterrupt
+        flush(sink)
+
+    monkeypatch.setattr(ImportSink, "flush", stopped_on_the_second)
+    db = tmp_path / "p.db"
+    result = run("tag", big, "-m", tiny_model, "--db", db)
+    assert result.exit_code == 1
+    assert " ".join(result.stderr.split()) == (  # wrapped to the terminal's width
+        f"Stopped: {db} holds {IMPORT_BATCH} comments of this file so far (run 1); the same "
+        "command adds the rest Aborted!"
+    )
+    monkeypatch.setattr(ImportSink, "flush", flush)
+    assert run("tag", big, "-m", tiny_model, "--db", db).exit_code == 0
+    with Store(db) as store:
+        assert store.comment_count() == len(rows)
+
+
+def test_an_output_named_as_the_project_is_refused_before_the_project_is_made(
+    tmp_path: Path, tiny_model: Path, comments: Path
+) -> None:
+    db = tmp_path / "p.db"
+    result = run("tag", comments, "-m", tiny_model, "--db", db, "-o", db)
+    assert result.stderr == (
+        "Error: -o and --db name the same file; give the output a name of its own\n"
+    )
+    assert not db.exists()
