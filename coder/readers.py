@@ -284,9 +284,10 @@ def _refuse_untabbed(path: str, first: str) -> None:
         fields = next(csv.reader([first], delimiter=delimiter), [])
         if len(fields) > 1:
             raise InputError(
-                f"{path} was given as tab-separated (tsv), but its header has no tab and "
-                f"'{delimiter}' splits it into {len(fields)} columns: leave out --input-format, "
-                "or give --input-format csv"
+                f"{path} is read as tab-separated (tsv, by its name or --input-format), but "
+                "its header has no tab and "
+                f"'{delimiter}' splits it into {len(fields)} columns: give --input-format csv "
+                "(or name the file .csv)"
             )
 
 

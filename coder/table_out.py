@@ -1,5 +1,6 @@
-"""Rows of a table written to a file: CSV, or an Excel workbook when the file's name ends in
-`.xlsx`. Written atomically either way (`coder.fileio`).
+"""Rows of a table written to a file: CSV (tab-separated for a `.tsv` or `.tab` name), or an
+Excel workbook when the file's name ends in `.xlsx`. Written atomically either way
+(`coder.fileio`).
 
 Comments are written by the public, and both kinds keep them from running as formulas. In CSV a
 cell that a spreadsheet would read as a formula (starting with = + - @, tab or carriage return)
@@ -77,6 +78,12 @@ def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Ite
     if excel and (is_xlsx(path) or str(path) == "-"):
         where = "a workbook" if is_xlsx(path) else "stdout"
         raise OutputError(f"--excel gives a CSV file a BOM for Excel; it is not for {where}")
+    suffix = "" if str(path) == "-" else Path(path).suffix.casefold()
+    if suffix == ".xls":  # CSV under that name: Excel warns, other programs fail to read it
+        raise OutputError(
+            f"coder writes Excel workbooks as .xlsx, not the old .xls: name the file .xlsx "
+            f"(or .csv) ({path})"
+        )
     if is_xlsx(path):
         with atomic_path(path, force) as tmp:
             rows = XlsxRows(str(path))
@@ -88,16 +95,19 @@ def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Ite
             rows.save(tmp)
         return
     encoding = "utf-8-sig" if excel and str(path) != "-" else "utf-8"
+    delimiter = "\t" if suffix in (".tsv", ".tab") else ","
     with atomic_open(path, force, encoding=encoding, newline="") as handle:
-        yield CsvRows(handle)
+        yield CsvRows(handle, delimiter)
 
 
 class CsvRows:
-    def __init__(self, handle: IO[str]) -> None:
-        self.writer = csv.writer(handle, lineterminator="\n")
+    def __init__(self, handle: IO[str], delimiter: str = ",") -> None:
+        self.writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
         # With "\n" line ends, csv leaves a cell with a bare "\r" unquoted, and a reader that
         # ends lines at "\r" would start a row (a formula, even) inside it: quote such rows.
-        self.quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        self.quoted = csv.writer(
+            handle, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL
+        )
 
     def write(
         self, cells: Sequence[Any], safe: Sequence[Any] = (), tail: Sequence[Any] = ()

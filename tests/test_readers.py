@@ -571,8 +571,9 @@ def test_a_comma_file_given_as_tsv_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read(path, "tsv")
     assert str(caught.value) == (
-        f"{path} was given as tab-separated (tsv), but its header has no tab and ',' splits it "
-        "into 2 columns: leave out --input-format, or give --input-format csv"
+        f"{path} is read as tab-separated (tsv, by its name or --input-format), but its "
+        "header has no tab and ',' splits it into 2 columns: give --input-format csv (or name "
+        "the file .csv)"
     )
     one = write_bytes(tmp_path / "one.tsv", b"comment\nNo time, no money.\n")
     assert read(one, "tsv") == (["comment"], [(2, {"comment": "No time, no money."})])

@@ -750,3 +750,20 @@ def test_spacy_model_with_a_trained_model_is_refused_not_ignored(
         "model tags with the pipeline it was trained with (`coder train --spacy-model` builds "
         "on another)\n"
     )
+
+
+def test_a_tsv_output_is_tab_separated_and_reads_back(
+    comments: Path, tag_args: list[object], tmp_path: Path
+) -> None:
+    out = tmp_path / "coded.tsv"
+    assert run("tag", comments, *tag_args, "-o", out).exit_code == 0
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert header.split("\t")[:3] == ["id", "comment", "region"]
+    again = run("tag", out, *tag_args, "--format", "jsonl", "-o", "-")
+    assert again.exit_code == 0, again.output
+    assert [json.loads(line)["id"] for line in again.stdout.splitlines()] == [r[0] for r in ROWS]
+    old = run("tag", comments, *tag_args, "-o", tmp_path / "coded.xls")
+    assert old.stderr == (
+        "Error: coder writes Excel workbooks as .xlsx, not the old .xls: name the file .xlsx "
+        f"(or .csv) ({tmp_path / 'coded.xls'})\n"
+    )
