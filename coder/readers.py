@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import re
 import shlex
 import sys
 import zipfile
@@ -304,15 +305,18 @@ def _unique_columns(names: list[str]) -> list[str]:
 def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
     with _decoding(path):
         first = text.readline()
-    delimiter = _sniff_delimiter(first, fmt)
-    if fmt == "tsv" and "\t" not in first:
+        told = _SEP_LINE.fullmatch(first.rstrip("\r\n"))  # Excel's "sep=;", then the header
+        if told:
+            first = text.readline()
+    delimiter = told.group(1) if told else _sniff_delimiter(first, fmt)
+    if fmt == "tsv" and "\t" not in first and not told:
         _refuse_untabbed(path, first)
     header = next(csv.reader([first], delimiter=delimiter), [])
     if not header:
         raise InputError(f"{path} is empty: expected a header row with column names")
     columns = _unique_columns(header)
     reader = csv.reader(itertools.chain(text, [_END]), delimiter=delimiter)
-    records = _csv_records(path, reader, columns)
+    records = _csv_records(path, reader, columns, 2 if told else 1)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         pending = list(itertools.islice(records, 2))
@@ -324,6 +328,8 @@ def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
     return Table(path, columns, _guarded(path, rows()))
 
 
+_SEP_LINE = re.compile(r'"?sep=([,;\t|])"?', re.IGNORECASE)
+
 # Read after the file's last line: a quote left open swallows it into a cell, which is how an
 # unterminated quote is told from a cell that really runs over several lines to the end.
 _END_CELL = "\ue000coder: end of file\ue000"
@@ -331,14 +337,25 @@ _END = _END_CELL + "\n"
 
 
 def _csv_records(
-    path: str, reader: Any, columns: list[str]
+    path: str, reader: Any, columns: list[str], before: int = 1
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Each non-blank row with its line number (+ 1 for the header read before the reader)."""
-    begins = 2
+    """Each non-blank row with its line number (+ `before`, the lines read before the reader:
+    the header, and any `sep=` line).
+    In a file of one column a blank line is an empty answer (Excel writes an empty cell so),
+    kept unless no answer follows it."""
+    begins = before + 1
+    blanks: list[int] = []  # blank lines of a one-column file, kept once an answer follows
     for record in reader:
-        line = reader.line_num + 1
+        line = reader.line_num + before
         if record == [_END_CELL]:
             return
+        if len(columns) == 1 and not any(cell.strip() for cell in record):
+            blanks.append(line)
+            begins = line + 1
+            continue
+        for blank in blanks:
+            yield blank, {columns[0]: ""}
+        blanks = []
         if record and _END_CELL in record[-1]:
             raise InputError(
                 f"{path}: the quote opened in the row on line {begins} is never closed, so "
@@ -530,6 +547,8 @@ def pick_column(
 ) -> str:
     """The column named `requested` (case-insensitive), or an InputError listing the columns."""
     assert requested is not None
+    if requested.strip() in columns:  # `comment` beside `Comment`: the one named exactly
+        return requested.strip()
     for column in columns:
         if column.casefold() == requested.strip().casefold():
             return column

@@ -258,6 +258,28 @@ def test_crlf_line_numbers_and_quoted_newlines(tmp_path: Path) -> None:
     ]
 
 
+def test_a_column_named_exactly_wins_over_one_named_in_another_case() -> None:
+    assert pick_text_column(["id", "Comment", "comment"], "comment", "f.csv") == "comment"
+    assert pick_text_column(["id", "Comment", "comment"], "COMMENT", "f.csv") == "Comment"
+
+
+def test_excels_sep_line_names_the_delimiter_before_the_header(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "in.csv", b"sep=;\r\nid;comment\r\n1;No time, no money.\r\n")
+    assert read(path) == (["id", "comment"], [(3, {"id": "1", "comment": "No time, no money."})])
+
+
+def test_a_blank_line_of_a_one_column_file_is_an_empty_answer(tmp_path: Path) -> None:
+    # Excel saves an empty cell of a one-column sheet as a blank line: respondent 3 answered
+    # nothing, and was left out. Blank lines after the last answer are no respondents.
+    path = write_bytes(tmp_path / "in.csv", b"comment\nfirst\n\nthird\n\n\n")
+    assert read(path) == (
+        ["comment"],
+        [(2, {"comment": "first"}), (3, {"comment": ""}), (4, {"comment": "third"})],
+    )
+    two = write_bytes(tmp_path / "two.csv", b"id,comment\n1,first\n\n3,third\n")
+    assert [line for line, _ in read(two)[1]] == [2, 4]
+
+
 def test_short_rows_are_padded_empty_extra_cells_dropped_and_blank_headers_named(
     tmp_path: Path,
 ) -> None:
