@@ -9,8 +9,10 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 
-# C0 and C1 controls but tab and newline; one character each, so evidence offsets still fit.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls but tab and newline, and the bidirectional embeddings, overrides and
+# isolates, which reorder the text after them (a "right-to-left override" turns a comment, or
+# the line of a table, round); one character each, so evidence offsets still fit.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:

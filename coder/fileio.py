@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import sys
@@ -77,10 +78,12 @@ def atomic_open(
 ) -> Iterator[IO[str]]:
     """A text handle on a temporary file beside `path`, renamed over it only on success.
 
-    `-` means stdout, written directly.
+    `-` means stdout, written directly; to a terminal, with control characters shown as
+    visible ones (`coder.console.printable`), since a comment's escape sequence would otherwise
+    clear the screen or retitle the window. A pipe or a file gets the text as it is.
     """
     if str(path) == "-":
-        yield sys.stdout
+        yield _Visible() if sys.stdout.isatty() else sys.stdout
         sys.stdout.flush()
         return
     target = check_writable(path, force)
@@ -88,7 +91,7 @@ def atomic_open(
         with open(target, "w", encoding=encoding, newline=newline) as handle:
             yield handle
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _temporary(target, target.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
             yield handle
@@ -101,6 +104,27 @@ def atomic_open(
         raise
 
 
+def _temporary(target: Path, folder: Path | None) -> tuple[int, str]:
+    """A new temporary file for `target`, in `folder`; an error that names the target, not
+    the temporary file, where it cannot be made (a read-only folder, a full disk)."""
+    try:
+        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+class _Visible(io.TextIOBase):
+    """Stdout for text written to a terminal: control characters as visible ones."""
+
+    def write(self, text: str) -> int:
+        from coder.console import printable
+
+        return sys.stdout.write(printable(text))
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, force: bool = False) -> Iterator[Path]:
     """A temporary path beside `path` for writers that need a file name (xlsx, zip). `-`
@@ -108,9 +132,7 @@ def atomic_path(path: str | Path, force: bool = False) -> Iterator[Path]:
     stdout = str(path) == "-"
     target = Path("stdout") if stdout else check_writable(path, force)
     stream = stdout or is_stream(target)  # made elsewhere, then copied into the stream
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=None if stream else target.parent
-    )
+    fd, tmp = _temporary(target, None if stream else target.parent)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -385,7 +385,7 @@ def test_a_control_sequence_in_a_comment_is_printed_visibly_not_sent_to_the_term
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "escape.db"
-    text = "No time \x1b[31mat all\x1b[0m\x1b]0;owned\x07"
+    text = "No time \x1b[31mat all\x1b[0m\x1b]0;owned\x07 \u202eevil"  # a right-to-left override
     with Store(db) as store:
         comment = NewComment("r1", 2, text, {"region": "\x1b[2Jnorth"})
         found = result(text, {"time": 0.9}, {"time": "model"})
@@ -394,6 +394,7 @@ def test_a_control_sequence_in_a_comment_is_printed_visibly_not_sent_to_the_term
     assert shown.exit_code == 0, shown.output
     assert "\x1b" not in shown.output
     assert "No time ␛[31mat all␛[0m␛]0;owned" in shown.stdout
+    assert "\u202e" not in shown.output and "\ufffdevil" in shown.stdout
     assert "␛[2Jnorth" in shown.stdout
 
 

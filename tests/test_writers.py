@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import stat
@@ -403,3 +404,35 @@ def test_excel_is_refused_where_it_would_do_nothing(tmp_path: Path, name: str, w
     with pytest.raises(OutputError) as caught, open_rows(path, excel=True):
         pass
     assert str(caught.value) == f"--excel gives a CSV file a BOM for Excel; it is not for {where}"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+ESCAPES = "\x1b[2J\x1b]0;x\x07 \u202e!"  # clear the screen, retitle it, turn the line round
+
+
+@pytest.mark.parametrize(
+    ("stdout", "shown"), [(_Terminal(), "␛[2J␛]0;x␇ \ufffd!"), (io.StringIO(), ESCAPES)]
+)
+def test_text_to_a_terminal_shows_control_characters_and_a_pipe_gets_them_as_written(
+    monkeypatch: pytest.MonkeyPatch, stdout: io.StringIO, shown: str
+) -> None:
+    monkeypatch.setattr("sys.stdout", stdout)
+    with open_rows("-") as rows:
+        rows.write([ESCAPES, "b"])
+    assert stdout.getvalue() == f"{shown},b\n"
+
+
+def test_an_output_that_cannot_be_made_names_the_file_not_its_temporary_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_only(prefix: str, suffix: str, dir: Path) -> None:
+        raise OSError(30, "Read-only file system", str(dir / f"{prefix}abc{suffix}"))
+
+    monkeypatch.setattr("tempfile.mkstemp", read_only)
+    with pytest.raises(OutputError) as caught, atomic_open(tmp_path / "out.csv"):
+        pass
+    assert str(caught.value) == f"cannot write {tmp_path / 'out.csv'}: Read-only file system"
