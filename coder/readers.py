@@ -74,6 +74,7 @@ class Table:
     sheet: str | None = None  # the worksheet read, for an Excel workbook
     other_sheets: tuple[str, ...] = ()  # the workbook's others, when none was named
     note: str = ""  # what else the reader has to say about the input
+    first_sheet: bool = True  # the sheet read is the workbook's first
     # The comments' column, once chosen (`pick_text`): a JSON object without it is checked.
     text_column: str | None = None
 
@@ -494,7 +495,10 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
         book.close()
 
     others = () if name else tuple(ws.title for ws in book.worksheets[1:])
-    return Table(path, columns, rows(), sheet=sheet.title, other_sheets=others, note=note)
+    first = sheet is book.worksheets[0]
+    return Table(
+        path, columns, rows(), sheet=sheet.title, other_sheets=others, note=note, first_sheet=first
+    )
 
 
 def _unsaved_formulas(sheet: Any) -> tuple[dict[int, dict[int, str]], str]:

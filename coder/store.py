@@ -1424,6 +1424,7 @@ class ImportSink:
         self.source = source_name(input_path, store.path)
         self._new_source = all(source != self.source for source, _, _ in store.sources())
         self._before = store.last_comment_id()  # comments after it are this import's
+        self._workbook = self.source  # the file, where the source is one of its sheets
         self.question = ""
         self.new_comments = 0
         self.rows = 0
@@ -1433,6 +1434,12 @@ class ImportSink:
         self._several = False
 
     def start(self, table: Table, text_column: str, id_column: str | None) -> None:
+        if table.sheet is not None and not table.first_sheet:
+            # another sheet of a workbook is another file: its ids are its own (the first
+            # sheet keeps the workbook's name alone, as projects made before have it)
+            self._workbook = self.source
+            self.source = f"{self.source}[{table.sheet}]"
+            self._new_source = all(s != self.source for s, _, _ in self.store.sources())
         questions = self.store.settle_question(self.source, text_column, table.columns, id_column)
         self.question = text_column if questions != [""] else ""
         # each question of the file is a comment of its own, not an attribute of the others
@@ -1489,6 +1496,8 @@ class ImportSink:
     def _refuse_a_copy(self) -> None:
         """A file the project holds under another path would have every comment twice."""
         held = self.store.copies_elsewhere(self.source, [c for c, _ in self._pending])
+        for sheet in [s for s in held if s == self._workbook or s.startswith(self._workbook + "[")]:
+            del held[sheet]  # sheets of one workbook may well share ids and short answers
         other, count = max(held.items(), key=lambda item: item[1], default=("", 0))
         if count and count * 2 >= len(self._pending):
             raise InputError(

@@ -810,3 +810,37 @@ def test_an_output_named_as_the_project_is_refused_before_the_project_is_made(
         "Error: -o and --db name the same file; give the output a name of its own\n"
     )
     assert not db.exists()
+
+
+def test_each_sheet_of_a_workbook_is_a_file_of_its_own(tmp_path: Path, tiny_model: Path) -> None:
+    # Two sites' sheets, ids 1 and 3 on both with the same short answers: Site B's were once
+    # taken for Site A's comments, and two of its respondents vanished into them.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Site A"
+    for row in (["id", "comment"], [1, "No"], [2, "Too slow."], [3, "No"]):
+        book.active.append(row)
+    site_b = book.create_sheet("Site B")
+    for row in (["id", "comment"], [1, "No"], [3, "No"], [4, "Never enough time."]):
+        site_b.append(row)
+    path = tmp_path / "sites.xlsx"
+    book.save(path)
+    db = tmp_path / "p.db"
+    assert run("tag", path, "-m", tiny_model, "--db", db).exit_code == 0
+    second = run("tag", path, "--sheet", "Site B", "-m", tiny_model, "--db", db)
+    assert second.exit_code == 0, second.output
+    assert second.stderr.splitlines()[-1].startswith(
+        f"Project {db}: 3 new comments, 0 already there"
+    )
+    with Store(db) as store:
+        assert [(r.source, r.external_id) for r in store.comment_refs()] == [
+            ("sites.xlsx", "1"),
+            ("sites.xlsx", "2"),
+            ("sites.xlsx", "3"),
+            ("sites.xlsx[Site B]", "1"),
+            ("sites.xlsx[Site B]", "3"),
+            ("sites.xlsx[Site B]", "4"),
+        ]
+    again = run("tag", path, "--sheet", "site b", "-m", tiny_model, "--db", db)
+    assert "0 new comments, 3 already there" in again.stderr
