@@ -657,7 +657,7 @@ def test_a_full_disk_is_an_error_and_the_old_output_stays(
     monkeypatch.setattr(tempfile, "mkstemp", full)
     result = run("export", project, "-o", target, "--force")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {tmp_path / '.out.csv.1.tmp'}: No space left on device\n"
+    assert result.stderr == f"Error: cannot write {target}: No space left on device\n"
     assert target.read_text(encoding="utf-8") == "old\n"
 
 
