@@ -496,6 +496,14 @@ def _tagged(
             f"Project {db}: {sink.new_comments} new comments, "
             f"{sink.rows - sink.new_comments} already there; suggestions in run {sink.run_id}"
         )
+        if sink.updated:
+            _notes(
+                [
+                    f"{sink.updated} of the comments already there have other attribute values "
+                    "in this file (a corrected role, a new column): the project now has the "
+                    "file's"
+                ]
+            )
     if left_out:
         err.print(left_out)
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -81,6 +81,14 @@ def origin(source: str, question: str) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Imported(NamedTuple):
+    """What `Store.import_batch` did: comments new to the project, and comments already there
+    whose attributes it updated."""
+
+    new: int
+    updated: int
 
 
 @dataclass(frozen=True)
@@ -536,12 +544,12 @@ class Store:
         rows: Sequence[tuple[NewComment, CommentResult]],
         thresholds: dict[str, float],
         question: str = "",
-    ) -> int:
-        """Store comments (a comment already there from this source and question is kept as it
-        was) and this run's results for them, in one transaction. Returns the number of new
-        comments. Raises InputError, storing nothing, if a comment already there had another
-        text."""
-        new, scored = 0, []
+    ) -> Imported:
+        """Store comments (a comment already there from this source and question keeps its
+        text; its attributes become the file's, where they changed: a corrected role) and this
+        run's results for them, in one transaction. Raises InputError, storing nothing, if a
+        comment already there had another text."""
+        new, updated, scored = 0, 0, []
         with self.transaction() as db:
             for comment, result in rows:
                 cursor = db.execute(
@@ -559,16 +567,22 @@ class Store:
                     ),
                 )
                 new += cursor.rowcount
-                comment_id, text, line = db.execute(
-                    "SELECT id, text, row_number FROM comments "
+                comment_id, text, line, attributes = db.execute(
+                    "SELECT id, text, row_number, attributes FROM comments "
                     "WHERE source = ? AND question = ? AND external_id = ?",
                     (source, question, comment.external_id),
                 ).fetchone()
                 if text != comment.text:  # the results are for another text: refuse them
                     raise _changed(self.path, source, question, comment, line)
+                if not cursor.rowcount and json.loads(attributes) != comment.attributes:
+                    db.execute(
+                        "UPDATE comments SET attributes = ? WHERE id = ?",
+                        (json.dumps(comment.attributes, ensure_ascii=False), comment_id),
+                    )
+                    updated += 1
                 scored.append((comment_id, result))
             _insert_scores(db, run_id, scored, thresholds)
-        return new
+        return Imported(new, updated)
 
     def copies_elsewhere(self, source: str, comments: Sequence[NewComment]) -> Counter[str]:
         """How many of `comments` (at most a batch) other sources of the project hold already,
@@ -1427,6 +1441,7 @@ class ImportSink:
         self._workbook = self.source  # the file, where the source is one of its sheets
         self.question = ""
         self.new_comments = 0
+        self.updated = 0  # comments already there whose attributes the file changed
         self.rows = 0
         self._pending: list[tuple[NewComment, CommentResult]] = []
         self._seen: dict[str, int] = {}
@@ -1472,9 +1487,11 @@ class ImportSink:
             self._new_source = False
             self._refuse_a_copy()
         if self._pending:
-            self.new_comments += self.store.import_batch(
+            done = self.store.import_batch(
                 self.run_id, self.source, self._pending, self.thresholds, self.question
             )
+            self.new_comments += done.new
+            self.updated += done.updated
             self.rows += len(self._pending)
             self._pending = []
 

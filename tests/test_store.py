@@ -463,9 +463,6 @@ def test_comments_from_before_questions_whose_column_cannot_be_told_stay_as_they
     raw_db.close()
     model = load_model(tiny_model)
     with Store(path) as store:
-        sink = ImportSink(store, model, "tiny", survey)
-        tag_file(model, survey, None, text_column="comment", sink=sink)
-        assert (sink.new_comments, store.comment_count()) == (0, 4)
         with pytest.raises(InputError) as caught:
             tag_file(
                 model, survey, None, text_column="q2", sink=ImportSink(store, model, "t", survey)
@@ -477,6 +474,15 @@ def test_comments_from_before_questions_whose_column_cannot_be_told_stay_as_they
             "to tag a changed file, start a new project"
         )
         assert store.comment_count() == 4
+        # Tagged again from the column they came from, they take the file's other columns as
+        # attributes, which then tell their column: q2's answers go in as a question of their own.
+        sink = ImportSink(store, model, "tiny", survey)
+        tag_file(model, survey, None, text_column="comment", sink=sink)
+        assert (sink.new_comments, sink.updated, store.comment_count()) == (0, 4, 4)
+        sink = ImportSink(store, model, "t", survey)
+        tag_file(model, survey, None, text_column="q2", sink=sink)
+        assert (sink.new_comments, store.comment_count()) == (4, 8)
+        assert {store.comment(i).question for i in range(1, 9)} == {"comment", "q2"}
 
 
 # --- the review order --------------------------------------------------------------------------

@@ -844,3 +844,21 @@ def test_each_sheet_of_a_workbook_is_a_file_of_its_own(tmp_path: Path, tiny_mode
         ]
     again = run("tag", path, "--sheet", "site b", "-m", tiny_model, "--db", db)
     assert "0 new comments, 3 already there" in again.stderr
+
+
+def test_tagging_a_file_again_takes_its_corrected_attributes(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    db = tmp_path / "p.db"
+    source = write_csv(tmp_path / "a.csv", ["id", "role", "comment"], [("r1", "nurse", "No time.")])
+    assert run("tag", source, "-m", tiny_model, "--db", db).exit_code == 0
+    write_csv(source, ["id", "role", "region", "comment"], [("r1", "doctor", "North", "No time.")])
+    again = run("tag", source, "-m", tiny_model, "--db", db)
+    assert again.exit_code == 0, again.output
+    assert "Note: 1 of the comments already there have other attribute values in this file" in (
+        " ".join(again.stderr.split())
+    )
+    with Store(db) as store:
+        assert store.comment(1).attributes == {"role": "doctor", "region": "North"}
+    same = run("tag", source, "-m", tiny_model, "--db", db)
+    assert "attribute" not in same.stderr
