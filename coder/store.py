@@ -1300,6 +1300,11 @@ def _check_file(path: Path, create: bool) -> None:
             )
         if not path.parent.exists():
             raise StoreError(f"folder {path.parent} does not exist; create it first")
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreError(
+                f"cannot make project {path}: its folder {path.parent} is read-only to you; "
+                "give a path in a folder you can write to"
+            )
         return
     try:
         with open(path, "rb") as handle:

@@ -253,6 +253,19 @@ def test_a_missing_project_or_folder_says_what_to_do(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
+def test_a_new_project_in_a_read_only_folder_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chmod cannot stop root, who runs CI: the check itself is what is faked here.
+    monkeypatch.setattr("coder.store.os.access", lambda path, mode: Path(path) != tmp_path)
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path / "p.db")
+    assert str(caught.value) == (
+        f"cannot make project {tmp_path / 'p.db'}: its folder {tmp_path} is read-only to you; "
+        "give a path in a folder you can write to"
+    )
+
+
 def test_an_empty_file_is_no_project_to_read_but_may_become_one(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
     path.touch()  # `coder status p.db` made it an empty project before
