@@ -38,11 +38,12 @@ def report(gold: np.ndarray, predicted: np.ndarray, theme_ids: Sequence[str]) ->
     nobody used neither helps nor hurts it.
     """
     keys = ("precision", "recall", "f1")
-    per_theme, supports = [], []
+    per_theme, supports, coded = [], [], []
     for j in range(len(theme_ids)):
         g, p = gold[:, j], predicted[:, j]
         per_theme.append(_prf(float(np.sum(g & p)), float(np.sum(~g & p)), float(np.sum(g & ~p))))
         supports.append(int(np.sum(g)))
+        coded.append(int(np.sum(p)))
     tp = float(np.sum(gold & predicted))
     micro = _prf(tp, float(np.sum(~gold & predicted)), float(np.sum(gold & ~predicted)))
     present = [figures for figures, n in zip(per_theme, supports, strict=True) if n > 0]
@@ -51,9 +52,9 @@ def report(gold: np.ndarray, predicted: np.ndarray, theme_ids: Sequence[str]) ->
     def rounded(values: tuple[float, ...]) -> dict[str, float]:
         return {k: round(v, 4) for k, v in zip(keys, values, strict=True)}
 
-    themes = {
-        theme: {**rounded(figures), "support": n}
-        for theme, figures, n in zip(theme_ids, per_theme, supports, strict=True)
+    themes = {  # precision is 0/0 for a theme never predicted, recall for one never in gold
+        theme: {**rounded(figures), "support": n, "predicted": k}
+        for theme, figures, n, k in zip(theme_ids, per_theme, supports, coded, strict=True)
     }
     return {
         "micro": rounded(micro),

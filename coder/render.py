@@ -51,6 +51,17 @@ def codebook_tree(codebook: Codebook) -> Tree:
     return root
 
 
+def theme_figures(m: dict[str, Any]) -> list[str]:
+    """A theme's precision, recall and F1 as shown: '—' where one is 0/0 (precision of a theme
+    never predicted, recall of one never in the gold codes), not a misleading 0.00."""
+    predicted, support = m.get("predicted", 1), m.get("support", 1)  # an average: both
+    return [
+        f"{m['precision']:.2f}" if predicted else "—",
+        f"{m['recall']:.2f}" if support else "—",
+        f"{m['f1']:.2f}" if predicted or support else "—",
+    ]
+
+
 def metrics_table(result: dict[str, Any], codebook: Codebook, title: str) -> Table:
     """Per-theme precision, recall, F1 and support, then the micro and macro averages."""
     table = Table(title=title, title_justify="left")
@@ -58,13 +69,8 @@ def metrics_table(result: dict[str, Any], codebook: Codebook, title: str) -> Tab
     for name in ("precision", "recall", "F1", "support"):
         table.add_column(name, justify="right")
     for theme_id, m in result["themes"].items():
-        table.add_row(
-            Text(printable(codebook.theme(theme_id).label)),
-            f"{m['precision']:.2f}",
-            f"{m['recall']:.2f}",
-            f"{m['f1']:.2f}",
-            str(m["support"]),
-        )
+        label = Text(printable(codebook.theme(theme_id).label))
+        table.add_row(label, *theme_figures(m), str(m["support"]))
     table.add_section()
     for average in ("micro", "macro"):
         m = result[average]

@@ -258,5 +258,6 @@ def _figures(m: dict[str, Any] | None, support: bool) -> list[str]:
     """Precision, recall, F1 and support cells; blank for a theme the run cannot code."""
     if m is None:
         return ["", "", "", ""]
-    figures = [f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}"]
-    return [*figures, str(m["support"]) if support else ""]
+    from coder.render import theme_figures
+
+    return [*theme_figures(m), str(m["support"]) if support else ""]

@@ -74,3 +74,32 @@ def test_interval_is_the_middle_share_of_the_values() -> None:
     values = np.arange(1001) / 1000  # 0.000 ... 1.000
     assert interval(values) == [0.025, 0.975]
     assert interval(values, level=0.5) == [0.25, 0.75]
+
+
+def test_a_theme_neither_coded_nor_predicted_shows_no_figures() -> None:
+    from rich.console import Console
+
+    from coder.codebook_io import parse_codebook
+    from coder.render import metrics_table
+    from tests.conftest import TINY_CODEBOOK
+
+    gold = np.array([[1, 0, 0], [0, 0, 0]], dtype=bool)
+    predicted = np.array([[1, 0, 1], [0, 0, 0]], dtype=bool)
+    result = report(gold, predicted, ["time", "cost", "box_ticking"])
+    assert result["themes"]["cost"] == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "support": 0,
+        "predicted": 0,
+    }
+    console = Console(width=100, record=True)
+    console.print(metrics_table(result, parse_codebook(TINY_CODEBOOK, "t.yaml"), "x"))
+    rows = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:6]]
+        for line in console.export_text().splitlines()
+        if line.startswith("│")
+    }
+    assert rows["Cost"] == ["—", "—", "—", "0"]  # 0/0 everywhere
+    assert rows["Box-ticking"] == ["0.00", "—", "0.00", "0"]  # a false alarm; recall 0/0
+    assert rows["Time"] == ["1.00", "1.00", "1.00", "1"]

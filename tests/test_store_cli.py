@@ -245,6 +245,7 @@ def test_suggestions_made_before_a_merge_count_for_the_merged_theme(
         "recall": 1.0,
         "f1": 1.0,
         "support": 1,
+        "predicted": 1,
     }
 
 
@@ -507,9 +508,16 @@ def test_status_counts_decisions_per_theme_and_measures_the_suggestions(
     # figures leave it out: its added "time" is not held against the model.
     assert status["metrics"]["n"] == 3
     themes = status["metrics"]["themes"]
-    assert themes["time"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
-    assert themes["cost"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
-    assert themes["box_ticking"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    figures = {t: (m["precision"], m["recall"], m["f1"], m["support"]) for t, m in themes.items()}
+    assert figures == {"time": (1, 1, 1, 1), "cost": (0, 0, 0, 0), "box_ticking": (1, 1, 1, 1)}
+    assert {t: m["predicted"] for t, m in themes.items()} == {
+        "time": 1,
+        "cost": 1,
+        "box_ticking": 1,
+    }
+    shown = run("status", project).stdout
+    cost_row = [line for line in shown.splitlines() if line.startswith("│ Cost")][-1]  # measured
+    assert [c.strip() for c in cost_row.split("│")[5:9]] == ["0.00", "—", "0.00", "0"]  # 0/0
     assert status["measured_run"] == {"id": 1, "model": str(tiny_model)}
     assert status["codebook"] == "'Tiny' version 1, from run 1"
 
@@ -551,7 +559,7 @@ def test_status_in_the_terminal_shows_the_tables(project: Path, tiny_model: Path
         "support",
     ]
     assert rows["Time"] == ["1", "0", "0", "1.00", "1.00", "1.00", "1"]
-    assert rows["Box-ticking"] == ["0", "0", "0", "0.00", "0.00", "0.00", "0"]
+    assert rows["Box-ticking"] == ["0", "0", "0", "—", "—", "—", "0"]  # neither coded nor suggested
     assert rows["micro average"] == ["", "", "", "1.00", "1.00", "1.00", ""]
     assert rows["ana"] == ["2", "0", "0", "0"]
     assert lines[-1] == (

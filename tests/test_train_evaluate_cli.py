@@ -257,18 +257,21 @@ def test_evaluate_json(gold: Path, tiny_model: Path) -> None:
         "recall": 0.6667,
         "f1": 0.8,
         "support": 3,
+        "predicted": 2,
     }
     assert report["themes"]["cost"] == {
         "precision": 1.0,
         "recall": 0.5,
         "f1": 0.6667,
         "support": 2,
+        "predicted": 1,
     }
     assert report["themes"]["box_ticking"] == {
         "precision": 0.0,
         "recall": 0.0,
         "f1": 0.0,
         "support": 0,
+        "predicted": 1,  # a false alarm: precision 0 means something, recall is 0/0
     }
     # micro: tp 3, fp 1, fn 2; macro over the themes with support (time, cost).
     assert report["micro"] == {"precision": 0.75, "recall": 0.6, "f1": 0.6667}
