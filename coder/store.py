@@ -1481,9 +1481,7 @@ class ImportSink:
             self.flush()
 
     def finish(self) -> None:
-        self.flush()
-        if not self.rows:  # a header alone: a project of no comments helps nobody
-            raise InputError(f"{self.source} has no comments under its header: nothing to tag")
+        self.flush()  # (a header alone never gets here: `tag_file` refuses it first)
         if self._several:  # only once this question is stored: a failed import changes nothing
             self.store.drop_question_attributes(self.source)
 

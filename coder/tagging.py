@@ -90,6 +90,11 @@ def tag_file(
         # The first batch is read and tagged before anything is written, so that a file bad
         # near its start puts no header alone on stdout (a file output is atomic anyway).
         first = list(itertools.islice(tagged_rows, 1))
+        if not first:  # a header alone (a sheet of notes, say): nothing to tag, no output
+            other = f" ({table.sheet_note})" if table.other_sheets else ""
+            raise InputError(
+                f"{input_path} has no comments under its header: nothing to tag{other}"
+            )
         with contextlib.ExitStack() as stack:
             writer = None
             if output is not None:

@@ -771,11 +771,11 @@ def test_a_file_of_a_header_alone_makes_no_project_and_no_run(
     header.write_text("id,comment\n", encoding="utf-8")
     fresh = run("tag", header, "-m", tiny_model, "--db", tmp_path / "new.db")
     assert fresh.exit_code == 1
-    assert fresh.stderr == "Error: header.csv has no comments under its header: nothing to tag\n"
+    assert fresh.stderr == f"Error: {header} has no comments under its header: nothing to tag\n"
     assert not (tmp_path / "new.db").exists()
     into = run("tag", header, "-c", tiny_codebook, "--db", project)
     assert into.stderr.endswith(
-        "Error: header.csv has no comments under its header: nothing to tag\n"
+        f"Error: {header} has no comments under its header: nothing to tag\n"
     )
     with Store(project) as store:
         assert [r.id for r in store.runs()] == [1]

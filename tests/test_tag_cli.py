@@ -767,3 +767,22 @@ def test_a_tsv_output_is_tab_separated_and_reads_back(
         "Error: coder writes Excel workbooks as .xlsx, not the old .xls: name the file .xlsx "
         f"(or .csv) ({tmp_path / 'coded.xls'})\n"
     )
+
+
+def test_a_sheet_with_a_header_alone_is_refused_naming_the_others(
+    tmp_path: Path, tag_args: list[object]
+) -> None:
+    # The first sheet holds notes under a heading: tagged, it gave 0 comments and exit 0.
+    book = Workbook()
+    book.active.title = "About"
+    book.active.append(["comment"])
+    book.create_sheet("Answers").append(["id", "comment"])
+    source = tmp_path / "survey.xlsx"
+    book.save(source)
+    result = run("tag", source, *tag_args, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {source} has no comments under its header: nothing to tag (Read sheet 'About' "
+        f"of {source}; it also has 'Answers'. Use --sheet NAME to read another)\n"
+    )
+    assert not (tmp_path / "out.csv").exists()
