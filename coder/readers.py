@@ -504,18 +504,15 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
 def _unsaved_formulas(sheet: Any) -> tuple[dict[int, dict[int, str]], str]:
     """{row: {column index from 0: text}} of the sheet's formulas with no saved result
     (`coder.workbook_formulas`), which are read as their own text, and a note that says so."""
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
     from coder.workbook_formulas import uncached_formulas
 
     found = uncached_formulas(sheet)
     by_row: dict[int, dict[int, str]] = {}
-    for coordinate, text in found:
-        letters, row = coordinate_from_string(coordinate)
-        by_row.setdefault(row, {})[column_index_from_string(letters) - 1] = text
+    for row, column, _, text in found:
+        by_row.setdefault(row, {})[column] = text
     if not found:
         return by_row, ""
-    (coordinate, text), n = found[0], len(found)
+    (*_, coordinate, text), n = found[0], len(found)
     return by_row, (
         f"{n} cell{'s' if n != 1 else ''} of sheet '{sheet.title}' hold{'s' if n == 1 else ''} "
         f"a formula with no saved result, read as written (e.g. {coordinate}: {text!r}): the "

@@ -10,47 +10,81 @@ so this reads the sheet's XML itself, for the formula's text.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import IO, Any
 
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
 _CHUNK = 1 << 20
-_FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")  # with or without a prefix
+_OVERLAP = 256  # bytes kept from one chunk to the next: a cell's end cut across two chunks
+# How a formula with no saved result ends: `</f></c>`, `</f><v/></c>`, `</f><v></v></c>`, or a
+# shared formula's `<f .../></c>`, with or without a namespace prefix. Workbooks of formulas
+# Excel saved match none of these and skip the slower parse.
+_P = r"(?:[\w.-]+:)?"
+_UNSAVED_END = re.compile(
+    rf"(?:</{_P}f>|<{_P}f\b[^>]*/>)\s*(?:<{_P}v\s*/>|<{_P}v>\s*</{_P}v>)?\s*</{_P}c>".encode()
+)
 
 
-def uncached_formulas(sheet: Any) -> list[tuple[str, str]]:
-    """(coordinate, text) of each cell of an openpyxl read-only `sheet` that holds a formula
-    with no saved result, in sheet order: ('B7', '=== NO ===')."""
+def uncached_formulas(sheet: Any) -> list[tuple[int, int, str, str]]:
+    """(row from 1, column from 0, coordinate, text) of each cell of an openpyxl read-only
+    `sheet` that holds a formula with no saved result, in sheet order: (7, 1, 'B7', '=== NO
+    ==='). A formula whose saved result is an empty string (`t="str"`, an empty value) has one."""
     with sheet.parent._archive.open(sheet._worksheet_path) as source:
-        if not _has_formulas(source):  # most exports have none: skip the slower parse
+        if not _may_have_unsaved(source):
             return []
     with sheet.parent._archive.open(sheet._worksheet_path) as source:
         return _unsaved(source)
 
 
-def _has_formulas(source: IO[bytes]) -> bool:
+def _may_have_unsaved(source: IO[bytes]) -> bool:
     tail = b""
     while chunk := source.read(_CHUNK):
         window = tail + chunk
-        if any(tag in window for tag in _FORMULA_TAGS):
+        if _UNSAVED_END.search(window):
             return True
-        tail = window[-3:]  # a tag cut across two chunks
+        tail = window[-_OVERLAP:]
     return False
 
 
-def _unsaved(source: IO[bytes]) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for _, element in ET.iterparse(source, events=("end",)):
+def _unsaved(source: IO[bytes]) -> list[tuple[int, int, str, str]]:
+    found: list[tuple[int, int, str, str]] = []
+    row, column = 0, -1  # where the cell read last is: `r` is optional on rows and cells
+    for event, element in ET.iterparse(source, events=("start", "end")):
         name = _local(element.tag)
+        if event == "start":
+            if name == "row":
+                row, column = int(element.get("r") or row + 1), -1
+            continue
         if name == "c":
+            row, column = _place(element.get("r"), row, column)
             parts = {_local(child.tag): child for child in element}
             value = parts.get("v")
-            saved = (value is not None and value.text) or "is" in parts
+            saved = (value is not None and (value.text or element.get("t") == "str")) or (
+                "is" in parts
+            )
             if "f" in parts and not saved:
-                found.append((element.get("r") or "", "=" + (parts["f"].text or "")))
+                text = "=" + (parts["f"].text or "")
+                found.append((row, column, _coordinate(row, column), text))
             element.clear()
         elif name == "row":
             element.clear()
     return found
+
+
+def _place(reference: str | None, row: int, column: int) -> tuple[int, int]:
+    """A cell's row and column: from its reference where it has one, else the next column."""
+    if not reference:
+        return row, column + 1
+    letters, number = coordinate_from_string(reference)
+    return number, column_index_from_string(letters) - 1
+
+
+def _coordinate(row: int, column: int) -> str:
+    from openpyxl.utils.cell import get_column_letter
+
+    return f"{get_column_letter(column + 1)}{row}"
 
 
 def _local(tag: str) -> str:

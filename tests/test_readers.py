@@ -410,28 +410,41 @@ def test_xlsx_dates_read_as_dates_and_times_as_written(tmp_path: Path) -> None:
     ]
 
 
-def _formula_book(path: Path, rows: int, saved: bool) -> None:
-    """A workbook whose comment column is formulas, with their results saved as Excel saves
-    them, or not (as openpyxl and other scripts write them)."""
+def _formula_book(path: Path, rows: int, *edits: tuple[bytes, bytes]) -> None:
+    """A workbook whose comment column is formulas, as openpyxl and other scripts write them
+    (no saved result), with `edits` made to its sheet's XML (Excel's way of saving them)."""
     book = Workbook()
     book.active.append(["id", "comment"])
     for n in range(rows):
         book.active.append([n, '="Too "&"slow"'])
     book.save(path)
-    if saved:
-        with zipfile.ZipFile(path) as old:
-            parts = {name: old.read(name) for name in old.namelist()}
-        sheet = "xl/worksheets/sheet1.xml"
-        parts[sheet] = parts[sheet].replace(b"><f>", b' t="str"><f>')
-        parts[sheet] = parts[sheet].replace(b"<v />", b"<v>Too slow</v>")
-        with zipfile.ZipFile(path, "w") as new:
-            for name, data in parts.items():
-                new.writestr(name, data)
+    with zipfile.ZipFile(path) as old:
+        parts = {name: old.read(name) for name in old.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    for before, after in edits:
+        parts[sheet] = parts[sheet].replace(before, after)
+    with zipfile.ZipFile(path, "w") as new:
+        for name, data in parts.items():
+            new.writestr(name, data)
 
 
-def test_xlsx_formulas_read_as_their_saved_results(tmp_path: Path) -> None:
-    _formula_book(tmp_path / "in.xlsx", 2, saved=True)
-    assert [row["comment"] for _, row in read(tmp_path / "in.xlsx")[1]] == ["Too slow"] * 2
+SAVED = (b"><f>", b' t="str"><f>'), (b"<v />", b"<v>Too slow</v>")
+SAVED_EMPTY = (b"><f>", b' t="str"><f>'), (b"<v />", b"<v></v>")  # Excel's ""
+
+
+@pytest.mark.parametrize(("edits", "read_as"), [(SAVED, "Too slow"), (SAVED_EMPTY, "")])
+def test_xlsx_formulas_read_as_their_saved_results(
+    tmp_path: Path, edits: tuple[tuple[bytes, bytes], ...], read_as: str
+) -> None:
+    _formula_book(tmp_path / "in.xlsx", 2, *edits)
+    with open_table(tmp_path / "in.xlsx") as table:
+        assert [(line, row["comment"]) for line, row in table.rows] == [(2, read_as), (3, read_as)]
+        assert table.sheet_note == ""
+
+
+def test_xlsx_formula_cells_without_a_reference_are_placed_in_turn(tmp_path: Path) -> None:
+    _formula_book(tmp_path / "in.xlsx", 2, (b' r="B2"', b""), (b' r="B3"', b""))
+    assert [row["comment"] for _, row in read(tmp_path / "in.xlsx")[1]] == ['="Too "&"slow"'] * 2
 
 
 def test_xlsx_formulas_with_no_saved_result_read_as_their_text_with_a_note(
@@ -439,7 +452,7 @@ def test_xlsx_formulas_with_no_saved_result_read_as_their_text_with_a_note(
 ) -> None:
     # A script stores any text starting with = as a formula: read for values, the comments
     # "=== NO ===" and the like were empty.
-    _formula_book(tmp_path / "in.xlsx", 7, saved=False)
+    _formula_book(tmp_path / "in.xlsx", 7)
     with open_table(tmp_path / "in.xlsx") as table:
         assert [row["comment"] for _, row in table.rows] == ['="Too "&"slow"'] * 7
         assert table.sheet_note == (
