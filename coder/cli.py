@@ -22,7 +22,7 @@ from coder.console import PlainConsole, printable
 from coder.errors import CoderError, InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
 
     from coder.codebook import Codebook
     from coder.store import ImportSink
@@ -370,6 +370,7 @@ def tag(
     import contextlib
 
     from coder.fileio import check_writable
+    from coder.table_out import check_table_name
     from coder.tagging import check_text_columns, tag_file
 
     if output is None:
@@ -380,6 +381,8 @@ def tag(
         check_text_columns(input_path, text_columns, input_format, sheet)
     if output not in (None, "-"):
         check_writable(output, force)
+        if fmt != "jsonl":
+            check_table_name(output)
         if db and Path(output).resolve() == Path(db).resolve():
             raise InputError("-o and --db name the same file; give the output a name of its own")
     model = _model(codebook_path, model_path, spacy_model)
@@ -399,7 +402,8 @@ def tag(
                     f"cold start of {codebook_path}" if codebook_path else "shipped"
                 )
                 sink = ImportSink(store, model, name, input_path)
-            with _progress() as advance, _stopped_part_way(sink, created):
+            done = text_columns[: text_columns.index(text_column)] if text_column else ()
+            with _progress() as advance, _stopped_part_way(sink, created, text_column, done):
                 summary = tag_file(
                     model,
                     input_path,
@@ -423,9 +427,12 @@ def tag(
 
 
 @contextlib.contextmanager
-def _stopped_part_way(sink: ImportSink | None, created: bool) -> Iterator[None]:
-    """When bad input stops `tag --db`, the project is left as it was: a project this command
-    made is removed, else the comments it added and its new run (`ImportSink.abandon`)."""
+def _stopped_part_way(
+    sink: ImportSink | None, created: bool, column: str | None = None, earlier: Sequence[str] = ()
+) -> Iterator[None]:
+    """When bad input stops `tag --db` (its pass for text `column`, after the passes for the
+    `earlier` columns), the project is left as it was before the pass: a project it made is
+    removed, else the comments it added and its new run (`ImportSink.abandon`)."""
 
     try:
         yield
@@ -438,16 +445,21 @@ def _stopped_part_way(sink: ImportSink | None, created: bool) -> Iterator[None]:
                 )
             )
         raise
-    except InputError as exc:
+    except CoderError as exc:  # bad input, or an output refused once the run was made
         if sink is None:
             raise
         stored, path = sink.rows, sink.store.path
         sink.abandon(created)
         if not stored:
             raise
-        kept = "no project was made" if created else f"{path} is as it was"
-        raise InputError(
-            f"{exc}\nNothing from this file was kept ({kept}); fix it and run the command again"
+        if earlier:  # the columns tagged before this one, in this command, are kept
+            what = f"column '{column}'"
+            kept = f"{path} keeps the columns tagged before it: {', '.join(earlier)}"
+        else:
+            what = "this file"
+            kept = "no project was made" if created else f"{path} is as it was"
+        raise type(exc)(
+            f"{exc}\nNothing from {what} was kept ({kept}); fix it and run the command again"
         ) from None
 
 

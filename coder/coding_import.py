@@ -85,15 +85,15 @@ def import_coding(
     book = store.latest_codebook()
     columns = columns or TableColumns()
     read = _read(path, book, (coder or "").strip() or None, columns, ignore_unknown)
+    if not adjudicate and any(c.coder == ADJUDICATION_USER for c in read.codings):
+        raise InputError(
+            f"'{ADJUDICATION_USER}' is the settled coding of the comments coders differed on, "
+            "in a project coder exported: add --adjudicate to bring it in as an adjudication, "
+            "and --as NAME for the person to record it under"
+        )
     codings, settings = _renamed(read.codings, (rename or "").strip(), path)
     coders = sorted({coding.coder for coding in codings})
     check_reviewer_names(coders)
-    if ADJUDICATION_USER in coders and not adjudicate:
-        raise InputError(
-            f"'{ADJUDICATION_USER}' is the settled coding of the comments coders differed on, "
-            "in a project coder exported: add --adjudicate to bring it in as an adjudication "
-            "(and --as NAME for the person to record it under)"
-        )
     if adjudicate and len(coders) > 1:
         raise InputError(
             f"{path} holds the coding of {', '.join(repr(c) for c in coders)}: an adjudication "
@@ -122,7 +122,7 @@ def _settled_note(store: Store, path: str | Path, settled: int) -> str:
     return (
         f"left out {ADJUDICATION_USER}'s coding of {settled} comment{'s' if settled != 1 else ''}"
         f": the settled coding where coders differed, to bring in as an adjudication with "
-        f"`{command} --adjudicate`"
+        f"`{command} --adjudicate --as NAME`"
     )
 
 

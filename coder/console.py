@@ -27,17 +27,17 @@ def _picture(match: re.Match[str]) -> str:
     return chr(0x2400 + code) if code < 0x20 else "\N{REPLACEMENT CHARACTER}"
 
 
-def percent(value: float) -> str:
+def percent(share: float) -> str:
     """A share (0 to 1) as a whole percent, but 100% and 0% only when exact: 824 comments of
     825 are 99.9%, not 100%, and 1 of 825 is 0.1%, not 0%."""
-    shown = value * 100
-    if 99.5 <= shown < 100:
-        finer = f"{shown:.1f}"
-        return (finer if finer != "100.0" else ">99.9") + "%"
-    if 0 < shown < 0.5:
-        finer = f"{shown:.1f}"
-        return (finer if finer != "0.0" else "<0.1") + "%"
-    return f"{shown:.0f}%"
+    shown = share * 100 + 0.0  # no "-0"
+    whole = f"{shown:.0f}"
+    if whole not in ("0", "100") or shown in (0, 100):
+        return whole + "%"
+    finer = f"{shown:.1f}"
+    if finer in ("0.0", "100.0"):  # still on the edge: say which side of it
+        return ("<0.1" if whole == "0" else ">99.9") + "%"
+    return finer + "%"
 
 
 class PlainConsole(Console):

@@ -74,7 +74,6 @@ def read_labelled(
     ids, texts, codes, unknown, repeated = [], [], [], [], []
     first_line: dict[str, int] = {}
     with open_table(path, sheet=sheet) as table:
-        sheet_note = table.sheet_note
         try:
             codes_col = pick_column(
                 table.columns, codes_column, str(path), "codes", "--codes-column"
@@ -100,6 +99,7 @@ def read_labelled(
             ids.append(row_id)
             texts.append(text)
             codes.append(resolve_codes(row[codes_col], codebook, f"{path}:{line}", unknown))
+        sheet_note = table.sheet_note  # once the rows are read: their notes too
     _check_repeated(repeated, path)
     check_unknown(unknown, path, codebook)
     if not texts:

@@ -227,6 +227,11 @@ DROP TABLE comments;
 ALTER TABLE comments_new RENAME TO comments;
 """
 
+# Deleting a comment (a refused import taken back) checks every sample for it: by index.
+SAMPLE_INDEX = """
+CREATE INDEX sample_comments_by_comment ON sample_comments (comment_id);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
@@ -236,6 +241,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("sessions that import coding", IMPORT_SESSIONS),
     ("sessions that import adjudication", IMPORT_ADJUDICATION),
     ("several questions of one file", QUESTIONS),
+    ("samples indexed by comment", SAMPLE_INDEX),
 ]
 
 

@@ -77,6 +77,8 @@ class Table:
     first_sheet: bool = True  # the sheet read is the workbook's first
     # The comments' column, once chosen (`pick_text`): a JSON object without it is checked.
     text_column: str | None = None
+    strays: int = 0  # JSON objects read without it but with keys the first line lacks
+    first_stray: tuple[int, str] | None = None  # the first one's line, and those keys
 
     @property
     def bytes_read(self) -> int:
@@ -89,16 +91,30 @@ class Table:
 
     @property
     def sheet_note(self) -> str:
-        """What to tell the user of a workbook: the other sheets than the one read by default,
-        and anything the reader noted."""
-        if not self.other_sheets:
-            return self.note
-        others = ", ".join(f"'{name}'" for name in self.other_sheets)
-        read = (
-            f"Read sheet '{self.sheet}' of {self.source}; it also has {others}. "
-            "Use --sheet NAME to read another"
+        """What to tell the user of the input: a workbook's other sheets than the one read by
+        default, and anything the reader noted (complete once the rows are read)."""
+        notes = [self.note, self._strays_note()]
+        if self.other_sheets:
+            others = ", ".join(f"'{name}'" for name in self.other_sheets)
+            notes.insert(
+                0,
+                f"Read sheet '{self.sheet}' of {self.source}; it also has {others}. "
+                "Use --sheet NAME to read another",
+            )
+        return ". ".join(n for n in notes if n)
+
+    def _strays_note(self) -> str:
+        if self.first_stray is None:
+            return ""
+        line, keys = self.first_stray
+        several = self.strays > 1
+        lines, have = (f"{self.strays} lines", "have") if several else ("1 line", "has")
+        return (
+            f"{lines} of {self.source} (the first: line {line}) {have} no '{self.text_column}', "
+            f"the key the comments are under, but {have} keys the first line lacks ({keys}): "
+            f"read as {'empty comments' if several else 'an empty comment'}; if the comments "
+            "are under another key there, give every line the same keys"
         )
-        return f"{read}. {self.note}" if self.note else read
 
 
 class _CountingReader(io.RawIOBase):
@@ -410,27 +426,25 @@ def _jsonl_table(path: str, text: IO[str], fmt: str) -> Table:
         for number, line in lines:
             if line.strip():
                 row = _json_object(path, number, line)
-                _check_text_key(path, number, row, table)
+                _check_text_key(number, row, table)
                 yield number, _stringify(row, columns)
 
     table = Table(path, columns, _guarded(path, rows()))
     return table
 
 
-def _check_text_key(path: str, number: int, row: dict[str, Any], table: Table) -> None:
+def _check_text_key(number: int, row: dict[str, Any], table: Table) -> None:
     """A missing key is an empty value and a new one another column, but an object that lacks
-    the comments' key and has others looks renamed (`comment` become `text`): read as it is,
-    its comment would be empty and its text lost without a word."""
+    the comments' key and has others may have it renamed (`comment` become `text`): read as
+    it is, its comment is empty. An exporter that leaves out empty fields writes such objects
+    too, so they are read, and counted for a note (`Table.sheet_note`), not refused."""
     key = table.text_column
     if key is None or key in row:
         return
     added = [name for name in row if name not in table.columns]
     if added:
-        raise InputError(
-            f"{path}:{number}: this object has no '{key}', the key the comments are under, but "
-            f"has {', '.join(added)}, which the first line has not: give every line its comment "
-            f"under '{key}' (a key renamed part way would leave its comments out)"
-        )
+        table.strays += 1
+        table.first_stray = table.first_stray or (number, ", ".join(added))
 
 
 def _json_object(path: str, number: int, line: str) -> dict[str, Any]:

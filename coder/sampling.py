@@ -140,11 +140,18 @@ def check_reviewer_names(names: Iterable[str]) -> None:
     rules could no longer be compared with the reviewers), and a name holding the `,` or `;`
     that lists of names are separated by (`--coders ana,ben`, an export's `reviewers`), or a
     control character."""
+    from coder.refi_project import ADJUDICATION_USER, MODEL_USER, RULES_USER
+
     for name in names:
         if name.strip() in MACHINE_CODERS:
             raise InputError(
                 f"'{name}' is the name `coder agree` gives the latest run's suggestions; "
                 "choose another reviewer name"
+            )
+        if name.strip() in (MODEL_USER, RULES_USER, ADJUDICATION_USER):
+            raise InputError(
+                f"'{name}' is a name coder's .qdpx exports give their own users; choose another "
+                "reviewer name (a .qdpx user's coding goes in under another with --as NAME)"
             )
         if any(unicodedata.category(c) == "Cc" for c in name):
             raise InputError(

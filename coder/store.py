@@ -486,13 +486,21 @@ class Store:
         """The id of the latest comment stored (0 for none): later ones are newer."""
         return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM comments").fetchone()[0]
 
+    def restore_attributes(self, previous: dict[int, str]) -> None:
+        """Put back the attributes (JSON) comments had before an import that was then undone."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE comments SET attributes = ? WHERE id = ?",
+                [(attributes, comment_id) for comment_id, attributes in previous.items()],
+            )
+
     def discard_comments(self, source: str, after: int) -> int:
         """Remove the comments from `source` stored after comment `after` and their results:
         an import the input stopped part way. One someone has decided on or sampled stays."""
-        chosen = (
-            "SELECT id FROM comments c WHERE source = ? AND id > ? "
-            "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.comment_id = c.id) "
-            "AND NOT EXISTS (SELECT 1 FROM sample_comments s WHERE s.comment_id = c.id)"
+        chosen = (  # NOT IN: each list is read once (sample_comments has no comment index)
+            "SELECT id FROM comments WHERE source = ? AND id > ? "
+            "AND id NOT IN (SELECT comment_id FROM decisions) "
+            "AND id NOT IN (SELECT comment_id FROM sample_comments)"
         )
         with self.transaction() as db:
             for table in ("suggestions", "scores"):
@@ -544,11 +552,13 @@ class Store:
         rows: Sequence[tuple[NewComment, CommentResult]],
         thresholds: dict[str, float],
         question: str = "",
+        previous: dict[int, str] | None = None,
     ) -> Imported:
         """Store comments (a comment already there from this source and question keeps its
         text; its attributes become the file's, where they changed: a corrected role) and this
         run's results for them, in one transaction. Raises InputError, storing nothing, if a
-        comment already there had another text."""
+        comment already there had another text. `previous` gets the attributes (JSON) each
+        updated comment had, for `restore_attributes`."""
         new, updated, scored = 0, 0, []
         with self.transaction() as db:
             for comment, result in rows:
@@ -575,6 +585,8 @@ class Store:
                 if text != comment.text:  # the results are for another text: refuse them
                     raise _changed(self.path, source, question, comment, line)
                 if not cursor.rowcount and json.loads(attributes) != comment.attributes:
+                    if previous is not None:
+                        previous.setdefault(comment_id, attributes)
                     db.execute(
                         "UPDATE comments SET attributes = ? WHERE id = ?",
                         (json.dumps(comment.attributes, ensure_ascii=False), comment_id),
@@ -1447,6 +1459,7 @@ class ImportSink:
         self.question = ""
         self.new_comments = 0
         self.updated = 0  # comments already there whose attributes the file changed
+        self._previous: dict[int, str] = {}  # ... and what they were, should it be undone
         self.rows = 0
         self._pending: list[tuple[NewComment, CommentResult]] = []
         self._seen: dict[str, int] = {}
@@ -1491,7 +1504,12 @@ class ImportSink:
             self._refuse_a_copy()
         if self._pending:
             done = self.store.import_batch(
-                self.run_id, self.source, self._pending, self.thresholds, self.question
+                self.run_id,
+                self.source,
+                self._pending,
+                self.thresholds,
+                self.question,
+                self._previous,
             )
             self.new_comments += done.new
             self.updated += done.updated
@@ -1510,6 +1528,7 @@ class ImportSink:
             return
         if self.rows:
             self.store.discard_comments(self.source, self._before)
+            self.store.restore_attributes(self._previous)
         if self.new_run:
             self.store.discard_run(self.run_id)
 

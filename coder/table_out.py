@@ -71,6 +71,16 @@ def check_not_workbook(path: str | Path, fmt: str) -> None:
         )
 
 
+def check_table_name(path: str | Path) -> None:
+    """Refuse an output name no table of ours can be: `.xls` (CSV under that name: Excel warns,
+    other programs fail to read it). Callers that start work first check it first."""
+    if str(path) != "-" and Path(path).suffix.casefold() == ".xls":
+        raise OutputError(
+            f"coder writes Excel workbooks as .xlsx, not the old .xls: name the file .xlsx "
+            f"(or .csv) ({path})"
+        )
+
+
 @contextlib.contextmanager
 def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Iterator[Rows]:
     """Rows written to `path` (`-`: stdout, as CSV): an Excel workbook for a `.xlsx` name, else
@@ -78,12 +88,8 @@ def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Ite
     if excel and (is_xlsx(path) or str(path) == "-"):
         where = "a workbook" if is_xlsx(path) else "stdout"
         raise OutputError(f"--excel gives a CSV file a BOM for Excel; it is not for {where}")
+    check_table_name(path)
     suffix = "" if str(path) == "-" else Path(path).suffix.casefold()
-    if suffix == ".xls":  # CSV under that name: Excel warns, other programs fail to read it
-        raise OutputError(
-            f"coder writes Excel workbooks as .xlsx, not the old .xls: name the file .xlsx "
-            f"(or .csv) ({path})"
-        )
     if is_xlsx(path):
         with atomic_path(path, force) as tmp:
             rows = XlsxRows(str(path))

@@ -118,6 +118,7 @@ def tag_file(
                     progress(summary.comments, table)
             if sink is not None:
                 sink.finish()
+        summary.sheet_note = table.sheet_note  # again, now that the rows are read
     return summary
 
 

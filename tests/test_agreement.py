@@ -529,3 +529,23 @@ def test_disagreements_table_prints_comment_text_literally():
     text = render(disagreements_table(found, book, texts))
     assert "[bold]free[/bold] parking" in text
     assert "Time, Cost" in text and "2 comments coded differently" in text
+
+
+@pytest.mark.parametrize(
+    ("share", "shown"),
+    [
+        (0.0, "0%"),
+        (1.0, "100%"),
+        (0.005, "0.5%"),  # Python rounds 0.5 to even: once "0%"
+        (0.004, "0.4%"),
+        (0.00001, "<0.1%"),
+        (0.9988, "99.9%"),
+        (0.99999, ">99.9%"),
+        (0.123, "12%"),
+        (0.5, "50%"),
+    ],
+)
+def test_a_percent_is_0_or_100_only_when_exact(share: float, shown: str) -> None:
+    from coder.console import percent
+
+    assert percent(share) == shown

@@ -667,14 +667,21 @@ def test_a_qdpx_round_trip_keeps_every_reviewers_coding_and_the_adjudication(
         assert coders.notes[-1] == (
             "left out coder adjudication's coding of 2 comments: the settled coding where "
             f"coders differed, to bring in as an adjudication with `coder import {fresh} "
-            f"'{tmp_path / 'p qdpx.qdpx'}' --reviewer 'coder adjudication' --adjudicate`"
+            f"'{tmp_path / 'p qdpx.qdpx'}' --reviewer 'coder adjudication' --adjudicate --as NAME`"
         )
-        with pytest.raises(InputError) as caught:
-            import_coding(store, tmp_path / "p qdpx.qdpx", "coder adjudication")
+        for rename in (None, "dan"):  # not as a coder's own coding, under whatever name
+            with pytest.raises(InputError) as caught:
+                import_coding(store, tmp_path / "p qdpx.qdpx", "coder adjudication", rename=rename)
+            assert str(caught.value) == (
+                "'coder adjudication' is the settled coding of the comments coders differed on, in "
+                "a project coder exported: add --adjudicate to bring it in as an adjudication, and "
+                "--as NAME for the person to record it under"
+            )
+        with pytest.raises(InputError) as caught:  # nor as an adjudicator of that name
+            import_coding(store, tmp_path / "p qdpx.qdpx", "coder adjudication", adjudicate=True)
         assert str(caught.value) == (
-            "'coder adjudication' is the settled coding of the comments coders differed on, in a "
-            "project coder exported: add --adjudicate to bring it in as an adjudication (and --as "
-            "NAME for the person to record it under)"
+            "'coder adjudication' is a name coder's .qdpx exports give their own users; choose "
+            "another reviewer name (a .qdpx user's coding goes in under another with --as NAME)"
         )
         settled = import_coding(
             store, tmp_path / "p qdpx.qdpx", "coder adjudication", rename="cy", adjudicate=True

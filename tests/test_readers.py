@@ -4,7 +4,6 @@ reading hand-coded comments against a codebook."""
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import sys
 import zipfile
@@ -614,23 +613,23 @@ def test_a_comma_file_given_as_tsv_is_refused(tmp_path: Path) -> None:
     assert read(one, "tsv") == (["comment"], [(2, {"comment": "No time, no money."})])
 
 
-def test_a_jsonl_object_with_its_comment_under_another_key_is_refused(tmp_path: Path) -> None:
+def test_jsonl_objects_without_the_comment_key_but_with_others_are_noted(tmp_path: Path) -> None:
+    # A renamed key ("text" for "comment") would lose its comments; an exporter that leaves
+    # out empty fields writes the same shape: read as empty comments, with a note.
     path = tmp_path / "in.jsonl"
     path.write_text(
-        '{"id": 1, "comment": "no time", "age": 30}\n{"id": 2}\n{"id": 3, "text": "x"}\n',
+        '{"id": 1, "comment": "no time", "age": 30}\n{"id": 2}\n{"id": 3, "text": "x"}\n'
+        '{"id": 4, "follow_up": "yes"}\n',
         encoding="utf-8",
     )
     with open_table(path) as table:
         assert table.pick_text(None) == "comment"
-        rows = iter(table.rows)
-        assert [row["comment"] for _, row in itertools.islice(rows, 2)] == ["no time", ""]
-        with pytest.raises(InputError) as caught:
-            next(rows)
-    assert str(caught.value) == (
-        f"{path}:3: this object has no 'comment', the key the comments are under, but has "
-        "text, which the first line has not: give every line its comment under 'comment' (a "
-        "key renamed part way would leave its comments out)"
-    )
+        assert [row["comment"] for _, row in table.rows] == ["no time", "", "", ""]
+        assert table.sheet_note == (
+            f"2 lines of {path} (the first: line 3) have no 'comment', the key the comments are "
+            "under, but have keys the first line lacks (text): read as empty comments; if the "
+            "comments are under another key there, give every line the same keys"
+        )
 
 
 def test_jsonl_by_content(tmp_path: Path) -> None:

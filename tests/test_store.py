@@ -186,6 +186,7 @@ def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path:
             "sessions that import coding",
             "sessions that import adjudication",
             "several questions of one file",
+            "samples indexed by comment",
         ]
         assert store.codings() == {"ana": {1: {"time"}}}
         assert (store.current_sample(), store.assigned("ana")) == (None, set())

@@ -870,3 +870,55 @@ def test_tagging_a_file_again_takes_its_corrected_attributes(
         assert store.comment(1).attributes == {"role": "doctor", "region": "North"}
     same = run("tag", source, "-m", tiny_model, "--db", db)
     assert "attribute" not in same.stderr
+
+
+def test_a_refused_tag_puts_back_the_attributes_it_had_updated(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    from coder.store import IMPORT_BATCH
+
+    n = IMPORT_BATCH + 10
+    rows = [(str(i), "nurse", f"Comment {i}.") for i in range(n)]
+    source = write_csv(tmp_path / "a.csv", ["id", "role", "comment"], rows)
+    db = tmp_path / "p.db"
+    assert run("tag", source, "-m", tiny_model, "--db", db).exit_code == 0
+    again = [(i, "doctor", text) for i, _, text in rows] + [("3", "doctor", "Comment 3.")]
+    write_csv(source, ["id", "role", "comment"], again)
+    refused = run("tag", source, "-m", tiny_model, "--db", db)
+    assert refused.exit_code == 1
+    assert refused.stderr.endswith(
+        f"Nothing from this file was kept ({db} is as it was); fix it and run the command again\n"
+    )
+    with Store(db) as store:
+        roles = {store.comment(i).attributes["role"] for i in range(1, n + 1)}
+    assert roles == {"nurse"}
+
+
+def test_a_later_question_refused_keeps_the_earlier_and_says_so(
+    tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coder.errors import InputError
+    from coder.store import ImportSink
+
+    rows = [(str(i), f"Good {i}.", f"Better {i}.") for i in range(20)]
+    source = write_csv(tmp_path / "s.csv", ["id", "q1", "q2"], rows)
+    write = ImportSink.write
+
+    def refuse_q2(sink: ImportSink, tagged: object) -> None:
+        if sink.question == "q2" and sink.rows:
+            raise InputError("s.csv:12: a bad row")
+        write(sink, tagged)
+
+    monkeypatch.setattr(ImportSink, "write", refuse_q2)
+    monkeypatch.setattr("coder.store.IMPORT_BATCH", 5)
+    db = tmp_path / "p.db"
+    both = ("--text-column", "q1", "--text-column", "q2")
+    result = run("tag", source, "-m", tiny_model, *both, "--db", db)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "Error: s.csv:12: a bad row\nNothing from column 'q2' was kept "
+        f"({db} keeps the columns tagged before it: q1); fix it and run the command again\n"
+    )
+    with Store(db) as store:
+        assert {store.comment(i).question for i in range(1, 21)} == {"q1"}
+        assert store.comment_count() == 20
