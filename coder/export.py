@@ -120,11 +120,11 @@ def export_project(
         if fmt == "log":  # the log as recorded: no coding to work out
             ids = comment_ids(store, question)
             with open_rows(output, force, excel) as table:
-                entries = write_log(table, store, export_ids(store, ids), book)
+                entries = write_log(table, store, export_ids(store, ids, question), book)
             return ExportSummary(str(output), fmt, len(ids), "", decisions=entries)
         codings = ProjectCodings(store, reviewed_only, book, question)
         counts: Counter[str] = Counter()
-        names = export_ids(store, codings.ids)
+        names = export_ids(store, codings.ids, question)
         rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none
         if fmt == "qdpx":
             comments = project_comments(store, rows, book)
@@ -169,15 +169,16 @@ def _check_options(
     check_writable(output, force)
 
 
-def export_ids(store: Store, ids: Sequence[int]) -> dict[int, str]:
-    """Each comment's id as exported: its id in its file, or `file:id` for every comment when
-    two files gave the same id."""
+def export_ids(store: Store, ids: Sequence[int], question: str | None = None) -> dict[int, str]:
+    """Each comment's id as exported: its id in its file, or `file:id` (`FILE#QUESTION:id`) for
+    every comment when two of the comments exported from (the answers to `question`, or the
+    whole project) share an id, whether or not both are in `ids`: a plain id of a
+    `--reviewed-only` export would not bring a coder's codes back to one of them."""
     wanted = set(ids)
-    refs = [ref for ref in store.comment_refs() if ref.id in wanted]
-    plain = {ref.id: ref.external_id for ref in refs}
-    if len(set(plain.values())) == len(plain):
-        return plain
-    return {ref.id: f"{ref.source}:{ref.external_id}" for ref in refs}
+    refs = [r for r in store.comment_refs() if question is None or r.question == question]
+    if len({ref.external_id for ref in refs}) == len(refs):
+        return {ref.id: ref.external_id for ref in refs if ref.id in wanted}
+    return {ref.id: f"{ref.source}:{ref.external_id}" for ref in refs if ref.id in wanted}
 
 
 # (export id, final coding) of each comment, in import order

@@ -295,12 +295,16 @@ def _sniff_delimiter(first_line: str, fmt: str) -> str:
     return max(widths, key=lambda d: widths[d]) if widths else ","
 
 
-def _refuse_untabbed(path: str, first: str) -> None:
-    """Tab-separated by the user's word, but a header with no tab that commas or semicolons
-    split: read as TSV, each whole line would be one comment."""
+def _refuse_untabbed(path: str, first: str, second: str) -> None:
+    """Tab-separated by its name or the user's word, but a header and a first row with no tab
+    that commas or semicolons split alike: read as TSV, each whole line would be one comment.
+    (A one-column file's header and answer may hold commas too, but seldom as many.)"""
+    if "\t" in first or "\t" in second or not second.strip():
+        return
     for delimiter in (",", ";"):
         fields = next(csv.reader([first], delimiter=delimiter), [])
-        if len(fields) > 1:
+        row = next(csv.reader([second], delimiter=delimiter), [])
+        if len(fields) > 1 and len(row) == len(fields):
             raise InputError(
                 f"{path} is read as tab-separated (tsv, by its name or --input-format), but "
                 "its header has no tab and "
@@ -325,14 +329,16 @@ def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
         told = _SEP_LINE.fullmatch(first.rstrip("\r\n"))  # Excel's "sep=;", then the header
         if told:
             first = text.readline()
+        # a tab-separated file's first row, read ahead to check it (and put back below)
+        ahead = [text.readline()] if fmt == "tsv" and not told else []
     delimiter = told.group(1) if told else _sniff_delimiter(first, fmt)
-    if fmt == "tsv" and "\t" not in first and not told:
-        _refuse_untabbed(path, first)
+    if ahead:
+        _refuse_untabbed(path, first, ahead[0])
     header = next(csv.reader([first], delimiter=delimiter), [])
     if not header:
         raise InputError(f"{path} is empty: expected a header row with column names")
     columns = _unique_columns(header)
-    reader = csv.reader(itertools.chain(text, [_END]), delimiter=delimiter)
+    reader = csv.reader(itertools.chain(ahead, text, [_END]), delimiter=delimiter)
     records = _csv_records(path, reader, columns, 2 if told else 1)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:

@@ -34,7 +34,7 @@ from coder.group_tests import (
     difference_p,
     paired_difference_p,
 )
-from coder.store import Store
+from coder.store import QUESTION, Store
 
 QUOTE_CHARS = 400  # longer quotes are cut, with an ellipsis
 MISSING = "(missing)"  # the group of comments without a value for the attribute
@@ -192,7 +192,10 @@ def build_report(
     )
     if by is None:
         return report
-    groups, splits, design = _by_group(seen.groups, report.themes, expanded, respondents)
+    paired_by_design = by == QUESTION  # the same people answer each question
+    groups, splits, design = _by_group(
+        seen.groups, report.themes, expanded, respondents, paired_by_design
+    )
     uncovered = replace(report.uncovered, split=splits[-1])
     return replace(
         report,
@@ -271,6 +274,7 @@ def _by_group(
     rows: Sequence[ThemeRow],
     expanded: Sequence[frozenset[str]],
     respondents: Sequence[str],
+    paired_by_design: bool = False,
 ) -> tuple[tuple[Group, ...], tuple[ThemeSplit, ...], _Design]:
     """The groups (each comment's in `of_comment`; None: a blank comment, in none) and each
     theme's counts in them, then the counts of the comments with no theme; and how the groups
@@ -292,9 +296,10 @@ def _by_group(
     compared = _compared(names)
     columns = [members[names[i]] for i in compared]
     several, everyone = _in_several(columns, respondents)
-    # The same people in each group (answers to several questions): a paired test. A few
-    # ids in two groups by chance (two files' `x000`) are not: it would drop everyone else.
-    paired = several > 0 and 2 * several >= everyone
+    # The same people in each group (answers to several questions, `paired_by_design`): a
+    # paired test. A few ids in two groups of an attribute by chance (two files' `x000`) are
+    # not: it would drop everyone else.
+    paired = several > 0 and (paired_by_design or 2 * several >= everyone)
     blocks = _Blocks.of(columns, respondents) if paired else None
     p_values: list[float | None] = []
     for theme_id, split in zip(ids, splits, strict=True):

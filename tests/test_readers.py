@@ -611,6 +611,11 @@ def test_a_comma_file_given_as_tsv_is_refused(tmp_path: Path) -> None:
     )
     one = write_bytes(tmp_path / "one.tsv", b"comment\nNo time, no money.\n")
     assert read(one, "tsv") == (["comment"], [(2, {"comment": "No time, no money."})])
+    asked = write_bytes(tmp_path / "q.tsv", b"Better, if anything?\nStaff, pay, time.\n")
+    assert read(asked) == (
+        ["Better, if anything?"],
+        [(2, {"Better, if anything?": "Staff, pay, time."})],
+    )
 
 
 def test_jsonl_objects_without_the_comment_key_but_with_others_are_noted(tmp_path: Path) -> None:

@@ -621,3 +621,17 @@ def test_html_report_renders_in_a_headless_browser(project: Path, tmp_path: Path
     inked = sum(p != b"\xff\xff\xff" for p in pixels)
     assert inked > 0.02 * len(pixels)  # text, tables and bars, not a blank page
     assert any(p == bytes((0x1F, 0x77, 0xB4)) for p in pixels)  # time's bar is drawn
+
+
+def test_questions_are_compared_within_respondents_however_few_answered_both() -> None:
+    # 1 of 4 respondents answered the follow-up question: an attribute shared by so few would
+    # be chance (two files' ids), but the questions' respondents are the same people.
+    from coder.report import _by_group
+
+    groups = ["q1", "q1", "q1", "q1", "q2"]
+    people = ["a", "b", "c", "d", "a"]
+    coded = [frozenset({"time"}), frozenset(), frozenset(), frozenset({"time"}), frozenset()]
+    _, _, by_attribute = _by_group(groups, (), coded, people)
+    _, _, by_question = _by_group(groups, (), coded, people, paired_by_design=True)
+    assert (by_attribute.paired, by_attribute.overlap) == (None, 1)
+    assert (by_question.paired, by_question.overlap) == (1, 0)

@@ -922,3 +922,21 @@ def test_a_later_question_refused_keeps_the_earlier_and_says_so(
     with Store(db) as store:
         assert {store.comment(i).question for i in range(1, 21)} == {"q1"}
         assert store.comment_count() == 20
+
+
+def test_a_reviewed_only_export_names_ids_two_files_share_by_their_file(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    # Only a.csv's comments are reviewed, but b.csv has the same ids: plain ids in the export
+    # could not be imported back ("id 'r1' is in several files").
+    db = tmp_path / "p.db"
+    for name in ("a.csv", "b.csv"):
+        source = write_csv(tmp_path / name, ["id", "comment"], [("r1", f"No time in {name}.")])
+        assert run("tag", source, "-m", tiny_model, "--db", db).exit_code == 0
+    sheet = write_csv(tmp_path / "ana.csv", ["id", "codes"], [("a.csv:r1", "time")])
+    assert run("import", db, sheet, "--reviewer", "ana").exit_code == 0
+    out = tmp_path / "out.csv"
+    assert run("export", db, "-o", out, "--reviewed-only").exit_code == 0
+    assert [r["id"] for r in read_csv(out)] == ["a.csv:r1"]
+    again = run("import", db, out, "--reviewer", "ben")
+    assert again.exit_code == 0, again.output
