@@ -1467,17 +1467,24 @@ class ImportSink:
         self._several = False
 
     def start(self, table: Table, text_column: str, id_column: str | None) -> None:
-        if table.sheet is not None and not table.first_sheet:
-            # another sheet of a workbook is another file: its ids are its own (the first
-            # sheet keeps the workbook's name alone, as projects made before have it)
-            self._workbook = self.source
-            self.source = f"{self.source}[{table.sheet}]"
-            self._new_source = all(s != self.source for s, _, _ in self.store.sources())
+        if table.sheet is not None:
+            self._name_sheet(table.sheet, table.first_sheet)
         questions = self.store.settle_question(self.source, text_column, table.columns, id_column)
         self.question = text_column if questions != [""] else ""
         # each question of the file is a comment of its own, not an attribute of the others
         self._skip = {text_column, id_column or "", *questions}
         self._several = len(questions) > 1
+
+    def _name_sheet(self, sheet: str, first: bool) -> None:
+        """A workbook's sheet is a file of its own, `survey.xlsx[Responses]`, known by its
+        name wherever it moves in the workbook. A project made before holds a workbook's
+        comments under its name alone, from its first sheet: that sheet keeps it."""
+        held = {source for source, _, _ in self.store.sources()}
+        if first and self.source in held:
+            return
+        self._workbook = self.source
+        self.source = f"{self.source}[{sheet}]"
+        self._new_source = self.source not in held
 
     def write(self, tagged: TaggedRow) -> None:
         first = self._seen.setdefault(tagged.id, tagged.line)
@@ -1535,9 +1542,15 @@ class ImportSink:
     def _refuse_a_copy(self) -> None:
         """A file the project holds under another path would have every comment twice."""
         held = self.store.copies_elsewhere(self.source, [c for c, _ in self._pending])
-        for sheet in [s for s in held if s == self._workbook or s.startswith(self._workbook + "[")]:
+        for sheet in [s for s in held if s.startswith(self._workbook + "[")]:
             del held[sheet]  # sheets of one workbook may well share ids and short answers
         other, count = max(held.items(), key=lambda item: item[1], default=("", 0))
+        if count * 2 >= len(self._pending) and other == self._workbook != self.source:
+            raise InputError(
+                f"{self.source}: the project holds these comments as {other}, as coder named "
+                "a workbook's first sheet before it told sheets apart; make this sheet the "
+                "workbook's first again to tag it as before, or start a new project"
+            )
         if count and count * 2 >= len(self._pending):
             raise InputError(
                 f"{self.source}: {count} of its first {len(self._pending)} comments are in the "

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import read_csv, write_csv
+from openpyxl import Workbook
 from projects import SURVEY, WAVE2
 
 from coder.cli import cli
@@ -843,9 +844,9 @@ def test_each_sheet_of_a_workbook_is_a_file_of_its_own(tmp_path: Path, tiny_mode
     )
     with Store(db) as store:
         assert [(r.source, r.external_id) for r in store.comment_refs()] == [
-            ("sites.xlsx", "1"),
-            ("sites.xlsx", "2"),
-            ("sites.xlsx", "3"),
+            ("sites.xlsx[Site A]", "1"),
+            ("sites.xlsx[Site A]", "2"),
+            ("sites.xlsx[Site A]", "3"),
             ("sites.xlsx[Site B]", "1"),
             ("sites.xlsx[Site B]", "3"),
             ("sites.xlsx[Site B]", "4"),
@@ -940,3 +941,40 @@ def test_a_reviewed_only_export_names_ids_two_files_share_by_their_file(
     assert [r["id"] for r in read_csv(out)] == ["a.csv:r1"]
     again = run("import", db, out, "--reviewer", "ben")
     assert again.exit_code == 0, again.output
+
+
+def test_a_sheet_is_known_by_its_name_wherever_it_moves(tmp_path: Path, tiny_model: Path) -> None:
+    import sqlite3
+
+    from openpyxl import load_workbook
+
+    book = Workbook()
+    book.active.title = "Responses"
+    for row in (["id", "comment"], [1, "No time."], [2, "Too slow."]):
+        book.active.append(row)
+    path = tmp_path / "s.xlsx"
+    book.save(path)
+    db = tmp_path / "p.db"
+    assert run("tag", path, "-m", tiny_model, "--db", db).exit_code == 0
+    moved = load_workbook(path)
+    moved.create_sheet("Cover", 0).append(["About this survey"])
+    moved.save(path)
+    again = run("tag", path, "--sheet", "Responses", "-m", tiny_model, "--db", db)
+    assert "0 new comments, 2 already there" in again.stderr  # once 2 more, counted twice
+    # A project made before sheets were told apart holds the first sheet's comments under the
+    # workbook's name: tagged as the first sheet again, they are found there; moved, refused.
+    raw = sqlite3.connect(db)
+    raw.execute("UPDATE comments SET source = 's.xlsx'")
+    raw.commit()
+    raw.close()
+    refused = run("tag", path, "--sheet", "Responses", "-m", tiny_model, "--db", db)
+    assert refused.stderr == (
+        "Error: s.xlsx[Responses]: the project holds these comments as s.xlsx, as coder named a "
+        "workbook's first sheet before it told sheets apart; make this sheet the workbook's first "
+        "again to tag it as before, or start a new project\n"
+    )
+    del moved["Cover"]
+    moved.save(path)
+    assert (
+        "0 new comments, 2 already there" in run("tag", path, "-m", tiny_model, "--db", db).stderr
+    )
