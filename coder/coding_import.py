@@ -370,8 +370,11 @@ def _plan(
         state = settled.get(comment_id, mine) if adjudicate else mine
         among = order if coding.scope is None else [t for t in order if t in coding.scope]
         wanted = set(coding.codes)
+        # Like `a`, a first coding rejects what it leaves of the suggestions; coding already
+        # there does not: a later run's new suggestions are no change to record.
+        fresh = suggested.get(comment_id, set()) if not state.reviewed else set()
         entries = _entries(
-            comment_id, wanted, state.themes, among, suggested.get(comment_id, set())
+            comment_id, wanted, state.themes, among, suggested.get(comment_id, set()), fresh
         )
         if coding.memo is not None and coding.memo != state.memo:
             entries.append(Entry(comment_id, "memo", value=coding.memo))
@@ -403,11 +406,12 @@ def _entries(
     decided: Mapping[str, str],
     order: Sequence[str],
     suggested: set[str],
+    undecided_rejected: set[str],
 ) -> list[Entry]:
     """What turns the comment's coding (each theme's last action, `decided`) into `wanted`,
     among the themes `order` lists, in the review screen's terms so that `status` counts them
     alike: a suggested theme is accepted or rejected (rejected too where nothing was decided
-    on it, as `a` does), another added or removed."""
+    on it, as `a` does, if it is in `undecided_rejected`), another added or removed."""
     entries = []
     for theme in order:
         coded = decided.get(theme) in CODED
@@ -415,6 +419,6 @@ def _entries(
             entries.append(Entry(comment_id, "accept" if theme in suggested else "add", theme))
         elif theme not in wanted and coded:
             entries.append(Entry(comment_id, "reject" if theme in suggested else "remove", theme))
-        elif theme not in wanted and theme in suggested and theme not in decided:
+        elif theme not in wanted and theme in undecided_rejected and theme not in decided:
             entries.append(Entry(comment_id, "reject", theme))
     return entries
