@@ -58,6 +58,9 @@ class FinalCoding:
     scored: Scored | None  # the latest run's results
     flagged: tuple[str, ...] = ()  # the coders who flagged it for discussion
     memos: tuple[tuple[str, str], ...] = ()  # (coder, memo) of every coder who wrote one
+    # Who wrote it: its id in its file, which answers from several files of a survey share;
+    # `file:line` where its file had no id column (line 2 of two files is two people).
+    respondent: str = ""
 
     @property
     def human(self) -> bool:
@@ -159,6 +162,7 @@ class _Project:
     judges: dict[int, dict[str, CommentState]]  # the same for adjudicators
     adjudicated: dict[int, set[str]]
     position: dict[str, int]  # codebook order
+    numbered: frozenset[str]  # files whose comments are known by line number (no id column)
 
     @classmethod
     def read(cls, store: Store, book: Codebook) -> _Project:
@@ -171,6 +175,7 @@ class _Project:
             judges=_by_comment(store.states(adjudicated=True, book=book)),
             adjudicated=store.adjudicated(book),
             position={theme_id: n for n, theme_id in enumerate(book.codable_ids)},
+            numbered=store.line_numbered_sources(),
         )
 
     def coding(
@@ -196,6 +201,11 @@ class _Project:
             scored=scored,
             flagged=self.flags.get(comment.id, ()),
             memos=self.memos.get(comment.id, ()),
+            respondent=(
+                f"{comment.source}:{comment.external_id}"
+                if comment.source in self.numbered
+                else comment.external_id
+            ),
         )
 
     def _order(self, theme: str) -> tuple[int, str]:

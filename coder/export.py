@@ -370,7 +370,7 @@ def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectCo
         ProjectComment(
             export_id,
             coding.comment.text,
-            respondent=coding.comment.external_id,
+            respondent=coding.respondent,
             attributes=coding.comment.attributes,
             codings=[
                 made

@@ -240,7 +240,7 @@ class _Tally:
 
     def add(self, coding: FinalCoding, book: Codebook, by: str | None, quotes: int) -> None:
         position = len(self.respondents)
-        self.respondents.append(coding.comment.external_id)
+        self.respondents.append(coding.respondent)
         shared = self._rolled.get(coding.codes)
         if shared is None:
             up = frozenset(_rolled_up(book, coding.codes) or {NO_THEME})

@@ -37,7 +37,7 @@ class _Respondents:
         self.names: dict[str, None] = {}
 
     def add(self, coding: FinalCoding) -> None:
-        comment, who = coding.comment, coding.comment.external_id
+        comment, who = coding.comment, coding.respondent
         answers = self.answers.setdefault((comment.source, comment.question), {})
         if comment.text.strip():  # a blank answer is no answer: missing, like a row not there
             mask = sum(self.bits.get(t, 0) for t in set(coding.codes))

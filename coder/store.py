@@ -669,6 +669,17 @@ class Store:
             )
         return found
 
+    def line_numbered_sources(self) -> frozenset[str]:
+        """The files whose comments are known by their line numbers (read with no id column),
+        where the project has more than one file: their ids name no one across files."""
+        rows = self._db.execute(
+            "SELECT source, SUM(external_id <> CAST(row_number AS TEXT)) FROM comments "
+            "GROUP BY source"
+        ).fetchall()
+        if len(rows) < 2:
+            return frozenset()
+        return frozenset(source for source, differ in rows if not differ)
+
     def several_questions(self) -> bool:
         """Whether the comments answer more than one question (text column), of one file or
         of several: then a comment's question is worth showing, and `report --by question`

@@ -978,3 +978,31 @@ def test_a_sheet_is_known_by_its_name_wherever_it_moves(tmp_path: Path, tiny_mod
     assert (
         "0 new comments, 2 already there" in run("tag", path, "-m", tiny_model, "--db", db).stderr
     )
+
+
+def test_files_without_ids_are_different_people(tmp_path: Path, tiny_model: Path) -> None:
+    # Line 2 of wave 1 and line 2 of wave 2 were taken for one respondent: the report halved
+    # the respondents and, finding each "in several groups", tested nothing.
+    db = tmp_path / "p.db"
+    for wave, role in (("w1.csv", "nurse"), ("w2.csv", "carer")):
+        rows = [(role, f"No time, says {wave} row {i}.") for i in range(3)]
+        assert (
+            run(
+                "tag",
+                write_csv(tmp_path / wave, ["role", "comment"], rows),
+                "-m",
+                tiny_model,
+                "--db",
+                db,
+            ).exit_code
+            == 0
+        )
+    out = tmp_path / "people.csv"
+    assert run("export", db, "-o", out, "--format", "respondents").exit_code == 0
+    assert [r["respondent"] for r in read_csv(out)] == [
+        *(f"w1.csv:{n}" for n in (2, 3, 4)),
+        *(f"w2.csv:{n}" for n in (2, 3, 4)),
+    ]
+    report = run("report", db, "--by", "role", "--quotes", "0").stdout
+    assert "6 comments from 6 respondents" in report
+    assert "several groups" not in report
