@@ -129,6 +129,16 @@ class ProjectCodings:
             yield [self._project.coding(comments[i], latest.get(i), dates.get(i, {})) for i in part]
 
 
+def _whose(states: Mapping[str, CommentState], settled: set[str] | None) -> tuple[str, ...]:
+    """The reviewers whose coding counts: the coders; of adjudicators, those whose own coding
+    is the adjudication (one replaced by a later adjudicator's no longer counts)."""
+    if settled is not None:
+        agreeing = sorted(name for name, state in states.items() if set(state.codes) == settled)
+        if agreeing:
+            return tuple(agreeing)
+    return tuple(sorted(states))
+
+
 def comment_ids(store: Store, question: str | None = None) -> list[int]:
     """The project's comments in import order; with `question`, the answers to it alone.
     Raises StoreError for a project with no comments, InputError for an unknown question."""
@@ -196,7 +206,7 @@ class _Project:
             provenance=provenance,
             codes=tuple(t.theme for t in themes if t.coded),
             themes=themes,
-            reviewers=tuple(sorted(states)),
+            reviewers=_whose(states, self.adjudicated.get(comment.id)),
             memo=_memo(states),
             scored=scored,
             flagged=self.flags.get(comment.id, ()),

@@ -1037,3 +1037,16 @@ def test_a_users_note_on_a_source_they_coded_is_their_memo(project: Path, tmp_pa
         }
     # Ana's note is on a source she did not code: no coding of hers to hang it on.
     assert memos == {("Ben", "d"): "Check with Ana.\n\nFunding?"}
+
+
+def test_an_adjudication_replaced_by_another_adjudicator_is_no_longer_credited(
+    project: Path, tmp_path: Path
+) -> None:
+    first = write_csv(tmp_path / "team.csv", ["id", "codes"], [("b", "cost")])
+    later = write_csv(tmp_path / "cy.csv", ["id", "codes"], [("b", "time")])
+    with Store(project) as store:
+        import_coding(store, first, "team", adjudicate=True)
+        import_coding(store, later, "cy", adjudicate=True)
+    export_project(project, tmp_path / "w.csv", "wide")
+    row = next(r for r in read_csv(tmp_path / "w.csv") if r["id"] == "b")
+    assert (row["codes"], row["coding"], row["reviewers"]) == ("time", "adjudicated", "cy")
