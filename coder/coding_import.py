@@ -112,7 +112,44 @@ def import_coding(
     recorded = bool(changes) and not dry_run
     notes = read.notes + ([_blank_note(read.blank, adjudicate)] if read.blank else [])
     notes += [_settled_note(store, path, read.settled)] if read.settled else []
+    notes += _blank_coded(store, matched)
+    notes += _undisputed(store, book, matched) if adjudicate else []
     return ImportResult(str(path), counts, notes, recorded, adjudicate)
+
+
+def _undisputed(
+    store: Store, book: Codebook, matched: list[tuple[int, ExternalCoding]]
+) -> list[str]:
+    """A note on an adjudication of comments no two coders differ on: it settles them all the
+    same (and `status` counts them), but `agree` counts only disputes adjudicated."""
+    versions: dict[int, set[frozenset[str]]] = {}
+    coders: Counter[int] = Counter()
+    for coded in store.codings(book=book).values():
+        for comment_id, codes in coded.items():
+            versions.setdefault(comment_id, set()).add(frozenset(codes))
+            coders[comment_id] += 1
+    calm = [c.keys[0] for i, c in matched if coders[i] < 2 or len(versions[i]) < 2]
+    if not calm:
+        return []
+    n = len(calm)
+    return [
+        f"{n} of the comments adjudicated {'is' if n == 1 else 'are'} in no dispute (e.g. "
+        f"{calm[0]}: fewer than two coders, or coders who agree); the adjudication settles "
+        f"{'it' if n == 1 else 'them'} all the same"
+    ]
+
+
+def _blank_coded(store: Store, matched: list[tuple[int, ExternalCoding]]) -> list[str]:
+    """A note on themes given to comments with no text (a skipped question), as `train` has."""
+    blank = store.blank_comment_ids()
+    named = [c.keys[0] for comment_id, c in matched if comment_id in blank and c.codes]
+    if not named:
+        return []
+    return [
+        f"{len(named)} comment{'s' if len(named) != 1 else ''} with no text "
+        f"{'is' if len(named) == 1 else 'are'} coded with themes (e.g. {named[0]}): is the "
+        "coding on the right rows?"
+    ]
 
 
 def _settled_note(store: Store, path: str | Path, settled: int) -> str:

@@ -54,6 +54,7 @@ class SampleOutcome:
     added: tuple[str, ...]  # reviewers newly assigned
     replaced: Sample | None = None
     imported_since: int = 0  # comments imported after the sample was drawn, not in it
+    blank: int = 0  # comments with no text, left out of the draw
 
     def summary(self) -> str:
         sample, added = self.sample, ", ".join(self.added)
@@ -71,6 +72,9 @@ class SampleOutcome:
                 text += " (codings already made are kept)"
             count = _comments(len(sample.comment_ids))
             text += f": {count} assigned to each, served to them first."
+            if self.blank:
+                verb = "is" if self.blank == 1 else "are"
+                text += f" {_comments(self.blank)} with no text {verb} left out."
         if self.imported_since:
             text += (
                 f" {_comments(self.imported_since)} imported since it was drawn "
@@ -105,9 +109,11 @@ def double_code(
     `SampleOutcome.summary`). A different share or seed is refused unless `replace`.
     """
     names = _check(fraction, reviewers)
-    refs = store.comment_refs()
-    if not refs:
+    every = store.comment_refs()
+    if not every:
         raise empty_project(store.path)
+    blank = store.blank_comment_ids()  # two coders agreeing on nothing measures nothing
+    refs = [ref for ref in every if ref.id not in blank]
     current = store.current_sample()
     if current is not None and not replace:
         if fraction != current.fraction or seed not in (None, current.seed):
@@ -117,12 +123,12 @@ def double_code(
             store.assign_sample(current.id, added)
         sample = store.current_sample()
         assert sample is not None
-        since = len(refs) - current.population
+        since = max(0, len(refs) - current.population)
         return SampleOutcome("extended" if added else "unchanged", sample, added, None, since)
     if seed is None:
         seed = current.seed if current is not None else random.SystemRandom().randrange(SEED_RANGE)
     sample = store.add_sample(fraction, seed, len(refs), draw(refs, fraction, seed), names)
-    return SampleOutcome("replaced" if current else "drawn", sample, names, current)
+    return SampleOutcome("replaced" if current else "drawn", sample, names, current, 0, len(blank))
 
 
 def _check(fraction: float, reviewers: Sequence[str]) -> tuple[str, ...]:

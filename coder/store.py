@@ -669,6 +669,11 @@ class Store:
             )
         return found
 
+    def blank_comment_ids(self) -> set[int]:
+        """The comments with no text (a question skipped): nothing to code."""
+        rows = self._db.execute("SELECT id FROM comments WHERE trim(text, ' \t\r\n') = ''")
+        return {comment_id for (comment_id,) in rows}
+
     def line_numbered_sources(self) -> frozenset[str]:
         """The files whose comments are known by their line numbers (read with no id column),
         where the project has more than one file: their ids name no one across files."""

@@ -1050,3 +1050,31 @@ def test_an_adjudication_replaced_by_another_adjudicator_is_no_longer_credited(
     export_project(project, tmp_path / "w.csv", "wide")
     row = next(r for r in read_csv(tmp_path / "w.csv") if r["id"] == "b")
     assert (row["codes"], row["coding"], row["reviewers"]) == ("time", "adjudicated", "cy")
+
+
+def test_themes_on_a_comment_with_no_text_are_noted(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    make_project(
+        db, [("a", "No time.", {"time": 0.9}, {"time": "model"}), ("b", " ", {}, {})]
+    ).close()
+    sheet = write_csv(tmp_path / "s.csv", ["id", "codes"], [("a", "time"), ("b", "cost")])
+    with Store(db) as store:
+        done = import_coding(store, sheet, "ana")
+    assert done.notes == [
+        "1 comment with no text is coded with themes (e.g. b): is the coding on the right rows?"
+    ]
+
+
+def test_an_adjudication_of_comments_in_no_dispute_is_noted(project: Path, tmp_path: Path) -> None:
+    for name, codes in (("ana", "time"), ("ben", "time")):
+        sheet = write_csv(tmp_path / f"{name}.csv", ["id", "codes"], [("a", codes)])
+        with Store(project) as store:
+            import_coding(store, sheet, name)
+    cy = write_csv(tmp_path / "cy.csv", ["id", "codes"], [("a", "cost"), ("b", "cost")])
+    with Store(project) as store:
+        done = import_coding(store, cy, "cy", adjudicate=True)
+        assert store.adjudicated() == {ids_by_external(store)[k]: {"cost"} for k in "ab"}
+    assert done.notes == [
+        "2 of the comments adjudicated are in no dispute (e.g. a: fewer than two coders, or "
+        "coders who agree); the adjudication settles them all the same"
+    ]

@@ -294,3 +294,18 @@ def test_a_blind_session_never_shows_suggestions_scores_or_other_coders(tmp_path
             "blind coding shows no suggestions, so it cannot pick the comments suggested "
             "'cost': leave out --theme"
         )
+
+
+def test_blank_comments_are_left_out_of_the_sample(tmp_path: Path) -> None:
+    # Two coders agreeing that an empty answer has no theme would lift agreement for nothing.
+    rows = survey(10)
+    rows = [
+        (ext, "  " if n < 4 else text, scores, s) for n, (ext, text, scores, s) in enumerate(rows)
+    ]
+    make_project(tmp_path / "p.db", rows).close()
+    with Store(tmp_path / "p.db") as store:
+        done = double_code(store, 1.0, ["ana", "ben"], seed=3)
+        assert sorted(external(store, list(done.sample.comment_ids))) == sorted(
+            f"c{n}" for n in range(5, 11)
+        )
+    assert done.summary().endswith("4 comments with no text are left out.")
