@@ -362,23 +362,19 @@ _END = _END_CELL + "\n"
 def _csv_records(
     path: str, reader: Any, columns: list[str], before: int = 1
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Each non-blank row with its line number (+ `before`, the lines read before the reader:
-    the header, and any `sep=` line).
-    In a file of one column a blank line is an empty answer (Excel writes an empty cell so),
-    kept unless no answer follows it."""
+    """Each row with its line number (+ `before`, the lines read before the reader: the
+    header, and any `sep=` line), blank ones as `_kept` keeps them."""
+    return _kept(_csv_rows(path, reader, columns, before), columns)
+
+
+def _csv_rows(
+    path: str, reader: Any, columns: list[str], before: int
+) -> Iterator[tuple[int, dict[str, str] | None]]:
     begins = before + 1
-    blanks: list[int] = []  # blank lines of a one-column file, kept once an answer follows
     for record in reader:
         line = reader.line_num + before
         if record == [_END_CELL]:
             return
-        if len(columns) == 1 and not any(cell.strip() for cell in record):
-            blanks.append(line)
-            begins = line + 1
-            continue
-        for blank in blanks:
-            yield blank, {columns[0]: ""}
-        blanks = []
         if record and _END_CELL in record[-1]:
             raise InputError(
                 f"{path}: the quote opened in the row on line {begins} is never closed, so "
@@ -388,7 +384,24 @@ def _csv_records(
             )
         if any(cell.strip() for cell in record):
             yield line, dict(zip(columns, _fit(path, line, record, len(columns)), strict=True))
+        else:
+            yield line, None
         begins = line + 1
+
+
+def _kept(
+    rows: Iterator[tuple[int, dict[str, str] | None]], columns: list[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows with a value (None: a blank row). In a file of one column a blank row is an
+    empty answer (Excel writes an empty cell so), kept unless no answer follows it."""
+    blanks: list[int] = []
+    for line, row in rows:
+        if row is None:
+            blanks += [line] if len(columns) == 1 else []
+            continue
+        yield from ((blank, {columns[0]: ""}) for blank in blanks)
+        blanks = []
+        yield line, row
 
 
 def _fit(path: str, line: int, record: list[str], width: int) -> list[str]:
@@ -507,17 +520,25 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
         raise InputError(f"{path}: sheet '{sheet.title}' is empty: expected a header row")
     columns = _unique_columns([_cell_text(v) for v in header])
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+    def rows() -> Iterator[tuple[int, dict[str, str] | None]]:
         for number, record in enumerate(values, start=2):
             cells = [_cell_text(v) for v in record]
             if any(c.strip() for c in cells):
                 yield number, dict(zip(columns, _pad(cells, len(columns)), strict=True))
+            else:
+                yield number, None
         book.close()
 
     others = () if name else tuple(ws.title for ws in book.worksheets[1:])
     first = sheet is book.worksheets[0]
     return Table(
-        path, columns, rows(), sheet=sheet.title, other_sheets=others, note=note, first_sheet=first
+        path,
+        columns,
+        _kept(rows(), columns),
+        sheet=sheet.title,
+        other_sheets=others,
+        note=note,
+        first_sheet=first,
     )
 
 

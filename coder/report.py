@@ -459,6 +459,12 @@ def _check_attribute(attributes: Sequence[str], by: str) -> None:
     names = sorted(attributes)
     if by in names:
         return
+    if by == QUESTION:  # no `question` attribute: the project's comments answer one question
+        raise InputError(
+            "the comments in this project answer a single question (text column), so there "
+            "is nothing to compare by question; tag another question's column into it "
+            "(`coder tag FILE --text-column NAME --db PROJECT`) to compare them"
+        )
     if not names:
         raise InputError(f"no attribute '{by}': the comments in this project have no attributes")
     close = difflib.get_close_matches(by, names, n=1)

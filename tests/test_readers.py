@@ -277,6 +277,11 @@ def test_a_blank_line_of_a_one_column_file_is_an_empty_answer(tmp_path: Path) ->
     )
     two = write_bytes(tmp_path / "two.csv", b"id,comment\n1,first\n\n3,third\n")
     assert [line for line, _ in read(two)[1]] == [2, 4]
+    book = Workbook()  # and so in a workbook
+    for row in (["comment"], ["first"], [None], ["third"], [None]):
+        book.active.append(row)
+    book.save(tmp_path / "one.xlsx")
+    assert read(tmp_path / "one.xlsx") == read(path)
 
 
 def test_short_rows_are_padded_empty_extra_cells_dropped_and_blank_headers_named(

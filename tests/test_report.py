@@ -635,3 +635,13 @@ def test_questions_are_compared_within_respondents_however_few_answered_both() -
     _, _, by_question = _by_group(groups, (), coded, people, paired_by_design=True)
     assert (by_attribute.paired, by_attribute.overlap) == (None, 1)
     assert (by_question.paired, by_question.overlap) == (1, 0)
+
+
+def test_by_question_on_a_project_of_one_question_says_so(project: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        report_of(project, by="question")
+    assert str(caught.value) == (
+        "the comments in this project answer a single question (text column), so there is "
+        "nothing to compare by question; tag another question's column into it (`coder tag "
+        "FILE --text-column NAME --db PROJECT`) to compare them"
+    )
