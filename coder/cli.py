@@ -1132,6 +1132,11 @@ def sample(db: str, fraction: float, reviewers: list[str], seed: int | None, rep
     with Store(db, create=False) as store:
         outcome = double_code(store, fraction, reviewers, seed, replace)
     err.print(Text(outcome.summary()))
+    if outcome.added:
+        sheet = shlex.join(
+            ["coder", "export", db, "-o", "sample.csv", "--format", "sheet", "--sample"]
+        )
+        err.print(Text(f"To code it in a spreadsheet instead: {sheet}"))
 
 
 @cli.command()
@@ -1347,6 +1352,12 @@ def review(
     "audit trail); qdc/qdpx: REFI-QDA codebook/project.",
 )
 @click.option("--reviewed-only", is_flag=True, help="Only the comments a reviewer coded.")
+@click.option(
+    "--sample",
+    is_flag=True,
+    help="Only the comments of the double-coding sample (`coder sample`): with --format sheet, "
+    "a sheet of them for a coder who codes in a spreadsheet.",
+)
 @_QUESTION
 @_EXCEL
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
@@ -1355,6 +1366,7 @@ def export_command(
     output: str,
     fmt: str | None,
     reviewed_only: bool,
+    sample: bool,
     question: str | None,
     excel: bool,
     force: bool,
@@ -1370,12 +1382,13 @@ def export_command(
       coder export coding.db -o codes.csv --format long --reviewed-only --excel
       coder export coding.db -o coding.qdpx --format qdpx
       coder export coding.db -o to_code.csv --format sheet --excel
+      coder export coding.db -o sample.csv --format sheet --sample
       coder export coding.db -o decisions.csv --format log
     """
     from coder.export import export_project
 
     fmt = _format_of(output, fmt, {".qdpx": "qdpx", ".qdc": "qdc", ".jsonl": "jsonl"}, "wide")
-    summary = export_project(db, output, fmt, reviewed_only, excel, force, question)
+    summary = export_project(db, output, fmt, reviewed_only, excel, force, question, sample)
     if fmt == "qdc":
         err.print(f"Wrote {output}: the project's codebook")
         return

@@ -20,7 +20,7 @@ not suggested).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,8 +92,9 @@ PART = 2_000
 
 class ProjectCodings:
     """A project's final codings in import order, read a part at a time; with `question`, the
-    answers to that question alone. Raises StoreError for a project with no comments and
-    InputError when `reviewed_only` leaves none or the project has no such question."""
+    answers to that question alone; with `among`, those comments alone. Raises StoreError for
+    a project with no comments and InputError when `reviewed_only` leaves none or the project
+    has no such question."""
 
     def __init__(
         self,
@@ -101,10 +102,13 @@ class ProjectCodings:
         reviewed_only: bool = False,
         book: Codebook | None = None,
         question: str | None = None,
+        among: Collection[int] | None = None,
     ) -> None:
         self.store = store
         self.book = book or store.latest_codebook()
         ids = comment_ids(store, question)
+        if among is not None:  # a double-coding sample, say
+            ids = [i for i in ids if i in among]
         self._project = _Project.read(store, self.book)
         if reviewed_only:
             ids = [i for i in ids if i in self._project.adjudicated or i in self._project.coders]

@@ -32,6 +32,7 @@ neutralised; in a workbook they are stored as text.
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -108,21 +109,26 @@ def export_project(
     excel: bool = False,
     force: bool = False,
     question: str | None = None,
+    sample: bool = False,
 ) -> ExportSummary:
     """Write project `db`'s coding to `output` (`-`: stdout, for wide, long and jsonl); with
-    `question`, the answers to that question alone."""
+    `question`, the answers to that question alone; with `sample`, the comments of the
+    double-coding sample alone (a sheet of them, for coders who code in a spreadsheet)."""
     _check_options(output, fmt, reviewed_only, excel, force)
+    if sample and fmt == "qdc":
+        raise InputError("--sample does not apply to qdc: it holds the codebook alone")
     with Store(db, create=False) as store:
         book = store.latest_codebook()
         if fmt == "qdc":
             write_qdc(book, output, force=force)
             return ExportSummary(str(output), fmt, 0, "")
+        among = _sample_ids(store) if sample else None
         if fmt == "log":  # the log as recorded: no coding to work out
-            ids = comment_ids(store, question)
+            ids = [i for i in comment_ids(store, question) if among is None or i in among]
             with open_rows(output, force, excel) as table:
                 entries = write_log(table, store, export_ids(store, ids, question), book)
             return ExportSummary(str(output), fmt, len(ids), "", decisions=entries)
-        codings = ProjectCodings(store, reviewed_only, book, question)
+        codings = ProjectCodings(store, reviewed_only, book, question, among)
         counts: Counter[str] = Counter()
         names = export_ids(store, codings.ids, question)
         rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none
@@ -146,6 +152,16 @@ def export_project(
     basis = basis_line(counts, reviewed_only, note)
     people_count = people if fmt == "respondents" else None
     return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count)
+
+
+def _sample_ids(store: Store) -> set[int]:
+    current = store.current_sample()
+    if current is None:
+        raise InputError(
+            f"project {store.path} has no double-coding sample; draw one with `coder sample "
+            f"{shlex.quote(str(store.path))} --double 0.2 --reviewers ana,ben`"
+        )
+    return set(current.comment_ids)
 
 
 def _check_options(

@@ -3,6 +3,7 @@ settings, each reviewer served their share first, and blind sessions that see no
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 from pathlib import Path
 
@@ -87,9 +88,9 @@ def test_sample_size_rounds_and_takes_at_least_one(population: int, fraction: fl
 def test_sample_assigns_each_reviewer_the_draw_and_says_how_many(project: Path) -> None:
     result = run("sample", project, "--double", "0.2", "--reviewers", "ana, ben", "--seed", "7")
     assert result.exit_code == 0, result.output
-    assert result.stderr == (
+    assert result.stderr.splitlines()[0] == (
         "Sampled 8 of 40 comments (20%, seed 7) for double coding by ana, ben: 8 comments "
-        "assigned to each, served to them first.\n"
+        "assigned to each, served to them first."
     )
     assert sampled(project) == ["c31", "c12", "c5", "c7", "c40", "c9", "c17", "c13"]
     with Store(project) as store:
@@ -117,8 +118,8 @@ def test_sample_again_with_the_same_settings_changes_nothing_and_adds_new_review
     )
     more = run("sample", project, "--double", "0.2", "--reviewers", "cy,ana")  # seed: the sample's
     assert more.exit_code == 0, more.output
-    assert more.stderr == (
-        "Assigned the sample of 8 of 40 comments (20%, seed 7) to cy too; ana, ben had it.\n"
+    assert more.stderr.splitlines()[0] == (
+        "Assigned the sample of 8 of 40 comments (20%, seed 7) to cy too; ana, ben had it."
     )
     assert sampled(project) == before
     with Store(project) as store:
@@ -141,10 +142,10 @@ def test_other_settings_are_refused_unless_replace_which_keeps_the_old_sample_on
     assert len(sampled(project)) == 8
     replaced = run("sample", project, "--double", "0.1", "--reviewers", "cy", "--replace")
     assert replaced.exit_code == 0, replaced.output
-    assert replaced.stderr == (
+    assert replaced.stderr.splitlines()[0] == (
         "Sampled 4 of 40 comments (10%, seed 7) for double coding by cy, replacing the sample of "
         "8 of 40 comments (20%, seed 7) (codings already made are kept): 4 comments assigned to "
-        "each, served to them first.\n"
+        "each, served to them first."
     )
     assert sampled(project) == ["c31", "c12", "c5", "c7"]  # same seed: nested in the old one
     with Store(project) as store:
@@ -309,3 +310,31 @@ def test_blank_comments_are_left_out_of_the_sample(tmp_path: Path) -> None:
             f"c{n}" for n in range(5, 11)
         )
     assert done.summary().endswith("4 comments with no text are left out.")
+
+
+def test_the_sample_exports_as_a_sheet_to_code_in_a_spreadsheet(
+    project: Path, tmp_path: Path
+) -> None:
+    refused = run("export", project, "-o", tmp_path / "s.csv", "--format", "sheet", "--sample")
+    assert refused.stderr == (
+        f"Error: project {project} has no double-coding sample; draw one with `coder sample "
+        f"{project} --double 0.2 --reviewers ana,ben`\n"
+    )
+    drawn = run("sample", project, "--double", "0.25", "--reviewers", "ana,ben", "--seed", "5")
+    assert drawn.stderr.splitlines()[-1] == (
+        f"To code it in a spreadsheet instead: coder export {project} -o sample.csv --format "
+        "sheet --sample"
+    )
+    out = tmp_path / "s.csv"
+    assert run("export", project, "-o", out, "--format", "sheet", "--sample").exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert sorted(r["id"] for r in rows) == sorted(sampled(project))
+    for row in rows:
+        row["time"] = "1"
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert run("import", project, out, "--reviewer", "ana").exit_code == 0
+    with Store(project) as store:
+        assert len(store.codings()["ana"]) == len(rows) == 10
