@@ -508,14 +508,17 @@ def _tagged(
             f"Project {db}: {sink.new_comments} new comments, "
             f"{sink.rows - sink.new_comments} already there; suggestions in run {sink.run_id}"
         )
-        if sink.updated:
-            _notes(
-                [
-                    f"{sink.updated} of the comments already there have other attribute values "
-                    "in this file (a corrected role, a new column): the project now has the "
-                    "file's"
-                ]
-            )
+        changed = [
+            f"{sink.updated} of the comments already there have other attribute values in "
+            "this file (a corrected role, a new column): the project now has the file's"
+            if sink.updated
+            else "",
+            f"{sink.filled} of the comments already there were blank and have text in this "
+            "file: they take it, to be coded"
+            if sink.filled
+            else "",
+        ]
+        _notes(changed)
     if left_out:
         err.print(left_out)
 

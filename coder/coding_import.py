@@ -85,7 +85,7 @@ def import_coding(
     book = store.latest_codebook()
     columns = columns or TableColumns()
     read = _read(path, book, (coder or "").strip() or None, columns, ignore_unknown)
-    if not adjudicate and any(c.coder == ADJUDICATION_USER for c in read.codings):
+    if is_qdpx(path) and not adjudicate and any(c.coder == ADJUDICATION_USER for c in read.codings):
         raise InputError(
             f"'{ADJUDICATION_USER}' is the settled coding of the comments coders differed on, "
             "in a project coder exported: add --adjudicate to bring it in as an adjudication, "
@@ -107,14 +107,21 @@ def import_coding(
         raise InputError("\n".join(problems))
     steps, counts = _plan(store, book, matched, adjudicate)
     changes = {name: entries for name, entries in steps.items() if entries}
-    if changes and not dry_run:
-        store.record_import(book, {**_settings(path), **settings}, changes, adjudicate)
-    recorded = bool(changes) and not dry_run
+    # the notes first: they read the project as it was, and nothing may fail once it is written
     notes = read.notes + ([_blank_note(read.blank, adjudicate)] if read.blank else [])
     notes += [_settled_note(store, path, read.settled)] if read.settled else []
     notes += _blank_coded(store, matched)
     notes += _undisputed(store, book, matched) if adjudicate else []
+    if changes and not dry_run:
+        store.record_import(book, {**_settings(path), **settings}, changes, adjudicate)
+    recorded = bool(changes) and not dry_run
     return ImportResult(str(path), counts, notes, recorded, adjudicate)
+
+
+def _named(coding: ExternalCoding) -> str:
+    """How a note names a coded comment: its id in the file, else where the file has it (a
+    file matched by text has no ids)."""
+    return coding.keys[0] if coding.keys else coding.where
 
 
 def _undisputed(
@@ -128,7 +135,7 @@ def _undisputed(
         for comment_id, codes in coded.items():
             versions.setdefault(comment_id, set()).add(frozenset(codes))
             coders[comment_id] += 1
-    calm = [c.keys[0] for i, c in matched if coders[i] < 2 or len(versions[i]) < 2]
+    calm = [_named(c) for i, c in matched if coders[i] < 2 or len(versions[i]) < 2]
     if not calm:
         return []
     n = len(calm)
@@ -142,7 +149,7 @@ def _undisputed(
 def _blank_coded(store: Store, matched: list[tuple[int, ExternalCoding]]) -> list[str]:
     """A note on themes given to comments with no text (a skipped question), as `train` has."""
     blank = store.blank_comment_ids()
-    named = [c.keys[0] for comment_id, c in matched if comment_id in blank and c.codes]
+    named = [_named(c) for comment_id, c in matched if comment_id in blank and c.codes]
     if not named:
         return []
     return [

@@ -295,16 +295,26 @@ def _sniff_delimiter(first_line: str, fmt: str) -> str:
     return max(widths, key=lambda d: widths[d]) if widths else ","
 
 
-def _refuse_untabbed(path: str, first: str, second: str) -> None:
-    """Tab-separated by its name or the user's word, but a header and a first row with no tab
-    that commas or semicolons split alike: read as TSV, each whole line would be one comment.
-    (A one-column file's header and answer may hold commas too, but seldom as many.)"""
-    if "\t" in first or "\t" in second or not second.strip():
+def _lines_ahead(text: IO[str], rows: int) -> list[str]:
+    """The next lines up to the `rows`-th that is not blank (fewer at the end of the file)."""
+    lines: list[str] = []
+    while sum(1 for line in lines if line.strip()) < rows and (line := text.readline()):
+        lines.append(line)
+    return lines
+
+
+def _refuse_untabbed(path: str, first: str, ahead: list[str]) -> None:
+    """Tab-separated by its name or the user's word, but a header and first rows (`ahead`)
+    with no tab that commas or semicolons split alike, as a CSV's are: read as TSV, each whole
+    line would be one comment. (A one-column file's header and answers may hold commas too,
+    but seldom as many in every row.)"""
+    rows = [line for line in ahead if line.strip()]
+    if "\t" in first or not rows or any("\t" in line for line in rows):
         return
     for delimiter in (",", ";"):
         fields = next(csv.reader([first], delimiter=delimiter), [])
-        row = next(csv.reader([second], delimiter=delimiter), [])
-        if len(fields) > 1 and len(row) == len(fields):
+        widths = {len(next(csv.reader([line], delimiter=delimiter), [])) for line in rows}
+        if len(fields) > 1 and widths == {len(fields)}:
             raise InputError(
                 f"{path} is read as tab-separated (tsv, by its name or --input-format), but "
                 "its header has no tab and "
@@ -329,11 +339,11 @@ def _csv_table(path: str, text: IO[str], fmt: str) -> Table:
         told = _SEP_LINE.fullmatch(first.rstrip("\r\n"))  # Excel's "sep=;", then the header
         if told:
             first = text.readline()
-        # a tab-separated file's first row, read ahead to check it (and put back below)
-        ahead = [text.readline()] if fmt == "tsv" and not told else []
+        # a tab-separated file's first rows, read ahead to check them (and put back below)
+        ahead = _lines_ahead(text, 5) if fmt == "tsv" and not told else []
     delimiter = told.group(1) if told else _sniff_delimiter(first, fmt)
     if ahead:
-        _refuse_untabbed(path, first, ahead[0])
+        _refuse_untabbed(path, first, ahead)
     header = next(csv.reader([first], delimiter=delimiter), [])
     if not header:
         raise InputError(f"{path} is empty: expected a header row with column names")

@@ -192,7 +192,10 @@ def build_report(
     )
     if by is None:
         return report
-    paired_by_design = by == QUESTION  # the same people answer each question
+    # a file's questions are answered by the same people (its rows); several files' ids may
+    # meet by chance, and are held to the half-the-respondents rule of attributes
+    files = {source for source, _, _ in store.sources()}
+    paired_by_design = by == QUESTION and len(files) == 1
     groups, splits, design = _by_group(
         seen.groups, report.themes, expanded, respondents, paired_by_design
     )

@@ -114,6 +114,8 @@ def double_code(
         raise empty_project(store.path)
     blank = store.blank_comment_ids()  # two coders agreeing on nothing measures nothing
     refs = [ref for ref in every if ref.id not in blank]
+    if not refs:
+        raise InputError(f"every comment in {store.path} is blank: there is nothing to code")
     current = store.current_sample()
     if current is not None and not replace:
         if fraction != current.fraction or seed not in (None, current.seed):
@@ -123,7 +125,7 @@ def double_code(
             store.assign_sample(current.id, added)
         sample = store.current_sample()
         assert sample is not None
-        since = max(0, len(refs) - current.population)
+        since = len(store.imported_after(current.created_at) - blank)
         return SampleOutcome("extended" if added else "unchanged", sample, added, None, since)
     if seed is None:
         seed = current.seed if current is not None else random.SystemRandom().randrange(SEED_RANGE)

@@ -14,6 +14,8 @@ import hashlib
 import json
 import math
 import os
+import re
+import shlex
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -79,16 +81,27 @@ def origin(source: str, question: str) -> str:
     return f"{source}#{question}" if question else source
 
 
+_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # what str.strip strips
+
+
+def _decided(db: sqlite3.Connection, comment_id: int) -> bool:
+    return (
+        db.execute("SELECT 1 FROM decisions WHERE comment_id = ? LIMIT 1", (comment_id,)).fetchone()
+        is not None
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class Imported(NamedTuple):
-    """What `Store.import_batch` did: comments new to the project, and comments already there
-    whose attributes it updated."""
+    """What `Store.import_batch` did: comments new to the project, comments already there
+    whose attributes it updated, and blank ones it gave their text."""
 
     new: int
-    updated: int
+    updated: int  # attributes
+    filled: int = 0  # blank texts given text
 
 
 @dataclass(frozen=True)
@@ -486,18 +499,20 @@ class Store:
         """The id of the latest comment stored (0 for none): later ones are newer."""
         return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM comments").fetchone()[0]
 
-    def restore_attributes(self, previous: dict[int, str]) -> None:
-        """Put back the attributes (JSON) comments had before an import that was then undone."""
+    def restore_comments(self, previous: dict[int, dict[str, Any]]) -> None:
+        """Put back what comments had (`import_batch`'s `previous`: {comment: {column: value}})
+        before an import that was then undone."""
         with self.transaction() as db:
-            db.executemany(
-                "UPDATE comments SET attributes = ? WHERE id = ?",
-                [(attributes, comment_id) for comment_id, attributes in previous.items()],
-            )
+            for comment_id, columns in previous.items():
+                for column, value in columns.items():  # names from import_batch alone
+                    db.execute(
+                        f"UPDATE comments SET {column} = ? WHERE id = ?", (value, comment_id)
+                    )
 
     def discard_comments(self, source: str, after: int) -> int:
         """Remove the comments from `source` stored after comment `after` and their results:
         an import the input stopped part way. One someone has decided on or sampled stays."""
-        chosen = (  # NOT IN: each list is read once (sample_comments has no comment index)
+        chosen = (  # NOT IN: each list is read once, whatever the indexes
             "SELECT id FROM comments WHERE source = ? AND id > ? "
             "AND id NOT IN (SELECT comment_id FROM decisions) "
             "AND id NOT IN (SELECT comment_id FROM sample_comments)"
@@ -552,14 +567,15 @@ class Store:
         rows: Sequence[tuple[NewComment, CommentResult]],
         thresholds: dict[str, float],
         question: str = "",
-        previous: dict[int, str] | None = None,
+        previous: dict[int, dict[str, Any]] | None = None,
     ) -> Imported:
         """Store comments (a comment already there from this source and question keeps its
         text; its attributes become the file's, where they changed: a corrected role) and this
         run's results for them, in one transaction. Raises InputError, storing nothing, if a
-        comment already there had another text. `previous` gets the attributes (JSON) each
-        updated comment had, for `restore_attributes`."""
-        new, updated, scored = 0, 0, []
+        comment already there had another text, unless that text was blank and nobody has
+        decided on it (an answer filled in later, a line first read under another key).
+        `previous` gets what each updated comment had, for `restore_comments`."""
+        new, updated, filled, scored = 0, 0, 0, []
         with self.transaction() as db:
             for comment, result in rows:
                 cursor = db.execute(
@@ -582,19 +598,29 @@ class Store:
                     "WHERE source = ? AND question = ? AND external_id = ?",
                     (source, question, comment.external_id),
                 ).fetchone()
+                was = {} if previous is None else previous.setdefault(comment_id, {})
                 if text != comment.text:  # the results are for another text: refuse them
-                    raise _changed(self.path, source, question, comment, line)
+                    if text.strip() or _decided(db, comment_id):
+                        raise _changed(self.path, source, question, comment, line)
+                    was.setdefault("text", text)
+                    was.setdefault("row_number", line)
+                    db.execute(
+                        "UPDATE comments SET text = ?, row_number = ? WHERE id = ?",
+                        (comment.text, comment.row_number, comment_id),
+                    )
+                    filled += 1
                 if not cursor.rowcount and json.loads(attributes) != comment.attributes:
-                    if previous is not None:
-                        previous.setdefault(comment_id, attributes)
+                    was.setdefault("attributes", attributes)
                     db.execute(
                         "UPDATE comments SET attributes = ? WHERE id = ?",
                         (json.dumps(comment.attributes, ensure_ascii=False), comment_id),
                     )
                     updated += 1
+                if previous is not None and not was:
+                    del previous[comment_id]
                 scored.append((comment_id, result))
             _insert_scores(db, run_id, scored, thresholds)
-        return Imported(new, updated)
+        return Imported(new, updated, filled)
 
     def copies_elsewhere(self, source: str, comments: Sequence[NewComment]) -> Counter[str]:
         """How many of `comments` (at most a batch) other sources of the project hold already,
@@ -670,8 +696,14 @@ class Store:
         return found
 
     def blank_comment_ids(self) -> set[int]:
-        """The comments with no text (a question skipped): nothing to code."""
-        rows = self._db.execute("SELECT id FROM comments WHERE trim(text, ' \t\r\n') = ''")
+        """The comments with no text (a question skipped): nothing to code. Blank as Python's
+        `str.strip` has it, as everywhere else (a no-break space alone is blank)."""
+        rows = self._db.execute("SELECT id FROM comments WHERE trim(text, ?) = ''", (_SPACES,))
+        return {comment_id for (comment_id,) in rows}
+
+    def imported_after(self, moment: str) -> set[int]:
+        """The comments imported after `moment` (an ISO time, as `_now` writes them)."""
+        rows = self._db.execute("SELECT id FROM comments WHERE imported_at > ?", (moment,))
         return {comment_id for (comment_id,) in rows}
 
     def line_numbered_sources(self) -> frozenset[str]:
@@ -1475,7 +1507,8 @@ class ImportSink:
         self.question = ""
         self.new_comments = 0
         self.updated = 0  # comments already there whose attributes the file changed
-        self._previous: dict[int, str] = {}  # ... and what they were, should it be undone
+        self.filled = 0  # ... blank there, with text in the file
+        self._previous: dict[int, dict[str, Any]] = {}  # ... what they were, for an undo
         self.rows = 0
         self._pending: list[tuple[NewComment, CommentResult]] = []
         self._seen: dict[str, int] = {}
@@ -1536,6 +1569,7 @@ class ImportSink:
             )
             self.new_comments += done.new
             self.updated += done.updated
+            self.filled += done.filled
             self.rows += len(self._pending)
             self._pending = []
 
@@ -1551,27 +1585,30 @@ class ImportSink:
             return
         if self.rows:
             self.store.discard_comments(self.source, self._before)
-            self.store.restore_attributes(self._previous)
+            self.store.restore_comments(self._previous)
         if self.new_run:
             self.store.discard_run(self.run_id)
 
     def _refuse_a_copy(self) -> None:
         """A file the project holds under another path would have every comment twice."""
         held = self.store.copies_elsewhere(self.source, [c for c, _ in self._pending])
+        workbook = held.pop(self._workbook, 0) if self._workbook != self.source else 0
         for sheet in [s for s in held if s.startswith(self._workbook + "[")]:
             del held[sheet]  # sheets of one workbook may well share ids and short answers
-        other, count = max(held.items(), key=lambda item: item[1], default=("", 0))
-        if count * 2 >= len(self._pending) and other == self._workbook != self.source:
+        if workbook * 10 >= len(self._pending) * 9:  # nearly all: this sheet, moved
             raise InputError(
-                f"{self.source}: the project holds these comments as {other}, as coder named "
-                "a workbook's first sheet before it told sheets apart; make this sheet the "
-                "workbook's first again to tag it as before, or start a new project"
+                f"{self.source}: the project holds these comments as {self._workbook}, as "
+                "coder named a workbook's first sheet before it told sheets apart; make this "
+                "sheet the workbook's first again to tag it as before, or start a new project"
             )
+        other, count = max(held.items(), key=lambda item: item[1], default=("", 0))
         if count and count * 2 >= len(self._pending):
+            sheet = re.fullmatch(r"(.*)\[(.*)\]", other)
+            again = f"{sheet[1]} --sheet {shlex.quote(sheet[2])}" if sheet else other
             raise InputError(
                 f"{self.source}: {count} of its first {len(self._pending)} comments are in the "
                 f"project already, with the same ids and texts, from {other}: it looks like "
                 "the same file under another name or folder, and tagging it would count "
-                f"those comments twice. Tag {other} to add any new rows (put the file back "
+                f"those comments twice. Tag {again} to add any new rows (put the file back "
                 "there if it moved)"
             )

@@ -23,7 +23,7 @@ _OVERLAP = 256  # bytes kept from one chunk to the next: a cell's end cut across
 # Excel saved match none of these and skip the slower parse.
 _P = r"(?:[\w.-]+:)?"
 _UNSAVED_END = re.compile(
-    rf"(?:</{_P}f>|<{_P}f\b[^>]*/>)\s*(?:<{_P}v\s*/>|<{_P}v>\s*</{_P}v>)?\s*</{_P}c>".encode()
+    rf"(?:</{_P}f>|<{_P}f\b[^>]*/>)\s*(?:<{_P}v\b[^>]*/>|<{_P}v\b[^>]*>\s*</{_P}v>)?\s*</{_P}c>".encode()
 )
 
 
@@ -55,7 +55,7 @@ def _unsaved(source: IO[bytes]) -> list[tuple[int, int, str, str]]:
         name = _local(element.tag)
         if event == "start":
             if name == "row":
-                row, column = int(element.get("r") or row + 1), -1
+                row, column = int(float(element.get("r") or row + 1)), -1  # "2.0" too
             continue
         if name == "c":
             row, column = _place(element.get("r"), row, column)

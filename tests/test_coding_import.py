@@ -1078,3 +1078,17 @@ def test_an_adjudication_of_comments_in_no_dispute_is_noted(project: Path, tmp_p
         "2 of the comments adjudicated are in no dispute (e.g. a: fewer than two coders, or "
         "coders who agree); the adjudication settles them all the same"
     ]
+
+
+def test_notes_name_a_comment_matched_by_its_text(tmp_path: Path) -> None:
+    # A file of texts and codes has no ids: the notes once failed on it after recording.
+    db = tmp_path / "p.db"
+    make_project(db, [("a", "No time.", {}, {}), ("b", " ", {}, {})]).close()
+    sheet = write_csv(tmp_path / "s.csv", ["text", "codes"], [("No time.", "time")])
+    with Store(db) as store:
+        done = import_coding(store, sheet, "cy", adjudicate=True)
+        assert done.recorded
+    assert done.notes == [
+        f"1 of the comments adjudicated is in no dispute (e.g. {sheet}:2: fewer than two coders, "
+        "or coders who agree); the adjudication settles it all the same"
+    ]

@@ -616,6 +616,9 @@ def test_a_comma_file_given_as_tsv_is_refused(tmp_path: Path) -> None:
     )
     one = write_bytes(tmp_path / "one.tsv", b"comment\nNo time, no money.\n")
     assert read(one, "tsv") == (["comment"], [(2, {"comment": "No time, no money."})])
+    gap = write_bytes(tmp_path / "gap.tsv", b"id,comment\n\n1,Staff were kind\n2,Slow\n")
+    with pytest.raises(InputError):  # a blank line first: the rows after it tell
+        read(gap)
     asked = write_bytes(tmp_path / "q.tsv", b"Better, if anything?\nStaff, pay, time.\n")
     assert read(asked) == (
         ["Better, if anything?"],

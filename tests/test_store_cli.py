@@ -974,9 +974,20 @@ def test_a_sheet_is_known_by_its_name_wherever_it_moves(tmp_path: Path, tiny_mod
         "again to tag it as before, or start a new project\n"
     )
     del moved["Cover"]
+    other = moved.create_sheet("Q2")  # another question: the same ids, one answer alike
+    for row in (["id", "comment"], [1, "No time."], [2, "Fine."]):
+        other.append(row)
     moved.save(path)
-    assert (
-        "0 new comments, 2 already there" in run("tag", path, "-m", tiny_model, "--db", db).stderr
+    first = run("tag", path, "-m", tiny_model, "--db", db)
+    assert "0 new comments, 2 already there" in first.stderr
+    q2 = run("tag", path, "--sheet", "Q2", "-m", tiny_model, "--db", db)
+    assert "2 new comments, 0 already there" in q2.stderr
+    copy = tmp_path / "copy" / "s.xlsx"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    refused = run("tag", copy, "--sheet", "Q2", "-m", tiny_model, "--db", db)
+    assert refused.stderr.endswith(
+        "Tag s.xlsx --sheet Q2 to add any new rows (put the file back there if it moved)\n"
     )
 
 
@@ -1006,3 +1017,25 @@ def test_files_without_ids_are_different_people(tmp_path: Path, tiny_model: Path
     report = run("report", db, "--by", "role", "--quotes", "0").stdout
     assert "6 comments from 6 respondents" in report
     assert "several groups" not in report
+
+
+def test_a_blank_comment_takes_its_text_when_the_file_is_fixed(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    # Line 2's comment was under a renamed key: stored blank, with a note. Once the file is
+    # fixed it takes its text (it was refused as "another text" before); a coded one would not.
+    source = tmp_path / "a.jsonl"
+    source.write_text('{"id": 1, "comment": "No time."}\n{"id": 2, "text": "Too slow."}\n', "utf-8")
+    db = tmp_path / "p.db"
+    first = run("tag", source, "-m", tiny_model, "--db", db)
+    assert "has no 'comment'" in " ".join(first.stderr.split())
+    source.write_text(
+        '{"id": 1, "comment": "No time."}\n{"id": 2, "comment": "Too slow."}\n', "utf-8"
+    )
+    fixed = run("tag", source, "-m", tiny_model, "--db", db)
+    assert fixed.exit_code == 0, fixed.output
+    assert "Note: 1 of the comments already there were blank and have text in this file" in (
+        " ".join(fixed.stderr.split())
+    )
+    with Store(db) as store:
+        assert [store.comment(i).text for i in (1, 2)] == ["No time.", "Too slow."]
