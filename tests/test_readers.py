@@ -446,6 +446,14 @@ def test_xlsx_formulas_read_as_their_saved_results(
         assert table.sheet_note == ""
 
 
+def test_xlsx_formulas_with_no_saved_result_in_other_writers_shapes(tmp_path: Path) -> None:
+    # a value element with attributes, and a decimal row number: each once hid the formula
+    # from the check or raised a traceback
+    edits = (b"<v />", b'<v xml:space="preserve"></v>'), (b'<row r="2"', b'<row r="2.0"')
+    _formula_book(tmp_path / "in.xlsx", 2, *edits)
+    assert [row["comment"] for _, row in read(tmp_path / "in.xlsx")[1]] == ['="Too "&"slow"'] * 2
+
+
 def test_xlsx_formula_cells_without_a_reference_are_placed_in_turn(tmp_path: Path) -> None:
     _formula_book(tmp_path / "in.xlsx", 2, (b' r="B2"', b""), (b' r="B3"', b""))
     assert [row["comment"] for _, row in read(tmp_path / "in.xlsx")[1]] == ['="Too "&"slow"'] * 2

@@ -1039,3 +1039,18 @@ def test_a_blank_comment_takes_its_text_when_the_file_is_fixed(
     )
     with Store(db) as store:
         assert [store.comment(i).text for i in (1, 2)] == ["No time.", "Too slow."]
+
+
+def test_questions_of_two_files_are_compared_as_independent_where_few_ids_meet(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    db = tmp_path / "p.db"
+    good = [(f"a{n}", f"No time {n}.") for n in range(8)] + [("x", "No time.")]
+    bad = [(f"b{n}", f"Too slow {n}.") for n in range(8)] + [("x", "Slow.")]
+    for name, column, rows in (("g.csv", "good", good), ("b.csv", "bad", bad)):
+        source = write_csv(tmp_path / name, ["id", column], rows)
+        tagged = run("tag", source, "--text-column", column, "-m", tiny_model, "--db", db)
+        assert tagged.exit_code == 0, tagged.output
+    shown = " ".join(run("report", db, "--by", "question", "--quotes", "0").stdout.split())
+    assert "1 respondent is in several groups (an id two files share?)" in shown
+    assert "Cochran" not in shown
