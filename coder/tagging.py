@@ -97,20 +97,31 @@ def tag_file(
             )
         with contextlib.ExitStack() as stack:
             writer = None
-            if output is not None:
-                writer = WRITERS[fmt](
-                    stack.enter_context(_open(output, fmt, force, excel)),
-                    table.columns,
-                    model.codebook,
-                )
+
+            def written() -> Any:  # the output's writer, opened (header and all) when first used
+                nonlocal writer
+                if writer is None:
+                    handle = stack.enter_context(_open(output, fmt, force, excel))
+                    writer = WRITERS[fmt](handle, table.columns, model.codebook)
+                return writer
+
+            # Into a project and onto stdout, which cannot take rows back: hold them until the
+            # project has taken its first batch, whose checks (a copy of a file already
+            # there) may refuse the file. A file output is atomic anyway.
+            held: list[tuple[str, dict[str, str], CommentResult]] = []
+            holding = output == "-" and sink is not None
             if sink is not None:
                 sink.start(table, text_col, id_col)
             for (line, row), result in itertools.chain(first, tagged_rows):
                 tagged = TaggedRow(line, row[id_col] if id_col else str(line), row, result)
-                if writer is not None:
-                    writer.write(tagged.id, row, result)
                 if sink is not None:
                     sink.write(tagged)
+                if holding and sink is not None and not sink.rows:
+                    held.append((tagged.id, row, result))
+                elif output is not None:
+                    if held:
+                        _write_all(written(), held)
+                    written().write(tagged.id, row, result)
                 summary.comments += 1
                 summary.coded += bool(result.codes)
                 summary.theme_counts.update(result.codes)
@@ -118,8 +129,17 @@ def tag_file(
                     progress(summary.comments, table)
             if sink is not None:
                 sink.finish()
+            if held:
+                _write_all(written(), held)
         summary.sheet_note = table.sheet_note  # again, now that the rows are read
     return summary
+
+
+def _write_all(writer: Any, held: list[tuple[str, dict[str, str], CommentResult]]) -> None:
+    """Write the rows held back, and let them go."""
+    for args in held:
+        writer.write(*args)
+    held.clear()
 
 
 def check_text_columns(

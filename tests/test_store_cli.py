@@ -738,8 +738,9 @@ def test_the_same_file_under_another_path_is_refused_before_it_doubles_the_comme
     moved = tmp_path / "downloads" / "comments (1).csv"
     moved.parent.mkdir()
     moved.write_bytes(comments.read_bytes())
-    result = run("tag", moved, "-m", tiny_model, "--db", project)
+    result = run("tag", moved, "-m", tiny_model, "--db", project, "-o", "-")
     assert result.exit_code == 1
+    assert result.stdout == ""  # not a row on stdout, which cannot take it back
     assert result.stderr == (
         "Error: downloads/comments (1).csv: 4 of its first 4 comments are in the project "
         "already, with the same ids and texts, from comments.csv: it looks like the same file "
