@@ -605,9 +605,16 @@ class Store:
                     was.setdefault("text", text)
                     was.setdefault("row_number", line)
                     db.execute(
-                        "UPDATE comments SET text = ?, row_number = ? WHERE id = ?",
-                        (comment.text, comment.row_number, comment_id),
+                        "UPDATE comments SET text = ?, row_number = ?, imported_at = ? "
+                        "WHERE id = ?",
+                        (comment.text, comment.row_number, _now(), comment_id),
                     )
+                    # this run's results were for the blank: these are for the text
+                    for table in ("suggestions", "scores"):
+                        db.execute(
+                            f"DELETE FROM {table} WHERE run_id = ? AND comment_id = ?",
+                            (run_id, comment_id),
+                        )
                     filled += 1
                 if not cursor.rowcount and json.loads(attributes) != comment.attributes:
                     was.setdefault("attributes", attributes)

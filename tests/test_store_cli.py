@@ -1040,6 +1040,12 @@ def test_a_blank_comment_takes_its_text_when_the_file_is_fixed(
     )
     with Store(db) as store:
         assert [store.comment(i).text for i in (1, 2)] == ["No time.", "Too slow."]
+    # scored as the text it now has (the run's results for the blank are gone), as -o says
+    assert run("export", db, "-o", tmp_path / "w.csv").exit_code == 0
+    stored = {r["id"]: r for r in read_csv(tmp_path / "w.csv")}["2"]
+    alone = parse_tag(run("tag", source, "-m", tiny_model, "-o", "-").stdout)["2"]
+    assert (stored["codes"], stored["time_score"]) == (alone["codes"], alone["time_score"])
+    assert float(alone["time_score"]) > 0
 
 
 def test_questions_of_two_files_are_compared_as_independent_where_few_ids_meet(
@@ -1055,3 +1061,7 @@ def test_questions_of_two_files_are_compared_as_independent_where_few_ids_meet(
     shown = " ".join(run("report", db, "--by", "question", "--quotes", "0").stdout.split())
     assert "1 respondent is in several groups (an id two files share?)" in shown
     assert "Cochran" not in shown
+
+
+def parse_tag(text: str) -> dict[str, dict[str, str]]:
+    return {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
