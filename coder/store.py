@@ -641,6 +641,32 @@ class Store:
         )
         return Counter(other for other, key, text in rows if (key, text) in wanted)
 
+    def rekeyed(self, source: str, question: str, comments: Sequence[NewComment]) -> int:
+        """How many of `comments` (at most a batch) with text this source's question holds
+        already under another id, their own id not held: the file tagged again with other ids
+        (an id column added, another `--id-column`), which would count them twice."""
+        texts = sorted({c.text for c in comments if c.text.strip()})
+        ids = sorted({c.external_id for c in comments})
+        if not texts:
+            return 0
+        held_texts = {
+            text
+            for (text,) in self._db.execute(
+                "SELECT text FROM comments WHERE source = ? AND question = ? AND text IN "
+                f"({', '.join('?' * len(texts))})",
+                (source, question, *texts),
+            )
+        }
+        held_ids = {
+            key
+            for (key,) in self._db.execute(
+                "SELECT external_id FROM comments WHERE source = ? AND question = ? AND "
+                f"external_id IN ({', '.join('?' * len(ids))})",
+                (source, question, *ids),
+            )
+        }
+        return sum(c.external_id not in held_ids and c.text in held_texts for c in comments)
+
     def add_scores(
         self, run_id: int, scored: Sequence[tuple[int, CommentResult]], thresholds: dict[str, float]
     ) -> None:
@@ -1565,6 +1591,8 @@ class ImportSink:
         if self._new_source and self._pending:
             self._new_source = False
             self._refuse_a_copy()
+        elif not self.rows and self._pending:  # a file the project knows: the same ids?
+            self._refuse_rekeyed()
         if self._pending:
             done = self.store.import_batch(
                 self.run_id,
@@ -1596,13 +1624,33 @@ class ImportSink:
         if self.new_run:
             self.store.discard_run(self.run_id)
 
+    def _refuse_rekeyed(self) -> None:
+        with_text = [c for c, _ in self._pending if c.text.strip()]
+        moved = self.store.rekeyed(self.source, self.question, with_text)
+        if moved and moved * 2 >= len(with_text):
+            raise InputError(
+                f"{self.source}: {moved} of its first {len(with_text)} comments are in the "
+                "project already from this file, with the same texts under other ids: tagged "
+                "with other ids (an id column added, another --id-column), they would be "
+                "counted twice. Tag it with the ids it had before (its line numbers if it had "
+                "no id column, else the same --id-column), or start a new project"
+            )
+
     def _refuse_a_copy(self) -> None:
         """A file the project holds under another path would have every comment twice."""
         held = self.store.copies_elsewhere(self.source, [c for c, _ in self._pending])
         workbook = held.pop(self._workbook, 0) if self._workbook != self.source else 0
+        # Sheets of one workbook may well share ids and short answers: another sheet is taken
+        # for this one only where nearly all of the batch matches it (a sheet renamed).
+        nearly = len(self._pending) * 9
         for sheet in [s for s in held if s.startswith(self._workbook + "[")]:
-            del held[sheet]  # sheets of one workbook may well share ids and short answers
-        if workbook * 10 >= len(self._pending) * 9:  # nearly all: this sheet, moved
+            if held.pop(sheet) * 10 >= nearly:
+                raise InputError(
+                    f"{self.source}: its first {len(self._pending)} comments are in the project "
+                    f"already, with the same ids and texts, from {sheet}: a sheet renamed? Give "
+                    "it its old name again to tag it, or start a new project"
+                )
+        if workbook * 10 >= nearly:  # nearly all: this sheet, moved
             raise InputError(
                 f"{self.source}: the project holds these comments as {self._workbook}, as "
                 "coder named a workbook's first sheet before it told sheets apart; make this "

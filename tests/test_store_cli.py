@@ -1065,3 +1065,45 @@ def test_questions_of_two_files_are_compared_as_independent_where_few_ids_meet(
 
 def parse_tag(text: str) -> dict[str, dict[str, str]]:
     return {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
+
+
+def test_a_file_tagged_again_with_other_ids_is_refused_before_it_doubles(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    db = tmp_path / "p.db"
+    rows = [(f"Comment {n}.",) for n in range(6)]
+    source = write_csv(tmp_path / "s.csv", ["comment"], rows)  # known by line numbers
+    assert run("tag", source, "-m", tiny_model, "--db", db).exit_code == 0
+    write_csv(source, ["id", "comment"], [(f"r{n}", text) for n, (text,) in enumerate(rows)])
+    again = run("tag", source, "-m", tiny_model, "--db", db)
+    assert again.exit_code == 1
+    assert again.stderr == (
+        "Error: s.csv: 6 of its first 6 comments are in the project already from this file, "
+        "with the same texts under other ids: tagged with other ids (an id column added, another "
+        "--id-column), they would be counted twice. Tag it with the ids it had before (its line "
+        "numbers if it had no id column, else the same --id-column), or start a new project\n"
+    )
+    with Store(db) as store:
+        assert store.comment_count() == 6
+
+
+def test_a_renamed_sheet_is_refused_not_stored_again(tmp_path: Path, tiny_model: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = Workbook()
+    book.active.title = "Site A"
+    for row in (["id", "comment"], [1, "No time."], [2, "Too slow."]):
+        book.active.append(row)
+    path = tmp_path / "s.xlsx"
+    book.save(path)
+    db = tmp_path / "p.db"
+    assert run("tag", path, "-m", tiny_model, "--db", db).exit_code == 0
+    renamed = load_workbook(path)
+    renamed["Site A"].title = "Responses"
+    renamed.save(path)
+    again = run("tag", path, "-m", tiny_model, "--db", db)
+    assert again.stderr == (
+        "Error: s.xlsx[Responses]: its first 2 comments are in the project already, with the "
+        "same ids and texts, from s.xlsx[Site A]: a sheet renamed? Give it its old name again "
+        "to tag it, or start a new project\n"
+    )
