@@ -440,8 +440,8 @@ def _stopped_part_way(
         if sink is not None and sink.rows:
             err.print(
                 Text(
-                    f"Stopped: {sink.store.path} holds {sink.rows:,} comments of this file so "
-                    f"far (run {sink.run_id}); the same command adds the rest"
+                    f"Stopped: {sink.rows:,} of this file's comments are in {sink.store.path} "
+                    f"with run {sink.run_id}'s suggestions so far; the same command adds the rest"
                 )
             )
         raise
@@ -516,6 +516,11 @@ def _tagged(
             f"{sink.filled} of the comments already there were blank and have text in this "
             "file: they take it, to be coded"
             if sink.filled
+            else "",
+            f"{sink.gone} comment{'s' if sink.gone != 1 else ''} the project holds from this "
+            f"file (this column) {'is' if sink.gone == 1 else 'are'} no longer in it (rows "
+            "removed, or their ids changed): the project keeps them as they were"
+            if sink.gone > 0
             else "",
         ]
         _notes(changed)

@@ -1325,8 +1325,17 @@ def _changed(path: Path, source: str, question: str, comment: NewComment, line: 
         f"{path} already with another text (imported from line {line}); a project keeps the "
         "text it first imported"
     )
+    if comment.external_id == str(comment.row_number):  # no id column: known by line
+        return InputError(
+            f"{said}. The file has no id column, so its comments are known by their line "
+            "numbers: a row added or removed above this one moves every later one. Put new "
+            "rows at the end and leave the others as they were, or start a new project"
+        )
     if question:
-        return InputError(f"{said}: to tag a changed file, start a new project")
+        return InputError(
+            f"{said} (its suggestions, and any coding, are of that text): put it back to tag "
+            "the file, or start a new project to code the changed texts"
+        )
     return InputError(  # comments from before schema 8, whose column cannot be told
         f"{said}. To code another column of this file, save that column with the ids as a file "
         "of its own; to tag a changed file, start a new project"
@@ -1541,6 +1550,7 @@ class ImportSink:
         self.new_comments = 0
         self.updated = 0  # comments already there whose attributes the file changed
         self.filled = 0  # ... blank there, with text in the file
+        self.gone = 0  # ... no longer in the file (rows removed, ids changed)
         self._previous: dict[int, dict[str, Any]] = {}  # ... what they were, for an undo
         self.rows = 0
         self._pending: list[tuple[NewComment, CommentResult]] = []
@@ -1586,6 +1596,8 @@ class ImportSink:
         self.flush()  # (a header alone never gets here: `tag_file` refuses it first)
         if self._several:  # only once this question is stored: a failed import changes nothing
             self.store.drop_question_attributes(self.source)
+        held = sum(n for s, q, n in self.store.sources() if (s, q) == (self.source, self.question))
+        self.gone = held - len(self._seen)  # every id this pass saw is held now
 
     def flush(self) -> None:
         if self._new_source and self._pending:

@@ -264,7 +264,8 @@ def test_tag_refuses_a_changed_file_and_the_project_keeps_its_coding(
     assert result.stderr.splitlines()[-1] == (
         f"Error: comments.csv:2: comment 'r1' of column 'comment' is in project {project} "
         "already with another text (imported from line 2); a project keeps the text it first "
-        "imported: to tag a changed file, start a new project"
+        "imported (its suggestions, and any coding, are of that text): put it back to tag the "
+        "file, or start a new project to code the changed texts"
     )
     with Store(project) as store:
         assert [store.comment(i).text for i in store.order("file")] == [t for _, t, _ in SURVEY]
@@ -802,8 +803,8 @@ def test_a_tag_stopped_by_ctrl_c_says_what_the_project_holds(
     result = run("tag", big, "-m", tiny_model, "--db", db)
     assert result.exit_code == 1
     assert " ".join(result.stderr.split()) == (  # wrapped to the terminal's width
-        f"Stopped: {db} holds {IMPORT_BATCH} comments of this file so far (run 1); the same "
-        "command adds the rest Aborted!"
+        f"Stopped: {IMPORT_BATCH} of this file's comments are in {db} with run 1's suggestions "
+        "so far; the same command adds the rest Aborted!"
     )
     monkeypatch.setattr(ImportSink, "flush", flush)
     assert run("tag", big, "-m", tiny_model, "--db", db).exit_code == 0
@@ -1107,3 +1108,34 @@ def test_a_renamed_sheet_is_refused_not_stored_again(tmp_path: Path, tiny_model:
         "same ids and texts, from s.xlsx[Site A]: a sheet renamed? Give it its old name again "
         "to tag it, or start a new project\n"
     )
+
+
+def test_a_row_inserted_in_a_file_without_ids_is_explained(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    db = tmp_path / "p.db"
+    source = write_csv(tmp_path / "s.csv", ["comment"], [("First.",), ("Second.",)])
+    assert run("tag", source, "-m", tiny_model, "--db", db).exit_code == 0
+    write_csv(source, ["comment"], [("New.",), ("First.",), ("Second.",)])
+    again = run("tag", source, "-m", tiny_model, "--db", db)
+    assert again.stderr == (
+        f"Error: s.csv:2: comment '2' of column 'comment' is in project {db} already with another "
+        "text (imported from line 2); a project keeps the text it first imported. The file has no "
+        "id column, so its comments are known by their line numbers: a row added or removed "
+        "above this one moves every later one. Put new rows at the end and leave the others as "
+        "they were, or start a new project\n"
+    )
+
+
+def test_rows_no_longer_in_a_file_tagged_again_are_noted(tmp_path: Path, tiny_model: Path) -> None:
+    db = tmp_path / "p.db"
+    rows = [("a", "First."), ("b", "Second."), ("c", "Third.")]
+    source = write_csv(tmp_path / "s.csv", ["id", "comment"], rows)
+    assert run("tag", source, "-m", tiny_model, "--db", db).exit_code == 0
+    write_csv(source, ["id", "comment"], [rows[0], rows[2]])
+    again = run("tag", source, "-m", tiny_model, "--db", db)
+    assert "Note: 1 comment the project holds from this file (this column) is no longer in it" in (
+        " ".join(again.stderr.split())
+    )
+    with Store(db) as store:
+        assert store.comment_count() == 3
