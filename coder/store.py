@@ -645,27 +645,21 @@ class Store:
         """How many of `comments` (at most a batch) with text this source's question holds
         already under another id, their own id not held: the file tagged again with other ids
         (an id column added, another `--id-column`), which would count them twice."""
-        texts = sorted({c.text for c in comments if c.text.strip()})
-        ids = sorted({c.external_id for c in comments})
+        texts = {c.text for c in comments if c.text.strip()}
         if not texts:
             return 0
-        held_texts = {
-            text
-            for (text,) in self._db.execute(
-                "SELECT text FROM comments WHERE source = ? AND question = ? AND text IN "
-                f"({', '.join('?' * len(texts))})",
-                (source, question, *texts),
-            )
-        }
-        held_ids = {
-            key
-            for (key,) in self._db.execute(
-                "SELECT external_id FROM comments WHERE source = ? AND question = ? AND "
-                f"external_id IN ({', '.join('?' * len(ids))})",
-                (source, question, *ids),
-            )
-        }
+        held_texts = self._held(source, question, "text", texts)
+        held_ids = self._held(source, question, "external_id", {c.external_id for c in comments})
         return sum(c.external_id not in held_ids and c.text in held_texts for c in comments)
+
+    def _held(self, source: str, question: str, column: str, values: set[str]) -> set[str]:
+        """Which of `values` (at most a batch) the source's question holds in `column`."""
+        rows = self._db.execute(
+            f"SELECT {column} FROM comments WHERE source = ? AND question = ? AND {column} IN "
+            f"({', '.join('?' * len(values))})",
+            (source, question, *values),
+        )
+        return {value for (value,) in rows}
 
     def add_scores(
         self, run_id: int, scored: Sequence[tuple[int, CommentResult]], thresholds: dict[str, float]

@@ -945,19 +945,24 @@ def test_a_reviewed_only_export_names_ids_two_files_share_by_their_file(
     assert again.exit_code == 0, again.output
 
 
+def tagged_workbook(tmp_path: Path, sheet: str, model: Path) -> tuple[Path, Path]:
+    """s.xlsx of one sheet of two comments, tagged into p.db: (workbook, project)."""
+    book = Workbook()
+    book.active.title = sheet
+    for row in (["id", "comment"], [1, "No time."], [2, "Too slow."]):
+        book.active.append(row)
+    path, db = tmp_path / "s.xlsx", tmp_path / "p.db"
+    book.save(path)
+    assert run("tag", path, "-m", model, "--db", db).exit_code == 0
+    return path, db
+
+
 def test_a_sheet_is_known_by_its_name_wherever_it_moves(tmp_path: Path, tiny_model: Path) -> None:
     import sqlite3
 
     from openpyxl import load_workbook
 
-    book = Workbook()
-    book.active.title = "Responses"
-    for row in (["id", "comment"], [1, "No time."], [2, "Too slow."]):
-        book.active.append(row)
-    path = tmp_path / "s.xlsx"
-    book.save(path)
-    db = tmp_path / "p.db"
-    assert run("tag", path, "-m", tiny_model, "--db", db).exit_code == 0
+    path, db = tagged_workbook(tmp_path, "Responses", tiny_model)
     moved = load_workbook(path)
     moved.create_sheet("Cover", 0).append(["About this survey"])
     moved.save(path)
@@ -1091,14 +1096,7 @@ def test_a_file_tagged_again_with_other_ids_is_refused_before_it_doubles(
 def test_a_renamed_sheet_is_refused_not_stored_again(tmp_path: Path, tiny_model: Path) -> None:
     from openpyxl import load_workbook
 
-    book = Workbook()
-    book.active.title = "Site A"
-    for row in (["id", "comment"], [1, "No time."], [2, "Too slow."]):
-        book.active.append(row)
-    path = tmp_path / "s.xlsx"
-    book.save(path)
-    db = tmp_path / "p.db"
-    assert run("tag", path, "-m", tiny_model, "--db", db).exit_code == 0
+    path, db = tagged_workbook(tmp_path, "Site A", tiny_model)
     renamed = load_workbook(path)
     renamed["Site A"].title = "Responses"
     renamed.save(path)
