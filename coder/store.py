@@ -617,13 +617,22 @@ class Store:
                         )
                     filled += 1
                 if not cursor.rowcount and json.loads(attributes) != comment.attributes:
-                    was.setdefault("attributes", attributes)
-                    db.execute(
-                        "UPDATE comments SET attributes = ? WHERE id = ?",
-                        (json.dumps(comment.attributes, ensure_ascii=False), comment_id),
-                    )
+                    # the row's answers to the file's other questions: the same respondent
+                    siblings = db.execute(
+                        "SELECT id, attributes FROM comments WHERE source = ? AND "
+                        "external_id = ? AND (id = ? OR question NOT IN ('', ?))",
+                        (source, comment.external_id, comment_id, question),
+                    ).fetchall()
+                    now = json.dumps(comment.attributes, ensure_ascii=False)
+                    for sibling, had in siblings:
+                        if json.loads(had) != comment.attributes:
+                            keep = {} if previous is None else previous.setdefault(sibling, {})
+                            keep.setdefault("attributes", had)
+                            db.execute(
+                                "UPDATE comments SET attributes = ? WHERE id = ?", (now, sibling)
+                            )
                     updated += 1
-                if previous is not None and not was:
+                if previous is not None and not previous.get(comment_id, True):
                     del previous[comment_id]
                 scored.append((comment_id, result))
             _insert_scores(db, run_id, scored, thresholds)

@@ -1137,3 +1137,20 @@ def test_rows_no_longer_in_a_file_tagged_again_are_noted(tmp_path: Path, tiny_mo
     )
     with Store(db) as store:
         assert store.comment_count() == 3
+
+
+def test_a_corrected_attribute_reaches_the_respondents_other_answers(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    # Re-tagging one question of a file corrected its answers' role alone: the respondent's
+    # other answer kept the old one, and the report found them "in several groups".
+    db = tmp_path / "p.db"
+    header = ["id", "role", "good", "improve"]
+    source = write_csv(tmp_path / "s.csv", header, [("r1", "nurse", "Kind staff.", "More time.")])
+    both = ("--text-column", "good", "--text-column", "improve")
+    assert run("tag", source, "-m", tiny_model, *both, "--db", db).exit_code == 0
+    write_csv(source, header, [("r1", "doctor", "Kind staff.", "More time.")])
+    again = run("tag", source, "-m", tiny_model, "--text-column", "improve", "--db", db)
+    assert again.exit_code == 0, again.output
+    with Store(db) as store:
+        assert [store.comment(i).attributes for i in (1, 2)] == [{"role": "doctor"}] * 2
