@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from coder.agreement import AgreementResult, Disagreement, agreement, disagreements
@@ -36,6 +36,7 @@ class ProjectCodings:
     codings: dict[str, dict[str, set[str]]]
     ids: dict[str, int]  # comment name -> id in the project
     codebook: Codebook  # the latest run's
+    blank: int = 0  # comments with no text a coder coded, left out
 
     def check_theme(self, theme: str | None) -> None:
         if theme is not None and theme not in self.codebook.codable_ids:
@@ -63,10 +64,16 @@ def project_codings(
     codebook = store.latest_codebook()  # also says how to fill an empty project
     humans = store.codings(book=codebook)
     answers = None if question is None else store.answers_to(question)
-    if answers is not None:
-        humans = {
-            who: {c: v for c, v in coded.items() if c in answers} for who, coded in humans.items()
+    # Coders agreeing that an empty answer has no theme measure nothing: blanks are left out.
+    blank = store.blank_comment_ids()
+    left_out = {c for coded in humans.values() for c in coded if c in blank}
+    humans = {
+        who: {
+            c: v for c, v in coded.items() if c not in blank and (answers is None or c in answers)
         }
+        for who, coded in humans.items()
+    }
+    humans = {who: coded for who, coded in humans.items() if coded}
     machines = tuple(name for name in MACHINE_CODERS if name not in humans)
     names = resolve(coders, tuple(sorted(humans)), machines)
     by_id = {name: humans[name] for name in names if name in humans}
@@ -86,7 +93,8 @@ def project_codings(
         for coder, coded in by_id.items()
     }
     ids = {label: comment_id for comment_id, label in labels.items()}
-    return ProjectCodings(names, codings, ids, codebook)
+    blanks = len(left_out if answers is None else left_out & answers)
+    return ProjectCodings(names, codings, ids, codebook, blanks)
 
 
 def resolve(
@@ -169,7 +177,8 @@ def project_agreement(
     and the answers to `question` alone if given, with the codebook to label it."""
     found = project_codings(store, coders, question)
     theme_ids = [theme] if theme is not None else found.codebook.codable_ids
-    return agreement(found.for_theme(theme), theme_ids, found.coders), found.codebook
+    result = agreement(found.for_theme(theme), theme_ids, found.coders)
+    return replace(result, blank_left_out=found.blank), found.codebook
 
 
 @dataclass(frozen=True)

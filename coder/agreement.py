@@ -209,6 +209,7 @@ class AgreementResult:
     exact_agreement: float  # share of comments where every coder gave the same set of themes
     mean: dict[str, float | None]
     masi_note: str | None = None  # why masi_alpha is None
+    blank_left_out: int = 0  # comments with no text that coders coded, not compared
 
     def theme(self, theme_id: str) -> ThemeAgreement:
         for theme in self.themes:
@@ -223,6 +224,7 @@ class AgreementResult:
             "masi_alpha": _rounded(self.masi_alpha),
             "masi_band": band(self.masi_alpha),
             "masi_note": self.masi_note,
+            "blank_left_out": self.blank_left_out,
             "exact_agreement": _rounded(self.exact_agreement),
             "mean": {name: _rounded(value) for name, value in self.mean.items()},
             "themes": {t.theme: t.to_dict() for t in self.themes},

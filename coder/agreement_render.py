@@ -56,9 +56,11 @@ def agreement_table(result: AgreementResult, codebook: Codebook) -> Table:
     table.add_row(Text("mean of the themes used", style="bold"), *means, "")
     masi = _figure(result.masi_alpha)
     reading = f" ({band(result.masi_alpha) or result.masi_note})"
+    blank = result.blank_left_out
+    left = f" ({blank} with no text left out)" if blank else ""
     table.caption = Text(
-        f"{result.n} comments coded by every coder, {percent(result.exact_agreement)} with the "
-        f"same themes; MASI alpha over the sets of themes: {masi}{reading}"
+        f"{result.n} comments coded by every coder{left}, {percent(result.exact_agreement)} "
+        f"with the same themes; MASI alpha over the sets of themes: {masi}{reading}"
     )
     return table
 

@@ -527,3 +527,24 @@ def test_a_missing_project_is_not_created(tmp_path: Path) -> None:
         f"`coder tag INPUT --db {tmp_path / 'none.db'}`\n"
     )
     assert not (tmp_path / "none.db").exists()
+
+
+def test_blank_comments_are_left_out_of_agreement(tmp_path: Path) -> None:
+    # Two coders agreeing that an empty answer has no theme would lift agreement for nothing.
+    from coder.coding_import import import_coding
+    from coder.external import TableColumns
+    from coder.store import Store
+
+    db = tmp_path / "p.db"
+    rows = [("a", "No time.", {}, {}), ("b", "Cost.", {}, {}), ("c", " ", {}, {})]
+    make_project(db, rows).close()
+    for name, codes in (("ana", ("time", "cost", "")), ("ben", ("time", "", ""))):
+        sheet = write_csv(
+            tmp_path / f"{name}.csv", ["id", "codes"], list(zip("abc", codes, strict=True))
+        )
+        with Store(db) as store:
+            import_coding(store, sheet, name, TableColumns(blank_is_none=True))
+    result = json.loads(run("agree", db, "--json").stdout)
+    assert (result["n"], result["blank_left_out"], result["exact_agreement"]) == (2, 1, 0.5)
+    shown = " ".join(run("agree", db).stdout.split())
+    assert "2 comments coded by every coder (1 with no text left out), 50% with the same" in shown

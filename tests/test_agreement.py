@@ -406,6 +406,7 @@ def test_to_dict_is_json_with_rounded_figures():
         "masi_alpha",
         "masi_band",
         "masi_note",
+        "blank_left_out",
         "exact_agreement",
         "mean",
         "themes",
