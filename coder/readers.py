@@ -522,7 +522,7 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
         raise InputError(f"{path} is not a readable Excel .xlsx file ({exc})") from None
     sheet = _worksheet(book, path, name)
     formulas, note = _unsaved_formulas(sheet)
-    values = sheet.iter_rows(values_only=True)
+    values = (tuple(map(_shown, row)) for row in sheet.iter_rows())
     if formulas:
         values = (_with_formulas(record, formulas.get(n)) for n, record in enumerate(values, 1))
     header = next(values, None)
@@ -550,6 +550,20 @@ def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
         note=note,
         first_sheet=first,
     )
+
+
+_ZERO_PADDED = re.compile(r"0{2,}")  # a number format such as 000000: ids with leading zeros
+
+
+def _shown(cell: Any) -> Any:
+    """A cell's value, but a whole number formatted with leading zeros (an id shown `000123`)
+    as the sheet shows it: read as `123`, it would not join back to the survey by id."""
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
+        pattern = getattr(cell, "number_format", "General")
+        if _ZERO_PADDED.fullmatch(pattern):
+            return str(int(value)).zfill(len(pattern))
+    return value
 
 
 def _unsaved_formulas(sheet: Any) -> tuple[dict[int, dict[int, str]], str]:

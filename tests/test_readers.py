@@ -401,6 +401,17 @@ def test_xlsx(tmp_path: Path) -> None:
     )
 
 
+def test_xlsx_ids_with_leading_zeros_read_as_the_sheet_shows_them(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["id", "comment", "score"])
+    book.active.append([123, "No time.", 4])
+    book.active["A2"].number_format = "000000"
+    book.save(tmp_path / "in.xlsx")
+    assert read(tmp_path / "in.xlsx")[1] == [
+        (2, {"id": "000123", "comment": "No time.", "score": "4"})
+    ]
+
+
 def test_xlsx_dates_read_as_dates_and_times_as_written(tmp_path: Path) -> None:
     import datetime as dt
 
