@@ -559,7 +559,8 @@ def _shown(cell: Any) -> Any:
     """A cell's value, but a whole number formatted with leading zeros (an id shown `000123`)
     as the sheet shows it: read as `123`, it would not join back to the survey by id."""
     value = cell.value
-    if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if whole or (isinstance(value, float) and value.is_integer()):  # not nan, inf
         pattern = getattr(cell, "number_format", "General")
         if _ZERO_PADDED.fullmatch(pattern):
             return str(int(value)).zfill(len(pattern))
