@@ -91,6 +91,49 @@ def _decided(db: sqlite3.Connection, comment_id: int) -> bool:
     )
 
 
+def _fill_blank(
+    db: sqlite3.Connection,
+    run_id: int,
+    comment: NewComment,
+    comment_id: int,
+    had: tuple[str, int],
+    undo: dict[int, dict[str, Any]],
+) -> None:
+    """Give a blank comment the file's text (`had`: its text and line till now), its
+    results in this run dropped: they were for the blank, and the new ones follow."""
+    kept = undo.setdefault(comment_id, {})
+    kept.setdefault("text", had[0])
+    kept.setdefault("row_number", had[1])
+    db.execute(
+        "UPDATE comments SET text = ?, row_number = ?, imported_at = ? WHERE id = ?",
+        (comment.text, comment.row_number, _now(), comment_id),
+    )
+    for table in ("suggestions", "scores"):
+        db.execute(f"DELETE FROM {table} WHERE run_id = ? AND comment_id = ?", (run_id, comment_id))
+
+
+def _take_attributes(
+    db: sqlite3.Connection,
+    source: str,
+    question: str,
+    comment: NewComment,
+    comment_id: int,
+    undo: dict[int, dict[str, Any]],
+) -> None:
+    """The file's attribute values for a comment already there, and for its row's answers
+    to the file's other questions (the same respondent); `undo` keeps what each had."""
+    siblings = db.execute(
+        "SELECT id, attributes FROM comments WHERE source = ? AND external_id = ? "
+        "AND (id = ? OR question NOT IN ('', ?))",
+        (source, comment.external_id, comment_id, question),
+    ).fetchall()
+    now = json.dumps(comment.attributes, ensure_ascii=False)
+    for sibling, had in siblings:
+        if json.loads(had) != comment.attributes:
+            undo.setdefault(sibling, {}).setdefault("attributes", had)
+            db.execute("UPDATE comments SET attributes = ? WHERE id = ?", (now, sibling))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -576,8 +619,10 @@ class Store:
         decided on it (an answer filled in later, a line first read under another key).
         `previous` gets what each updated comment had, for `restore_comments`."""
         new, updated, filled, scored = 0, 0, 0, []
+        undo = previous if previous is not None else {}
         with self.transaction() as db:
             for comment, result in rows:
+                attributes = json.dumps(comment.attributes, ensure_ascii=False)
                 cursor = db.execute(
                     "INSERT INTO comments (source, question, external_id, row_number, text, "
                     "attributes, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -588,52 +633,24 @@ class Store:
                         comment.external_id,
                         comment.row_number,
                         comment.text,
-                        json.dumps(comment.attributes, ensure_ascii=False),
+                        attributes,
                         _now(),
                     ),
                 )
                 new += cursor.rowcount
-                comment_id, text, line, attributes = db.execute(
+                comment_id, text, line, had = db.execute(
                     "SELECT id, text, row_number, attributes FROM comments "
                     "WHERE source = ? AND question = ? AND external_id = ?",
                     (source, question, comment.external_id),
                 ).fetchone()
-                was = {} if previous is None else previous.setdefault(comment_id, {})
                 if text != comment.text:  # the results are for another text: refuse them
                     if text.strip() or _decided(db, comment_id):
                         raise _changed(self.path, source, question, comment, line)
-                    was.setdefault("text", text)
-                    was.setdefault("row_number", line)
-                    db.execute(
-                        "UPDATE comments SET text = ?, row_number = ?, imported_at = ? "
-                        "WHERE id = ?",
-                        (comment.text, comment.row_number, _now(), comment_id),
-                    )
-                    # this run's results were for the blank: these are for the text
-                    for table in ("suggestions", "scores"):
-                        db.execute(
-                            f"DELETE FROM {table} WHERE run_id = ? AND comment_id = ?",
-                            (run_id, comment_id),
-                        )
+                    _fill_blank(db, run_id, comment, comment_id, (text, line), undo)
                     filled += 1
-                if not cursor.rowcount and json.loads(attributes) != comment.attributes:
-                    # the row's answers to the file's other questions: the same respondent
-                    siblings = db.execute(
-                        "SELECT id, attributes FROM comments WHERE source = ? AND "
-                        "external_id = ? AND (id = ? OR question NOT IN ('', ?))",
-                        (source, comment.external_id, comment_id, question),
-                    ).fetchall()
-                    now = json.dumps(comment.attributes, ensure_ascii=False)
-                    for sibling, had in siblings:
-                        if json.loads(had) != comment.attributes:
-                            keep = {} if previous is None else previous.setdefault(sibling, {})
-                            keep.setdefault("attributes", had)
-                            db.execute(
-                                "UPDATE comments SET attributes = ? WHERE id = ?", (now, sibling)
-                            )
+                if not cursor.rowcount and json.loads(had) != comment.attributes:
+                    _take_attributes(db, source, question, comment, comment_id, undo)
                     updated += 1
-                if previous is not None and not previous.get(comment_id, True):
-                    del previous[comment_id]
                 scored.append((comment_id, result))
             _insert_scores(db, run_id, scored, thresholds)
         return Imported(new, updated, filled)
