@@ -1,8 +1,9 @@
 """Reading comments from CSV, TSV, XLSX or JSONL files (or stdin), streaming, row by row.
 
 Handles what spreadsheets and survey platforms actually write: UTF-8 with or without a BOM,
-cp1252, UTF-16 ("Unicode text" from Excel), `;`-separated CSV from European Excel, and Qualtrics
-exports with two extra header rows under the column names.
+cp1252, Mac Roman, UTF-16 ("Unicode text" from Excel), `;`-separated CSV from European Excel,
+Qualtrics exports with two extra header rows under the column names, and workbooks
+(`coder.workbook`).
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def _utf8_or_cp1252(chunks: Iterator[bytes], path: str) -> str:
                     f"{path} mixes encodings: UTF-8 text, then on line {where} a byte that is not "
                     "UTF-8; save it as UTF-8 (in Excel: CSV UTF-8) and try again"
                 ) from None
-            return "cp1252"
+            return _legacy(chunk)
         lines += chunk.count(b"\n")
         non_ascii = non_ascii or not chunk.isascii()
     return "utf-8"
@@ -242,7 +243,9 @@ def open_table(
             raise InputError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}")
         check_readable_kind(path, head, fmt)
         if fmt == "xlsx":
-            table = _xlsx_table(path, buffered, sheet)
+            from coder.workbook import xlsx_table  # openpyxl, loaded for workbooks alone
+
+            table = xlsx_table(path, buffered, sheet)
         elif sheet is not None:
             raise InputError(f"--sheet is for Excel workbooks, and {path} is {fmt}")
         else:
@@ -256,6 +259,14 @@ def open_table(
     finally:
         if raw is not sys.stdin.buffer:
             raw.close()
+
+
+def _legacy(chunk: bytes) -> str:
+    """cp1252 (Windows), or Mac Roman where the lines end in a bare CR, as Excel for Mac's
+    "CSV (Macintosh)" writes them: read as cp1252, "don't" would read "donÕt"."""
+    if b"\r" in chunk and b"\n" not in chunk:
+        return "mac_roman"
+    return "cp1252"
 
 
 @contextlib.contextmanager
@@ -509,104 +520,6 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _xlsx_table(path: str, buffered: BinaryIO, name: str | None) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        # A zip needs seeking, and openpyxl refuses a file name without an Excel suffix.
-        source = io.BytesIO(buffered.read()) if path == "-" else open(path, "rb")  # noqa: SIM115
-        book = load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for bad files
-        raise InputError(f"{path} is not a readable Excel .xlsx file ({exc})") from None
-    sheet = _worksheet(book, path, name)
-    formulas, note = _unsaved_formulas(sheet)
-    values = (tuple(map(_shown, row)) for row in sheet.iter_rows())
-    if formulas:
-        values = (_with_formulas(record, formulas.get(n)) for n, record in enumerate(values, 1))
-    header = next(values, None)
-    if not header:
-        raise InputError(f"{path}: sheet '{sheet.title}' is empty: expected a header row")
-    columns = _unique_columns([_cell_text(v) for v in header])
-
-    def rows() -> Iterator[tuple[int, dict[str, str] | None]]:
-        for number, record in enumerate(values, start=2):
-            cells = [_cell_text(v) for v in record]
-            if any(c.strip() for c in cells):
-                yield number, dict(zip(columns, _pad(cells, len(columns)), strict=True))
-            else:
-                yield number, None
-        book.close()
-
-    others = () if name else tuple(ws.title for ws in book.worksheets[1:])
-    first = sheet is book.worksheets[0]
-    return Table(
-        path,
-        columns,
-        _kept(rows(), columns),
-        sheet=sheet.title,
-        other_sheets=others,
-        note=note,
-        first_sheet=first,
-    )
-
-
-_ZERO_PADDED = re.compile(r"0{2,}")  # a number format such as 000000: ids with leading zeros
-
-
-def _shown(cell: Any) -> Any:
-    """A cell's value, but a whole number formatted with leading zeros (an id shown `000123`)
-    as the sheet shows it: read as `123`, it would not join back to the survey by id."""
-    value = cell.value
-    whole = isinstance(value, int) and not isinstance(value, bool)
-    if whole or (isinstance(value, float) and value.is_integer()):  # not nan, inf
-        pattern = getattr(cell, "number_format", "General")
-        if _ZERO_PADDED.fullmatch(pattern):
-            return str(int(value)).zfill(len(pattern))
-    return value
-
-
-def _unsaved_formulas(sheet: Any) -> tuple[dict[int, dict[int, str]], str]:
-    """{row: {column index from 0: text}} of the sheet's formulas with no saved result
-    (`coder.workbook_formulas`), which are read as their own text, and a note that says so."""
-    from coder.workbook_formulas import uncached_formulas
-
-    found = uncached_formulas(sheet)
-    by_row: dict[int, dict[int, str]] = {}
-    for row, column, _, text in found:
-        by_row.setdefault(row, {})[column] = text
-    if not found:
-        return by_row, ""
-    (*_, coordinate, text), n = found[0], len(found)
-    return by_row, (
-        f"{n} cell{'s' if n != 1 else ''} of sheet '{sheet.title}' hold{'s' if n == 1 else ''} "
-        f"a formula with no saved result, read as written (e.g. {coordinate}: {text!r}): the "
-        "workbook was written by a program that stores any text starting with = as a formula. "
-        "If these are real formulas, open the workbook in Excel or LibreOffice and save it first"
-    )
-
-
-def _with_formulas(record: tuple[Any, ...], texts: dict[int, str] | None) -> tuple[Any, ...]:
-    if not texts:
-        return record
-    cells = list(record)
-    for column, text in texts.items():
-        cells += [None] * (column + 1 - len(cells))
-        cells[column] = text
-    return tuple(cells)
-
-
-def _worksheet(book: Any, path: str, name: str | None) -> Any:
-    """The worksheet called `name` (case aside), else the first; charts are not worksheets."""
-    if name is None:
-        return book.worksheets[0]
-    for sheet in book.worksheets:
-        if sheet.title.casefold() == name.strip().casefold():
-            return sheet
-    listed = ", ".join(f"'{sheet.title}'" for sheet in book.worksheets)
-    book.close()
-    raise InputError(f"no sheet '{name}' in {path}; its sheets are: {listed}")
 
 
 def pick_column(

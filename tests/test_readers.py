@@ -82,6 +82,12 @@ def test_cp1252_is_found_however_far_down_the_file_its_first_accent_is(tmp_path:
     assert rows[-1] == (4002, {"id": "9999", "comment": "We didn’t get a say – café closed"})
 
 
+def test_excel_for_mac_csv_with_bare_cr_line_ends_reads_as_mac_roman(tmp_path: Path) -> None:
+    data = "id,comment\r1,We don’t get a say – café closed\r".encode("mac_roman")
+    path = write_bytes(tmp_path / "mac.csv", data)
+    assert read(path)[1] == [(2, {"id": "1", "comment": "We don’t get a say – café closed"})]
+
+
 def test_utf8_text_then_a_cp1252_byte_is_refused_with_its_line(tmp_path: Path) -> None:
     # Read as cp1252, the UTF-8 "café" would be garbled: the file mixes encodings.
     body = "".join(f"{i},The bus fares were paid late on day {i}.\n" for i in range(4000))
@@ -410,6 +416,91 @@ def test_xlsx_ids_with_leading_zeros_read_as_the_sheet_shows_them(tmp_path: Path
     assert read(tmp_path / "in.xlsx")[1] == [
         (2, {"id": "000123", "comment": "No time.", "score": "4"})
     ]
+
+
+def test_xlsx_shares_and_sums_read_as_the_sheet_shows_them(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["id", "comment", "agreed", "share", "total", "plain"])
+    book.active.append([1, "ok", 0.5, 0.125, 0.1 + 0.2, 2.5])
+    book.active["C2"].number_format = "0%"
+    book.active["D2"].number_format = "0.0%"
+    book.save(tmp_path / "in.xlsx")
+    assert read(tmp_path / "in.xlsx")[1] == [
+        (
+            2,
+            {
+                "id": "1",
+                "comment": "ok",
+                "agreed": "50%",
+                "share": "12.5%",
+                "total": "0.3",
+                "plain": "2.5",
+            },
+        )
+    ]
+
+
+def _titled_book(path: Path, *above: list[object]) -> Path:
+    book = Workbook()
+    for row in above:
+        book.active.append(row)
+    book.active.append(["id", "site", "comment"])
+    book.active.append([1, "North", "No time to take part."])
+    book.active.append([2, "South", "They listened."])
+    book.save(path)
+    return path
+
+
+def test_xlsx_title_rows_above_the_header_are_left_out_with_a_note(tmp_path: Path) -> None:
+    path = _titled_book(tmp_path / "in.xlsx", ["Co-production survey 2026"], [], ["Wave 2"])
+    with open_table(path) as table:
+        assert table.columns == ["id", "site", "comment"]
+        assert list(table.rows) == [
+            (5, {"id": "1", "site": "North", "comment": "No time to take part."}),
+            (6, {"id": "2", "site": "South", "comment": "They listened."}),
+        ]
+        assert table.note == (
+            "Sheet 'Sheet': its header is row 4 (id, site, comment); the rows above it "
+            "('Co-production survey 2026', 'Wave 2') are left out"
+        )
+
+
+def test_xlsx_a_first_row_of_one_name_is_the_header_when_numbers_come_under_it(
+    tmp_path: Path,
+) -> None:
+    """A one-column header over rows that hold numbers: those rows are answers, not a header."""
+    book = Workbook()
+    book.active.append(["comment"])
+    book.active.append(["Too slow", 3])
+    book.save(tmp_path / "in.xlsx")
+    with open_table(tmp_path / "in.xlsx") as table:
+        assert table.columns == ["comment", "column_2"]
+        assert table.note == ""
+        assert list(table.rows) == [(2, {"comment": "Too slow", "column_2": "3"})]
+
+
+def test_xlsx_cells_merged_down_rows_read_in_each_row_with_a_note(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "site", "comment", "note"])
+    sheet.append([1, "North", "No time.", "wide"])
+    sheet.append([2, None, "Listened.", None])
+    sheet.append([3, None, "Tokenistic.", None])
+    sheet.append([4, "South", "Good.", None])
+    sheet.merge_cells("B2:B4")
+    sheet.merge_cells("D2:E2")  # across columns: left as it is
+    book.save(tmp_path / "in.xlsx")
+    with open_table(tmp_path / "in.xlsx") as table:
+        assert [(n, row["site"], row["note"]) for n, row in table.rows] == [
+            (2, "North", "wide"),
+            (3, "North", ""),
+            (4, "North", ""),
+            (5, "South", ""),
+        ]
+        assert table.note == (
+            "1 merged cell of sheet 'Sheet' spans several rows (e.g. B2:B4): each row it spans "
+            "is read with the merged cell's value"
+        )
 
 
 def test_xlsx_dates_read_as_dates_and_times_as_written(tmp_path: Path) -> None:

@@ -1,17 +1,21 @@
-"""Formula cells in a workbook whose result was never saved.
+"""What openpyxl's read-only mode does not give of a worksheet, read from its XML.
 
-Excel saves each formula's last result beside it, and that is what a reader gets. A workbook
-written by a script (openpyxl, pandas) and never opened in a spreadsheet program holds the
-formulas alone, and such a script stores any text starting with `=` as a formula: a comment
-"=== NO ===" or "= just a meeting" is one. Read for values, each such cell looks empty, and
-the comment would be lost without a word. openpyxl cannot tell such a cell from an empty one,
-so this reads the sheet's XML itself, for the formula's text.
+Merged cells: a merged cell's value is in its top-left cell alone, and the rows below read
+empty, though the sheet shows the value in each (a site's name merged down its rows).
+
+Formula cells whose result was never saved: Excel saves each formula's last result beside
+it, and that is what a reader gets. A workbook written by a script (openpyxl, pandas) and
+never opened in a spreadsheet program holds the formulas alone, and such a script stores any
+text starting with `=` as a formula: a comment "=== NO ===" or "= just a meeting" is one.
+Read for values, each such cell looks empty, and the comment would be lost without a word.
+openpyxl cannot tell such a cell from an empty one, so this reads the formula's text.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from typing import IO, Any
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -27,25 +31,51 @@ _UNSAVED_END = re.compile(
 )
 
 
-def uncached_formulas(sheet: Any) -> list[tuple[int, int, str, str]]:
+def uncached_formulas(sheet: Any, scanned: Scan | None = None) -> list[tuple[int, int, str, str]]:
     """(row from 1, column from 0, coordinate, text) of each cell of an openpyxl read-only
     `sheet` that holds a formula with no saved result, in sheet order: (7, 1, 'B7', '=== NO
-    ==='). A formula whose saved result is an empty string (`t="str"`, an empty value) has one."""
-    with sheet.parent._archive.open(sheet._worksheet_path) as source:
-        if not _may_have_unsaved(source):
-            return []
+    ==='). A formula whose saved result is an empty string (`t="str"`, an empty value) has one.
+    `scanned`: the sheet's `scan`, where it was made already."""
+    if not (scanned or scan(sheet)).may_have_unsaved:
+        return []
     with sheet.parent._archive.open(sheet._worksheet_path) as source:
         return _unsaved(source)
 
 
-def _may_have_unsaved(source: IO[bytes]) -> bool:
-    tail = b""
-    while chunk := source.read(_CHUNK):
-        window = tail + chunk
-        if _UNSAVED_END.search(window):
-            return True
-        tail = window[-_OVERLAP:]
-    return False
+@dataclass(frozen=True)
+class Scan:
+    """One pass over a sheet's XML: whether it may hold a formula with no saved result (the
+    slower parse is skipped where not), and its merged ranges as (first row, first column
+    from 0, last row, last column from 0), rows from 1."""
+
+    may_have_unsaved: bool
+    merged: list[tuple[int, int, int, int]]
+
+
+def scan(sheet: Any) -> Scan:
+    """The `Scan` of an openpyxl read-only worksheet."""
+    with sheet.parent._archive.open(sheet._worksheet_path) as source:
+        unsaved, refs, tail = False, [], b""
+        while chunk := source.read(_CHUNK):
+            window = tail + chunk
+            unsaved = unsaved or bool(_UNSAVED_END.search(window))
+            # a reference is taken where it ends inside this chunk, so none counts twice
+            refs += [m for m in _MERGE.finditer(window) if m.end() > len(tail)]
+            tail = window[-_OVERLAP:]
+    return Scan(unsaved, [_bounds(m.group(1).decode()) for m in refs])
+
+
+_MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+\d+:[A-Za-z]+\d+)\"")
+
+
+def _bounds(reference: str) -> tuple[int, int, int, int]:
+    first, last = (coordinate_from_string(part.upper()) for part in reference.split(":"))
+    return (
+        first[1],
+        column_index_from_string(first[0]) - 1,
+        last[1],
+        column_index_from_string(last[0]) - 1,
+    )
 
 
 def _unsaved(source: IO[bytes]) -> list[tuple[int, int, str, str]]:
