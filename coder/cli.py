@@ -1259,8 +1259,9 @@ def agree(
 )
 @click.option(
     "--theme",
-    help="Only the comments suggested this theme; for a theme the codebook split, the comments "
-    "you coded with it, to code with its parts.",
+    metavar="THEME",
+    help="Only the comments suggested this theme (its id or label); for a theme the codebook "
+    "split, the comments you coded with it, to code with its parts.",
 )
 @_QUESTION
 @click.option(
@@ -1272,8 +1273,8 @@ def agree(
 @click.option(
     "--coded",
     metavar="THEME",
-    help="Only the comments you coded with this theme: to go over them again (after its "
-    "definition changed, say).",
+    help="Only the comments you coded with this theme (its id or label): to go over them "
+    "again (after its definition changed, say).",
 )
 @click.option(
     "--flagged",

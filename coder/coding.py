@@ -211,7 +211,8 @@ class _Project:
             codes=tuple(t.theme for t in themes if t.coded),
             themes=themes,
             reviewers=_whose(states, self.adjudicated.get(comment.id)),
-            memo=_memo(states),
+            # a coder's memo counts whether they confirmed the comment or not (`--uncoded`)
+            memo=_memo(_memos_of(states) if judged else self.memos.get(comment.id, ())),
             scored=scored,
             flagged=self.flags.get(comment.id, ()),
             memos=self.memos.get(comment.id, ()),
@@ -381,8 +382,12 @@ def _decided_at(
     return out
 
 
-def _memo(states: Mapping[str, CommentState]) -> str:
-    memos = {name: state.memo for name, state in sorted(states.items()) if state.memo}
+def _memos_of(states: Mapping[str, CommentState]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, state.memo) for name, state in sorted(states.items()) if state.memo)
+
+
+def _memo(memos: tuple[tuple[str, str], ...]) -> str:
+    """One memo as written; several as "name: memo | name: memo"."""
     if len(memos) == 1:
-        return next(iter(memos.values()))
-    return " | ".join(f"{name}: {memo}" for name, memo in memos.items())
+        return memos[0][1]
+    return " | ".join(f"{name}: {memo}" for name, memo in memos)

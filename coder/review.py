@@ -175,6 +175,7 @@ class ReviewSession:
         self.store, self.reviewer, self.mode = store, reviewer.strip(), mode
         self.codebook: Codebook = store.latest_codebook()
         self._codebook_id = store.latest_run().codebook_id  # type: ignore[union-attr]
+        theme, coded = self._named(theme), self._named(coded)  # a label, in any case, too
         # `--theme` naming a split theme: the comments this reviewer coded with it, to review again
         self._resplit = theme if theme in self.codebook.split else None
         _check_filters(mode, theme, uncoded, split=self._resplit is not None)
@@ -197,6 +198,7 @@ class ReviewSession:
                 self._check_theme(named, coded=named == coded)
         self._adjudicating = mode == "adjudicate"
         self._session_id: int | None = None  # made on the first decision
+        self._opened_after = store.last_entry()  # undo reaches no later step but its own
         self.assigned: set[int] = set()  # this reviewer's double-coding sample
         self.ids: list[int] = []
         self._index: dict[int, int] = {}
@@ -205,6 +207,13 @@ class ReviewSession:
         self.position = 0
         self.refresh()
         self.position = self._resume()
+
+    def _named(self, name: str | None) -> str | None:
+        """The id of the theme `name` names (id, label or a merged theme's id); a theme the
+        codebook split, or an unknown name, as given (`_check_theme` says why)."""
+        if name is None or name in self.codebook.split:
+            return name
+        return self.codebook.resolve(name) or name
 
     # --- the order -------------------------------------------------------------------------
 
@@ -249,8 +258,12 @@ class ReviewSession:
             ]
         if self.settings["only_unreviewed"]:
             ids = [i for i in ids if not self._state(i).reviewed]
+        # The comments reviewed before come first (for `p`), then those to review: a new order
+        # (a retrain's scores) would otherwise scatter reviewed ones among them.
         seen = set(walked)
-        self.ids = walked + [i for i in ids if i not in seen]
+        before = [i for i in ids if i not in seen and self._state(i).reviewed]
+        self.ids = before + walked + [i for i in ids if i not in seen and i not in before]
+        self.position += len(before)
         self._index = {comment_id: i for i, comment_id in enumerate(self.ids)}
 
     def _uncoded(self, ids: list[int]) -> list[int]:
@@ -265,12 +278,18 @@ class ReviewSession:
 
     def _resume(self) -> int:
         """The first comment this reviewer has neither reviewed nor skipped (adjudicating: not
-        adjudicated by anyone); else the first skipped one; else the end (all reviewed)."""
+        adjudicated by anyone); else the first skipped one; else the end (all reviewed), but
+        the first comment where they are picked to be gone over again (`coded`, `flagged`)."""
         for wanted in (lambda s: not s.reviewed and not s.skipped, lambda s: not s.reviewed):
             for index, comment_id in enumerate(self.ids):
                 if wanted(self._state(comment_id)):
                     return index
-        return len(self.ids)
+        return 0 if self.settings["coded"] or self.settings["flagged"] else len(self.ids)
+
+    @property
+    def left(self) -> int:
+        """The comments of the list not reviewed yet: those skipped, or passed by with `n`."""
+        return sum(not self._state(i).reviewed for i in self.ids)
 
     @property
     def done(self) -> bool:
@@ -282,8 +301,12 @@ class ReviewSession:
         return self._states.get(comment_id) or CommentState()
 
     def current(self) -> CommentView | None:
-        """The comment to show, or None past the last one."""
-        return None if self.done else self.view(self.ids[self.position])
+        """The comment to show, as the project has it now (another window of the same
+        reviewer may have decided on it), or None past the last one."""
+        if self.done:
+            return None
+        self._refresh_state(self.ids[self.position])
+        return self.view(self.ids[self.position])
 
     def view(self, comment_id: int) -> CommentView:
         comment = self.store.comment(comment_id)
@@ -292,9 +315,8 @@ class ReviewSession:
         labels = {t.id: t for t in self.codebook.themes}
         order = {theme_id: i for i, theme_id in enumerate(self.codebook.codable_ids)}
         parts = {part for old in state.resplit for part in self.codebook.split[old]}
-        shown = {*listed, *state.themes.keys() - state.resplit, *parts}
         rows = []
-        for theme in sorted(shown, key=lambda t: (order.get(t, len(order)), t)):
+        for theme in _numbered(listed, state, parts, order):
             suggested = theme in listed
             # reviewed again after a split, only the parts are open; the rest was decided
             fresh = theme in parts if state.resplit else not state.reviewed
@@ -379,7 +401,14 @@ class ReviewSession:
     # --- moving ----------------------------------------------------------------------------
 
     def next(self) -> CommentView | None:
-        self.position = min(self.position + 1, len(self.ids))
+        """The next comment; past the end of the list, the first one not reviewed yet (one
+        skipped), so that none is left behind unseen."""
+        if self.done:
+            self.position = next(
+                (n for n, i in enumerate(self.ids) if not self._state(i).reviewed), self.position
+            )
+        else:
+            self.position += 1
         return self.current()
 
     def previous(self) -> CommentView | None:
@@ -461,16 +490,21 @@ class ReviewSession:
         return self.view(view.id)
 
     def memo(self, text: str) -> CommentView:
-        """Set the comment's memo (an empty text clears it)."""
+        """Set the comment's memo (an empty text clears it); the same memo records nothing."""
         view = self._fresh(None)
+        if text == view.memo:
+            return view
         self._record(view.id, [Entry(view.id, "memo", value=text)])
         return self.view(view.id)
 
     def undo(self) -> CommentView | None:
-        """Undo this reviewer's last step, whichever comment it was on, and show that comment.
-        Returns None when there is nothing left to undo. An import (`coder import`) is not
-        undone from here: one key too many must not take back a whole file of coding."""
-        last = self.store.last_step(self.reviewer, self._adjudicating)
+        """Undo this reviewer's last step, whichever comment it was on, and show that comment:
+        one of this session's, or one made before it opened (never one the same reviewer made
+        since in another window). Returns None when there is nothing left to undo. An import
+        (`coder import`) is not undone from here: one key too many must not take back a whole
+        file of coding."""
+        own = (self._session_id, self._opened_after)  # not another window's steps since
+        last = self.store.last_step(self.reviewer, self._adjudicating, own)
         if last is not None and last[0] in IMPORT_MODES:
             flag = " --adjudicate" if self._adjudicating else ""
             raise InputError(
@@ -479,7 +513,9 @@ class ReviewSession:
                 f"coder import {shlex.quote(str(self.store.path))} "
                 f"--undo{flag} --reviewer {shlex.quote(self.reviewer)}"
             )
-        undone = self.store.undo(self._session(), self.reviewer, self._adjudicating)
+        undone = self.store.undo(
+            self._session(), self.reviewer, self._adjudicating, self._opened_after
+        )
         if not undone:
             return None
         for comment_id in {d.comment_id for d in undone}:
@@ -554,6 +590,18 @@ class ReviewSession:
         self._states[comment_id] = self.store.comment_state(
             comment_id, reviewer, self._adjudicating, self.codebook
         )
+
+
+def _numbered(
+    listed: Mapping[str, ThemeRow], state: CommentState, parts: set[str], order: dict[str, int]
+) -> list[str]:
+    """The themes to show, in the order their number keys take: those suggested (or coded by
+    a coder, adjudicating), in codebook order, then those the reviewer added, in the order
+    added, then the parts of a split theme. Adding one never renumbers those shown."""
+    by_book = sorted(listed, key=lambda t: (order.get(t, len(order)), t))
+    added = [t for t in state.themes if t not in listed and t not in state.resplit]
+    rest = sorted(parts - {*listed, *added}, key=lambda t: (order.get(t, len(order)), t))
+    return [*by_book, *added, *rest]
 
 
 def _decisive(view: CommentView) -> tuple[object, ...]:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from coder.learning import Relearned
 
 KEY_LOCK_WAIT_S = 2.0  # a decision waits this long for another program's lock on the project
+PROGRESS_THEMES = 5  # themes the progress panel counts while a comment is shown
 
 CSS = """
 #main { height: 1fr; }
@@ -189,6 +190,9 @@ class ReviewApp(App[None]):
     CSS = CSS
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
+        # help and quit first: the footer is cut at the screen's width, and ? lists the rest
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
         Binding("1", "toggle(1)", "toggle", key_display="1-9"),
         *(Binding(key, f"toggle({n})", show=False) for n, key in enumerate(NUMBER_KEYS[1:], 2)),
         Binding("a", "decide('accept')", "accept"),
@@ -207,8 +211,6 @@ class ReviewApp(App[None]):
         Binding("space", "toggle_focused", show=False),
         Binding("pagedown", "scroll_comment(1)", show=False),
         Binding("pageup", "scroll_comment(-1)", show=False),
-        Binding("question_mark", "help", "help"),
-        Binding("q", "quit", "quit"),
     ]
 
     def __init__(self, session: ReviewSession, retrain_options: dict[str, Any] | None = None):
@@ -267,7 +269,8 @@ class ReviewApp(App[None]):
         progress = self.session.progress()
         book = self.session.codebook
         contents: dict[str, Text] = dict.fromkeys(self._painted, Text())
-        contents["progress"] = progress_text(progress, book, self.palette)
+        most = None if view is None else PROGRESS_THEMES  # past the end, it has the room
+        contents["progress"] = progress_text(progress, book, self.palette, most)
         if view is None:
             contents["position"] = done_text(progress)
         else:
@@ -279,7 +282,9 @@ class ReviewApp(App[None]):
                 "comment": comment_text(view, self.palette),
                 "attributes": attributes_table(view),
                 "memo": memo_text(view),
-                "themes": themes_table(view, book, self.palette, self.focus_row, mode),
+                "themes": themes_table(
+                    view, book, self.palette, self.focus_row, mode, self._themes_width()
+                ),
                 "definition": theme_detail(book, focused, self.palette),
             }
             if mode == "adjudicate":
@@ -289,6 +294,13 @@ class ReviewApp(App[None]):
             if self._painted.get(name) != content:
                 self.query_one(f"#{name}", Static).update(content)
                 self._painted[name] = content
+
+    def _themes_width(self) -> int:
+        """The theme list's width on screen (0 before the first layout: not cut)."""
+        return self.query_one("#themes", Static).content_region.width
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show)  # the theme list is cut to the new width
 
     def _act(self, step: Callable[[], object]) -> None:
         """Run a session step, say what went wrong if anything did, and show the result."""

@@ -185,10 +185,17 @@ def coders_table(view: CommentView, codebook: Codebook) -> Text:
 
 
 def themes_table(
-    view: CommentView, codebook: Codebook, colors: Mapping[str, str], focused: int, mode: str
+    view: CommentView,
+    codebook: Codebook,
+    colors: Mapping[str, str],
+    focused: int,
+    mode: str,
+    width: int = 0,
 ) -> Text:
     """The listed themes, numbered for their keys: coded or not, what this reviewer did, and
-    the score and source (review), or the coders who chose it (adjudicate); blind, neither."""
+    the score and source (review), or the coders who chose it (adjudicate); blind, neither.
+    Each on one line, cut to `width` (where given): a row wrapped onto two would push the
+    focused one off the screen."""
     if not view.themes:
         hint = "No themes yet" if mode == "blind" else "No suggestions"
         return Text(f"{hint}: press / to add one, or a to accept the comment uncoded", style="dim")
@@ -210,12 +217,14 @@ def themes_table(
             cells[3:3] = [Text(printable(", ".join(row.coders))), Text("")]
         rows.append(cells)
     styles = ["reverse" if i == focused else "" for i in range(len(rows))]
-    table = columns(rows, styles=styles)
+    lines = columns(rows, styles=styles).split("\n")
+    for line in lines if width > 0 else ():
+        line.truncate(width, overflow="ellipsis")
     if len(rows) <= THEMES_SHOWN:
-        return table
+        return Text("\n").join(lines)
     # A long list keeps the focused row in sight, and the panels below it on the screen.
     start = max(0, min(focused - THEMES_SHOWN // 2, len(rows) - THEMES_SHOWN))
-    lines = table.split("\n")[start : start + THEMES_SHOWN]
+    lines = lines[start : start + THEMES_SHOWN]
     above, below = start, len(rows) - start - THEMES_SHOWN
     if above:
         lines.insert(0, Text(f"↑ {above} more (k)", style="dim"))
@@ -261,28 +270,40 @@ def _bullets(out: Text, title: str, items: list[str], color: str) -> None:
             out.append(f"\n • {printable(item)}")
 
 
-def progress_text(progress: Progress, codebook: Codebook, colors: Mapping[str, str]) -> Text:
+def progress_text(
+    progress: Progress, codebook: Codebook, colors: Mapping[str, str], most: int | None = None
+) -> Text:
     """Reviewed of total in this session's list, then how many reviewed comments have each
-    theme (in codebook order)."""
+    theme, in codebook order; with `most`, only the `most` themes most used (the panel must
+    leave the theme's definition room on the screen), and how many others there are."""
     share = progress.reviewed / progress.total if progress.total else 0.0
     out = Text(
         f"Reviewed {progress.reviewed:,} of {progress.total:,} ({percent(share)})", style="bold"
     )
-    for theme_id in codebook.codable_ids:
-        count = progress.themes.get(theme_id)
-        if count:
-            out.append("\n■ ", style=colors.get(theme_id, PALETTE[0]))
-            out.append(printable(_label(codebook, theme_id)))
-            out.append(f"  {count:,}", style="bold")
+    used = [t for t in codebook.codable_ids if progress.themes.get(t)]
+    kept = set(sorted(used, key=lambda t: -progress.themes[t])[:most] if most else used)
+    for theme_id in (t for t in used if t in kept):
+        out.append("\n■ ", style=colors.get(theme_id, PALETTE[0]))
+        out.append(printable(_label(codebook, theme_id)))
+        out.append(f"  {progress.themes[theme_id]:,}", style="bold")
+    if len(used) > len(kept):
+        others = len(used) - len(kept)
+        out.append(f"\n… and {others} other theme{'s' if others != 1 else ''}", style="dim")
     return out
 
 
 def done_text(progress: Progress) -> Text:
-    return Text(
-        f"End of the list: {progress.reviewed:,} of {progress.total:,} comments reviewed.\n"
-        "p goes back to the last comment, q quits.",
+    left = progress.total - progress.reviewed
+    out = Text(
+        f"End of the list: {progress.reviewed:,} of {progress.total:,} comments reviewed.\n",
         style="bold",
     )
+    if left:
+        out.append(
+            f"{left:,} not reviewed yet (skipped, or passed with n): n goes to the first. ",
+            style="bold",
+        )
+    return out.append("p goes back to the last comment, q quits.", style="bold")
 
 
 def help_table() -> Group:

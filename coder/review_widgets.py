@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -123,13 +123,20 @@ class ThemeSearch(Dialog):
 
 
 class HelpScreen(Dialog):
-    """The keys and what they do; Esc, ? or q closes it."""
+    """The keys and what they do, scrolled with ↑↓ PgUp PgDn where the screen is short; Esc,
+    ? or q closes it."""
 
+    DEFAULT_CSS = """
+    HelpScreen VerticalScroll { height: auto; max-height: 100%; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("question_mark,q", "cancel", "close")]
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(), VerticalScroll(id="help-scroll"):
             yield Static(help_table(), id="help")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
 
 
 class CommentList(ModalScreen[int | None]):

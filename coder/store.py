@@ -1037,18 +1037,19 @@ class Store:
         ]
 
     def last_step(
-        self, reviewer: str, adjudicated: bool = False
+        self, reviewer: str, adjudicated: bool = False, own: tuple[int | None, int] | None = None
     ) -> tuple[str, dict[str, Any], int] | None:
         """The mode and settings of the session of `reviewer`'s last coding step (adjudicating
         step, with `adjudicated`) that is not undone (what `undo` would take back), and how
-        many comments it touched; None if none."""
-        modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
+        many comments it touched; None if none. `own`: (session, last entry before it opened)
+        of a review, which may take back its own steps and those made before it opened alone:
+        not those of the same reviewer's other window."""
+        where, params = _last_step(reviewer, adjudicated, own)
         row = self._db.execute(
             "SELECT d.batch, s.mode, s.settings FROM decisions d "
-            "JOIN sessions s ON s.id = d.session_id "
-            f"WHERE d.reviewer = ? AND s.mode IN {modes} AND {_EFFECTIVE} "
+            f"JOIN sessions s ON s.id = d.session_id WHERE {where} "
             "ORDER BY d.batch DESC LIMIT 1",
-            (reviewer,),
+            params,
         ).fetchone()
         if row is None:
             return None
@@ -1058,16 +1059,24 @@ class Store:
         ).fetchone()
         return row[1], json.loads(row[2]), touched
 
-    def undo(self, session_id: int, reviewer: str, adjudicated: bool = False) -> list[Decision]:
-        """Undo this reviewer's last step that is not undone yet (across comments and sessions);
-        returns the entries undone, none if there is nothing left to undo."""
-        modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
+    def undo(
+        self,
+        session_id: int,
+        reviewer: str,
+        adjudicated: bool = False,
+        before: int | None = None,
+    ) -> list[Decision]:
+        """Undo this reviewer's last step that is not undone yet (across comments and sessions;
+        with `before`, only this session's steps and those up to entry `before`, as
+        `last_step`'s `own`); returns the entries undone, none if there is nothing to undo."""
+        where, params = _last_step(
+            reviewer, adjudicated, None if before is None else (session_id, before)
+        )
         with self.transaction() as db:
             last = db.execute(
                 "SELECT d.batch FROM decisions d JOIN sessions s ON s.id = d.session_id "
-                f"WHERE d.reviewer = ? AND s.mode IN {modes} AND {_EFFECTIVE} "
-                "ORDER BY d.batch DESC LIMIT 1",
-                (reviewer,),
+                f"WHERE {where} ORDER BY d.batch DESC LIMIT 1",
+                params,
             ).fetchone()
             if last is None:
                 return []
@@ -1084,6 +1093,10 @@ class Store:
                 entry = Entry(d.comment_id, "undo", d.theme)
                 _insert_decision(db, batch, entry, reviewer, session_id, undoes=d.id)
         return undone
+
+    def last_entry(self) -> int:
+        """The id of the log's last entry (0 for none): where a review opened now starts."""
+        return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM decisions").fetchone()[0]
 
     def theme_decisions(self, among: Iterable[int]) -> list[Decision]:
         """The entries on themes of these comments that no undo took back, undo entries left
@@ -1450,6 +1463,19 @@ def _assign(db: sqlite3.Connection, sample_id: int, reviewers: Sequence[str], no
         " ON CONFLICT (sample_id, reviewer) DO NOTHING",
         [(sample_id, reviewer, now) for reviewer in reviewers],
     )
+
+
+def _last_step(
+    reviewer: str, adjudicated: bool, own: tuple[int | None, int] | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The condition on `d` (an entry) and `s` (its session) for a reviewer's steps `undo` may
+    take back, and its parameters: with `own` (session, last entry before it opened), only
+    that review's own steps and those made before it opened."""
+    modes = _ADJUDICATE_MODES if adjudicated else _CODER_MODES
+    where = f"d.reviewer = ? AND s.mode IN {modes} AND {_EFFECTIVE}"
+    if own is None:
+        return where, (reviewer,)
+    return f"{where} AND (d.session_id IS ? OR d.batch <= ?)", (reviewer, *own)
 
 
 def _next_batch(db: sqlite3.Connection) -> int:

@@ -284,6 +284,22 @@ def test_jsonl_has_every_theme_with_status_and_evidence(project: Path, tmp_path:
     assert b["themes"][1]["decided_at"] == decided(project)["b", "box_ticking"]
 
 
+def test_a_memo_on_a_comment_not_reviewed_is_exported(project: Path, tmp_path: Path) -> None:
+    """`coder review --uncoded`: a memo on each comment keeps what you would call it."""
+    with Store(project) as store:
+        review = ReviewSession(store, "ben", order="file")
+        review.go_to(ids_by_external(store)["d"])
+        review.memo("a new theme? waiting lists")
+    out = tmp_path / "coded.jsonl"
+    assert run(project, "-o", out, "--format", "jsonl").exit_code == 0
+    records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert (records["d"]["memo"], records["d"]["coding"]) == (
+        "a new theme? waiting lists",
+        "suggested",
+    )
+    assert records["b"]["memo"] == "=1+1"
+
+
 def test_csv_to_stdout(project: Path) -> None:
     done = run(project, "-o", "-", "--format", "long", "--reviewed-only")
     assert done.exit_code == 0, done.output

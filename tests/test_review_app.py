@@ -366,6 +366,55 @@ def test_question_mark_shows_the_keys(store: Store) -> None:
     assert store.decisions() == []
 
 
+def sized(store: Store, script: Script, size: tuple[int, int], **options) -> ReviewApp:
+    """`play` in a terminal of `size`."""
+    app = ReviewApp(ReviewSession(store, "ana", **{"order": "file", **options}))
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await script(pilot, app)
+
+    asyncio.run(main())
+    return app
+
+
+def test_help_and_quit_are_in_the_footer_of_an_80_column_terminal(store: Store) -> None:
+    from textual.widgets._footer import FooterKey
+
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        seen = [k.description for k in app.screen.query(FooterKey) if k.region.right <= 80]
+        assert seen[:3] == ["help", "quit", "toggle"]
+
+    sized(store, script, (80, 24))
+
+
+def test_the_help_scrolls_where_the_terminal_is_short(store: Store) -> None:
+    from textual.containers import VerticalScroll
+
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one("#help-scroll", VerticalScroll)
+        assert scroll.max_scroll_y > 0  # the last keys are below the box
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+
+    sized(store, script, (80, 16))
+
+
+def test_theme_rows_are_cut_to_one_line_each_in_a_narrow_terminal(store: Store) -> None:
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        await pilot.press("n")  # b: cost and box-ticking suggested
+        await pilot.pause()
+        shown = text(app, "#themes").splitlines()
+        assert len(shown) == 2 and all(row.endswith("…") for row in shown)
+        assert shown[0].startswith("1 [x] ■ Cost")
+
+    sized(store, script, (60, 30))
+
+
 def cells(app: ReviewApp) -> list[tuple[str, ...]]:
     """The list's rows as plain text."""
     table = app.screen.query_one(DataTable)

@@ -20,8 +20,8 @@ from projects import (
 
 from coder.errors import ChangedError, InputError, LabelError, StoreError
 from coder.learning import retrain, train_from_project
-from coder.review import ReviewSession, disagreements
-from coder.review_render import memo_text, position_line
+from coder.review import Progress, ReviewSession, disagreements
+from coder.review_render import done_text, memo_text, position_line, progress_text
 from coder.store import Store
 
 
@@ -157,11 +157,30 @@ def test_nothing_to_decide_past_the_end(store: Store) -> None:
     review = session(store)
     for _ in range(4):
         review.next()
-    assert review.done and review.current() is None and review.next() is None
+    assert review.done and review.current() is None
     with pytest.raises(InputError) as caught:
         review.accept()
     assert str(caught.value) == "no comment is shown: the end of the list was reached"
     assert review.previous().external_id == "d"
+
+
+def test_next_past_the_end_goes_to_the_comments_left_behind(store: Store) -> None:
+    """a and c skipped, b and d accepted: at the end, `n` goes back to a, then on to c."""
+    review = session(store)
+    review.skip()
+    review.accept()
+    review.skip()
+    review.accept()
+    assert review.done and review.left == 2
+    assert review.next().external_id == "a"
+    assert review.accept().external_id == "b"  # within the list, the next as before
+    for _ in range(3):
+        review.next()
+    assert review.done and review.next().external_id == "c"
+    assert review.accept().external_id == "d"
+    review.next()
+    assert review.done and review.left == 0
+    assert review.next() is None
 
 
 # --- order, filters, resume --------------------------------------------------------------------
@@ -250,6 +269,8 @@ def test_coded_lists_the_comments_you_coded_with_a_theme(store: Store) -> None:
     assert ext(store, session(store, coded="cost").ids) == ["b"]
     assert ext(store, session(store, coded="cost", theme="box_ticking").ids) == ["b"]
     assert session(store, coded="time").settings["coded"] == "time"
+    assert session(store, coded=" COST ").ids == session(store, coded="cost").ids  # a label
+    assert session(store, theme="Box-ticking").ids == session(store, theme="box_ticking").ids
     # Another reviewer's coding is their own; blind coding picks by your coding too.
     assert session(store, "ben", coded="time").ids == []
     assert ext(store, session(store, coded="time", mode="blind").ids) == ["a", "b"]
@@ -300,6 +321,76 @@ def test_review_resumes_where_the_reviewer_stopped(store: Store) -> None:
     assert session(store).done
 
 
+def test_reviewed_comments_come_first_so_the_next_one_is_never_reviewed_already(
+    store: Store,
+) -> None:
+    """c reviewed out of turn (from the list), then a: reopened, the order puts them first,
+    resumes on b, and moves from b to d, not to the reviewed c (a retrain's new order
+    scattered reviewed comments so)."""
+    review = session(store)
+    review.go_to(ids_by_external(store)["c"])
+    review.accept()
+    review.go_to(ids_by_external(store)["a"])
+    review.accept()
+    again = session(store)
+    assert ext(store, again.ids) == ["a", "c", "b", "d"]
+    assert again.current().external_id == "b"
+    assert again.accept().external_id == "d"
+    assert again.previous().external_id == "b"
+    assert again.previous().external_id == "c"
+
+
+def test_going_over_coded_or_flagged_comments_again_starts_at_the_first(store: Store) -> None:
+    review = session(store)
+    review.flag()
+    review.accept()  # a: time
+    review.toggle("time")
+    review.accept()  # b: time added
+    for picked in (session(store, coded="time"), session(store, flagged=True)):
+        assert not picked.done and picked.current().external_id == "a"
+
+
+def test_a_theme_added_is_numbered_after_those_shown(store: Store) -> None:
+    """The number keys keep pointing at the themes they did: an added theme comes last, in
+    the order added, not in its codebook place."""
+    review = session(store)  # a: time suggested
+    review.add("box_ticking")
+    view = review.add("cost")  # before box_ticking in the codebook
+    assert [row.theme for row in view.themes] == ["time", "box_ticking", "cost"]
+    assert [row.theme for row in session(store).current().themes] == [
+        "time",
+        "box_ticking",
+        "cost",
+    ]
+
+
+def test_undo_takes_back_this_window_s_steps_not_another_s_made_since(store: Store) -> None:
+    """The same reviewer in two windows: each undoes its own steps, and those made before it
+    opened; never a step the other window made meanwhile."""
+    earlier = session(store)
+    earlier.accept()  # a, before both windows opened
+    first = session(store)
+    with Store(store.path) as other_store:
+        second = session(other_store)
+        first.accept()  # b
+        assert second.current().external_id == "b"
+        assert second.current().reviewed  # shown as the project has it now
+        undone = second.undo()
+        assert undone.external_id == "a"  # its own past: the step before it opened
+        assert second.undo() is None
+    undone = first.undo()
+    assert (undone.external_id, undone.reviewed) == ("b", False)
+
+
+def test_the_same_memo_again_records_nothing(store: Store) -> None:
+    """m then Enter on a comment with no memo: no empty memo in the log, for u to take back."""
+    review = session(store)
+    review.memo("")
+    review.memo("rota")
+    review.memo("rota")
+    assert actions(store) == [(None, "memo")]
+
+
 def test_progress_counts_reviewed_comments_and_their_themes(store: Store) -> None:
     review = session(store)
     review.accept()  # a: time
@@ -309,6 +400,27 @@ def test_progress_counts_reviewed_comments_and_their_themes(store: Store) -> Non
     assert (progress.reviewed, progress.total) == (2, 4)
     assert progress.themes == {"time": 1, "cost": 1, "box_ticking": 1}
     assert session(store, theme="time").progress().reviewed == 1
+
+
+def test_progress_panel_counts_the_most_used_themes_and_says_how_many_others(
+    store: Store,
+) -> None:
+    book = store.latest_codebook()
+    progress = Progress(reviewed=6, total=8, themes={"time": 3, "cost": 1, "box_ticking": 2})
+    assert progress_text(progress, book, {}, most=2).plain == (
+        "Reviewed 6 of 8 (75%)\n■ Time  3\n■ Box-ticking  2\n… and 1 other theme"
+    )
+    assert progress_text(progress, book, {}).plain.count("■") == 3
+
+
+def test_the_end_of_the_list_says_how_many_are_left_and_how_to_reach_them() -> None:
+    assert done_text(Progress(reviewed=11, total=12, themes={})).plain == (
+        "End of the list: 11 of 12 comments reviewed.\n1 not reviewed yet (skipped, or passed "
+        "with n): n goes to the first. p goes back to the last comment, q quits."
+    )
+    assert done_text(Progress(reviewed=12, total=12, themes={})).plain == (
+        "End of the list: 12 of 12 comments reviewed.\np goes back to the last comment, q quits."
+    )
 
 
 def test_refresh_after_a_new_run_keeps_the_comment_shown(store: Store) -> None:
