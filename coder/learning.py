@@ -39,8 +39,17 @@ class Relearned:
     model: ThemeModel
     trained_on: int
     conflicts: int
-    run_id: int
+    run_id: int | None  # None where the project's suggestions were kept (`kept`)
     rescored: int
+    # (the new model's cross-validated micro-F1, the suggestions' on the reviewed comments,
+    # how many comments that is), where the suggestions were the better and were kept
+    kept: tuple[float, float, int] | None = None
+    replaced_labelled: int = 0  # the labelled comments the model of the suggestions replaced had
+
+
+# Comments the project's suggestions must have been measured on for a retrained model that
+# does worse than them in cross-validation to be put aside: fewer, and chance decides.
+MEASURED_AT_LEAST = 20
 
 
 def reviewed_data(store: Store, codebook: Codebook) -> Reviewed:
@@ -125,5 +134,29 @@ def retrain(
         model.save(save_to)
         name = str(save_to)
     with Store(db_path, create=False) as store:
+        kept = _better_kept(store, model)
+        if kept is not None:
+            return Relearned(model, len(data.texts), data.conflicts, None, 0, kept)
+        before = store.latest_run()
+        labelled = before.meta.get("trained_on", {}).get("labelled", 0) if before else 0
         run_id, rescored = rescore(store, model, name, progress=progress)
-    return Relearned(model, len(data.texts), data.conflicts, run_id, rescored)
+    return Relearned(
+        model, len(data.texts), data.conflicts, run_id, rescored, replaced_labelled=labelled
+    )
+
+
+def _better_kept(store: Store, model: ThemeModel) -> tuple[float, float, int] | None:
+    """Where the project's suggestions agree with its reviewers better than the retrained
+    model does in cross-validation (micro-F1), the two figures and how many comments the
+    first is over; else None. A model trained on a large labelled file, retrained on a few
+    hundred reviewed comments alone, can come out worse: re-scoring would replace the better
+    suggestions. (Cross-validation tunes thresholds on its own folds, so it flatters the new
+    model: a model that does worse even so is worse.)"""
+    from coder.status import suggestions_measured
+
+    cv = model.meta.get("cv")
+    _, measured = suggestions_measured(store)
+    if cv is None or measured is None or measured["n"] < MEASURED_AT_LEAST:
+        return None
+    new, current = cv["micro"]["f1"], measured["micro"]["f1"]
+    return (new, current, measured["n"]) if new < current else None

@@ -209,9 +209,9 @@ class ReviewSession:
         self.position = self._resume()
 
     def _named(self, name: str | None) -> str | None:
-        """The id of the theme `name` names (id, label or a merged theme's id); a theme the
-        codebook split, or an unknown name, as given (`_check_theme` says why)."""
-        if name is None or name in self.codebook.split:
+        """The id of the theme `name` names (its id or label); a theme the codebook split or
+        merged, or an unknown name, as given (`_check_theme` says where it went)."""
+        if name is None or name in self.codebook.split or name in self.codebook.replaced:
             return name
         return self.codebook.resolve(name) or name
 

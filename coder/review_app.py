@@ -444,15 +444,8 @@ class ReviewApp(App[None]):
             self.session.refresh()  # the new scores change the order of the unreviewed
             self._status("")
             self.show()
-            left_out = (
-                f"; left out {result.conflicts} whose reviewers differ" if result.conflicts else ""
-            )
             self.notify(
-                f"Retrained on {result.trained_on} reviewed comments{left_out}; re-scored "
-                f"{result.rescored} unreviewed comments as run {result.run_id}"
-                + _retrain_caveats(result, self.session.store.path),
-                title="Retrained",
-                markup=False,
+                _retrained(result, self.session.store.path), title="Retrained", markup=False
             )
         elif event.state == WorkerState.ERROR:
             self._status("")
@@ -462,6 +455,24 @@ class ReviewApp(App[None]):
 
     def _status(self, text: str) -> None:
         self.query_one("#status", Static).update(Text(text))
+
+
+def _retrained(result: Relearned, path: Path) -> str:
+    """What a retrain did: the comments learnt from, then the new run, or why there is none."""
+    left_out = f"; left out {result.conflicts} whose reviewers differ" if result.conflicts else ""
+    done = f"Retrained on {result.trained_on} reviewed comments{left_out}"
+    if result.kept is not None:
+        new, current, measured = result.kept
+        return (
+            f"{done}, but its cross-validated micro-F1 ({new:.2f}) is below that of the "
+            f"current suggestions on the {measured} reviewed comments they were measured on "
+            f"({current:.2f}): the current suggestions are kept. Retrain again after more "
+            "reviews (the model before learnt from comments this project has not got)"
+        )
+    return (
+        f"{done}; re-scored {result.rescored} unreviewed comments as run {result.run_id}"
+        + _retrain_caveats(result, path)
+    )
 
 
 def _retrain_caveats(result: Relearned, path: Path) -> str:
@@ -474,6 +485,13 @@ def _retrain_caveats(result: Relearned, path: Path) -> str:
         )
     if result.model.decision.at_least_one:
         caveats += ". Every comment it learnt from has a theme, so it gives every comment one"
+    if result.replaced_labelled > result.trained_on:
+        caveats += (
+            f". The suggestions it replaced came from a model trained on "
+            f"{result.replaced_labelled:,} labelled comments: on the comments nobody has "
+            "reviewed, one trained on fewer may do worse (the reviewed ones, the hardest calls, "
+            "cannot tell)"
+        )
     return (
         caveats
         + f". To take it back: coder runs {shlex.quote(str(path))} --withdraw {result.run_id}"

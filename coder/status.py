@@ -11,6 +11,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from coder.codebook import Codebook
 from coder.coding import waiting_after_split, waiting_line
 from coder.console import percent, printable
 from coder.metrics import report, to_matrix
@@ -69,11 +70,26 @@ class ProjectStatus:
 _COUNTED = {"accept": "accepted", "reject": "rejected", "add": "added"}
 
 
+def _current(store: Store) -> tuple[list[Run], Run | None, Codebook | None]:
+    """The runs not withdrawn, the latest, and its codebook (merges apply as in exports)."""
+    withdrawn = store.withdrawn()
+    latest = store.latest_run()
+    book = store.codebook(latest.codebook_id) if latest else None
+    return [run for run in store.runs() if run.id not in withdrawn], latest, book
+
+
+def suggestions_measured(store: Store) -> tuple[Run | None, dict[str, Any] | None]:
+    """The project's suggestions measured on its reviewed comments, as `coder status` shows
+    them (`_measure`): the run measured and its figures, or (None, None)."""
+    runs, _, book = _current(store)
+    final, _ = store.reviewed_codes(book)
+    replaced, split = (book.replaced, set(book.split)) if book else ({}, set())
+    return _measure(store, runs, final, replaced, split)
+
+
 def project_status(store: Store) -> ProjectStatus:
     withdrawn = store.withdrawn()
-    runs = [run for run in store.runs() if run.id not in withdrawn]
-    latest = store.latest_run()
-    book = store.codebook(latest.codebook_id) if latest else None  # merges apply as in exports
+    runs, latest, book = _current(store)
     replaced = book.replaced if book else {}
     split = set(book.split) if book else set()  # no theme to count or measure them under
     labels = _labels(store, runs, replaced.keys() | split)

@@ -635,6 +635,37 @@ def test_r_is_refused_in_a_blind_session(store: Store) -> None:
     play(store, script, mode="blind")
 
 
+def test_a_retrain_that_kept_the_suggestions_says_why() -> None:
+    from coder.learning import Relearned
+    from coder.review_app import _retrained
+
+    kept = Relearned(None, 150, 2, None, 0, kept=(0.77, 0.81, 150))  # type: ignore[arg-type]
+    assert _retrained(kept, Path("p.db")) == (
+        "Retrained on 150 reviewed comments; left out 2 whose reviewers differ, but its "
+        "cross-validated micro-F1 (0.77) is below that of the current suggestions on the 150 "
+        "reviewed comments they were measured on (0.81): the current suggestions are kept. "
+        "Retrain again after more reviews (the model before learnt from comments this project "
+        "has not got)"
+    )
+
+
+def test_a_retrain_says_when_the_model_it_replaced_learnt_from_more(store: Store) -> None:
+    from coder.learning import Relearned, train_from_project
+    from coder.review_app import _retrained
+
+    review = ReviewSession(store, "ana", order="file")
+    review.accept()
+    review.accept()
+    model, _ = train_from_project(store.path, folds=2)
+    said = _retrained(Relearned(model, 2, 0, 2, 2, replaced_labelled=5473), store.path)
+    assert said.startswith("Retrained on 2 reviewed comments; re-scored 2 unreviewed comments")
+    assert (
+        ". The suggestions it replaced came from a model trained on 5,473 labelled comments: on "
+        "the comments nobody has reviewed, one trained on fewer may do worse (the reviewed ones, "
+        "the hardest calls, cannot tell). To take it back: "
+    ) in said
+
+
 def test_a_failed_retrain_says_why(store: Store) -> None:
     async def script(pilot: Pilot, app: ReviewApp) -> None:
         await pilot.press("r")

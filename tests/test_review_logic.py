@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from projects import (
     ROWS,
+    THEMES,
     THRESHOLDS,
     add_run,
     drawn,
@@ -649,6 +650,25 @@ def test_a_re_score_stopped_part_way_leaves_no_half_run(store: Store) -> None:
     assert {store.latest(i).run_id for i in ids_by_external(store).values()} == {1}
 
 
+def test_a_retrain_worse_than_the_suggestions_keeps_them(tmp_path: Path) -> None:
+    """30 comments whose themes no word foretells, each suggested the theme its reviewer then
+    codes (the suggestions' micro-F1 is 1.0): a model retrained on them alone does worse in
+    cross-validation, and re-scoring with it would replace better suggestions."""
+    words = ["rota", "bus", "meeting", "form", "letter"]
+    rows: list = []
+    for i in range(32):
+        theme = THEMES[i % 3]
+        scores = {t: 0.9 if t == theme else 0.1 for t in THEMES}
+        rows.append((f"r{i}", f"Comment {i} on the {words[i % 5]}.", scores, {theme: "model"}))
+    store = make_project(tmp_path / "p.db", rows)
+    review_all(store, {f"r{i}": [THEMES[i % 3]] for i in range(30)})
+    relearned = retrain(store.path, folds=2)
+    assert relearned.run_id is None and relearned.rescored == 0
+    new, current, measured = relearned.kept
+    assert (current, measured) == (1.0, 30) and new < current
+    assert [run.model for run in store.runs()] == ["test model"]
+
+
 def test_retrain_in_a_background_thread_rescores_the_unreviewed_comments_as_a_new_run(
     store: Store, tmp_path: Path
 ) -> None:
@@ -664,6 +684,7 @@ def test_retrain_in_a_background_thread_rescores_the_unreviewed_comments_as_a_ne
     worker.join(timeout=120)
     [relearned] = done
     assert (relearned.trained_on, relearned.rescored, relearned.run_id) == (2, 2, 2)
+    assert relearned.replaced_labelled == 0  # the test run's model says of none
     assert [r.model for r in store.runs()] == ["test model", str(tmp_path / "m")]
     latest = {name: store.latest(i).run_id for name, i in ids.items()}
     assert latest == {"a": 1, "b": 1, "c": 2, "d": 2}
