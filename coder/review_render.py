@@ -7,6 +7,7 @@ escape sequence in a comment must not reach the terminal).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from rich.console import Group
@@ -95,7 +96,7 @@ def comment_text(view: CommentView, colors: Mapping[str, str]) -> Text:
 def position_line(view: CommentView) -> Text:
     line = Text(f"Comment {view.position + 1:,} of {view.total:,}", style="bold")
     line.append(f"   id {printable(view.external_id)}", style="dim")
-    line.append(f"  ·  {printable(view.source)} row {view.row_number}", style="dim")
+    line.append(f"  ·  {printable(view.source)} {_place(view)}", style="dim")
     if view.reviewed:
         line.append("   ✓ reviewed", style="green")
     if view.flagged:
@@ -106,6 +107,13 @@ def position_line(view: CommentView) -> Text:
         former = ", ".join(f"'{printable(label)}'" for label in view.resplit)
         line.append(f"   ↻ coded {former} before it was split: code its parts", style="yellow")
     return line
+
+
+def _place(view: CommentView) -> str:
+    """Where the comment is in its file: a sheet's row, or a text file's line (where its row
+    ends: a comment over several lines puts it below the row a spreadsheet counts)."""
+    workbook = re.search(r"\.xls[xm](\[.*\])?$", view.source, re.IGNORECASE)
+    return f"{'row' if workbook else 'line'} {view.row_number}"
 
 
 LIST_CHARS = 160  # of a comment, in the list (the table crops it to the screen)

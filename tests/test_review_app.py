@@ -129,7 +129,7 @@ def test_the_screen_shows_evidence_in_theme_colours_attributes_scores_definition
     )
 
     async def script(pilot: Pilot, app: ReviewApp) -> None:
-        assert text(app, "#position") == "Comment 1 of 1   id r1  ·  survey.csv row 2"
+        assert text(app, "#position") == "Comment 1 of 1   id r1  ·  survey.csv line 2"
         assert text(app, "#comment") == comment
         assert highlighted(app) == {"Budget": COST_ORANGE, "no time": TIME_BLUE}
         assert text(app, "#attributes") == "region  North\nage     65+"
@@ -295,7 +295,7 @@ def test_undo_and_backspace_go_back_steps_across_comments(store: Store) -> None:
         await pilot.press("a", "1", "a")  # a accepted; b: cost rejected, accepted
         assert text(app, "#position").startswith("Comment 3 of 4   id c")
         await pilot.press("u")  # b's accept: back on b, not reviewed, cost still rejected
-        assert text(app, "#position") == "Comment 2 of 4   id b  ·  comments.csv row 3"
+        assert text(app, "#position") == "Comment 2 of 4   id b  ·  comments.csv line 3"
         assert text(app, "#themes").splitlines()[0].endswith("rejected")
         await pilot.press("backspace", "backspace")  # cost's reject, then a's accept
         assert text(app, "#position").startswith("Comment 1 of 4   id a")

@@ -414,6 +414,16 @@ def test_progress_panel_counts_the_most_used_themes_and_says_how_many_others(
     assert progress_text(progress, book, {}).plain.count("■") == 3
 
 
+def test_a_comment_is_placed_by_its_sheet_row_or_its_file_line(store: Store) -> None:
+    from dataclasses import replace
+
+    view = session(store).current()
+    assert position_line(view).plain.endswith("comments.csv line 2")
+    for source in ("survey.xlsx", "survey.XLSM", "survey.xlsx[Site B]"):
+        placed = position_line(replace(view, source=source)).plain
+        assert placed.endswith(f"{source} row 2")
+
+
 def test_the_end_of_the_list_says_how_many_are_left_and_how_to_reach_them() -> None:
     assert done_text(Progress(reviewed=11, total=12, themes={})).plain == (
         "End of the list: 11 of 12 comments reviewed.\n1 not reviewed yet (skipped, or passed "
