@@ -268,7 +268,15 @@ def _model(codebook_path: str | None, model_path: str | None, spacy_model: str |
             "No model given: coding from the codebook alone (its patterns and examples). "
             "Train one with `coder train` for better results."
         )
-        return cold_start(codebook, spacy_model)
+        model = cold_start(codebook, spacy_model)
+        if model.meta["rules_only"]:
+            err.print(
+                f"The codebook has {len(codebook.codable)} codable theme"
+                f"{'s' if len(codebook.codable) != 1 else ''}: too few for its examples to tell "
+                "a theme from none, so comments are coded by its patterns alone (scores are 0). "
+                "Add themes, or train a model on coded comments."
+            )
+        return model
     default = shipped("models", DEFAULT_MODEL)
     if default is None:
         raise ModelError("no shipped model found; give a codebook with -c or a model with -m")

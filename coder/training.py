@@ -26,6 +26,7 @@ from coder.nlp import build_pipeline
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 MIN_POSITIVES_TO_TUNE = 3
+COLD_MIN_THEMES = 3  # codable themes a cold start's classifier needs (see `cold_start`)
 COLD_THRESHOLD = 0.5  # without data to tune on: code a theme when it is more likely than not
 COLD_RULE_PRECISION = 0.75
 # Settings and thresholds are chosen for this weight of micro-F1, the rest macro-F1. The F1 of a
@@ -177,9 +178,12 @@ def cold_start(codebook: Codebook | str | Path, spacy_model: str | None = None) 
     ids = codebook.codable_ids
     featurizer = Featurizer()
     data, _ = _features(nlp, featurizer, codebook, [], [])
-    classifier = (
-        CANDIDATES[2].classifier(min_df=1).fit(data.counts, data.labels, data.dense, data.known)
-    )
+    # Each theme's texts are the others' negatives: with fewer than three themes the classifier
+    # learns "this theme or that one" (one theme: every comment), never "none of them", and
+    # would code nearly every comment. Patterns alone code there.
+    rules_only = len(ids) < COLD_MIN_THEMES
+    labels = np.zeros_like(data.labels) if rules_only else data.labels
+    classifier = CANDIDATES[2].classifier(min_df=1).fit(data.counts, labels, data.dense, data.known)
     decision = Decision(
         thresholds=dict.fromkeys(ids, COLD_THRESHOLD),
         trust_rules=dict.fromkeys(ids, True),
@@ -189,6 +193,7 @@ def cold_start(codebook: Codebook | str | Path, spacy_model: str | None = None) 
     meta = {
         "trained_on": {"labelled": 0, "codebook_texts": data.counts.shape[0]},
         "spacy_model": spacy_model,
+        "rules_only": rules_only,
     }
     return ThemeModel(codebook, nlp, decision, meta)
 

@@ -786,3 +786,37 @@ def test_a_sheet_with_a_header_alone_is_refused_naming_the_others(
         f"of {source}; it also has 'Answers'. Use --sheet NAME to read another)\n"
     )
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("themes", [1, 2])
+def test_a_cold_start_with_too_few_themes_codes_by_its_patterns_alone(
+    tmp_path: Path, themes: int
+) -> None:
+    """One theme: its examples are every text the classifier sees, so every comment scored
+    1.0; two: "this theme or that one", never none. Patterns alone code there."""
+    book = ["name: Staff survey", "themes:"]
+    for theme, example, pattern in [
+        ("workload", "I have far too much work.", "too much work"),
+        ("pay", "The pay is poor for the hours.", "pay rise"),
+    ][:themes]:
+        book += [
+            f"  - id: {theme}",
+            f"    label: {theme.title()}",
+            f"    examples: [{example}]",
+            f"    patterns: [{pattern}]",
+        ]
+    (tmp_path / "book.yaml").write_text("\n".join(book) + "\n", encoding="utf-8")
+    rows = [
+        ("1", "The canteen food is lovely"),
+        ("2", "Parking is terrible"),
+        ("3", "There is too much work for one nurse"),
+    ]
+    source = write_csv(tmp_path / "in.csv", ["id", "comment"], rows)
+    done = run("tag", source, "-c", tmp_path / "book.yaml", "-o", tmp_path / "out.csv")
+    assert done.exit_code == 0, done.output
+    assert [row["codes"] for row in read_csv(tmp_path / "out.csv")] == ["", "", "workload"]
+    assert (
+        f"The codebook has {themes} codable theme{'s' if themes > 1 else ''}: too few for its "
+        "examples to tell a theme from none, so comments are coded by its patterns alone "
+        "(scores are 0). Add themes, or train a model on coded comments."
+    ) in " ".join(done.stderr.split())
