@@ -191,6 +191,38 @@ def check_codebook(themes: Sequence[Any]) -> Iterator[tuple[tuple[Any, ...], str
         yield ("themes",), "no codable theme: set `codable: true` on at least one theme"
 
 
+# Columns the outputs write beside a column per theme (`coder tag`, `coder export`), and the
+# suffixes of a theme's own further columns: a theme id equal to one would repeat a header.
+OUTPUT_COLUMNS = ("id", "text", "codes", "coding", "reviewers", "memo", "flagged")
+_THEME_SUFFIXES = ("_score", "_status")
+
+
+def column_clashes(themes: Sequence[Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Theme ids that are the name of another column of the outputs, as `check_codebook`'s."""
+    ids = {i: t["id"] for i, t in enumerate(themes) if isinstance(t, dict) and "id" in t}
+    seen = set(ids.values())
+    for index, theme_id in ids.items():
+        where = ("themes", index, "id")
+        if theme_id in OUTPUT_COLUMNS:
+            yield (
+                where,
+                (
+                    f"theme id '{theme_id}' is the name of a column coder writes beside the "
+                    f"themes' ({', '.join(OUTPUT_COLUMNS)}): give it another id"
+                ),
+            )
+        for suffix in _THEME_SUFFIXES:
+            base = str(theme_id).removesuffix(suffix)
+            if base != theme_id and base in seen:
+                yield (
+                    where,
+                    (
+                        f"theme id '{theme_id}' is the name of the {suffix[1:]} column of theme "
+                        f"'{base}' in the outputs: give it another id"
+                    ),
+                )
+
+
 def _replaces_problems(
     themes: Sequence[Any], entries: list[tuple[int, str, Any, bool]], seen: dict[str, int]
 ) -> Iterator[tuple[tuple[Any, ...], str]]:

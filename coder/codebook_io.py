@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from coder.codebook import Codebook, Theme, check_codebook
+from coder.codebook import Codebook, Theme, check_codebook, column_clashes
 from coder.errors import CodebookError
 from coder.fileio import atomic_write_text
 from coder.resources import resolve
@@ -76,8 +76,10 @@ def _read_yaml(text: str) -> tuple[yaml.Node, Any]:
         return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
 
 
-def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
-    """Validate codebook YAML text; `source` names it in messages."""
+def parse_codebook(text: str, source: str = "<codebook>", stored: bool = False) -> Codebook:
+    """Validate codebook YAML text; `source` names it in messages. `stored`: a codebook a
+    project or model holds, checked as when it was saved, so that it opens still (a theme id
+    that is an output's column name was allowed then)."""
     try:
         root, data = _read_yaml(text)
     except yaml.YAMLError as exc:
@@ -90,7 +92,9 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
 
     _keep_version_as_written(root, data)
     themes = data.get("themes") if isinstance(data.get("themes"), list) else []
-    problems = _schema_problems(data) + list(check_codebook(themes)) + _pattern_problems(themes)
+    problems = _schema_problems(data) + list(check_codebook(themes))
+    problems += _pattern_problems(themes, strict=not stored)
+    problems += [] if stored else list(column_clashes(themes))
     located = [(_line_of(root, loc) or 0, _locate(source, root, loc, msg)) for loc, msg in problems]
     located += [(line, f"{source}:{line}: {msg}") for line, msg in _repeated_keys(root)]
     if located:
@@ -169,14 +173,14 @@ def _message(error: dict[str, Any]) -> str:
     return error["msg"]
 
 
-def _pattern_problems(themes: list[Any]) -> list[tuple[tuple[Any, ...], str]]:
+def _pattern_problems(themes: list[Any], strict: bool) -> list[tuple[tuple[Any, ...], str]]:
     from coder.rules import pattern_problems  # spaCy import only when patterns are checked
 
     problems = []
     for index, theme in enumerate(themes):
         patterns = theme.get("patterns") if isinstance(theme, dict) else None
         if isinstance(patterns, list):
-            for p_index, message in pattern_problems(patterns):
+            for p_index, message in pattern_problems(patterns, strict):
                 problems.append((("themes", index, "patterns", p_index), message))
     return problems
 

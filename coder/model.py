@@ -423,7 +423,9 @@ def load_model(path: str | Path, codebook: Codebook | str | Path | None = None) 
     meta = _read_meta(path)
     try:
         stored = parse_codebook(
-            (path / "codebook.yaml").read_text(encoding="utf-8"), str(path / "codebook.yaml")
+            (path / "codebook.yaml").read_text(encoding="utf-8"),
+            str(path / "codebook.yaml"),
+            stored=True,
         )
     except (OSError, CodebookError) as exc:
         raise ModelError(f"model folder {path} is corrupt: codebook.yaml: {exc}") from None

@@ -25,7 +25,8 @@ def lemma_table() -> Any:
 
 
 class LookupLemmatizer:
-    """Case-insensitive lookup lemmas from spacy-lookups-data: 'Ticking' -> 'tick', 'was' -> 'be'.
+    """Case-insensitive lookup lemmas from spacy-lookups-data: 'Ticking' -> 'tick', 'was' -> 'be',
+    a curly apostrophe read as a straight one: 'n’t' -> 'not'.
 
     spaCy's own lookup mode is case-sensitive and misses capitalised words at the start of a
     sentence, which matters for patterns matched on lemmas.
@@ -42,7 +43,8 @@ class LookupLemmatizer:
             lemma = cache.get(token.orth)
             if lemma is None:
                 lower = token.lower_
-                known = table.get(lower, lower)
+                # phones and Word type ’ for ': "don’t" is "do n’t", whose lemma is "not" too
+                known = table.get(lower.replace("’", "'"), lower)
                 # Lemmas from the table are few and kept for good; a word's own lower-case form
                 # is taken from its token each time, so that tagging in a spaCy memory zone
                 # (see ThemeModel.tag_batch) can free it with the word.

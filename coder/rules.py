@@ -21,6 +21,7 @@ from spacy.vocab import Vocab
 
 from coder.codebook import Codebook, Pattern
 from coder.matching import TokenPatternMatcher
+from coder.pattern_lint import ANY_TOKEN, TEXT_ATTRS, phrase_lint, token_lint
 
 EVIDENCE = "coder_rules"
 NEGATED = "coder_negated"
@@ -40,8 +41,10 @@ def _lemmatizer(nlp: Language) -> Any:
     return nlp.get_pipe("coder_lemmatizer") if "coder_lemmatizer" in nlp.pipe_names else None
 
 
-def pattern_problems(patterns: list[Any]) -> list[tuple[int, str]]:
-    """Invalid patterns of a theme, as (index, message); spaCy's own validator does the work."""
+def pattern_problems(patterns: list[Any], strict: bool = True) -> list[tuple[int, str]]:
+    """Invalid patterns of a theme, as (index, message); spaCy's own validator does the work.
+    `strict` adds `coder.pattern_lint`'s checks of patterns that are valid but would not do
+    what was meant (left out for a codebook a project or model holds already)."""
     matcher = Matcher(Vocab(), validate=True)
     problems = []
     for index, pattern in enumerate(patterns):
@@ -50,6 +53,8 @@ def pattern_problems(patterns: list[Any]) -> list[tuple[int, str]]:
                 problems.append((index, f"phrase {pattern!r} has no word to match"))
             elif _REGEX_LIKE.search(pattern):
                 problems.append((index, _regex_phrase(pattern)))
+            elif strict and phrase_lint(pattern):
+                problems.append((index, phrase_lint(pattern) or ""))
             continue
         if not isinstance(pattern, list):
             continue  # the schema reports it
@@ -57,15 +62,45 @@ def pattern_problems(patterns: list[Any]) -> list[tuple[int, str]]:
             problems.append((index, "empty token pattern: give at least one token"))
             continue
         if all(isinstance(token, dict) and set(token) <= {"OP"} for token in pattern):
-            problems.append((index, _ANY_TOKEN))
+            problems.append((index, ANY_TOKEN))
+            continue
+        unquoted = _yaml_scalar(pattern)
+        if unquoted:
+            problems.append((index, unquoted))
             continue
         try:
             matcher.add("pattern", [pattern])
         except (MatchPatternError, ValueError, TypeError) as exc:
             problems.append((index, _pattern_message(exc)))
+            continue
         except re.error as exc:
             problems.append((index, f"invalid regular expression in REGEX: {exc}"))
+            continue
+        linted = token_lint(pattern) if strict else None
+        if linted:
+            problems.append((index, linted))
     return problems
+
+
+def _yaml_scalar(pattern: list[Any]) -> str | None:
+    """A token's word that YAML read as true, false or a number (`{LOWER: no}`)."""
+    for number, token in enumerate(pattern):
+        if not isinstance(token, dict):
+            continue
+        for attr, value in token.items():
+            if str(attr).upper() in TEXT_ATTRS and isinstance(value, bool | int | float):
+                return (
+                    f"token {number}: YAML read {attr}'s word as {value!r}, not text: put it in "
+                    f'quotes, {{{attr}: "{_as_written(value)}"}}'
+                )
+    return None
+
+
+def _as_written(value: bool | int | float) -> str:
+    """What the author probably typed for a YAML true/false: yes/no are the usual words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 # What a regular expression has and a phrase of words does not: `(...)?`, `.*`, `\b`, `[ab]`,
@@ -79,12 +114,6 @@ def _regex_phrase(pattern: str) -> str:
         "as written: write each wording as a phrase of its own, or a token pattern such as "
         "[{LOWER: {REGEX: '^tick(ing|ed)?$'}}]"
     )
-
-
-_ANY_TOKEN = (
-    "token pattern matches any word, so it would code every comment: give a token a word "
-    "to match (LOWER, LEMMA, IN, ...) or a property (IS_CURRENCY, LIKE_NUM, ...)"
-)
 
 
 def _pattern_message(exc: Exception) -> str:

@@ -480,7 +480,7 @@ class Store:
             row = self._db.execute("SELECT yaml FROM codebooks WHERE id = ?", (codebook_id,))
             text = row.fetchone()[0]
             self._codebooks[codebook_id] = parse_codebook(
-                text, f"{self.path} codebook {codebook_id}"
+                text, f"{self.path} codebook {codebook_id}", stored=True
             )
         return self._codebooks[codebook_id]
 

@@ -138,6 +138,26 @@ def test_duplicate_id_names_the_first_use() -> None:
     ]
 
 
+def test_a_theme_id_that_is_another_column_of_the_outputs_is_refused() -> None:
+    text = (
+        "name: T\nthemes:\n  - id: pay\n    label: Pay\n  - id: pay_score\n    label: Score\n"
+        "  - id: codes\n    label: Codes\n"
+    )
+    assert problems_of(text) == [
+        "x.yaml:5 themes -> 1 -> id: theme id 'pay_score' is the name of the score column of "
+        "theme 'pay' in the outputs: give it another id",
+        "x.yaml:7 themes -> 2 -> id: theme id 'codes' is the name of a column coder writes "
+        "beside the themes' (id, text, codes, coding, reviewers, memo, flagged): give it "
+        "another id",
+    ]
+    # A project or model that holds such a codebook from before still opens.
+    assert parse_codebook(text, "p.db codebook 1", stored=True).codable_ids == [
+        "pay",
+        "pay_score",
+        "codes",
+    ]
+
+
 def test_unknown_parent_with_did_you_mean() -> None:
     text = (
         "name: T\n"
@@ -384,10 +404,10 @@ def test_invalid_regex_in_token_pattern_is_a_codebook_problem() -> None:
         ('""', "phrase '' has no word to match"),
         ("'   '", "phrase '   ' has no word to match"),
         ("[]", "empty token pattern: give at least one token"),
-        ("[{}]", rules._ANY_TOKEN),
+        ("[{}]", rules.ANY_TOKEN),
         ("'tick(ing)? box(es)?'", rules._regex_phrase("tick(ing)? box(es)?")),
         ("'^waiting.*$'", rules._regex_phrase("^waiting.*$")),
-        ("[{OP: '+'}, {}]", rules._ANY_TOKEN),
+        ("[{OP: '+'}, {}]", rules.ANY_TOKEN),
     ],
 )
 def test_empty_pattern(empty: str, message: str) -> None:
@@ -395,6 +415,52 @@ def test_empty_pattern(empty: str, message: str) -> None:
         f"name: T\nthemes:\n  - id: a\n    label: A\n    patterns:\n      - ok\n      - {empty}\n"
     )
     assert problems_of(text) == [f"x.yaml:7 themes -> 0 -> patterns -> 1: {message}"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        (
+            "[{LOWER: 'too much'}]",
+            "token 0: LOWER 'too much' is 2 words to spaCy, and one token matches one word, so "
+            'it never matches: give each its own token, [{LOWER: "too"}, {LOWER: "much"}]',
+        ),
+        (
+            "[{LOWER: {IN: [rota, burn-out]}}]",
+            "token 0: LOWER 'burn-out' is 3 words to spaCy, and one token matches one word, so "
+            'it never matches: give each its own token, [{LOWER: "burn"}, {LOWER: "-"}, '
+            '{LOWER: "out"}]',
+        ),
+        (
+            "[{LEMMA: Overwork}]",
+            "token 0: LEMMA is compared with the word in lower case, so 'Overwork' never "
+            "matches: write 'overwork'",
+        ),
+        ("[{IS_ALPHA: true}]", rules.ANY_TOKEN),
+        ("[{LOWER: {REGEX: '.*'}}, {IS_ALPHA: true}]", rules.ANY_TOKEN),
+        (
+            "[{TEXT: {REGEX: '(a+)+$'}}]",
+            "token 0: REGEX '(a+)+$' repeats a group that itself repeats (as (a+)+ does): on "
+            "some comments it would run for minutes. Write it without the repeat of a repeat",
+        ),
+        (
+            "'‘tick box’'",
+            "phrase '‘tick box’' is in quotes, which a comment would have to have too: write it "
+            "without them, 'tick box'",
+        ),
+        (
+            "[{LOWER: no}, {LOWER: time}]",
+            'token 0: YAML read LOWER\'s word as False, not text: put it in quotes, {LOWER: "no"}',
+        ),
+    ],
+)
+def test_a_pattern_that_would_never_match_match_everything_or_hang_is_refused(
+    pattern: str, message: str
+) -> None:
+    text = f"name: T\nthemes:\n  - id: a\n    label: A\n    patterns:\n      - {pattern}\n"
+    assert problems_of(text) == [f"x.yaml:6 themes -> 0 -> patterns -> 0: {message}"]
+    if "YAML" not in message:  # a codebook a project holds opens as it did when it was saved
+        assert parse_codebook(text, "p.db codebook 1", stored=True).themes[0].patterns
 
 
 def test_a_key_given_twice_in_one_block_is_a_problem_not_a_silent_replacement() -> None:

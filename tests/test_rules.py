@@ -155,3 +155,22 @@ def test_curly_apostrophe_negation_is_a_cue() -> None:
     doc = nlp("I don’t think it was box-ticking")
     assert [s.text for s in doc.spans["coder_rules"]] == []
     assert [s.text for s in doc.spans["coder_negated"]] == ["box-ticking"]
+
+
+def test_a_phrase_with_an_apostrophe_matches_a_curly_one_typed_on_a_phone() -> None:
+    from coder.codebook_io import parse_codebook
+    from coder.nlp import build_pipeline
+
+    book = parse_codebook(
+        "name: T\nthemes:\n  - id: unheard\n    label: Unheard\n    patterns:\n"
+        '      - "don\'t listen"\n      - can’t get through\n',
+        "t.yaml",
+    )
+    nlp = build_pipeline(book)
+    for text, found in [
+        ("They don’t listen to us", "don’t listen"),
+        ("They don't listen to us", "don't listen"),
+        ("I can't get through on the phone", "can't get through"),
+    ]:
+        doc = nlp(text)
+        assert [s.text for s in doc.spans["coder_rules"]] == [found]
