@@ -91,22 +91,29 @@ class Codebook(BaseModel):
         return chain
 
     def resolve(self, name: str) -> str | None:
-        """The codable theme id named by an id, else a label (case-insensitive), else an id a
-        theme `replaces`; None if none is, or if the label is two themes' (a QDA codebook may
-        repeat a name under two parents): `unknown_hint` says why."""
+        """The codable theme id named by its id as written, else by an id or a label in any
+        case, else by an id a theme `replaces`; None if none is, or if the name is two themes'
+        (a QDA codebook may repeat a label under two parents; `DISTRUST` may be one theme's id
+        and another's label): `unknown_hint` says why."""
+        exact = next((t.id for t in self.codable if t.id == name.strip()), None)
+        if exact is not None:
+            return exact
+        named = self._named(name)
+        if named:
+            return named[0] if len(named) == 1 else None
+        return self.replaced.get(name.strip().casefold())
+
+    def _named(self, name: str) -> list[str]:
+        """The codable themes whose id or label is `name`, case aside."""
         key = name.strip().casefold()
-        by_id = next((t.id for t in self.codable if t.id.casefold() == key), None)
-        labelled = [t.id for t in self.codable if t.label.casefold() == key]
-        if by_id is not None or len(labelled) > 1:
-            return by_id
-        return labelled[0] if labelled else self.replaced.get(key)
+        return [t.id for t in self.codable if key in (t.id.casefold(), t.label.casefold())]
 
     def unknown_hint(self, name: str) -> str:
-        """For an unknown-theme message: a label two themes share, or a group's name."""
+        """For an unknown-theme message: a name two themes share, or a group's name."""
         key = name.strip().casefold()
-        labelled = [t.id for t in self.codable if t.label.casefold() == key]
-        if len(labelled) > 1:
-            return f" (the label of {', '.join(labelled)}: name the theme by its id)"
+        named = self._named(name)
+        if len(named) > 1:
+            return f" (the name of {', '.join(named)}: name the theme by its id, as written)"
         groups = [t for t in self.themes if not t.codable]
         group = next((t for t in groups if key in (t.id.casefold(), t.label.casefold())), None)
         if group is None:

@@ -596,12 +596,11 @@ def _numbered(
     listed: Mapping[str, ThemeRow], state: CommentState, parts: set[str], order: dict[str, int]
 ) -> list[str]:
     """The themes to show, in the order their number keys take: those suggested (or coded by
-    a coder, adjudicating), in codebook order, then those the reviewer added, in the order
-    added, then the parts of a split theme. Adding one never renumbers those shown."""
-    by_book = sorted(listed, key=lambda t: (order.get(t, len(order)), t))
-    added = [t for t in state.themes if t not in listed and t not in state.resplit]
-    rest = sorted(parts - {*listed, *added}, key=lambda t: (order.get(t, len(order)), t))
-    return [*by_book, *added, *rest]
+    a coder, adjudicating) and the parts of a split theme to code again, in codebook order,
+    then those the reviewer added, in the order added. Adding one never renumbers those shown."""
+    first = sorted({*listed, *parts}, key=lambda t: (order.get(t, len(order)), t))
+    added = [t for t in state.themes if t not in first and t not in state.resplit]
+    return [*first, *added]
 
 
 def _decisive(view: CommentView) -> tuple[object, ...]:

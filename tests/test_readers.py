@@ -1000,10 +1000,15 @@ def test_a_label_two_themes_share_names_neither_and_an_id_wins_over_a_label(
     with pytest.raises(LabelError) as caught:
         read_labelled(path, book)
     assert str(caught.value).splitlines()[1:] == [
-        f"{path}:3: unknown theme 'Cost' (the label of cost_money, cost_time: name the theme by "
-        "its id)"
+        f"{path}:3: unknown theme 'Cost' (the name of cost_money, cost_time: name the theme by "
+        "its id, as written)"
     ]
-    assert book.resolve("cost_money") == "cost_money"  # the id, not theme other's label
+    assert book.resolve("cost_money") == "cost_money"  # the id as written, not other's label
+    # In another case it is one theme's id and another's label: neither is taken for it.
+    assert book.resolve("COST_MONEY") is None
+    assert book.unknown_hint("COST_MONEY") == (
+        " (the name of cost_money, other: name the theme by its id, as written)"
+    )
 
 
 def test_a_labelled_file_with_no_theme_anywhere_is_refused(tmp_path: Path, tiny: Codebook) -> None:
