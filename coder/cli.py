@@ -199,12 +199,17 @@ def codebook_import(
     from coder.refi_codebook import read_qdc
 
     check_not_input(output, source)
+    if Path(output).suffix.casefold() not in (".yaml", ".yml"):
+        raise InputError(
+            f"{output}: `codebook import` writes a YAML codebook: name the output .yaml "
+            "(`coder codebook export` writes a .qdc)"
+        )
     if Path(source).suffix.casefold() == ".qdc":
         imported = read_qdc(source, name)
-        book = imported.codebook
-        _notes(imported.notes)
+        book, notes = imported.codebook, imported.notes
     else:
-        book = import_csv(source, name, label_column)
+        book, notes = import_csv(source, name, label_column)
+    _notes(notes)
     write_codebook(book, output, force=force)
     err.print(f"Wrote {output}: {len(book.themes)} themes ({len(book.codable)} codable)")
 

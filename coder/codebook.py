@@ -47,6 +47,20 @@ class Theme(BaseModel):
     # codes on them count for none of the parts until the comment is reviewed again.
     split_from: list[ThemeId] = Field(default_factory=list)
 
+    @field_validator(
+        "codable", "brief", "definition", "include", "exclude", "examples",
+        "counter_examples", "patterns", "replaces", "split_from",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _blank_is_empty(cls, value: Any, info: Any) -> Any:
+        # `definition:` left blank in a template is YAML's null: the field's default, not an error
+        return (
+            cls.model_fields[info.field_name].get_default(call_default_factory=True)
+            if value is None
+            else value
+        )
+
 
 class Codebook(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -59,8 +73,15 @@ class Codebook(BaseModel):
     @field_validator("version", mode="before")
     @classmethod
     def _version_as_text(cls, value: Any) -> Any:
-        # `version: 1.0` in YAML is a float; keep what the author wrote.
+        # `version: 1.0` in YAML is a float; keep what the author wrote. Left blank: "1".
+        if value is None:
+            return "1"
         return str(value) if isinstance(value, int | float) else value
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _no_description(cls, value: Any) -> Any:
+        return "" if value is None else value
 
     @property
     def codable(self) -> list[Theme]:
@@ -292,7 +313,9 @@ def _old_id_problem(
 
 
 def _truthy(value: Any) -> bool:
-    """As pydantic reads a boolean: 0, "false", "no", "off" are false."""
+    """As pydantic reads a boolean: 0, "false", "no", "off" are false; left blank, the default."""
+    if value is None:
+        return True
     if isinstance(value, str):
         return value.strip().casefold() not in {"0", "false", "f", "no", "n", "off"}
     return bool(value)

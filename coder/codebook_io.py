@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from coder.codebook import Codebook, Theme, check_codebook, column_clashes
+from coder.codebook import Codebook, Theme, check_codebook, column_clashes, slugify
 from coder.errors import CodebookError
 from coder.fileio import atomic_write_text
 from coder.resources import resolve
@@ -83,10 +84,7 @@ def parse_codebook(text: str, source: str = "<codebook>", stored: bool = False) 
     try:
         root, data = _read_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CodebookError(source, [f"{where}: not valid YAML: {problem}"]) from None
+        raise CodebookError(source, [_yaml_problem(exc, text, source)]) from None
     if not isinstance(data, dict):
         raise CodebookError(source, [f"{source}:1: expected a mapping with name and themes"])
 
@@ -102,6 +100,44 @@ def parse_codebook(text: str, source: str = "<codebook>", stored: bool = False) 
     return Codebook.model_validate(data)
 
 
+def _yaml_problem(exc: yaml.YAMLError, text: str, source: str) -> str:
+    """Where the YAML parser stopped, what it said, and what the usual mistake behind it is."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow: no mark
+        line = text.count("\n", 0, exc.position) + 1
+        problem = (
+            f"a control character (#x{exc.character:04x}, pasted from Word or a PDF?) that "
+            "YAML does not allow: delete it"
+        )
+    hint = next((h for start, h in _YAML_HINTS if problem.startswith(start)), "")
+    where = f"{source}:{line}" if line else source
+    return f"{where}: not valid YAML: {problem}{hint}"
+
+
+# The parser's words for the usual mistakes, and what to do about each.
+_YAML_HINTS = (
+    (
+        "mapping values are not allowed here",
+        " (a colon and a space inside text, as in `definition: Note: ...`, start a key: put "
+        "the text in quotes)",
+    ),
+    ("found character '\\t'", " (a tab: indent with spaces, not tabs)"),
+    (
+        "expected <block end>, but found '<scalar>'",
+        " (text after a closing quote: a quote inside quoted text ends it, so put the text in "
+        "the other kind of quotes, or write the inner quote twice inside single quotes)",
+    ),
+    (
+        "expected <block end>, but found",
+        " (a line indented differently from those above it: line up each theme's keys, and "
+        "each '- ')",
+    ),
+    ("found unexpected end of stream", " (a quote or bracket opened and never closed)"),
+)
+
+
 def _repeated_keys(node: yaml.Node) -> Iterator[tuple[int, str]]:
     """A key given twice in one mapping: YAML keeps the last silently, dropping the first."""
     if isinstance(node, yaml.SequenceNode):
@@ -113,11 +149,15 @@ def _repeated_keys(node: yaml.Node) -> Iterator[tuple[int, str]]:
     for key, value in node.value:
         line = key.start_mark.line + 1
         if isinstance(key, yaml.ScalarNode) and key.value in first:
+            missing_dash = (
+                " (is '- ' missing before the second theme?)" if key.value == "id" else ""
+            )
             yield (
                 line,
                 (
                     f"key '{key.value}' appears twice in one block (first on line "
                     f"{first[key.value]}), and the second would replace the first: merge them"
+                    + missing_dash
                 ),
             )
         elif isinstance(key, yaml.ScalarNode):
@@ -144,23 +184,32 @@ def _schema_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
 
 
 def _problem(error: dict[str, Any]) -> tuple[tuple[Any, ...], str]:
-    loc = tuple(error["loc"])
+    loc, given = tuple(error["loc"]), error.get("input")
     if loc[2:3] == ("patterns",) and len(loc) > 4:  # pydantic names each kind a pattern may be
+        if isinstance(given, bool | int | float):
+            return loc[:4], f"YAML read the phrase as {given!r}, not text: put it in quotes"
         return loc[:4], (
             "a pattern is a phrase (text) or a token pattern (a list of {ATTR: value} in "
             "[ ]): write it as one of those"
         )
-    if error["type"] == "string_type" and isinstance(error.get("input"), int | float | bool):
+    if loc[-1:] == ("id",) and isinstance(given, int | float) and not isinstance(given, bool):
+        return loc, (
+            f"an id is a name of lower-case letters, digits and _, starting with a letter (such "
+            f"as theme_{given}), and YAML read this one as the number {given!r}"
+        )
+    if error["type"] == "string_type" and isinstance(given, int | float | bool):
         # YAML reads `label: 2020` as a number and `label: Yes` as true
-        return loc, f"{error['msg']}: YAML read it as {error['input']!r}; put it in quotes"
+        return loc, f"should be text, and YAML read it as {given!r}: put it in quotes"
     return loc, _message(error)
 
 
 def _message(error: dict[str, Any]) -> str:
-    kind, loc = error["type"], error["loc"]
+    kind, loc, given = error["type"], error["loc"], error.get("input")
     if kind == "extra_forbidden":
-        allowed = ", ".join(_FIELD_ORDER if "themes" in loc else Codebook.model_fields)
-        return f"unknown key '{loc[-1]}' (allowed: {allowed})"
+        allowed = list(_FIELD_ORDER if "themes" in loc else Codebook.model_fields)
+        meant = get_close_matches(str(loc[-1]).lower(), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{meant[0]}'? " if meant else ""
+        return f"unknown key '{loc[-1]}' ({hint}allowed: {', '.join(allowed)})"
     if kind == "missing":
         return "field required"
     if kind == "string_pattern_mismatch" and loc[-1] == "id":
@@ -170,7 +219,31 @@ def _message(error: dict[str, Any]) -> str:
         )
     if kind == "string_pattern_mismatch" and loc[-1] == "color":
         return f"invalid color {error['input']!r}: use #RRGGBB, e.g. '#1f77b4'"
-    return error["msg"]
+    if kind == "model_type" and isinstance(given, str):
+        return (
+            f"is plain text, but a theme is a block of keys: `- id: {slugify(given) or 'theme'}` "
+            f"with `label: {given}` under it"
+        )
+    return _PLAIN.get((kind, type(given).__name__), _PLAIN.get((kind, ""), error["msg"]))
+
+
+# pydantic's messages for what a codebook's author gets wrong, by (error type, type of the
+# value given; "" for any), in the words of someone writing YAML.
+_PLAIN = {
+    ("string_type", "list"): "should be one text, not a list (a theme has one parent)",
+    ("string_type", "dict"): (
+        "should be text, not a block of keys: a colon and a space inside text start a key, "
+        "so put the text in quotes"
+    ),
+    ("string_type", "NoneType"): "is empty: give it text",
+    ("string_too_short", ""): "is empty: give it text",
+    ("list_type", "str"): "should be a list: put each item on a line of its own, after '- '",
+    ("list_type", ""): "should be a list, each item on a line of its own starting with '- '",
+    ("model_type", ""): "should be a theme: a block of keys, `- id: ...` with `label: ...`",
+    ("bool_parsing", ""): "should be true or false",
+    ("bool_type", ""): "should be true or false",
+    ("too_short", "list"): "is empty: list at least one theme under it, each starting with '- '",
+}
 
 
 def _pattern_problems(themes: list[Any], strict: bool) -> list[tuple[tuple[Any, ...], str]]:

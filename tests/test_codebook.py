@@ -120,7 +120,8 @@ def test_version_is_kept_as_written(line: str, version: str) -> None:
 def test_unknown_theme_key_lists_the_allowed_keys() -> None:
     text = "name: T\nthemes:\n  - id: a\n    label: A\n    colour: '#112233'\n"
     assert problems_of(text) == [
-        f"x.yaml:5 themes -> 0 -> colour: unknown key 'colour' (allowed: {THEME_KEYS})"
+        f"x.yaml:5 themes -> 0 -> colour: unknown key 'colour' (did you mean 'color'? allowed: "
+        f"{THEME_KEYS})"
     ]
 
 
@@ -351,9 +352,7 @@ def test_missing_label_points_at_the_theme() -> None:
 
 def test_blank_label_is_refused() -> None:
     text = "name: T\nthemes:\n  - id: a\n    label: '   '\n"
-    assert problems_of(text) == [
-        "x.yaml:4 themes -> 0 -> label: String should have at least 1 character"
-    ]
+    assert problems_of(text) == ["x.yaml:4 themes -> 0 -> label: is empty: give it text"]
 
 
 def test_missing_name_and_themes() -> None:
@@ -501,7 +500,9 @@ def test_phrase_without_a_word() -> None:
         ),
         (
             "name: T\nthemes:\n  - id: a\n   label: bad indent\n",
-            "x.yaml:4: not valid YAML: expected <block end>, but found '<block mapping start>'",
+            "x.yaml:4: not valid YAML: expected <block end>, but found '<block mapping start>' "
+            "(a line indented differently from those above it: line up each theme's keys, and "
+            "each '- ')",
         ),
     ],
 )
@@ -640,7 +641,8 @@ def test_schema_and_cross_theme_problems_are_reported_together() -> None:
         "name: T\nthemes:\n  - id: a\n    label: A\n    colour: red\n  - id: a\n    label: Again\n"
     )
     assert problems_of(text) == [
-        f"x.yaml:5 themes -> 0 -> colour: unknown key 'colour' (allowed: {THEME_KEYS})",
+        f"x.yaml:5 themes -> 0 -> colour: unknown key 'colour' (did you mean 'color'? allowed: "
+        f"{THEME_KEYS})",
         "x.yaml:6 themes -> 1 -> id: duplicate theme id 'a' (first used by themes -> 0)",
     ]
 
@@ -880,6 +882,78 @@ def test_a_malformed_pattern_or_an_unquoted_number_gets_one_plain_line_each() ->
     assert problems_of(text) == [
         "x.yaml:7 themes -> 0 -> patterns -> 1: a pattern is a phrase (text) or a token pattern "
         "(a list of {ATTR: value} in [ ]): write it as one of those",
-        "x.yaml:9 themes -> 1 -> label: Input should be a valid string: YAML read it as 2020; "
-        "put it in quotes",
+        "x.yaml:9 themes -> 1 -> label: should be text, and YAML read it as 2020: put it in quotes",
     ]
+
+
+def test_fields_left_blank_in_a_template_are_empty_not_errors() -> None:
+    book = parse_codebook(
+        "name: T\nversion:\ndescription:\nthemes:\n  - id: a\n    label: A\n    definition:\n"
+        "    include:\n    patterns:\n    codable:\n",
+        "x.yaml",
+    )
+    theme = book.themes[0]
+    assert (book.version, book.description, theme.definition, theme.include) == ("1", "", "", [])
+    assert (theme.patterns, theme.codable) == ([], True)
+
+
+def test_the_usual_mistakes_are_named_in_the_words_of_someone_writing_yaml() -> None:
+    text = (
+        "name: T\nthemes:\n  - id: a\n    label: A\n    examples: I have too much work\n"
+        "  - id: b\n    label: B\n    parent: [a, c]\n    codable: maybe\n    Label: x\n"
+        "  - Staff attitude\n  - id: 1\n    label: ''\n"
+    )
+    assert problems_of(text) == [
+        "x.yaml:5 themes -> 0 -> examples: should be a list: put each item on a line of its "
+        "own, after '- '",
+        "x.yaml:8 themes -> 1 -> parent: should be one text, not a list (a theme has one parent)",
+        "x.yaml:9 themes -> 1 -> codable: should be true or false",
+        f"x.yaml:10 themes -> 1 -> Label: unknown key 'Label' (did you mean 'label'? allowed: "
+        f"{THEME_KEYS})",
+        "x.yaml:11 themes -> 2: is plain text, but a theme is a block of keys: `- id: "
+        "staff_attitude` with `label: Staff attitude` under it",
+        "x.yaml:12 themes -> 3 -> id: an id is a name of lower-case letters, digits and _, "
+        "starting with a letter (such as theme_1), and YAML read this one as the number 1",
+        "x.yaml:13 themes -> 3 -> label: is empty: give it text",
+    ]
+    assert problems_of("name: T\nthemes: []\n") == [
+        "x.yaml:2 themes: is empty: list at least one theme under it, each starting with '- '"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: T\nthemes:\n  - id: a\n    label: A\n    definition: Note: about pay\n",
+            "x.yaml:5: not valid YAML: mapping values are not allowed here (a colon and a space "
+            "inside text, as in `definition: Note: ...`, start a key: put the text in quotes)",
+        ),
+        (
+            "name: T\nthemes:\n\t- id: a\n",
+            "x.yaml:3: not valid YAML: found character '\\t' that cannot start any token (a tab: "
+            "indent with spaces, not tabs)",
+        ),
+        (
+            'name: T\nthemes:\n  - id: a\n    label: "About "too much" work"\n',
+            "x.yaml:4: not valid YAML: expected <block end>, but found '<scalar>' (text after a "
+            "closing quote: a quote inside quoted text ends it, so put the text in the other "
+            "kind of quotes, or write the inner quote twice inside single quotes)",
+        ),
+        (
+            "name: T\nthemes:\n  - id: a\n    label: A\x0b\n",
+            "x.yaml:4: not valid YAML: a control character (#x000b, pasted from Word or a PDF?) "
+            "that YAML does not allow: delete it",
+        ),
+    ],
+)
+def test_yaml_mistakes_say_what_usually_causes_them(text: str, expected: str) -> None:
+    assert problems_of(text) == [expected]
+
+
+def test_a_theme_missing_its_dash_is_told_so() -> None:
+    text = "name: T\nthemes:\n  - id: a\n    label: A\n    id: b\n    label: B\n"
+    assert problems_of(text)[0] == (
+        "x.yaml:5: key 'id' appears twice in one block (first on line 3), and the second would "
+        "replace the first: merge them (is '- ' missing before the second theme?)"
+    )

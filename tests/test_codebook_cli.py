@@ -343,3 +343,55 @@ def test_import_refuses_a_cyclic_hierarchy() -> None:
     assert result.exit_code == 1
     assert "cannot be its own parent" in result.output
     assert not Path("mine.yaml").exists()
+
+
+def test_import_notes_columns_left_out_and_a_group_that_looks_like_a_typo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_csv(
+        Path("themes.csv"),
+        ["label", "parent", "colour", "defintion"],
+        [
+            ("Working conditions", "", "red", "x"),
+            ("Long hours", "Working condition", "", ""),
+        ],
+    )
+    result = run("import", "themes.csv", "-o", "mine.yaml")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "Note: Left out the columns 'colour', 'defintion': the codebook's columns are label, "
+        "id, parent, major_category, definition, brief, color, include, exclude, examples, "
+        "counter_examples, patterns",
+        "Note: Made a group 'Working condition' from the parent column, which names no theme; "
+        "did you mean the theme 'Working conditions'?",
+    ]
+
+
+def test_import_refuses_a_token_pattern_in_a_cell_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_csv(Path("themes.csv"), ["label", "patterns"], [("Workload", '[{LOWER: "overworked"}]')])
+    result = run("import", "themes.csv", "-o", "mine.yaml")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: cannot import a codebook:\nthemes.csv: theme 'Workload': '[{LOWER: "
+        '"overworked"}]\' is a token pattern, which a spreadsheet cell cannot hold (the patterns '
+        "column takes phrases): add it to the YAML once imported\n"
+    )
+    assert not Path("mine.yaml").exists()
+
+
+def test_import_writes_yaml_and_says_so_where_the_output_is_named_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_csv(Path("themes.csv"), ["label"], [("Workload",)])
+    result = run("import", "themes.csv", "-o", "mine.qdc")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: mine.qdc: `codebook import` writes a YAML codebook: name the output .yaml "
+        "(`coder codebook export` writes a .qdc)\n"
+    )
+    assert not Path("mine.qdc").exists()
