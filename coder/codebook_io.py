@@ -95,6 +95,7 @@ def parse_codebook(text: str, source: str = "<codebook>", stored: bool = False) 
     problems += [] if stored else list(column_clashes(themes))
     located = [(_line_of(root, loc) or 0, _locate(source, root, loc, msg)) for loc, msg in problems]
     located += [(line, f"{source}:{line}: {msg}") for line, msg in _repeated_keys(root)]
+    located += [(line, f"{source}:{line}: {msg}") for line, msg in _run_on_items(root, text)]
     if located:
         raise CodebookError(source, [text for _, text in sorted(located, key=lambda p: p[0])])
     return Codebook.model_validate(data)
@@ -163,6 +164,28 @@ def _repeated_keys(node: yaml.Node) -> Iterator[tuple[int, str]]:
         elif isinstance(key, yaml.ScalarNode):
             first[key.value] = line
         yield from _repeated_keys(value)
+
+
+def _run_on_items(node: yaml.Node, text: str, item: bool = False) -> Iterator[tuple[int, str]]:
+    """A list item indented deeper than the one above it: YAML reads it as more words of that
+    item (`pay rise - salary`, one phrase that never matches), not as an item of its own."""
+    if isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            yield from _run_on_items(child, text, item=True)
+    elif isinstance(node, yaml.MappingNode):
+        for _, value in node.value:
+            yield from _run_on_items(value, text)
+    elif item and isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None or ""
+        written = text[node.start_mark.index : node.end_mark.index]
+        for offset, line in enumerate(written.splitlines()[1:], start=1):
+            if line.lstrip().startswith("- "):
+                yield (
+                    node.start_mark.line + offset + 1,
+                    f"'{line.strip()}' is indented deeper than the item above it, so YAML reads "
+                    f"it as more words of that item ({' '.join(written.split())!r}): line it up "
+                    "with the item above to make it an item of its own",
+                )
+                break
 
 
 def _keep_version_as_written(root: yaml.Node, data: dict[str, Any]) -> None:

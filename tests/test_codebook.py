@@ -957,3 +957,15 @@ def test_a_theme_missing_its_dash_is_told_so() -> None:
         "x.yaml:5: key 'id' appears twice in one block (first on line 3), and the second would "
         "replace the first: merge them (is '- ' missing before the second theme?)"
     )
+
+
+def test_a_list_item_indented_deeper_than_the_one_above_is_not_taken_for_more_words() -> None:
+    text = (
+        "name: T\nthemes:\n  - id: pay\n    label: Pay\n    definition: Use when\n"
+        "      - pay is low\n    patterns:\n      - pay rise\n        - salary\n"
+    )
+    assert problems_of(text) == [
+        "x.yaml:9: '- salary' is indented deeper than the item above it, so YAML reads it as "
+        "more words of that item ('pay rise - salary'): line it up with the item above to make "
+        "it an item of its own"
+    ]
