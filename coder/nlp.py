@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 import spacy
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -66,12 +67,26 @@ def build_pipeline(codebook: Codebook, spacy_model: str | None = None) -> Langua
     from coder import rules  # noqa: F401 - registers the coder_rules factory
 
     nlp = _base(spacy_model)
+    _capital_contractions(nlp.tokenizer)
     if not any(name in nlp.pipe_names for name in ("parser", "senter", "sentencizer")):
         nlp.add_pipe("sentencizer")
     if "lemmatizer" not in nlp.pipe_names:
         nlp.add_pipe("coder_lemmatizer")
     nlp.add_pipe("coder_rules").add_codebook(codebook)
     return nlp
+
+
+def _capital_contractions(tokenizer: Any) -> None:
+    """spaCy splits "don't" and "Don't" into "do n't", but not "DON'T": a comment typed in
+    capitals kept it one word, which no phrase with "don't" matched. Each contraction gets its
+    capitals' form too, split the same way."""
+    for key, pieces in list(tokenizer.rules.items()):
+        capitals = key.upper()
+        if capitals == key or capitals in tokenizer.rules or not any(c in key for c in "'’"):
+            continue
+        split = [{**piece, ORTH: piece[ORTH].upper()} for piece in pieces]
+        if "".join(piece[ORTH] for piece in split) == capitals:  # "ß" upper-cases to "SS"
+            tokenizer.add_special_case(capitals, split)
 
 
 def _base(spacy_model: str | None) -> Language:

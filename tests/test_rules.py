@@ -174,3 +174,17 @@ def test_a_phrase_with_an_apostrophe_matches_a_curly_one_typed_on_a_phone() -> N
     ]:
         doc = nlp(text)
         assert [s.text for s in doc.spans["coder_rules"]] == [found]
+
+
+def test_a_phrase_matches_a_comment_typed_in_capitals() -> None:
+    from coder.codebook_io import parse_codebook
+    from coder.nlp import build_pipeline
+
+    book = parse_codebook(
+        'name: T\nthemes:\n  - id: unheard\n    label: Unheard\n    patterns: ["don\'t listen"]\n',
+        "t.yaml",
+    )
+    nlp = build_pipeline(book)
+    doc = nlp("THEY DON'T LISTEN AND THEY DIDN’T CARE")
+    assert [t.text for t in doc][:4] == ["THEY", "DO", "N'T", "LISTEN"]
+    assert [s.text for s in doc.spans["coder_rules"]] == ["DON'T LISTEN"]
