@@ -162,22 +162,19 @@ def _measure(
     reviewed after it; a model trained on the project and used to tag it again is measured on
     the comments it did not learn from.
     """
-    texts = dict(store.texts(final))
+    hashes: dict[int, str] | None = None  # read once, where a run learnt from some texts
     for run in reversed(runs):
-        results = store.run_results(run.id, final)
+        suggested = store.run_suggested(run.id, final)
         learned = learned_hashes(run.meta)
-        measured = sorted(
-            i for i in set(results) & set(final) if text_hash(texts[i]) not in learned
-        )
+        if learned and hashes is None:
+            hashes = {i: text_hash(text) for i, text in store.texts(final)}
+        measured = sorted(i for i in suggested if not learned or hashes[i] not in learned)
         if measured:
             # Under the project's codebook: a run from before a merge coded the old ids, and
             # one from before a split coded a theme no reviewer can now code.
             ids = _renamed(store.codebook(run.codebook_id).codable_ids, replaced, split)
             gold = [[t for t in final[i] if t in ids] for i in measured]
-            predicted = [
-                _renamed((s.theme for s in results[i].suggestions), replaced, split)
-                for i in measured
-            ]
+            predicted = [_renamed(suggested[i], replaced, split) for i in measured]
             return run, report(to_matrix(gold, ids), to_matrix(predicted, ids), ids)
     return None, None
 

@@ -900,6 +900,27 @@ class Store:
         chosen = _AMONG.format("s.comment_id")
         return self._results(f"WHERE s.run_id = ? AND {chosen}", (run_id, _ids(among)))
 
+    def run_suggested(self, run_id: int, among: Iterable[int]) -> dict[int, list[str]]:
+        """The themes one run suggested for each comment of `among` it scored ([] for none),
+        without their scores and evidence: measuring a run on 300,000 reviewed comments
+        needs no more, and `run_results` of them all took gigabytes."""
+        chosen = (run_id, _ids(among))
+        out: dict[int, list[str]] = {
+            comment_id: []
+            for (comment_id,) in self._db.execute(
+                f"SELECT comment_id FROM scores WHERE run_id = ? AND {_AMONG.format('comment_id')}",
+                chosen,
+            )
+        }
+        rows = self._db.execute(
+            "SELECT comment_id, theme FROM suggestions WHERE run_id = ? AND "
+            f"{_AMONG.format('comment_id')} ORDER BY comment_id, score DESC",
+            chosen,
+        )
+        for comment_id, theme in rows:
+            out[comment_id].append(theme)
+        return out
+
     def _results(self, where: str, params: tuple[Any, ...]) -> dict[int, Scored]:
         scores = self._db.execute(
             f"SELECT s.comment_id, s.run_id, s.scores FROM scores s {where}", params
@@ -1157,7 +1178,9 @@ class Store:
         splits = Splits(book, self._theme_ids) if book is not None and book.split else None
         states: dict[Any, CommentState] = {}
         for reviewer, comment_id, theme, action, value, codebook_id, imported in rows:
-            state = states.setdefault(key(reviewer, comment_id), CommentState())
+            state = states.get(held := key(reviewer, comment_id))
+            if state is None:  # (setdefault would build a state for every row of the log)
+                state = states[held] = CommentState()
             if theme is not None or action == "confirm":  # coding, not a flag or a memo
                 state.imported = bool(imported)
             if splits is not None and action == "confirm":

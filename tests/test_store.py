@@ -530,6 +530,10 @@ def test_a_runs_results_and_texts_for_some_comments_only(tmp_path: Path) -> None
     assert some == {ids["b"]: every[ids["b"]], ids["d"]: every[ids["d"]]}
     assert [s.theme for s in some[ids["b"]].suggestions] == ["cost", "box_ticking"]
     assert store.run_results(1, []) == {}
+    # The themes alone, for measuring a run on many comments: [] where it suggested none.
+    light = store.run_suggested(1, [ids["b"], ids["c"]])
+    assert light == {ids["b"]: ["cost", "box_ticking"], ids["c"]: []}
+    assert store.run_suggested(2, [ids["b"]]) == {}  # no such run scored it
     assert store.latest_results([ids["b"]]) == {ids["b"]: every[ids["b"]]}
     assert {i: c.external_id for i, c in store.comments([ids["c"], ids["a"]]).items()} == {
         ids["a"]: "a",
