@@ -261,8 +261,10 @@ class ReviewSession:
         # The comments reviewed before come first (for `p`), then those to review: a new order
         # (a retrain's scores) would otherwise scatter reviewed ones among them.
         seen = set(walked)
-        before = [i for i in ids if i not in seen and self._state(i).reviewed]
-        self.ids = before + walked + [i for i in ids if i not in seen and i not in before]
+        reviewed = {i for i, state in self._states.items() if state.reviewed}
+        before = [i for i in ids if i in reviewed and i not in seen]
+        seen.update(before)
+        self.ids = before + walked + [i for i in ids if i not in seen]
         self.position += len(before)
         self._index = {comment_id: i for i, comment_id in enumerate(self.ids)}
 
