@@ -95,7 +95,8 @@ def parse_codebook(text: str, source: str = "<codebook>", stored: bool = False) 
     problems += [] if stored else list(column_clashes(themes))
     located = [(_line_of(root, loc) or 0, _locate(source, root, loc, msg)) for loc, msg in problems]
     located += [(line, f"{source}:{line}: {msg}") for line, msg in _repeated_keys(root)]
-    located += [(line, f"{source}:{line}: {msg}") for line, msg in _run_on_items(root, text)]
+    run_on = [] if stored else list(_run_on_items(root, text))
+    located += [(line, f"{source}:{line}: {msg}") for line, msg in run_on]
     if located:
         raise CodebookError(source, [text for _, text in sorted(located, key=lambda p: p[0])])
     return Codebook.model_validate(data)
@@ -166,24 +167,26 @@ def _repeated_keys(node: yaml.Node) -> Iterator[tuple[int, str]]:
         yield from _repeated_keys(value)
 
 
-def _run_on_items(node: yaml.Node, text: str, item: bool = False) -> Iterator[tuple[int, str]]:
-    """A list item indented deeper than the one above it: YAML reads it as more words of that
-    item (`pay rise - salary`, one phrase that never matches), not as an item of its own."""
+def _run_on_items(node: yaml.Node, text: str, phrases: bool = False) -> Iterator[tuple[int, str]]:
+    """A pattern indented deeper than the one above it: YAML reads it as more words of that
+    phrase (`pay rise - salary`, which never matches), not as a pattern of its own. Patterns
+    alone: a long example or definition may run over lines that start with "- " (yaml.dump
+    folds them so), and there they are the same text."""
     if isinstance(node, yaml.SequenceNode):
         for child in node.value:
-            yield from _run_on_items(child, text, item=True)
+            yield from _run_on_items(child, text, phrases)
     elif isinstance(node, yaml.MappingNode):
-        for _, value in node.value:
-            yield from _run_on_items(value, text)
-    elif item and isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None or ""
+        for key, value in node.value:
+            yield from _run_on_items(value, text, getattr(key, "value", None) == "patterns")
+    elif phrases and isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None or ""
         written = text[node.start_mark.index : node.end_mark.index]
         for offset, line in enumerate(written.splitlines()[1:], start=1):
             if line.lstrip().startswith("- "):
                 yield (
                     node.start_mark.line + offset + 1,
-                    f"'{line.strip()}' is indented deeper than the item above it, so YAML reads "
-                    f"it as more words of that item ({' '.join(written.split())!r}): line it up "
-                    "with the item above to make it an item of its own",
+                    f"'{line.strip()}' is indented deeper than the pattern above it, so YAML "
+                    f"reads it as more words of that phrase ({' '.join(written.split())!r}): "
+                    "line it up with the pattern above to make it a pattern of its own",
                 )
                 break
 

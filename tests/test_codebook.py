@@ -959,13 +959,22 @@ def test_a_theme_missing_its_dash_is_told_so() -> None:
     )
 
 
-def test_a_list_item_indented_deeper_than_the_one_above_is_not_taken_for_more_words() -> None:
+def test_a_pattern_indented_deeper_than_the_one_above_is_not_taken_for_more_words() -> None:
     text = (
         "name: T\nthemes:\n  - id: pay\n    label: Pay\n    definition: Use when\n"
         "      - pay is low\n    patterns:\n      - pay rise\n        - salary\n"
     )
     assert problems_of(text) == [
-        "x.yaml:9: '- salary' is indented deeper than the item above it, so YAML reads it as "
-        "more words of that item ('pay rise - salary'): line it up with the item above to make "
-        "it an item of its own"
+        "x.yaml:9: '- salary' is indented deeper than the pattern above it, so YAML reads it "
+        "as more words of that phrase ('pay rise - salary'): line it up with the pattern above "
+        "to make it a pattern of its own"
     ]
+
+
+def test_a_long_example_written_by_coder_over_several_lines_reads_back() -> None:
+    """yaml.dump folds a long text, and a line may then start with "- ": the same text."""
+    long = "x" * 85 + " - very long - and then more words to fold the line here and there" * 3
+    book = Codebook.model_validate(
+        {"name": "T", "themes": [{"id": "a", "label": "A", "examples": [long]}]}
+    )
+    assert parse_codebook(dump_codebook(book), "x.yaml").themes[0].examples == [long]
