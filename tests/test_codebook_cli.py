@@ -293,18 +293,23 @@ def test_import_reads_every_column_named_as_a_codebook_field() -> None:
     assert (cost.patterns, cost.color, time.id) == (["no money", "cuts"], "#ff0000", "time")
 
 
+def refused_import(source: str, output: str) -> str:
+    """`coder codebook import`'s error, having checked that it failed and wrote nothing."""
+    result = run("import", source, "-o", output)
+    assert result.exit_code == 1
+    assert not Path(output).exists()
+    return result.output
+
+
 def test_import_of_a_yaml_codebook_points_to_validate() -> None:
     Path("mine.yaml").write_text(
         "name: Mine\nthemes:\n  - id: time\n    label: Time\n", encoding="utf-8"
     )
-    result = run("import", "mine.yaml", "-o", "out.yaml")
-    assert result.exit_code == 1
-    assert result.output == (
+    assert refused_import("mine.yaml", "out.yaml") == (
         "Error: mine.yaml is a YAML file, which is a codebook already: check it with `coder "
         "codebook validate mine.yaml`; `codebook import` makes one from a spreadsheet of themes "
         "or a .qdc\n"
     )
-    assert not Path("out.yaml").exists()
 
 
 def test_import_without_a_label_column() -> None:
@@ -345,10 +350,7 @@ def test_import_refuses_a_cyclic_hierarchy() -> None:
     assert not Path("mine.yaml").exists()
 
 
-def test_import_notes_columns_left_out_and_a_group_that_looks_like_a_typo(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_import_notes_columns_left_out_and_a_group_that_looks_like_a_typo() -> None:
     write_csv(
         Path("themes.csv"),
         ["label", "parent", "colour", "defintion"],
@@ -368,30 +370,18 @@ def test_import_notes_columns_left_out_and_a_group_that_looks_like_a_typo(
     ]
 
 
-def test_import_refuses_a_token_pattern_in_a_cell_and_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_import_refuses_a_token_pattern_in_a_cell_and_writes_nothing() -> None:
     write_csv(Path("themes.csv"), ["label", "patterns"], [("Workload", '[{LOWER: "overworked"}]')])
-    result = run("import", "themes.csv", "-o", "mine.yaml")
-    assert result.exit_code == 1
-    assert result.output == (
+    assert refused_import("themes.csv", "mine.yaml") == (
         "Error: cannot import a codebook:\nthemes.csv: theme 'Workload': '[{LOWER: "
         '"overworked"}]\' is a token pattern, which a spreadsheet cell cannot hold (the patterns '
         "column takes phrases): add it to the YAML once imported\n"
     )
-    assert not Path("mine.yaml").exists()
 
 
-def test_import_writes_yaml_and_says_so_where_the_output_is_named_otherwise(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_import_writes_yaml_and_says_so_where_the_output_is_named_otherwise() -> None:
     write_csv(Path("themes.csv"), ["label"], [("Workload",)])
-    result = run("import", "themes.csv", "-o", "mine.qdc")
-    assert result.exit_code == 1
-    assert result.output == (
+    assert refused_import("themes.csv", "mine.qdc") == (
         "Error: mine.qdc: `codebook import` writes a YAML codebook: name the output .yaml "
         "(`coder codebook export` writes a .qdc)\n"
     )
-    assert not Path("mine.qdc").exists()
