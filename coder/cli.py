@@ -416,7 +416,7 @@ def tag(
                 )
                 sink = ImportSink(store, model, name, input_path)
             done = text_columns[: text_columns.index(text_column)] if text_column else ()
-            with _progress() as advance, _stopped_part_way(sink, created, text_column, done):
+            with _progress(output) as advance, _stopped_part_way(sink, created, text_column, done):
                 summary = tag_file(
                     model,
                     input_path,
@@ -552,36 +552,52 @@ def _long_run_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def _progress() -> Any:
-    """A progress bar on stderr when it is a terminal; a no-op callback otherwise."""
-    import contextlib
+@contextlib.contextmanager
+def _progress(output: str | None) -> Iterator[Any]:
+    """The tagging bar: by the share of the input file read, or by comments where its size is
+    not known (stdin). A no-op callback (None) as `_bar` says."""
+    with _bar("tagging", output) as update:
 
+        def advance(done: int, table: Any) -> None:
+            if table.bytes_total:
+                label = f"tagging ({done:,} comments)"
+                completed = int(100 * table.bytes_read / table.bytes_total)
+                update(total=100, completed=completed, description=label)
+            else:
+                update(completed=done)
+
+        yield None if update is None else advance
+
+
+@contextlib.contextmanager
+def _counting(action: str, output: str | None = None) -> Iterator[Any]:
+    """A bar counting the comments an export or report has read (`coder.coding.Progress`); it
+    runs, with no total yet, while the project's decisions are folded."""
+    with _bar(action, output) as update:
+
+        def advance(done: int, total: int) -> None:
+            update(total=total, completed=done, description=f"{action} ({done:,} comments)")
+
+        yield None if update is None else advance
+
+
+@contextlib.contextmanager
+def _bar(description: str, output: str | None = None) -> Iterator[Any]:
+    """A transient progress bar on stderr, yielding its update function (rich's `update`
+    keywords), or None when stderr is not a terminal (piped or logged output stays clean) or
+    when the rows go to the same terminal (`output` is `-`: they show what is done)."""
+    if not err.is_terminal or (output == "-" and sys.stdout.isatty()):
+        yield None
+        return
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
 
-    @contextlib.contextmanager
-    def bar() -> Any:
-        if not err.is_terminal:
-            yield None
-            return
-        columns = ("{task.description}", BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
-            task = progress.add_task("tagging", total=None)
-
-            def advance(done: int, table: Any) -> None:
-                if table.bytes_total:
-                    fraction = table.bytes_read / table.bytes_total
-                    progress.update(
-                        task,
-                        total=100,
-                        completed=int(100 * fraction),
-                        description=f"tagging ({done:,} comments)",
-                    )
-                else:
-                    progress.update(task, completed=done)
-
-            yield advance
-
-    return bar()
+    columns = ("{task.description}", BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    # Not redirected: rich would print what goes to stdout (rows on their way to a file or a
+    # pipe) on the terminal instead.
+    bar = Progress(*columns, console=err, transient=True, redirect_stdout=False)
+    with bar as progress:
+        task = progress.add_task(description, total=None)
+        yield lambda **fields: progress.update(task, **fields)
 
 
 def _labelled_options(command: Any) -> Any:
@@ -807,7 +823,7 @@ def status(db: str, as_json: bool) -> None:
     from coder.status import project_status, status_renderables
     from coder.store import Store
 
-    with Store(db, create=False) as store:
+    with Store(db, create=False) as store, _bar("reading the project"):
         result = project_status(store)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -1031,7 +1047,7 @@ def import_command(
     if file is None:
         raise InputError("give the file of coding to import: coder import PROJECT FILE")
     columns = TableColumns(id_column, codes_column, text_column, sheet, blank_is_none, long_rows)
-    with Store(db, create=False) as store:
+    with Store(db, create=False) as store, _bar("importing"):
         result = import_coding(
             store, file, reviewer, columns, ignore_unknown, dry_run, rename, adjudicate
         )
@@ -1410,7 +1426,10 @@ def export_command(
     from coder.export import export_project
 
     fmt = _format_of(output, fmt, {".qdpx": "qdpx", ".qdc": "qdc", ".jsonl": "jsonl"}, "wide")
-    summary = export_project(db, output, fmt, reviewed_only, excel, force, question, sample)
+    with _counting("exporting", output) as advance:
+        summary = export_project(
+            db, output, fmt, reviewed_only, excel, force, question, sample, progress=advance
+        )
     if fmt == "qdc":
         err.print(f"Wrote {output}: the project's codebook")
         return
@@ -1505,8 +1524,8 @@ def report(
     for path in (html_path, table_path):
         if path and path != "-":
             check_writable(path, force)
-    with Store(db, create=False) as store:
-        result = build_report(store, by, quotes, reviewed_only, question)
+    with Store(db, create=False) as store, _counting("reading the coding") as advance:
+        result = build_report(store, by, quotes, reviewed_only, question, advance)
     if table_path:  # first: a workbook is the one that can be refused (too wide for Excel)
         from coder.report_table import write_report_table
 

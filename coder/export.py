@@ -43,6 +43,7 @@ from coder.codebook import Codebook
 from coder.coding import (
     PART,
     FinalCoding,
+    Progress,
     ProjectCodings,
     ThemeCoding,
     basis_line,
@@ -65,7 +66,7 @@ from coder.refi_project import (
 from coder.respondent_rows import write_respondents
 from coder.store import QUESTION, Store
 from coder.table_out import Rows as TableRows
-from coder.table_out import check_not_workbook, kept_apart, open_rows
+from coder.table_out import check_not_workbook, check_rows_fit, kept_apart, open_rows
 
 EXPORT_FORMATS = ("wide", "long", "respondents", "jsonl", "sheet", "log", "qdc", "qdpx")
 CSV_FORMATS = ("wide", "long", "respondents", "sheet", "log")
@@ -110,10 +111,12 @@ def export_project(
     force: bool = False,
     question: str | None = None,
     sample: bool = False,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     """Write project `db`'s coding to `output` (`-`: stdout, for wide, long and jsonl); with
     `question`, the answers to that question alone; with `sample`, the comments of the
-    double-coding sample alone (a sheet of them, for coders who code in a spreadsheet)."""
+    double-coding sample alone (a sheet of them, for coders who code in a spreadsheet).
+    `progress` is told (comments written, comments in all) as the export goes."""
     _check_options(output, fmt, reviewed_only, excel, force)
     if sample and fmt == "qdc":
         raise InputError("--sample does not apply to qdc: it holds the codebook alone")
@@ -128,7 +131,9 @@ def export_project(
             with open_rows(output, force, excel) as table:
                 entries = write_log(table, store, export_ids(store, ids, question), book)
             return ExportSummary(str(output), fmt, len(ids), "", decisions=entries)
-        codings = ProjectCodings(store, reviewed_only, book, question, among)
+        codings = ProjectCodings(store, reviewed_only, book, question, among, progress)
+        if fmt in ("wide", "sheet"):  # a row per comment: too many for Excel is known now
+            check_rows_fit(output, len(codings.ids) + 1)
         counts: Counter[str] = Counter()
         names = export_ids(store, codings.ids, question)
         rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none
@@ -145,7 +150,7 @@ def export_project(
             attributes = store.attribute_names(codings.ids)
             with open_rows(output, force, excel) as table:
                 if fmt == "sheet":
-                    _write_sheet(table, store, names, book, attributes)
+                    _write_sheet(table, store, names, book, attributes, progress)
                 else:
                     _WRITERS[fmt](table, store, rows, book, attributes)
         note = left_out_note(store, book)
@@ -267,6 +272,7 @@ def _write_sheet(
     names: dict[int, str],
     book: Codebook,
     attributes: list[str],
+    progress: Progress | None = None,
 ) -> None:
     """The comments alone, a part at a time: a blank sheet needs no run's results."""
     ids = book.codable_ids
@@ -280,6 +286,8 @@ def _write_sheet(
             given = [names[comment_id], comment.text]
             given += [comment.value(name) for name in attributes]
             table.write(given, blank)
+        if progress is not None:
+            progress(min(start + PART, len(order)), len(order))
 
 
 def _write_long(

@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 
 from coder.codebook import Codebook, Theme
-from coder.coding import FinalCoding, ProjectCodings, ThemeCoding, basis_line, left_out_note
+from coder.coding import (
+    FinalCoding,
+    Progress,
+    ProjectCodings,
+    ThemeCoding,
+    basis_line,
+    left_out_note,
+)
 from coder.errors import InputError
 from coder.group_tests import (
     ALPHA,
@@ -165,12 +172,14 @@ def build_report(
     quotes: int = 3,
     reviewed_only: bool = False,
     question: str | None = None,
+    progress: Progress | None = None,
 ) -> Report:
-    """The report of a project. Raises InputError for an attribute no comment has."""
+    """The report of a project. Raises InputError for an attribute no comment has.
+    `progress` is told (comments read, comments in all) as the codings are read."""
     if quotes < 0:
         raise InputError(f"--quotes must be 0 or more, not {quotes}")
     book = store.latest_codebook()
-    codings = ProjectCodings(store, reviewed_only, book, question)
+    codings = ProjectCodings(store, reviewed_only, book, question, progress=progress)
     if by is not None:
         _check_attribute(store.attribute_names(codings.ids), by)
     seen = _Tally.of(codings, book, by, quotes)

@@ -81,6 +81,20 @@ def check_table_name(path: str | Path) -> None:
         )
 
 
+def check_rows_fit(path: str | Path, rows: int) -> None:
+    """Refuse, before any work, a workbook that would hold more rows than Excel opens."""
+    if is_xlsx(path) and rows > XLSX_ROWS:
+        raise OutputError(_too_many_rows(str(path), rows))
+
+
+def _too_many_rows(name: str, rows: int | None = None) -> str:
+    many = f"{rows:,} rows" if rows is not None else f"more than {XLSX_ROWS:,} rows"
+    return (
+        f"{name}: {many}, more than an Excel sheet holds ({XLSX_ROWS:,}); write CSV instead "
+        "(a name ending in .csv)"
+    )
+
+
 @contextlib.contextmanager
 def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Iterator[Rows]:
     """Rows written to `path` (`-`: stdout, as CSV): an Excel workbook for a `.xlsx` name, else
@@ -156,10 +170,7 @@ class XlsxRows:
                 f"sheet holds ({XLSX_COLUMNS:,}); write CSV instead (a name ending in .csv)"
             )
         if self.count > XLSX_ROWS:
-            raise OutputError(
-                f"{self.name}: more than {XLSX_ROWS:,} rows, the most an Excel sheet holds; "
-                "write CSV instead (a name ending in .csv)"
-            )
+            raise OutputError(_too_many_rows(self.name))
         self.sheet.append(row)
 
     def _text(self, value: Any) -> Any:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -107,3 +111,34 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
     with open(path, encoding=encoding, newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def run_at_terminal(args: list[object], stdout: Path) -> tuple[int, str]:
+    """`coder ARGS` with stdout into the file `stdout` and stderr on a terminal (a pty), as a
+    person runs `coder ... -o - > file`: (exit status, what the terminal showed)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    shown: list[bytes] = []
+
+    def read() -> None:  # drained as it comes: a full pty would stop the command
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the command closed its end
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
+    env.pop("NO_COLOR", None)
+    with open(stdout, "wb") as handle:
+        command = [sys.executable, "-m", "coder", *map(str, args)]
+        done = subprocess.run(command, stdout=handle, stderr=follower, env=env, cwd=ROOT)
+    os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    return done.returncode, b"".join(shown).decode("utf-8", "replace")

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import xmlschema
 from click.testing import CliRunner, Result
-from conftest import TINY_CODEBOOK
+from conftest import TINY_CODEBOOK, run_at_terminal
 from projects import ROWS, ids_by_external, make_project, result
 
-from coder import coding
+from coder import coding, export, table_out
 from coder.cli import cli
 from coder.codebook_io import parse_codebook
 from coder.export import export_project, wide_columns
@@ -494,6 +494,62 @@ def test_a_workbook_export_holds_what_the_csv_does(project: Path, tmp_path: Path
 
     sheet = load_workbook(as_xlsx).worksheets[0]
     assert [[shown(c.value) for c in row] for row in sheet.iter_rows()] == expected
+
+
+@pytest.mark.parametrize("fmt", ["wide", "sheet"])
+def test_a_workbook_too_long_for_excel_is_refused_before_a_row_is_written(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr(table_out, "XLSX_ROWS", 5)  # Excel's 1,048,576, for 5 comments
+    written: list[object] = []
+    monkeypatch.setattr(table_out.XlsxRows, "_append", lambda _self, row: written.append(row))
+    target = tmp_path / "out.xlsx"
+    failed = run(project, "-o", target, "--format", fmt)
+    assert (failed.exit_code, failed.stderr) == (
+        1,
+        f"Error: {target}: 6 rows, more than an Excel sheet holds (5); write CSV instead (a "
+        "name ending in .csv)\n",
+    )
+    assert written == []
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("fmt", ["wide", "long", "sheet", "qdpx"])
+def test_progress_is_told_as_each_part_of_the_comments_is_written(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr(coding, "PART", 2)
+    monkeypatch.setattr(export, "PART", 2)
+    told: list[tuple[int, int]] = []
+    export_project(project, tmp_path / f"out.{fmt}", fmt, progress=lambda *a: told.append(a))
+    assert told == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_a_bar_counts_the_export_on_the_terminal_and_the_rows_reach_stdouts_file(
+    project: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.csv"
+    status, shown = run_at_terminal(["export", project, "-o", "-"], target)
+    assert status == 0, shown
+    assert "exporting" in shown
+    assert [row["id"] for row in csv.DictReader(target.open(encoding="utf-8"))] == list("abcde")
+
+
+@pytest.mark.parametrize(
+    ("command", "bar", "printed"),
+    [
+        ("status", "reading the project", "5 comments, 3 reviewed (60%)"),
+        ("report", "reading the coding", "Box-ticking"),
+    ],
+)
+def test_commands_that_read_a_whole_project_show_a_bar_while_they_do(
+    project: Path, tmp_path: Path, command: str, bar: str, printed: str
+) -> None:
+    target = tmp_path / "printed.txt"
+    status, shown = run_at_terminal([command, project], target)
+    assert status == 0, shown
+    assert bar in shown
+    assert printed in target.read_text(encoding="utf-8")
 
 
 def test_json_lines_are_not_exported_as_a_workbook(project: Path, tmp_path: Path) -> None:

@@ -84,6 +84,15 @@ def figures(count: Count) -> tuple[int, int, float]:
 # --- the figures -------------------------------------------------------------------------------
 
 
+def test_progress_is_told_as_the_codings_are_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coding, "PART", 4)
+    told: list[tuple[int, int]] = []
+    assert report_of(project, progress=lambda *a: told.append(a)).comments == 6
+    assert told == [(4, 6), (6, 6)]
+
+
 def test_comments_and_respondents_per_theme_rolled_up_the_hierarchy(project: Path) -> None:
     report = report_of(project)
     assert (report.comments, report.respondents) == (6, 5)

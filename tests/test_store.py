@@ -572,6 +572,8 @@ def test_the_current_coding_is_the_last_action_per_theme_that_is_not_undone(
     log = store.decisions(a)
     assert [d.action for d in log] == ["accept", "confirm", "add", "reject"] + ["undo"] * 4
     assert [d.undoes for d in log[4:]] == [log[3].id, log[2].id, log[0].id, log[1].id]
+    # every theme the log names, undone or not: what a codebook must know to leave nothing out
+    assert store.decided_themes() == {"time", "cost"}
 
 
 def test_codings_reviewers_and_the_coding_to_trust(tmp_path: Path) -> None:

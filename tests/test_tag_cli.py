@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT, read_csv, write_csv
+from conftest import ROOT, read_csv, run_at_terminal, write_csv
 from openpyxl import Workbook
 
 from coder.cli import cli
@@ -236,6 +236,19 @@ def test_output_to_a_file_and_to_stdout_dash_agree(
     assert to_stdout.exit_code == 0, to_stdout.output
     assert target.read_text(encoding="utf-8") == to_stdout.stdout
     assert {r["id"]: r["codes"] for r in read_csv(target)} == EXPECTED_CODES
+
+
+def test_rows_on_stdout_reach_its_file_while_a_bar_shows_on_the_terminal(
+    comments: Path, tag_args: list[object], tmp_path: Path
+) -> None:
+    # `coder tag ... -o - > out.csv` at a terminal: the bar on stderr once took stdout over and
+    # printed the rows on the terminal, leaving out.csv empty.
+    target = tmp_path / "out.csv"
+    status, shown = run_at_terminal(["tag", comments, *tag_args, "-o", "-"], target)
+    assert status == 0, shown
+    assert "tagging" in shown
+    assert {r["id"]: r["codes"] for r in read_csv(target)} == EXPECTED_CODES
+    assert "r1" not in shown and "rota" not in shown
 
 
 # --- inputs ----------------------------------------------------------------------------------
