@@ -81,12 +81,15 @@ def krippendorff_alpha(units: Units, distance: Distance = nominal_distance) -> f
     `distance` must be symmetric and 0 for equal values. None where the expected disagreement
     is 0 (a single value throughout) or there is no pairable unit.
     """
-    pairable = [Counter(values) for values in units if len(values) >= 2]
+    # Units alike count alike: a theme's 100,000 comments coded by two coders are four kinds
+    shapes = Counter(tuple(values) for values in units if len(values) >= 2)
     pooled: Counter[Hashable] = Counter()
     observed = 0.0
-    for counts in pairable:
-        observed += _disagreement(counts, distance) / (counts.total() - 1)
-        pooled.update(counts)
+    for values, alike in shapes.items():
+        counts = Counter(values)
+        observed += alike * _disagreement(counts, distance) / (counts.total() - 1)
+        for value, n in counts.items():
+            pooled[value] += alike * n
     expected = _disagreement(pooled, distance)
     if expected == 0:
         return None
@@ -150,18 +153,21 @@ def _agreement_and_prevalence(
     averages, over units with at least one value, the share of that unit's values in k.
     """
     column = {category: k for k, category in enumerate(categories)}
-    table = np.zeros((len(units), len(categories)))
-    for i, values in enumerate(units):
+    shapes = Counter(tuple(values) for values in units)  # a row per kind of unit, weighed
+    table = np.zeros((len(shapes), len(categories)))
+    for i, values in enumerate(shapes):
         for value in values:
             table[i, column[value]] += 1
+    alike = np.fromiter(shapes.values(), dtype=float, count=len(shapes))
     raters = table.sum(axis=1)
     pairable, rated = raters >= 2, raters >= 1
     if not pairable.any():
         raise ValueError("no unit has values from two coders")
     pairs = table[pairable]
     r = raters[pairable]
-    observed = float(np.mean(np.sum(pairs * (pairs - 1), axis=1) / (r * (r - 1))))
-    prevalence = np.mean(table[rated] / raters[rated, None], axis=0)
+    shares = np.sum(pairs * (pairs - 1), axis=1) / (r * (r - 1))
+    observed = float(np.average(shares, weights=alike[pairable]))
+    prevalence = np.average(table[rated] / raters[rated, None], axis=0, weights=alike[rated])
     return observed, prevalence
 
 
