@@ -1,6 +1,6 @@
 """How the project commands scale: time and peak memory of `coder tag --db`, `status`,
 `export` (each format, and wide as an Excel workbook), `report`, `agree` and `import` on a
-project of 100,000 comments.
+project of 100,000 comments, and the project file's size.
 
 The project is the sample survey's 825 answers repeated, each row with its own id, tagged with
 the shipped model; a reviewer then codes some of them (every fourth with its first suggested
@@ -107,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_coding(coding, args.comments)
     (work / "project.qdpx").unlink(missing_ok=True)
     rows = [("tag --db", *timed(["tag", str(survey), "--db", str(db)], work))]
+    tagged_mb = db.stat().st_size / 1e6
     review(db, args.reviewed)
     commands = {
         "status": ["status", str(db)],
@@ -137,9 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             output.unlink()
         (work / "long.csv").unlink(missing_ok=True)
         rows.append((name, *timed(command, work)))
+    final_mb = db.stat().st_size / 1e6
     if args.keep is None:
         shutil.rmtree(work)
     print(f"{args.comments:,} comments, {args.reviewed} reviewed")
+    print(f"project file: {tagged_mb:.0f} MB once tagged, {final_mb:.0f} MB after the imports")
     print(f"{'command':<30} {'seconds':>8} {'peak MB':>8}")
     for name, seconds, peak in rows:
         print(f"{name:<30} {seconds:>8.1f} {peak:>8.0f}")

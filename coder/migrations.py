@@ -232,6 +232,13 @@ SAMPLE_INDEX = """
 CREATE INDEX sample_comments_by_comment ON sample_comments (comment_id);
 """
 
+# From here a run's scores of its codebook's codable themes are stored packed, as floats in the
+# codebook's order (`coder.packed_scores`); rows stored before stay JSON and read as they are. No
+# table changes: the version is what keeps an older coder, which reads JSON alone, out.
+PACKED_SCORES = """
+-- scores.scores holds a BLOB (packed) or TEXT (JSON) from here on
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
@@ -242,6 +249,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("sessions that import adjudication", IMPORT_ADJUDICATION),
     ("several questions of one file", QUESTIONS),
     ("samples indexed by comment", SAMPLE_INDEX),
+    ("scores stored packed", PACKED_SCORES),
 ]
 
 

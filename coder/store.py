@@ -32,6 +32,7 @@ from coder.errors import InputError, StoreError
 from coder.fileio import SQLITE_MAGIC
 from coder.folding import COMMENT_ACTIONS, THEME_ACTIONS, CommentState, Merges, Splits
 from coder.migrations import BOOKKEEPING, MIGRATIONS, statements
+from coder.packed_scores import pack, unpack
 from coder.results import CommentResult, Evidence, Suggestion
 
 if TYPE_CHECKING:
@@ -345,6 +346,7 @@ class Store:
             raise
         self._codebooks: dict[int, Codebook] = {}
         self._runs: dict[int, Run] = {}
+        self._codable: dict[int, tuple[str, ...]] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -523,6 +525,13 @@ class Store:
             self._runs.update((r.id, r) for r in self.runs())
         return self._runs[run_id]
 
+    def codable_ids(self, codebook_id: int) -> tuple[str, ...]:
+        """A stored codebook's codable theme ids, in order: how a run under it packs its scores
+        (`coder.packed_scores`; asked once per comment read, so kept)."""
+        if codebook_id not in self._codable:
+            self._codable[codebook_id] = tuple(self.codebook(codebook_id).codable_ids)
+        return self._codable[codebook_id]
+
     def has_scores(self, run_id: int) -> bool:
         """Whether the run has scored a comment (a run just added for a model seen before
         may have)."""
@@ -652,7 +661,7 @@ class Store:
                     _take_attributes(db, source, question, comment, comment_id, undo)
                     updated += 1
                 scored.append((comment_id, result))
-            _insert_scores(db, run_id, scored, thresholds)
+            _insert_scores(db, run_id, scored, thresholds, self.codable_ids)
         return Imported(new, updated, filled)
 
     def copies_elsewhere(self, source: str, comments: Sequence[NewComment]) -> Counter[str]:
@@ -692,7 +701,7 @@ class Store:
     ) -> None:
         """A run's results for comments already in the project (re-scoring)."""
         with self.transaction() as db:
-            _insert_scores(db, run_id, scored, thresholds)
+            _insert_scores(db, run_id, scored, thresholds, self.codable_ids)
 
     def comment(self, comment_id: int) -> Comment:
         row = self._db.execute(
@@ -866,7 +875,7 @@ class Store:
             (row[0], comment_id),
         )
         suggestions = self._suggestions(row[0], rows).get(comment_id, [])
-        return Scored(row[0], json.loads(row[1]), suggestions)
+        return Scored(row[0], unpack(row[1], self.codable_ids), suggestions)
 
     def latest_results(self, among: Iterable[int] | None = None) -> dict[int, Scored]:
         """Every comment's latest scores and suggestions (of `among`, if given: an export
@@ -937,9 +946,10 @@ class Store:
         suggestions: dict[int, list[Suggestion]] = {}
         for run_id, found in by_run.items():
             suggestions.update(self._suggestions(run_id, found))
+        ids_of = self.codable_ids
         return {
-            comment_id: Scored(run_id, json.loads(text), suggestions.get(comment_id, []))
-            for comment_id, run_id, text in scores
+            comment_id: Scored(run_id, unpack(stored, ids_of), suggestions.get(comment_id, []))
+            for comment_id, run_id, stored in scores
         }
 
     def _suggestions(
@@ -1564,11 +1574,17 @@ def _insert_scores(
     run_id: int,
     scored: Sequence[tuple[int, CommentResult]],
     thresholds: dict[str, float],
+    ids_of: Callable[[int], Sequence[str]],
 ) -> None:
-    """A run's scores and suggestions; a comment this run has scored already is left alone.
-    A withdrawn run used again is in use again."""
-    if scored:
-        db.execute("UPDATE runs SET withdrawn_at = NULL WHERE id = ?", (run_id,))
+    """A run's scores and suggestions, the scores packed by its codebook's codable themes
+    (`ids_of` a codebook's id); a comment this run has scored already is left alone. A withdrawn
+    run used again is in use again."""
+    if not scored:
+        return
+    db.execute("UPDATE runs SET withdrawn_at = NULL WHERE id = ?", (run_id,))
+    # read here, not from a cache: another program may have discarded a run of this id
+    (codebook_id,) = db.execute("SELECT codebook_id FROM runs WHERE id = ?", (run_id,)).fetchone()
+    ids = ids_of(codebook_id)
     draws = [f"{run_id}:{comment_id}" for comment_id, _ in scored]
     keys = review_keys([result for _, result in scored], thresholds, draws)
     for (comment_id, result), (key, disagreement) in zip(scored, keys, strict=True):
@@ -1576,7 +1592,7 @@ def _insert_scores(
         cursor = db.execute(
             "INSERT INTO scores (run_id, comment_id, scores, uncertainty, disagreement)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, comment_id) DO NOTHING",
-            (run_id, comment_id, json.dumps(scores), key, disagreement),
+            (run_id, comment_id, pack(scores, codebook_id, ids), key, disagreement),
         )
         if cursor.rowcount:
             db.executemany(

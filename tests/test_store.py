@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_csv
+from conftest import ROOT, TINY_CODEBOOK, write_csv
 from projects import (
     SURVEY,
     THRESHOLDS,
@@ -25,6 +25,7 @@ from projects import (
     result,
 )
 
+from coder.codebook_io import parse_codebook
 from coder.errors import InputError, StoreError
 from coder.migrations import MIGRATIONS
 from coder.model import load_model
@@ -187,9 +188,76 @@ def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path:
             "sessions that import adjudication",
             "several questions of one file",
             "samples indexed by comment",
+            "scores stored packed",
         ]
         assert store.codings() == {"ana": {1: {"time"}}}
         assert (store.current_sample(), store.assigned("ana")) == (None, set())
+
+
+# --- scores as stored ---------------------------------------------------------------------------
+
+SCORES = {"time": 0.123456, "cost": 1 / 3, "box_ticking": 0.0}
+
+
+def test_scores_are_stored_packed_and_read_back_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    with Store(path) as store:
+        run_id = add_run(store)
+        rows = [
+            (NewComment("1", 2, "No time.", {}), result("No time.", SCORES, {"time": "model"})),
+            # scores of some themes alone (not the codebook's): kept as JSON
+            (NewComment("2", 3, "Budget.", {}), result("Budget.", {"cost": 0.7}, {})),
+        ]
+        store.import_batch(run_id, "x.csv", rows, {})
+        latest = store.latest_results()
+        assert latest[1].scores == {theme: round(score, 6) for theme, score in SCORES.items()}
+        assert latest[2].scores == {"cost": 0.7}
+        assert store.latest(1).scores == latest[1].scores
+    stored = raw(path, "SELECT typeof(scores), length(scores) FROM scores ORDER BY comment_id")
+    assert stored == [("blob", 4 + 3 * 8), ("text", len('{"cost": 0.7}'))]
+
+
+def test_json_scores_of_an_older_project_read_beside_packed_ones(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    build_at(path, SCHEMA_VERSION - 1)
+    with Store(path) as store:
+        run_id = add_run(store)
+        comment = NewComment("1", 2, "No time.", {})
+        store.import_batch(run_id, "x.csv", [(comment, result("No time.", SCORES, {}))], {})
+    db = sqlite3.connect(path)  # as coder wrote them before they were packed
+    with db:
+        db.execute(
+            "UPDATE scores SET scores = ?", ('{"time": 0.5, "cost": 0.25, "box_ticking": 0}',)
+        )
+        db.execute("DELETE FROM schema_migrations WHERE id = ?", (SCHEMA_VERSION,))
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        run_id = add_run(store, "another model")
+        comment = NewComment("2", 3, "Budget.", {})
+        store.import_batch(run_id, "x.csv", [(comment, result("Budget.", SCORES, {}))], {})
+        latest = store.latest_results()
+        assert latest[1].scores == {"time": 0.5, "cost": 0.25, "box_ticking": 0}
+        assert latest[2].scores == {theme: round(score, 6) for theme, score in SCORES.items()}
+
+
+def test_a_run_id_used_again_under_another_codebook_reads_its_own_scores(tmp_path: Path) -> None:
+    """Another program discards a run (a tag stopped part way) and its next run takes the same
+    id under another codebook: a project held open all along reads the new scores right."""
+    path = tmp_path / "p.db"
+    other = parse_codebook(TINY_CODEBOOK.replace("id: cost", "id: money"), "other.yaml")
+    with Store(path) as held, Store(path) as second:
+        first = add_run(held)
+        comment = NewComment("1", 2, "No time.", {})
+        held.import_batch(first, "x.csv", [(comment, result("No time.", SCORES, {}))], {})
+        assert held.run(first).codebook_id == 1  # cached by the project held open
+        second.discard_run(first)
+        again = second.add_run(second.add_codebook(other), "other model", {})
+        assert again == first
+        money = {"time": 0.25, "money": 0.5, "box_ticking": 0.125}
+        second.add_scores(again, [(1, result("No time.", money, {}))], {})
+        assert held.latest_results()[1].scores == money
 
 
 def newer_schema(path: Path) -> None:
