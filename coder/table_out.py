@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import re
+import tempfile
 from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -171,7 +173,8 @@ class XlsxRows:
             )
         if self.count > XLSX_ROWS:
             raise OutputError(_too_many_rows(self.name))
-        self.sheet.append(row)
+        with self._room():
+            self.sheet.append(row)
 
     def _text(self, value: Any) -> Any:
         text = xml_safe("" if value is None else str(value))
@@ -193,7 +196,24 @@ class XlsxRows:
         return cell
 
     def save(self, path: Path) -> None:
-        self.book.save(path)
+        with self._room():
+            self.book.save(path)
+
+    @contextlib.contextmanager
+    def _room(self) -> Iterator[None]:
+        """A full disk named: openpyxl keeps the rows in a file of the temporary folder until
+        the workbook is saved, which a user would not think of (the error names no file)."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            raise OutputError(
+                f"{self.name}: no space left on the disk: a workbook's rows wait in the "
+                f"temporary folder {tempfile.gettempdir()} until it is saved beside {self.name}; "
+                "free space there, set TMPDIR to a folder with room, or write CSV (a name ending "
+                "in .csv)"
+            ) from None
 
     def discard(self) -> None:
         """Close the sheet's stream and delete its temporary file (openpyxl's own)."""
