@@ -125,8 +125,9 @@ class ProjectCodings:
                 )
         self.ids = ids
 
-    def parts(self, size: int | None = None) -> Iterator[list[FinalCoding]]:
-        """The codings, `size` comments (default `PART`) at a time."""
+    def parts(self, size: int | None = None, silent: bool = False) -> Iterator[list[FinalCoding]]:
+        """The codings, `size` comments (default `PART`) at a time; `silent`: without telling
+        `progress` (a pass that counts before the one that writes)."""
         size = size or PART
         merges = bool(self.book.replaced)  # without merges, a run's results are read as stored
         for start in range(0, len(self.ids), size):
@@ -137,7 +138,7 @@ class ProjectCodings:
             # when each theme was last decided, read a part at a time: a whole log is large
             dates = _decided_at(self.store.theme_decisions(part), self.book.replaced)
             yield [self._project.coding(comments[i], latest.get(i), dates.get(i, {})) for i in part]
-            if self.progress is not None:
+            if self.progress is not None and not silent:
                 self.progress(start + len(part), len(self.ids))
 
 

@@ -66,7 +66,14 @@ from coder.refi_project import (
 from coder.respondent_rows import write_respondents
 from coder.store import QUESTION, Store
 from coder.table_out import Rows as TableRows
-from coder.table_out import check_not_workbook, check_rows_fit, kept_apart, open_rows
+from coder.table_out import (
+    check_not_workbook,
+    check_rows_fit,
+    is_xlsx,
+    kept_apart,
+    open_rows,
+    sheet_holds,
+)
 
 EXPORT_FORMATS = ("wide", "long", "respondents", "jsonl", "sheet", "log", "qdc", "qdpx")
 CSV_FORMATS = ("wide", "long", "respondents", "sheet", "log")
@@ -132,8 +139,7 @@ def export_project(
                 entries = write_log(table, store, export_ids(store, ids, question), book)
             return ExportSummary(str(output), fmt, len(ids), "", decisions=entries)
         codings = ProjectCodings(store, reviewed_only, book, question, among, progress)
-        if fmt in ("wide", "sheet"):  # a row per comment: too many for Excel is known now
-            check_rows_fit(output, len(codings.ids) + 1)
+        _check_workbook_rows(output, fmt, codings)
         counts: Counter[str] = Counter()
         names = export_ids(store, codings.ids, question)
         rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none
@@ -157,6 +163,23 @@ def export_project(
     basis = basis_line(counts, reviewed_only, note)
     people_count = people if fmt == "respondents" else None
     return ExportSummary(str(output), fmt, len(codings.ids), basis, people_count)
+
+
+def _check_workbook_rows(output: str | Path, fmt: str, codings: ProjectCodings) -> None:
+    """Refuse a workbook Excel could not open before writing it (openpyxl takes minutes over a
+    million rows). Wide and sheet have a row per comment; long a row per coded theme, counted in
+    a pass of its own where the comments could have that many: reading is a fraction of the
+    time a workbook takes to write."""
+    if not is_xlsx(output) or fmt not in ("wide", "sheet", "long"):
+        return
+    if fmt != "long":
+        check_rows_fit(output, len(codings.ids) + 1)
+        return
+    known = set(codings.book.codable_ids)
+    if sheet_holds(1 + len(codings.ids) * len(known)):  # however many are coded
+        return
+    parts = codings.parts(silent=True)
+    check_rows_fit(output, 1 + sum(len(list(_coded(c, known))) for part in parts for c in part))
 
 
 def _sample_ids(store: Store) -> set[int]:

@@ -83,9 +83,14 @@ def check_table_name(path: str | Path) -> None:
         )
 
 
+def sheet_holds(rows: int) -> bool:
+    """Whether an Excel sheet holds this many rows."""
+    return rows <= XLSX_ROWS
+
+
 def check_rows_fit(path: str | Path, rows: int) -> None:
     """Refuse, before any work, a workbook that would hold more rows than Excel opens."""
-    if is_xlsx(path) and rows > XLSX_ROWS:
+    if is_xlsx(path) and not sheet_holds(rows):
         raise OutputError(_too_many_rows(str(path), rows))
 
 

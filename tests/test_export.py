@@ -514,6 +514,31 @@ def test_a_workbook_too_long_for_excel_is_refused_before_a_row_is_written(
     assert not target.exists()
 
 
+def test_a_long_workbook_is_counted_before_it_is_written_when_it_could_be_too_long(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_csv = tmp_path / "long.csv"
+    assert run(project, "-o", as_csv, "--format", "long").exit_code == 0
+    rows = len(as_csv.read_text(encoding="utf-8").splitlines())
+    assert rows == 7  # a header and 6 codes
+    # 5 comments x 3 themes could make 16 rows: over a limit of 6 they are counted first
+    monkeypatch.setattr(table_out, "XLSX_ROWS", rows - 1)
+    written: list[object] = []
+    monkeypatch.setattr(table_out.XlsxRows, "_append", lambda _self, row: written.append(row))
+    target = tmp_path / "long.xlsx"
+    failed = run(project, "-o", target, "--format", "long")
+    assert (failed.exit_code, failed.stderr) == (
+        1,
+        f"Error: {target}: {rows} rows, more than an Excel sheet holds ({rows - 1}); write CSV "
+        "instead (a name ending in .csv)\n",
+    )
+    assert (written, target.exists()) == ([], False)
+    monkeypatch.setattr(table_out, "XLSX_ROWS", rows)  # exactly as many: written
+    done = run(project, "-o", target, "--format", "long")
+    assert done.exit_code == 0, done.output
+    assert len(written) == rows
+
+
 @pytest.mark.parametrize("fmt", ["wide", "long", "sheet", "qdpx"])
 def test_progress_is_told_as_each_part_of_the_comments_is_written(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
