@@ -168,15 +168,15 @@ def export_project(
 def _check_workbook_rows(output: str | Path, fmt: str, codings: ProjectCodings) -> None:
     """Refuse a workbook Excel could not open before writing it (openpyxl takes minutes over a
     million rows). Wide and sheet have a row per comment; long a row per coded theme, counted in
-    a pass of its own where the comments could have that many: reading is a fraction of the
-    time a workbook takes to write."""
+    a pass of its own where the project could have that many codes (a reading pass costs a
+    quarter of what writing the workbook does)."""
     if not is_xlsx(output) or fmt not in ("wide", "sheet", "long"):
         return
     if fmt != "long":
         check_rows_fit(output, len(codings.ids) + 1)
         return
     known = set(codings.book.codable_ids)
-    if sheet_holds(1 + len(codings.ids) * len(known)):  # however many are coded
+    if sheet_holds(1 + min(len(codings.ids) * len(known), codings.store.coded_at_most())):
         return
     parts = codings.parts(silent=True)
     check_rows_fit(output, 1 + sum(len(list(_coded(c, known))) for part in parts for c in part))

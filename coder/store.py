@@ -1129,6 +1129,20 @@ class Store:
         """The id of the log's last entry (0 for none): where a review opened now starts."""
         return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM decisions").fetchone()[0]
 
+    def coded_at_most(self) -> int:
+        """A bound on how many (comment, theme) codes the project's final coding has: the
+        latest runs' suggestions and every theme a person accepted or added, in two counts
+        (a comment's coding takes its themes from those alone)."""
+        suggested = self._db.execute(
+            f"SELECT COUNT(*) FROM suggestions g JOIN ({_LATEST}) l "
+            "ON l.run_id = g.run_id AND l.comment_id = g.comment_id"
+        ).fetchone()[0]
+        decided = self._db.execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT comment_id, theme FROM decisions "
+            "WHERE action IN ('accept', 'add'))"
+        ).fetchone()[0]
+        return suggested + decided
+
     def decided_themes(self) -> set[str]:
         """Every theme id a decision in the log names, undone or not: a scan of the log, where
         folding it takes seconds on a big project."""

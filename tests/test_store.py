@@ -642,6 +642,9 @@ def test_the_current_coding_is_the_last_action_per_theme_that_is_not_undone(
     assert [d.undoes for d in log[4:]] == [log[3].id, log[2].id, log[0].id, log[1].id]
     # every theme the log names, undone or not: what a codebook must know to leave nothing out
     assert store.decided_themes() == {"time", "cost"}
+    # a bound on the codes a final coding can have: the run's 5 suggestions, and the themes
+    # people accepted or added (a's time and cost), undone or not
+    assert store.coded_at_most() == 5 + 2
 
 
 def test_codings_reviewers_and_the_coding_to_trust(tmp_path: Path) -> None:
