@@ -41,7 +41,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations, repeat
 from typing import Any
 
 import numpy as np
@@ -258,7 +258,8 @@ def agreement(
     """
     names, comments = _shared_comments(codings, theme_ids, coders)
     sets = [[frozenset(codings[name][comment]) for name in names] for comment in comments]
-    themes = tuple(_theme_agreement(theme, names, sets) for theme in theme_ids)
+    alike = Counter(tuple(row) for row in sets)  # comments coded alike by everyone, counted
+    themes = tuple(_theme_agreement(theme, names, alike) for theme in theme_ids)
     masi = krippendorff_alpha(sets, masi_distance) if len(sets) >= 2 else None
     exact = sum(len(set(row)) == 1 for row in sets) / len(sets)
     note = None if masi is not None else _masi_note(sets)
@@ -341,10 +342,15 @@ def _natural_key(comment: str) -> list[Any]:
 
 
 def _theme_agreement(
-    theme: str, names: Sequence[str], sets: Sequence[Sequence[frozenset[str]]]
+    theme: str, names: Sequence[str], alike: Counter[tuple[frozenset[str], ...]]
 ) -> ThemeAgreement:
-    units = [[theme in codes for codes in row] for row in sets]
-    counts = {name: sum(row[j] for row in units) for j, name in enumerate(names)}
+    """One theme's figures, from how many comments each combination of codings has (a project's
+    100,000 comments share a few thousand): each unit worked out once."""
+    shapes: Counter[tuple[bool, ...]] = Counter()
+    for row, n in alike.items():
+        shapes[tuple(theme in codes for codes in row)] += n
+    units = list(chain.from_iterable(repeat(unit, n) for unit, n in shapes.items()))
+    counts = {name: sum(n for unit, n in shapes.items() if unit[j]) for j, name in enumerate(names)}
     percent = percent_agreement(units)
     if len(units) < 2:
         note = "fewer than 2 comments: chance-corrected figures need at least 2"
