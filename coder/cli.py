@@ -512,21 +512,21 @@ def _tagged(
     _notes([summary.sheet_note])
     where = " and ".join(t for t in ("stdout" if output == "-" else output, db) if t)
     err.print(
-        f"Tagged {summary.comments} comment{'' if summary.comments == 1 else 's'} "
+        f"Tagged {summary.comments:,} comment{'' if summary.comments == 1 else 's'} "
         f"from column '{summary.text_column}' "
-        f"({summary.coded} with at least one theme) -> {where}"
+        f"({summary.coded:,} with at least one theme) -> {where}"
     )
     if sink is not None:
         err.print(
-            f"Project {db}: {sink.new_comments} new comments, "
-            f"{sink.rows - sink.new_comments} already there; suggestions in run {sink.run_id}"
+            f"Project {db}: {sink.new_comments:,} new comments, "
+            f"{sink.rows - sink.new_comments:,} already there; suggestions in run {sink.run_id}"
         )
         changed = [
-            f"{sink.updated} of the comments already there have other attribute values in "
+            f"{sink.updated:,} of the comments already there have other attribute values in "
             "this file (a corrected role, a new column): the project now has the file's"
             if sink.updated
             else "",
-            f"{sink.filled} of the comments already there were blank and have text in this "
+            f"{sink.filled:,} of the comments already there were blank and have text in this "
             "file: they take it, to be coded"
             if sink.filled
             else "",
@@ -711,7 +711,7 @@ def train(
         count = len(reviewed.texts)
         if reviewed.conflicts:
             err.print(
-                f"Left out {reviewed.conflicts} reviewed comments whose reviewers differ, "
+                f"Left out {reviewed.conflicts:,} reviewed comments whose reviewers differ, "
                 "until they are adjudicated"
             )
         if reviewed.left_out:
@@ -726,7 +726,7 @@ def train(
     model.save(output, force=force)
     if at_least_one is None and model.decision.at_least_one:
         err.print(
-            f"Note: all {count} comments it learnt from have a theme, so the model gives every "
+            f"Note: all {count:,} comments it learnt from have a theme, so the model gives every "
             "comment at least one. If some answers should have none, code them with no theme "
             "(none), or train with --allow-none"
         )
@@ -734,7 +734,7 @@ def train(
     if as_json:
         click.echo(json.dumps(cv, indent=2))
     elif cv:
-        title = f"Cross-validated ({folds} folds) on {count} comments"
+        title = f"Cross-validated ({folds} folds) on {count:,} comments"
         out().print(metrics_table(cv, model.codebook, title))
     err.print(f"Saved model to {output}")
 
@@ -788,7 +788,7 @@ def evaluate(
     seen = _learned_from(model, data.texts)
     if seen >= 0.1 * len(data.texts):  # a few short answers ("Nothing to add") always recur
         err.print(
-            f"Warning: {seen} of the {len(data.texts)} comments in {gold} are ones the model "
+            f"Warning: {seen:,} of the {len(data.texts):,} comments in {gold} are ones the model "
             "learnt from, so these figures flatter it; score it on comments it has not seen"
         )
     result = run_evaluation(model, data.texts, data.codes)
@@ -1108,7 +1108,7 @@ def _undo_import(db: str, reviewer: str, adjudication: bool, dry_run: bool) -> N
 
     with Store(db, create=False) as store:
         source, comments = undo_import(store, reviewer, adjudication, dry_run)
-    counted = f"{comments} comment{'s' if comments != 1 else ''}"
+    counted = f"{comments:,} comment{'s' if comments != 1 else ''}"
     what = "adjudication" if adjudication else "import"
     if dry_run:
         err.print(
@@ -1435,10 +1435,10 @@ def export_command(
         return
     where = "stdout" if output == "-" else output
     if summary.decisions is not None:
-        err.print(f"Wrote {where}: {summary.decisions} decisions (log)")
+        err.print(f"Wrote {where}: {summary.decisions:,} decisions (log)")
         return
-    people = "" if summary.respondents is None else f"{summary.respondents} respondents from "
-    err.print(f"Wrote {where}: {people}{summary.comments} comments ({fmt})")
+    people = "" if summary.respondents is None else f"{summary.respondents:,} respondents from "
+    err.print(f"Wrote {where}: {people}{summary.comments:,} comments ({fmt})")
     if fmt == "sheet":
         err.print(
             "Put 1 in each theme's column that applies (0 in one column for a comment no theme "

@@ -317,14 +317,14 @@ def describe_basis(codings: Sequence[FinalCoding], reviewed_only: bool, note: st
 def basis_line(found: Mapping[str, int], reviewed_only: bool, note: str = "") -> str:
     """`describe_basis` from how many comments have each provenance."""
     counts = {name: found.get(name, 0) for name in PROVENANCES}
-    parts = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    parts = ", ".join(f"{n:,} {name}" for name, n in counts.items() if n)
     rule = "adjudicated, else agreed by its reviewers, else a single reviewer's"
     if reviewed_only:
         used = f"reviewed comments only ({rule})"
     else:
         used = f"reviewed coding where there is one ({rule}), else the model's suggestions"
     n = sum(counts.values())
-    total = f"{n} comment{'' if n == 1 else 's'}"
+    total = f"{n:,} comment{'' if n == 1 else 's'}"
     line = f"Coding used: {used}; {total}: {parts}."
     if counts["disputed"]:
         line += (

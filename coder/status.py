@@ -203,8 +203,8 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
     share = f" ({percent(status.reviewed / status.comments)})" if status.comments else ""
     summary = Text(f"{status.path}: ", style="bold")
     summary.append(
-        f"{status.comments} comments, {status.reviewed} reviewed{share}, "
-        f"{status.flagged} flagged, {status.adjudicated} adjudicated; "
+        f"{status.comments:,} comments, {status.reviewed:,} reviewed{share}, "
+        f"{status.flagged:,} flagged, {status.adjudicated:,} adjudicated; "
         f"{status.runs} model run{'s' if status.runs != 1 else ''}"
         + (f" ({status.withdrawn} more withdrawn)" if status.withdrawn else "")
     )

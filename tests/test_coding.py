@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from projects import add_run, ids_by_external, make_project
 
-from coder.coding import decide, describe_basis, final_codings, provenance_counts
+from coder.coding import basis_line, decide, describe_basis, final_codings, provenance_counts
 from coder.errors import InputError, StoreError
 from coder.review import ReviewSession
 from coder.store import Store
@@ -190,4 +190,12 @@ def test_reviewed_only_with_nothing_reviewed_is_an_error(tmp_path: Path) -> None
     assert str(raised.value) == (
         f"no comment in project {tmp_path / 'p.db'} has been reviewed yet; review some with "
         "`coder review`, or leave out --reviewed-only to use the suggestions"
+    )
+
+
+def test_the_basis_line_counts_a_big_project_with_thousands_separated() -> None:
+    assert basis_line({"reviewed": 86_087, "suggested": 13_913}, reviewed_only=False) == (
+        "Coding used: reviewed coding where there is one (adjudicated, else agreed by its "
+        "reviewers, else a single reviewer's), else the model's suggestions; 100,000 comments: "
+        "86,087 reviewed, 13,913 suggested."
     )
