@@ -344,8 +344,8 @@ def _natural_key(comment: str) -> list[Any]:
 def _theme_agreement(
     theme: str, names: Sequence[str], alike: Counter[tuple[frozenset[str], ...]]
 ) -> ThemeAgreement:
-    """One theme's figures, from how many comments each combination of codings has (a project's
-    100,000 comments share a few thousand): each unit worked out once."""
+    """One theme's figures, from how many comments each combination of codings has: each
+    combination (most comments share theirs with many others) is turned into a unit once."""
     shapes: Counter[tuple[bool, ...]] = Counter()
     for row, n in alike.items():
         shapes[tuple(theme in codes for codes in row)] += n

@@ -89,7 +89,7 @@ def decide(
 # Comments read at a time: an export of a big project holds one part's results, not them all.
 PART = 2_000
 
-# Told (comments read, comments in all) after each part: an export of 600,000 comments takes
+# Told (comments read, comments in all) after each part: an export of a big project takes
 # minutes, which a person at a terminal should see pass.
 Progress = Callable[[int, int], None]
 

@@ -1,7 +1,8 @@
 """A comment's scores as the project stores them: the id of the codebook its run used, then that
 codebook's codable themes' probabilities as 8-byte floats in its order: a quarter to an eighth
-of the same scores as JSON, by the length of the theme ids (a project of 600,000 comments held
-1.2 GB of JSON scores per run). Exact: a stored score reads back as the same float.
+of the same scores as JSON, by the length of the theme ids (20,000 NHS comments under the
+32-theme model: a project of 15.7 MB, 37.2 MB with JSON). Exact: a stored score reads back as
+the same float.
 
 The codebook id travels with the scores because codebooks are never changed or removed, while a
 run id can be used again (a run discarded, then another added). Scores over any other set of
