@@ -616,16 +616,17 @@ class Store:
         self,
         run_id: int,
         source: str,
-        rows: Sequence[tuple[NewComment, CommentResult]],
+        rows: Sequence[tuple[NewComment, CommentResult | None]],
         thresholds: dict[str, float],
         question: str = "",
         previous: dict[int, dict[str, Any]] | None = None,
     ) -> Imported:
         """Store comments (a comment already there from this source and question keeps its
         text; its attributes become the file's, where they changed: a corrected role) and this
-        run's results for them, in one transaction. Raises InputError, storing nothing, if a
-        comment already there had another text, unless that text was blank and nobody has
-        decided on it (an answer filled in later, a line first read under another key).
+        run's results for them (None: the run has it already), in one transaction. Raises
+        InputError, storing nothing, if a comment already there had another text, unless that
+        text was blank and nobody has decided on it (an answer filled in later, a line first
+        read under another key).
         `previous` gets what each updated comment had, for `restore_comments`."""
         new, updated, filled, scored = 0, 0, 0, []
         undo = previous if previous is not None else {}
@@ -660,9 +661,27 @@ class Store:
                 if not cursor.rowcount and json.loads(had) != comment.attributes:
                     _take_attributes(db, source, question, comment, comment_id, undo)
                     updated += 1
-                scored.append((comment_id, result))
+                if result is not None:
+                    scored.append((comment_id, result))
             _insert_scores(db, run_id, scored, thresholds, self.codable_ids)
         return Imported(new, updated, filled)
+
+    def stored_results(
+        self, run_id: int, source: str, question: str, rows: Sequence[tuple[str, str]]
+    ) -> dict[str, CommentResult]:
+        """One run's results, by id, for those of the (id, text) rows (at most a batch) the
+        source's question holds with that text."""
+        texts = dict(rows)
+        found = self._db.execute(
+            "SELECT id, external_id, text FROM comments WHERE source = ? AND question = ? AND "
+            + _AMONG.format("external_id"),
+            (source, question, json.dumps([*texts])),
+        )
+        same = {cid: (key, text) for cid, key, text in found if texts[key] == text}
+        return {
+            same[cid][0]: CommentResult(same[cid][1], scored.scores, scored.suggestions)
+            for cid, scored in self.run_results(run_id, same).items()
+        }
 
     def copies_elsewhere(self, source: str, comments: Sequence[NewComment]) -> Counter[str]:
         """How many of `comments` (at most a batch) other sources of the project hold already,
@@ -1592,10 +1611,10 @@ def _insert_scores(
 ) -> None:
     """A run's scores and suggestions, the scores packed by its codebook's codable themes
     (`ids_of` a codebook's id); a comment this run has scored already is left alone. A withdrawn
-    run used again is in use again."""
+    run used again (if only on comments it has scored) is in use again."""
+    db.execute("UPDATE runs SET withdrawn_at = NULL WHERE id = ?", (run_id,))
     if not scored:
         return
-    db.execute("UPDATE runs SET withdrawn_at = NULL WHERE id = ?", (run_id,))
     # read here, not from a cache: another program may have discarded a run of this id
     (codebook_id,) = db.execute("SELECT codebook_id FROM runs WHERE id = ?", (run_id,)).fetchone()
     ids = ids_of(codebook_id)
@@ -1657,10 +1676,11 @@ class ImportSink:
         self.gone = 0  # ... no longer in the file (rows removed, ids changed)
         self._previous: dict[int, dict[str, Any]] = {}  # ... what they were, for an undo
         self.rows = 0
-        self._pending: list[tuple[NewComment, CommentResult]] = []
+        self._pending: list[tuple[NewComment, CommentResult | None]] = []
         self._seen: dict[str, int] = {}
         self._skip: set[str] = set()
         self._several = False
+        self._held: set[str] = set()  # ids of rows `stored` answered for, not yet written
 
     def start(self, table: Table, text_column: str, id_column: str | None) -> None:
         if table.sheet is not None:
@@ -1670,6 +1690,15 @@ class ImportSink:
         # each question of the file is a comment of its own, not an attribute of the others
         self._skip = {text_column, id_column or "", *questions}
         self._several = len(questions) > 1
+
+    def stored(self, rows: Sequence[tuple[str, str]]) -> dict[str, CommentResult]:
+        """This run's stored results for those of the (id, text) rows the project holds from
+        this file and question with that text: what tagging them again would give."""
+        if self.new_run:
+            return {}
+        found = self.store.stored_results(self.run_id, self.source, self.question, rows)
+        self._held.update(found)
+        return found
 
     def _name_sheet(self, sheet: str, first: bool) -> None:
         """A workbook's sheet is a file of its own, `survey.xlsx[Responses]`, known by its
@@ -1692,7 +1721,11 @@ class ImportSink:
             )
         attributes = {k: v for k, v in tagged.row.items() if k not in self._skip}
         comment = NewComment(tagged.id, tagged.line, tagged.result.text, attributes)
-        self._pending.append((comment, tagged.result))
+        if tagged.id in self._held:  # scored by this run already: nothing to store again
+            self._held.discard(tagged.id)
+            self._pending.append((comment, None))
+        else:
+            self._pending.append((comment, tagged.result))
         if len(self._pending) >= IMPORT_BATCH:
             self.flush()
 

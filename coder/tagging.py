@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import tee
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from coder.errors import InputError
 from coder.fileio import atomic_open
-from coder.model import ThemeModel
+from coder.model import ThemeModel, comment_text
 from coder.readers import Table, open_table, pick_id_column, pick_text_column
 from coder.results import CommentResult
 from coder.table_out import check_not_workbook, open_rows
@@ -36,6 +36,10 @@ class RowSink(Protocol):
     """Somewhere else tagged rows go besides the output file (a project database)."""
 
     def start(self, table: Table, text_column: str, id_column: str | None) -> None: ...
+
+    def stored(self, rows: Sequence[tuple[str, str]]) -> dict[str, CommentResult]:
+        """Of these (id, comment text) rows, the ones it holds results for already, by id."""
+        ...
 
     def write(self, tagged: TaggedRow) -> None: ...
 
@@ -81,12 +85,22 @@ def tag_file(
         text_col = table.pick_text(text_column)
         id_col = pick_id_column(table.columns, id_column, str(input_path))
         summary.text_column = text_col
-        rows_for_text, rows_for_output = tee(table.rows)
-        texts = (row[text_col] for _, row in rows_for_text)
+        if sink is not None:
+            sink.start(table, text_col, id_col)
+        rows: Iterator[tuple[int, dict[str, str], CommentResult | None]]
+        if sink is not None and output is None:  # into a project alone: resume, don't redo
+            rows = _with_stored(table.rows, sink, text_col, id_col, batch_size)
+        else:
+            rows = ((line, row, None) for line, row in table.rows)
+        rows_for_text, rows_for_output = tee(rows)
+        # A row with a result held stands in the model's stream as an empty text, tagged once
+        # (`ThemeModel.tag` reuses a repeated text's result): filtering it out instead would
+        # let the stream run ahead over a long stretch of held rows, buffering them all.
+        texts = (row[text_col] if stored is None else "" for _, row, stored in rows_for_text)
         # The wide format has no evidence column: skip finding the deciding sentences.
         evidence = sink is not None or fmt != "wide"
         results = model.tag(texts, batch_size=batch_size, n_process=n_process, evidence=evidence)
-        tagged_rows = zip(rows_for_output, results, strict=True)
+        tagged_rows = _merged(rows_for_output, results)
         # The first batch is read and tagged before anything is written, so that a file bad
         # near its start puts no header alone on stdout (a file output is atomic anyway).
         first = list(itertools.islice(tagged_rows, 1))
@@ -110,8 +124,6 @@ def tag_file(
             # there) may refuse the file. A file output is atomic anyway.
             held: list[tuple[str, dict[str, str], CommentResult]] = []
             holding = output == "-" and sink is not None
-            if sink is not None:
-                sink.start(table, text_col, id_col)
             for (line, row), result in itertools.chain(first, tagged_rows):
                 tagged = TaggedRow(line, row[id_col] if id_col else str(line), row, result)
                 if sink is not None:
@@ -133,6 +145,32 @@ def tag_file(
                 _write_all(written(), held)
         summary.sheet_note = table.sheet_note  # again, now that the rows are read
     return summary
+
+
+def _with_stored(
+    rows: Iterator[tuple[int, dict[str, str]]],
+    sink: RowSink,
+    text_column: str,
+    id_column: str | None,
+    window: int,
+) -> Iterator[tuple[int, dict[str, str], CommentResult | None]]:
+    """Rows with the result the sink holds for each already (None where it has none), asked a
+    window at a time: a file tagged into a project again, or an import resumed after it
+    stopped, runs only its new or changed comments through the model."""
+    while chunk := list(itertools.islice(rows, window)):
+        keyed = [(row[id_column] if id_column else str(line), row) for line, row in chunk]
+        held = sink.stored([(key, comment_text(row[text_column])) for key, row in keyed])
+        for (line, row), (key, _) in zip(chunk, keyed, strict=True):
+            yield line, row, held.get(key)
+
+
+def _merged(
+    rows: Iterator[tuple[int, dict[str, str], CommentResult | None]],
+    results: Iterator[CommentResult],
+) -> Iterator[tuple[tuple[int, dict[str, str]], CommentResult]]:
+    """Each row with its result: the one held for it, else the model's."""
+    for (line, row, stored), result in zip(rows, results, strict=True):
+        yield (line, row), result if stored is None else stored
 
 
 def _write_all(writer: Any, held: list[tuple[str, dict[str, str], CommentResult]]) -> None:

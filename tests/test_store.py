@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -406,6 +407,40 @@ def test_tagging_the_same_file_again_adds_nothing_and_a_new_model_adds_a_run(
         assert [r.model for r in store.runs()] == ["tiny", "cold"]
         assert {store.latest(i).run_id for i in store.order("file")} == {2}
         assert raw(store.path, "SELECT COUNT(*) FROM scores") == [(8,)]
+
+
+def test_tagging_a_file_again_runs_only_its_new_and_changed_comments_through_the_model(
+    tmp_path: Path, tiny_model: Path, monkeypatch
+) -> None:
+    """An import resumed after it stopped, or a file with rows added since, reuses what the
+    run stored: the same results and counts as tagging it all, without the model's time."""
+    model = load_model(tiny_model)
+    columns = ["id", "comment", "region"]
+    survey = tmp_path / "survey.csv"
+    write_csv(survey, columns, [*SURVEY[:2], ("r3", "", "East")])  # r3 blank for now
+    seen: list[str] = []
+    real = model.tag_batch
+    monkeypatch.setattr(
+        model, "tag_batch", lambda texts, ev=True: seen.extend(texts) or real(texts, ev)
+    )
+    with Store(tmp_path / "p.db") as store:
+        import_file(store, model, survey)
+        write_csv(survey, columns, [SURVEY[1], SURVEY[0], *SURVEY[2:], ("r5", "No time.", "N")])
+        seen.clear()
+        sink = ImportSink(store, model, "tiny", survey)
+        summary = tag_file(model, survey, None, sink=sink)
+        # r3 filled in, r4, r5 (a held row stands in the model's stream as a blank)
+        assert [text for text in seen if text] == [SURVEY[2][1], SURVEY[3][1], "No time."]
+        assert (sink.new_comments, sink.filled, sink.rows) == (2, 1, 5)
+        again = list(model.tag([text for _, text, _ in [SURVEY[1], SURVEY[0], *SURVEY[2:]]]))
+        again.append(model.tag_one("No time."))
+        assert summary.coded == sum(bool(r.codes) for r in again)
+        assert summary.theme_counts == Counter(code for r in again for code in r.codes)
+        comments = store.comments(store.order("file"))
+        by_id = {c.external_id: store.latest(i) for i, c in comments.items()}
+        for key, tagged in zip(["r2", "r1", "r3", "r4", "r5"], again, strict=True):
+            assert by_id[key].suggestions == tagged.suggestions
+        assert raw(store.path, "SELECT COUNT(*) FROM scores") == [(5,)]
 
 
 def test_a_file_with_a_repeated_id_is_refused_and_nothing_is_stored(
