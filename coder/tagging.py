@@ -125,7 +125,7 @@ def tag_file(
             held: list[tuple[str, dict[str, str], CommentResult]] = []
             holding = output == "-" and sink is not None
             for (line, row), result in itertools.chain(first, tagged_rows):
-                tagged = TaggedRow(line, row[id_col] if id_col else str(line), row, result)
+                tagged = TaggedRow(line, _row_id(line, row, id_col), row, result)
                 if sink is not None:
                     sink.write(tagged)
                 if holding and sink is not None and not sink.rows:
@@ -158,10 +158,15 @@ def _with_stored(
     window at a time: a file tagged into a project again, or an import resumed after it
     stopped, runs only its new or changed comments through the model."""
     while chunk := list(itertools.islice(rows, window)):
-        keyed = [(row[id_column] if id_column else str(line), row) for line, row in chunk]
+        keyed = [(_row_id(line, row, id_column), row) for line, row in chunk]
         held = sink.stored([(key, comment_text(row[text_column])) for key, row in keyed])
         for (line, row), (key, _) in zip(chunk, keyed, strict=True):
             yield line, row, held.get(key)
+
+
+def _row_id(line: int, row: dict[str, str], id_column: str | None) -> str:
+    """How a project knows a row: its id column's value, else its line."""
+    return row[id_column] if id_column else str(line)
 
 
 def _merged(
