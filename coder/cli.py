@@ -450,6 +450,8 @@ def _stopped_part_way(
     try:
         yield
     except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (`stop_cleanly_on_sigterm`)
+        if sink is not None:
+            sink.stop()
         if sink is not None and sink.rows:
             err.print(
                 Text(

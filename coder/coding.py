@@ -28,7 +28,7 @@ from coder.codebook import Codebook
 from coder.errors import InputError
 from coder.folding import CommentState, merged_results
 from coder.results import Suggestion
-from coder.store import Comment, Decision, Scored, Store, empty_project
+from coder.store import Comment, Decision, Scored, Store, UnfinishedImport, empty_project
 
 PROVENANCES = ("adjudicated", "agreed", "reviewed", "disputed", "suggested")
 HUMAN = frozenset(PROVENANCES[:4])
@@ -269,10 +269,11 @@ def waiting_after_split(store: Store, book: Codebook) -> dict[str, int]:
 
 
 def left_out_note(store: Store, book: Codebook) -> str:
-    """Lines saying which reviewed codes `themes_left_out` finds, and which comments wait to be
-    reviewed again after a split (`waiting_after_split`), and what to do; empty when neither."""
+    """Lines saying which files' imports have not finished (`unfinished_lines`), which reviewed
+    codes `themes_left_out` finds, and which comments wait to be reviewed again after a split
+    (`waiting_after_split`), and what to do; empty when none."""
     left_out, waiting = themes_left_out(store, book), waiting_after_split(store, book)
-    lines = []
+    lines = unfinished_lines(store.unfinished_imports())
     if left_out:
         lines.append(
             f"Left out: reviewers' codes on themes that codebook '{book.name}' has no codable "
@@ -283,6 +284,28 @@ def left_out_note(store: Store, book: Codebook) -> str:
     if waiting:
         lines.append(waiting_line(store.path, book, waiting))
     return "\n".join(lines)
+
+
+def unfinished_lines(unfinished: Iterable[UnfinishedImport]) -> list[str]:
+    """A line for each import `coder tag --db` began and has not finished
+    (`Store.unfinished_imports`): the project holds part of that file, which counts and exports
+    would otherwise pass off as all of it."""
+    lines = []
+    for found in unfinished:
+        column = f", column '{found.question}'" if found.question else ""
+        began = f"{found.started_at[:16].replace('T', ' ')} UTC"
+        if found.running:
+            state = f"is still being tagged into the project (process {found.process})"
+            then = "counts and exports cover those alone until it is done"
+        else:
+            maybe = "is still being tagged into the project or " if found.running is None else ""
+            state = f"{maybe}stopped part way"
+            then = "tagging the file into the project again with the same model adds the rest"
+        lines.append(
+            f"Unfinished: {found.source}{column} (tagging began {began}, run {found.run_id}) "
+            f"{state}: {found.stored:,} of its comments are in the project so far; {then}."
+        )
+    return lines
 
 
 def waiting_line(path: str | Path, book: Codebook, waiting: Mapping[str, int]) -> str:

@@ -239,6 +239,21 @@ PACKED_SCORES = """
 -- scores.scores holds a BLOB (packed) or TEXT (JSON) from here on
 """
 
+# An import by `coder tag --db` begun and not finished: running now, or stopped part way (Ctrl-C
+# keeps what it stored, as does a crash). Exports, reports and status say so rather than count a
+# part of a file as all of it. `process` is the tagging process's id on `host`, 0 once stopped.
+UNFINISHED_IMPORTS = """
+CREATE TABLE unfinished_imports (
+    source TEXT NOT NULL,
+    question TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    process INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    PRIMARY KEY (source, question)
+);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("base schema", BASE),
     ("rule and model disagreement; undo index", DISAGREEMENT),
@@ -250,6 +265,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("several questions of one file", QUESTIONS),
     ("samples indexed by comment", SAMPLE_INDEX),
     ("scores stored packed", PACKED_SCORES),
+    ("imports not finished", UNFINISHED_IMPORTS),
 ]
 
 

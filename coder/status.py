@@ -12,10 +12,10 @@ from rich.table import Table
 from rich.text import Text
 
 from coder.codebook import Codebook
-from coder.coding import waiting_after_split, waiting_line
+from coder.coding import unfinished_lines, waiting_after_split, waiting_line
 from coder.console import percent, printable
 from coder.metrics import report, to_matrix
-from coder.store import Run, Store
+from coder.store import Run, Store, UnfinishedImport
 from coder.training import learned_hashes, text_hash
 
 
@@ -57,11 +57,16 @@ class ProjectStatus:
     # split themes with comments coded with them that wait to be reviewed again, and how many
     waiting: dict[str, int] = field(default_factory=dict)
     waiting_note: str = ""  # what that means and the command to go through them
+    # imports `coder tag --db` began and has not finished: file, question, run, started_at,
+    # stored (comments so far), running (true, false, or null: cannot tell)
+    unfinished: list[dict[str, Any]] = field(default_factory=list)
+    unfinished_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("labels")
         data.pop("waiting_note")
+        data.pop("unfinished_note")
         run = self.measured_run
         data["measured_run"] = None if run is None else {"id": run.id, "model": run.model}
         return data
@@ -111,6 +116,9 @@ def project_status(store: Store) -> ProjectStatus:
             for file, question, n in store.sources()
         ],
     )
+    unfinished = store.unfinished_imports()
+    status.unfinished = [_unfinished(u) for u in unfinished]
+    status.unfinished_note = "\n".join(unfinished_lines(unfinished))
     reviewed, flagged = set(), set()
     for reviewer, states in sorted(store.states(book=book).items()):
         counts = status.reviewers.setdefault(reviewer, ReviewerCounts())
@@ -135,6 +143,17 @@ def project_status(store: Store) -> ProjectStatus:
             status.waiting_note = waiting_line(store.path, book, status.waiting)
     status.measured_run, status.metrics = _measure(store, runs, final, replaced, split)
     return status
+
+
+def _unfinished(found: UnfinishedImport) -> dict[str, Any]:
+    return {
+        "file": found.source,
+        "question": found.question,
+        "run": found.run_id,
+        "started_at": found.started_at,
+        "stored": found.stored,
+        "running": found.running,
+    }
 
 
 def _labels(store: Store, runs: list[Run], gone: Set[str]) -> dict[str, str]:
@@ -213,6 +232,8 @@ def status_renderables(status: ProjectStatus) -> list[RenderableType]:
         out.append(Text(f"Codebook {status.codebook} (`coder runs` lists the runs)", style="dim"))
     if status.sources:
         out.append(Text(sources_line(status.sources), style="dim"))
+    if status.unfinished_note:
+        out.append(Text(status.unfinished_note, style="yellow"))
     if not status.comments:
         hint = f"No comments yet: import some with `coder tag INPUT --db {status.path}`"
         return [*out, Text(hint, style="yellow")]

@@ -10,12 +10,14 @@ The project's SQL lives here and in `coder.migrations`, and is plain enough for 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
 import os
 import re
 import shlex
+import socket
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -231,6 +233,35 @@ class ImportRecord:
     comments: int  # comments it recorded decisions on
     taken_back: bool  # undone (`coder import --undo`)
     adjudication: bool = False  # recorded as the reviewer's adjudication (`--adjudicate`)
+
+
+@dataclass(frozen=True)
+class UnfinishedImport:
+    """An import by `coder tag --db` begun and not finished: running, or stopped part way."""
+
+    source: str
+    question: str
+    run_id: int
+    process: int  # the tagging process's id on `host`; 0 once it stopped
+    host: str
+    started_at: str
+    stored: int = 0  # the comments the project holds from this file's question
+
+    @property
+    def running(self) -> bool | None:
+        """Whether its process still runs; None where that cannot be told (another machine,
+        or Windows, where the probe would end the process)."""
+        if not self.process:
+            return False
+        if self.host != socket.gethostname() or os.name != "posix":
+            return None
+        try:
+            os.kill(self.process, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # someone else's process
+            return True
+        return True
 
 
 @dataclass(frozen=True)
@@ -546,6 +577,68 @@ class Store:
             db.execute("DELETE FROM scores WHERE run_id = ?", (run_id,))
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         self._runs.pop(run_id, None)
+
+    def import_started(self, source: str, question: str, run_id: int) -> UnfinishedImport | None:
+        """Record an import of a file's question as begun, by this process; what an earlier
+        one of it that did not finish had recorded, if any (`import_undone` puts it back)."""
+        earlier = self._unfinished(source, question)
+        started = UnfinishedImport(
+            source, question, run_id, os.getpid(), socket.gethostname(), _now()
+        )
+        self._record_unfinished(started)
+        return earlier
+
+    def import_finished(self, source: str, question: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM unfinished_imports WHERE source = ? AND question = ?",
+                (source, question),
+            )
+
+    def import_stopped(self, source: str, question: str) -> None:
+        """An import stopped part way (Ctrl-C): what it stored stays, and it runs no more."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE unfinished_imports SET process = 0 WHERE source = ? AND question = ?",
+                (source, question),
+            )
+
+    def import_undone(self, source: str, question: str, earlier: UnfinishedImport | None) -> None:
+        """An import taken back: the record `import_started` replaced, stopped, or none."""
+        if earlier is None:
+            self.import_finished(source, question)
+        else:
+            self._record_unfinished(dataclasses.replace(earlier, process=0))
+
+    def unfinished_imports(self) -> list[UnfinishedImport]:
+        """The imports begun and not finished, oldest first, with the comments each stored."""
+        rows = self._db.execute(
+            "SELECT u.source, u.question, u.run_id, u.process, u.host, u.started_at, "
+            "(SELECT COUNT(*) FROM comments c WHERE c.source = u.source AND c.question = "
+            "u.question) FROM unfinished_imports u ORDER BY u.started_at"
+        )
+        return [UnfinishedImport(*row) for row in rows]
+
+    def _unfinished(self, source: str, question: str) -> UnfinishedImport | None:
+        found = [
+            u for u in self.unfinished_imports() if (u.source, u.question) == (source, question)
+        ]
+        return found[0] if found else None
+
+    def _record_unfinished(self, found: UnfinishedImport) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO unfinished_imports (source, question, run_id, process, "
+                "host, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    found.source,
+                    found.question,
+                    found.run_id,
+                    found.process,
+                    found.host,
+                    found.started_at,
+                ),
+            )
 
     def last_comment_id(self) -> int:
         """The id of the latest comment stored (0 for none): later ones are newer."""
@@ -1681,12 +1774,14 @@ class ImportSink:
         self._skip: set[str] = set()
         self._several = False
         self._held: set[str] = set()  # ids of rows `stored` answered for, not yet written
+        self._earlier: UnfinishedImport | None = None  # an earlier pass's record, replaced
 
     def start(self, table: Table, text_column: str, id_column: str | None) -> None:
         if table.sheet is not None:
             self._name_sheet(table.sheet, table.first_sheet)
         questions = self.store.settle_question(self.source, text_column, table.columns, id_column)
         self.question = text_column if questions != [""] else ""
+        self._earlier = self.store.import_started(self.source, self.question, self.run_id)
         # each question of the file is a comment of its own, not an attribute of the others
         self._skip = {text_column, id_column or "", *questions}
         self._several = len(questions) > 1
@@ -1735,6 +1830,14 @@ class ImportSink:
             self.store.drop_question_attributes(self.source)
         held = sum(n for s, q, n in self.store.sources() if (s, q) == (self.source, self.question))
         self.gone = held - len(self._seen)  # every id this pass saw is held now
+        self.store.import_finished(self.source, self.question)
+
+    def stop(self) -> None:
+        """Ctrl-C: what this pass stored stays, recorded as an import stopped part way."""
+        if self.rows:
+            self.store.import_stopped(self.source, self.question)
+        else:
+            self.store.import_undone(self.source, self.question, self._earlier)
 
     def flush(self) -> None:
         if self._new_source and self._pending:
@@ -1767,6 +1870,7 @@ class ImportSink:
             for leftover in ("", "-wal", "-shm", "-journal"):
                 Path(f"{self.store.path}{leftover}").unlink(missing_ok=True)
             return
+        self.store.import_undone(self.source, self.question, self._earlier)
         if self.rows:
             self.store.discard_comments(self.source, self._before)
             self.store.restore_comments(self._previous)

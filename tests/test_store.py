@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,7 @@ def test_a_database_at_schema_2_keeps_its_decisions_and_gets_no_sample(tmp_path:
             "several questions of one file",
             "samples indexed by comment",
             "scores stored packed",
+            "imports not finished",
         ]
         assert store.codings() == {"ana": {1: {"time"}}}
         assert (store.current_sample(), store.assigned("ana")) == (None, set())
@@ -220,7 +222,7 @@ def test_scores_are_stored_packed_and_read_back_exactly(tmp_path: Path) -> None:
 
 def test_json_scores_of_an_older_project_read_beside_packed_ones(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    build_at(path, SCHEMA_VERSION - 1)
+    build_at(path, NAMES.index("scores stored packed"))  # the migration not applied yet
     with Store(path) as store:
         run_id = add_run(store)
         comment = NewComment("1", 2, "No time.", {})
@@ -230,8 +232,6 @@ def test_json_scores_of_an_older_project_read_beside_packed_ones(tmp_path: Path)
         db.execute(
             "UPDATE scores SET scores = ?", ('{"time": 0.5, "cost": 0.25, "box_ticking": 0}',)
         )
-        db.execute("DELETE FROM schema_migrations WHERE id = ?", (SCHEMA_VERSION,))
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
     db.close()
     with Store(path) as store:
         assert store.schema_version == SCHEMA_VERSION
@@ -441,6 +441,66 @@ def test_tagging_a_file_again_runs_only_its_new_and_changed_comments_through_the
         for key, tagged in zip(["r2", "r1", "r3", "r4", "r5"], again, strict=True):
             assert by_id[key].suggestions == tagged.suggestions
         assert raw(store.path, "SELECT COUNT(*) FROM scores") == [(5,)]
+
+
+def test_an_import_is_recorded_as_unfinished_until_it_finishes(
+    tmp_path: Path, tiny_model: Path, survey: Path
+) -> None:
+    model = load_model(tiny_model)
+    with Store(tmp_path / "p.db") as store:
+        sink = ImportSink(store, model, "tiny", survey)
+        written = ImportSink.write
+
+        def looked(sink: ImportSink, tagged) -> None:  # while the file is being tagged
+            (found,) = store.unfinished_imports()
+            assert (found.source, found.question, found.run_id) == ("data/survey.csv", "comment", 1)
+            assert (found.process, found.running) == (os.getpid(), True)
+            written(sink, tagged)
+
+        sink.write = lambda tagged: looked(sink, tagged)
+        tag_file(model, survey, None, sink=sink)
+        assert store.unfinished_imports() == []
+
+
+def test_whether_an_unfinished_import_still_runs(tmp_path: Path) -> None:
+    with Store(tmp_path / "p.db") as store:
+        store.import_started("a.csv", "q", 1)
+        (found,) = store.unfinished_imports()
+        assert found.running is True  # this process
+        gone = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert replace(found, process=int(gone.stdout)).running is False
+        assert replace(found, host=f"not-{found.host}").running is None
+        store.import_stopped("a.csv", "q")
+        assert store.unfinished_imports() == [replace(found, process=0)]
+        assert store.unfinished_imports()[0].running is False
+
+
+def test_an_import_taken_back_puts_back_the_record_of_an_earlier_one_stopped_part_way(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    model = load_model(tiny_model)
+    rows = [("r1", "No time.", "N"), ("r2", "No budget.", "S"), ("r1", "Again.", "E")]
+    dup = write_csv(tmp_path / "dup.csv", ["id", "comment", "region"], rows)
+    with Store(tmp_path / "p.db") as store:
+        for earlier in (True, False):
+            if earlier:
+                run_id = store.add_model_run(model, "tiny")
+                assert store.import_started("dup.csv", "comment", run_id) is None
+                store.import_stopped("dup.csv", "comment")
+            before = store.unfinished_imports()
+            sink = ImportSink(store, model, "tiny", dup)
+            with pytest.raises(InputError):
+                tag_file(model, dup, None, sink=sink)
+            assert [u.process for u in store.unfinished_imports()] == [os.getpid()]
+            sink.abandon(created=False)
+            assert store.unfinished_imports() == before
+            assert [u.process for u in before] == ([0] if earlier else [])
+            store.import_finished("dup.csv", "comment")
 
 
 def test_a_file_with_a_repeated_id_is_refused_and_nothing_is_stored(

@@ -807,10 +807,40 @@ def test_a_tag_stopped_by_ctrl_c_says_what_the_project_holds(
         f"Stopped: {IMPORT_BATCH} of this file's comments are in {db} with run 1's suggestions "
         "so far; the same command adds the rest Aborted!"
     )
+    with Store(db) as store:
+        (stopped,) = store.unfinished_imports()
+    assert (stopped.source, stopped.question, stopped.run_id, stopped.process) == (
+        "big.csv",
+        "comment",
+        1,
+        0,
+    )
+    began = stopped.started_at[:16].replace("T", " ")
+    unfinished = (
+        f"Unfinished: big.csv, column 'comment' (tagging began {began} UTC, run 1) stopped part "
+        f"way: {IMPORT_BATCH} of its comments are in the project so far; tagging the file into "
+        "the project again with the same model adds the rest."
+    )
+    status = run("status", db)
+    assert " ".join(status.stdout.split("\n")[3].split()) == unfinished
+    assert json.loads(run("status", db, "--json").stdout)["unfinished"] == [
+        {
+            "file": "big.csv",
+            "question": "comment",
+            "run": 1,
+            "started_at": stopped.started_at,
+            "stored": IMPORT_BATCH,
+            "running": False,
+        }
+    ]
+    exported = run("export", db, "-o", tmp_path / "part.csv")
+    assert exported.stderr.splitlines()[2] == unfinished
     monkeypatch.setattr(ImportSink, "flush", flush)
     assert run("tag", big, "-m", tiny_model, "--db", db).exit_code == 0
     with Store(db) as store:
         assert store.comment_count() == len(rows)
+        assert store.unfinished_imports() == []
+    assert "Unfinished" not in run("export", db, "-o", tmp_path / "all.csv").stderr
 
 
 def test_an_output_named_as_the_project_is_refused_before_the_project_is_made(
