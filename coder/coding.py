@@ -293,7 +293,6 @@ def unfinished_lines(unfinished: Iterable[UnfinishedImport]) -> list[str]:
     lines = []
     for found in unfinished:
         column = f", column '{found.question}'" if found.question else ""
-        began = f"{found.started_at[:16].replace('T', ' ')} UTC"
         if found.running:
             state = f"is still being tagged into the project (process {found.process})"
             then = "counts and exports cover those alone until it is done"
@@ -302,7 +301,7 @@ def unfinished_lines(unfinished: Iterable[UnfinishedImport]) -> list[str]:
             state = f"{maybe}stopped part way"
             then = "tagging the file into the project again with the same model adds the rest"
         lines.append(
-            f"Unfinished: {found.source}{column} (tagging began {began}, run {found.run_id}) "
+            f"Unfinished: {found.source}{column} (tagging began {found.began}, run {found.run_id}) "
             f"{state}: {found.stored:,} of its comments are in the project so far; {then}."
         )
     return lines

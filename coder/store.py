@@ -248,6 +248,11 @@ class UnfinishedImport:
     stored: int = 0  # the comments the project holds from this file's question
 
     @property
+    def began(self) -> str:
+        """When, to the minute: "2026-11-28 15:21 UTC"."""
+        return f"{self.started_at[:16].replace('T', ' ')} UTC"
+
+    @property
     def running(self) -> bool | None:
         """Whether its process still runs; None where that cannot be told (another machine,
         or Windows, where the probe would end the process)."""
@@ -580,12 +585,21 @@ class Store:
 
     def import_started(self, source: str, question: str, run_id: int) -> UnfinishedImport | None:
         """Record an import of a file's question as begun, by this process; what an earlier
-        one of it that did not finish had recorded, if any (`import_undone` puts it back)."""
-        earlier = self._unfinished(source, question)
+        one of it that did not finish had recorded, if any (`import_undone` puts it back).
+        Raises StoreError, recording nothing, while another process is tagging it."""
         started = UnfinishedImport(
             source, question, run_id, os.getpid(), socket.gethostname(), _now()
         )
-        self._record_unfinished(started)
+        with self.transaction() as db:
+            earlier = self._unfinished(source, question)
+            if earlier and earlier.process != started.process and earlier.running:
+                column = f" (column '{question}')" if question else ""
+                raise StoreError(
+                    f"{source}{column} is being tagged into {self.path} by another process "
+                    f"({earlier.process}, since {earlier.began}); let it finish, "
+                    "or stop it, then run this again (it adds only what is missing)"
+                )
+            _record_unfinished(db, started)
         return earlier
 
     def import_finished(self, source: str, question: str) -> None:
@@ -608,7 +622,8 @@ class Store:
         if earlier is None:
             self.import_finished(source, question)
         else:
-            self._record_unfinished(dataclasses.replace(earlier, process=0))
+            with self.transaction() as db:
+                _record_unfinished(db, dataclasses.replace(earlier, process=0))
 
     def unfinished_imports(self) -> list[UnfinishedImport]:
         """The imports begun and not finished, oldest first, with the comments each stored."""
@@ -619,26 +634,19 @@ class Store:
         )
         return [UnfinishedImport(*row) for row in rows]
 
+    def run_being_tagged(self, run_id: int) -> bool:
+        """Whether another process may be storing this run's results now (an import of the
+        same model and codebook, still running or not known to have stopped)."""
+        return any(
+            u.run_id == run_id and u.process != os.getpid() and u.running is not False
+            for u in self.unfinished_imports()
+        )
+
     def _unfinished(self, source: str, question: str) -> UnfinishedImport | None:
         found = [
             u for u in self.unfinished_imports() if (u.source, u.question) == (source, question)
         ]
         return found[0] if found else None
-
-    def _record_unfinished(self, found: UnfinishedImport) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO unfinished_imports (source, question, run_id, process, "
-                "host, started_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    found.source,
-                    found.question,
-                    found.run_id,
-                    found.process,
-                    found.host,
-                    found.started_at,
-                ),
-            )
 
     def last_comment_id(self) -> int:
         """The id of the latest comment stored (0 for none): later ones are newer."""
@@ -1731,6 +1739,14 @@ def _insert_scores(
             )
 
 
+def _record_unfinished(db: sqlite3.Connection, found: UnfinishedImport) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO unfinished_imports (source, question, run_id, process, host, "
+        "started_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (found.source, found.question, found.run_id, found.process, found.host, found.started_at),
+    )
+
+
 def _evidence_json(evidence: Iterable[Evidence]) -> str:
     spans = [{"text": e.text, "start": e.start, "end": e.end, "kind": e.kind} for e in evidence]
     return json.dumps(spans, ensure_ascii=False)
@@ -1775,6 +1791,7 @@ class ImportSink:
         self._several = False
         self._held: set[str] = set()  # ids of rows `stored` answered for, not yet written
         self._earlier: UnfinishedImport | None = None  # an earlier pass's record, replaced
+        self._recorded = False  # whether this pass has recorded its import as begun
 
     def start(self, table: Table, text_column: str, id_column: str | None) -> None:
         if table.sheet is not None:
@@ -1782,6 +1799,7 @@ class ImportSink:
         questions = self.store.settle_question(self.source, text_column, table.columns, id_column)
         self.question = text_column if questions != [""] else ""
         self._earlier = self.store.import_started(self.source, self.question, self.run_id)
+        self._recorded = True
         # each question of the file is a comment of its own, not an attribute of the others
         self._skip = {text_column, id_column or "", *questions}
         self._several = len(questions) > 1
@@ -1834,6 +1852,8 @@ class ImportSink:
 
     def stop(self) -> None:
         """Ctrl-C: what this pass stored stays, recorded as an import stopped part way."""
+        if not self._recorded:
+            return
         if self.rows:
             self.store.import_stopped(self.source, self.question)
         else:
@@ -1870,11 +1890,12 @@ class ImportSink:
             for leftover in ("", "-wal", "-shm", "-journal"):
                 Path(f"{self.store.path}{leftover}").unlink(missing_ok=True)
             return
-        self.store.import_undone(self.source, self.question, self._earlier)
+        if self._recorded:  # else refused at its start: another process tags this file
+            self.store.import_undone(self.source, self.question, self._earlier)
         if self.rows:
             self.store.discard_comments(self.source, self._before)
             self.store.restore_comments(self._previous)
-        if self.new_run:
+        if self.new_run and not self.store.run_being_tagged(self.run_id):
             self.store.discard_run(self.run_id)
 
     def _refuse_rekeyed(self) -> None:

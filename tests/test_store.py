@@ -503,6 +503,34 @@ def test_an_import_taken_back_puts_back_the_record_of_an_earlier_one_stopped_par
             store.import_finished("dup.csv", "comment")
 
 
+def test_an_import_taken_back_keeps_its_run_while_another_process_tags_with_it(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    import socket
+
+    model = load_model(tiny_model)
+    rows = [("r1", "No time.", "N"), ("r1", "Again.", "E")]
+    dup = write_csv(tmp_path / "dup.csv", ["id", "comment", "region"], rows)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with Store(tmp_path / "p.db") as store:
+        run_id = store.add_model_run(model, "tiny")  # the other process's, nothing stored yet
+        with store.transaction() as db:
+            db.execute(
+                "INSERT INTO unfinished_imports VALUES ('big.csv', 'comment', ?, ?, ?, 'now')",
+                (run_id, other.pid, socket.gethostname()),
+            )
+        for running, runs in ((True, [run_id]), (False, [])):
+            if not running:
+                other.kill()
+                other.wait()
+            sink = ImportSink(store, model, "tiny", dup)
+            assert (sink.run_id, sink.new_run) == (run_id, True)
+            with pytest.raises(InputError):
+                tag_file(model, dup, None, sink=sink)
+            sink.abandon(created=False)
+            assert [r.id for r in store.runs()] == runs
+
+
 def test_a_file_with_a_repeated_id_is_refused_and_nothing_is_stored(
     tmp_path: Path, tiny_model: Path
 ) -> None:

@@ -843,6 +843,40 @@ def test_a_tag_stopped_by_ctrl_c_says_what_the_project_holds(
     assert "Unfinished" not in run("export", db, "-o", tmp_path / "all.csv").stderr
 
 
+def test_a_file_another_process_is_tagging_into_the_project_is_refused_until_it_stops(
+    tmp_path: Path, tiny_model: Path, tiny_codebook: Path, comments: Path
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    db = tmp_path / "p.db"
+    assert run("tag", comments, "-m", tiny_model, "--db", db).exit_code == 0
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with Store(db) as store, store.transaction() as con:  # as that process records it
+            con.execute(
+                "INSERT INTO unfinished_imports VALUES (?, ?, 1, ?, ?, ?)",
+                ("comments.csv", "comment", other.pid, socket.gethostname(), "2026-11-28T15:21"),
+            )
+            (before,) = store.unfinished_imports()
+        refused = run("tag", comments, "-c", tiny_codebook, "--db", db)  # its run goes
+        assert refused.stderr.splitlines(keepends=True)[-1] == (
+            f"Error: comments.csv (column 'comment') is being tagged into {db} by another "
+            f"process ({other.pid}, since 2026-11-28 15:21 UTC); let it finish, or stop it, "
+            "then run this again (it adds only what is missing)\n"
+        )
+        with Store(db) as store:
+            assert store.unfinished_imports() == [before]
+            assert [r.id for r in store.runs()] == [1]
+    finally:
+        other.kill()
+        other.wait()
+    assert run("tag", comments, "-m", tiny_model, "--db", db).exit_code == 0
+    with Store(db) as store:
+        assert store.unfinished_imports() == []
+
+
 def test_an_output_named_as_the_project_is_refused_before_the_project_is_made(
     tmp_path: Path, tiny_model: Path, comments: Path
 ) -> None:
