@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from coder.coding import unfinished_lines
 from coder.errors import CoderError, InputError
 from coder.review import CommentView, ReviewSession
 from coder.review_render import (
@@ -256,6 +257,9 @@ class ReviewApp(App[None]):
         session = self.session
         self.sub_title = f"{session.store.path.name} · {session.reviewer} · {session.mode}"
         self.show()
+        # Comments an import adds from here on come in a later session: say one is unfinished.
+        for line in unfinished_lines(session.store.unfinished_imports()):
+            self.notify(line, severity="warning", timeout=20, markup=False)
 
     # --- showing ---------------------------------------------------------------------------
 

@@ -158,6 +158,23 @@ def test_the_screen_shows_evidence_in_theme_colours_attributes_scores_definition
     assert actions(store) == [("time", "reject"), ("cost", "accept"), (None, "confirm")]
 
 
+def test_an_import_stopped_part_way_is_told_when_the_screen_opens(store: Store) -> None:
+    store.import_started("wave2.csv", "comment", 1)
+    store.import_stopped("wave2.csv", "comment")
+    began = store.unfinished_imports()[0].began
+
+    async def script(pilot: Pilot, app: ReviewApp) -> None:
+        await pilot.pause()
+
+    assert notes(play(store, script)) == [
+        f"Unfinished: wave2.csv, column 'comment' (tagging began {began}, run 1) stopped part "
+        "way: 0 of its comments are in the project so far; tagging the file into the project "
+        "again with the same model adds the rest."
+    ]
+    store.import_finished("wave2.csv", "comment")
+    assert notes(play(store, script)) == []
+
+
 def test_markup_and_control_characters_in_a_comment_show_literally(tmp_path: Path) -> None:
     comment = "[bold]x[/] and [link=https://evil.example]click[/link]\x1b[31m red\r"
     evidence = Evidence("x", 6, 7, "pattern")  # offsets still fit after the escape is shown
