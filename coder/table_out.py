@@ -22,7 +22,6 @@ import contextlib
 import csv
 import errno
 import re
-import tempfile
 from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -31,6 +30,7 @@ from coder.errors import OutputError
 from coder.fileio import atomic_open, atomic_path
 from coder.refi_codebook import xml_safe
 from coder.writers import neutralise
+from coder.xlsx_stream import SheetStream
 
 XLSX_ROWS = 1_048_576  # an Excel worksheet's rows
 XLSX_CELL_CHARS = 32_767  # an Excel cell's characters
@@ -113,13 +113,13 @@ def open_rows(path: str | Path, force: bool = False, excel: bool = False) -> Ite
     suffix = "" if str(path) == "-" else Path(path).suffix.casefold()
     if is_xlsx(path):
         with atomic_path(path, force) as tmp:
-            rows = XlsxRows(str(path))
+            rows = XlsxRows(str(path), tmp)
             try:
                 yield rows
             except BaseException:
                 rows.discard()
                 raise
-            rows.save(tmp)
+            rows.save()
         return
     encoding = "utf-8-sig" if excel and str(path) != "-" else "utf-8"
     delimiter = "\t" if suffix in (".tsv", ".tab") else ","
@@ -150,14 +150,12 @@ class CsvRows:
 
 
 class XlsxRows:
-    """One worksheet, streamed (openpyxl's write-only mode holds no rows in memory)."""
+    """One worksheet, streamed (`coder.xlsx_stream`: no rows held in memory)."""
 
-    def __init__(self, name: str) -> None:
-        from openpyxl import Workbook  # only when a workbook is asked for
-
+    def __init__(self, name: str, path: Path) -> None:
         self.name = name
-        self.book = Workbook(write_only=True)
-        self.sheet = self.book.create_sheet("coder")
+        with self._room():
+            self.sheet = SheetStream(path)
         self.count = 0
 
     def write(
@@ -171,7 +169,7 @@ class XlsxRows:
 
     def _append(self, row: list[Any]) -> None:
         self.count += 1
-        if len(row) > XLSX_COLUMNS:  # openpyxl fails past XFD, and Excel opens no more
+        if len(row) > XLSX_COLUMNS:  # past XFD: Excel opens no more
             raise OutputError(
                 f"{self.name}: row {self.count} has {len(row):,} columns, more than an Excel "
                 f"sheet holds ({XLSX_COLUMNS:,}); write CSV instead (a name ending in .csv)"
@@ -179,9 +177,11 @@ class XlsxRows:
         if self.count > XLSX_ROWS:
             raise OutputError(_too_many_rows(self.name))
         with self._room():
-            self.sheet.append(row)
+            self.sheet.row(row)
 
     def _text(self, value: Any) -> Any:
+        """A cell's text, XML-safe, or the number a number written as text is; never a
+        formula (`SheetStream` writes every text as a string)."""
         text = xml_safe("" if value is None else str(value))
         if len(text) > XLSX_CELL_CHARS:
             raise OutputError(
@@ -189,42 +189,30 @@ class XlsxRows:
                 f"than an Excel cell holds ({XLSX_CELL_CHARS:,}); write CSV instead (a name "
                 "ending in .csv)"
             )
-        if text[:1] in _NUMBER_START:
-            return _as_number(text)
-        if not text.startswith(("=", "#")):
-            return text
-        # openpyxl would store these as a formula or an error value: make them text
-        from openpyxl.cell import WriteOnlyCell
+        return _as_number(text) if text[:1] in _NUMBER_START else text
 
-        cell = WriteOnlyCell(self.sheet, value=text)
-        cell.data_type = "s"
-        return cell
-
-    def save(self, path: Path) -> None:
+    def save(self) -> None:
         with self._room():
-            self.book.save(path)
+            self.sheet.close()
 
     @contextlib.contextmanager
     def _room(self) -> Iterator[None]:
-        """A full disk named: openpyxl keeps the rows in a file of the temporary folder until
-        the workbook is saved, which a user would not think of (the error names no file)."""
+        """A full disk named: the rows wait in a file beside the workbook until it is written,
+        and a plain "No space left on device" would name that file, not the workbook."""
         try:
             yield
         except OSError as exc:
             if exc.errno != errno.ENOSPC:
                 raise
             raise OutputError(
-                f"{self.name}: no space left on the disk: a workbook's rows wait in the "
-                f"temporary folder {tempfile.gettempdir()} until it is saved beside {self.name}; "
-                "free space there, set TMPDIR to a folder with room, or write CSV (a name ending "
-                "in .csv)"
+                f"{self.name}: no space left on the disk (the workbook's rows wait in a file "
+                "beside it until it is written); free space there, write it to another disk, or "
+                "write CSV (a name ending in .csv), which takes less"
             ) from None
 
     def discard(self) -> None:
-        """Close the sheet's stream and delete its temporary file (openpyxl's own)."""
-        with contextlib.suppress(Exception):
-            self.sheet.close()
-            self.sheet._writer.cleanup()
+        """Stop writing and delete the rows written so far."""
+        self.sheet.abort()
 
 
 _NUMBER_START = frozenset("-0123456789")

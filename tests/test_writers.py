@@ -438,24 +438,23 @@ def test_an_output_that_cannot_be_made_names_the_file_not_its_temporary_one(
     assert str(caught.value) == f"cannot write {tmp_path / 'out.csv'}: Read-only file system"
 
 
-def test_a_full_disk_under_a_workbook_names_the_temporary_folder_and_leaves_nothing(
+def test_a_full_disk_under_a_workbook_names_the_workbook_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
-    import tempfile
 
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from coder.xlsx_stream import SheetStream
 
-    def full(*_: object) -> None:  # a disk cannot be filled here: what openpyxl raises then
+    def full(*_: object) -> None:  # a disk cannot be filled here: what the write raises then
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(WriteOnlyWorksheet, "append", full)
+    monkeypatch.setattr(SheetStream, "_flush", full)
     path = tmp_path / "coded.xlsx"
     with pytest.raises(OutputError) as caught, open_rows(path) as rows:
         rows.write(["id", "text"])
     assert str(caught.value) == (
-        f"{path}: no space left on the disk: a workbook's rows wait in the temporary folder "
-        f"{tempfile.gettempdir()} until it is saved beside {path}; free space there, set TMPDIR "
-        "to a folder with room, or write CSV (a name ending in .csv)"
+        f"{path}: no space left on the disk (the workbook's rows wait in a file beside it until "
+        "it is written); free space there, write it to another disk, or write CSV (a name "
+        "ending in .csv), which takes less"
     )
     assert list(tmp_path.iterdir()) == []
