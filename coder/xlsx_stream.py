@@ -5,7 +5,9 @@ export's time (a 20,000-row wide export took 11.6 s as a workbook, 1.8 s as CSV)
 workbook's other parts (styles, theme, properties) come from openpyxl itself, written for an
 empty sheet of the same name, and only the sheet's rows are written as text, in the form
 openpyxl gives them (inline strings, numbers as `n` cells), so the file is what openpyxl would
-have written. A text is always a string cell, never a formula, whatever it starts with.
+have written; except that a cell of spaces alone is marked to keep them, as openpyxl marks it
+only when lxml is installed. A text is always a string cell, never a formula, whatever it
+starts with.
 """
 
 from __future__ import annotations
