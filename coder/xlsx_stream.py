@@ -93,8 +93,10 @@ class SheetStream:
 
     def _columns(self, count: int) -> list[str]:
         """The column letters of the first `count` columns (A, B, ..., Z, AA, ...)."""
+        from openpyxl.utils.cell import get_column_letter
+
         while len(self._letters) < count:
-            self._letters.append(_letter(len(self._letters) + 1))
+            self._letters.append(get_column_letter(len(self._letters) + 1))
         return self._letters
 
 
@@ -107,14 +109,6 @@ def _cell(ref: str, value: Cell) -> str:
         space = ' xml:space="preserve"' if value != value.strip() else ""
         return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value.translate(_ESCAPES)}</t></is></c>'
     return f'<c r="{ref}" t="n"><v>{value:.16g}</v></c>'
-
-
-def _letter(column: int) -> str:
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _empty_workbook(name: str) -> zipfile.ZipFile:
