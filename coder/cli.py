@@ -815,16 +815,37 @@ def _learned_from(model: Any, texts: list[str]) -> int:
 @cli.command()
 @click.argument("db", metavar="PROJECT", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def status(db: str, as_json: bool) -> None:
+@click.option(
+    "--accept-part",
+    metavar="FILE",
+    help="Take the stopped import of FILE (as status names it) as done: the comments it stored "
+    "stay, the rest of the file stays out, and nothing calls it unfinished any more.",
+)
+def status(db: str, as_json: bool, accept_part: str | None) -> None:
     """Show a coding project's progress: reviewed counts, decisions per theme, and the
     precision and recall of the suggestions on the reviewed comments.
 
     \b
     Example:
       coder status coding.db
+      coder status coding.db --accept-part survey.csv
     """
     from coder.status import project_status, status_renderables
     from coder.store import Store
+
+    if accept_part is not None:
+        from coder.status import accept_part as settle
+
+        with Store(db, create=False) as store:
+            settled = settle(store, accept_part)
+        stored = sum(u.stored for u in settled)
+        err.print(
+            Text(
+                f"Import of {accept_part} taken as done: the {stored:,} comments it stored stay, "
+                "and the rest of the file stays out (tagging it again would add them)"
+            )
+        )
+        return
 
     with Store(db, create=False) as store, _bar("reading the project"):
         result = project_status(store)

@@ -19,6 +19,7 @@ not suggested).
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -273,7 +274,7 @@ def left_out_note(store: Store, book: Codebook) -> str:
     codes `themes_left_out` finds, and which comments wait to be reviewed again after a split
     (`waiting_after_split`), and what to do; empty when none."""
     left_out, waiting = themes_left_out(store, book), waiting_after_split(store, book)
-    lines = unfinished_lines(store.unfinished_imports())
+    lines = unfinished_lines(store.path, store.unfinished_imports())
     if left_out:
         lines.append(
             f"Left out: reviewers' codes on themes that codebook '{book.name}' has no codable "
@@ -286,7 +287,7 @@ def left_out_note(store: Store, book: Codebook) -> str:
     return "\n".join(lines)
 
 
-def unfinished_lines(unfinished: Iterable[UnfinishedImport]) -> list[str]:
+def unfinished_lines(path: str | Path, unfinished: Iterable[UnfinishedImport]) -> list[str]:
     """A line for each import `coder tag --db` began and has not finished
     (`Store.unfinished_imports`): the project holds part of that file, which counts and exports
     would otherwise pass off as all of it."""
@@ -299,7 +300,11 @@ def unfinished_lines(unfinished: Iterable[UnfinishedImport]) -> list[str]:
         else:
             maybe = "is still being tagged into the project or " if found.running is None else ""
             state = f"{maybe}stopped part way"
-            then = "tagging the file into the project again with the same model adds the rest"
+            then = (
+                "tagging the file into the project again with the same model adds the rest "
+                f"(`coder status {shlex.quote(str(path))} --accept-part "
+                f"{shlex.quote(found.source)}` takes the part as all of it)"
+            )
         lines.append(
             f"Unfinished: {found.source}{column} (tagging began {found.began}, run {found.run_id}) "
             f"{state}: {found.stored:,} of its comments are in the project so far; {then}."

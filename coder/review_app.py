@@ -258,7 +258,7 @@ class ReviewApp(App[None]):
         self.sub_title = f"{session.store.path.name} · {session.reviewer} · {session.mode}"
         self.show()
         # Comments an import adds from here on come in a later session: say one is unfinished.
-        for line in unfinished_lines(session.store.unfinished_imports()):
+        for line in unfinished_lines(session.store.path, session.store.unfinished_imports()):
             self.notify(line, severity="warning", timeout=20, markup=False)
 
     # --- showing ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rich.text import Text
 from coder.codebook import Codebook
 from coder.coding import unfinished_lines, waiting_after_split, waiting_line
 from coder.console import percent, printable
+from coder.errors import InputError
 from coder.metrics import report, to_matrix
 from coder.store import Run, Store, UnfinishedImport
 from coder.training import learned_hashes, text_hash
@@ -118,7 +119,7 @@ def project_status(store: Store) -> ProjectStatus:
     )
     unfinished = store.unfinished_imports()
     status.unfinished = [_unfinished(u) for u in unfinished]
-    status.unfinished_note = "\n".join(unfinished_lines(unfinished))
+    status.unfinished_note = "\n".join(unfinished_lines(store.path, unfinished))
     reviewed, flagged = set(), set()
     for reviewer, states in sorted(store.states(book=book).items()):
         counts = status.reviewers.setdefault(reviewer, ReviewerCounts())
@@ -143,6 +144,30 @@ def project_status(store: Store) -> ProjectStatus:
             status.waiting_note = waiting_line(store.path, book, status.waiting)
     status.measured_run, status.metrics = _measure(store, runs, final, replaced, split)
     return status
+
+
+def accept_part(store: Store, source: str) -> list[UnfinishedImport]:
+    """Take the stopped imports of file `source` (as `Store.unfinished_imports` names it, every
+    question of it) as done: what they stored stays and the rest of the file stays out, and
+    nothing calls them unfinished any more. Raises InputError, changing nothing, for a file
+    with no unfinished import, or one still being tagged."""
+    unfinished = store.unfinished_imports()
+    found = [u for u in unfinished if u.source == source]
+    if not found:
+        listed = ", ".join(dict.fromkeys(u.source for u in unfinished)) or "none"
+        raise InputError(
+            f"{store.path} has no unfinished import of {source} (unfinished: {listed}); name "
+            "the file as `coder status` does"
+        )
+    running = [u for u in found if u.running is not False]
+    if running:
+        raise InputError(
+            f"{source} may still be being tagged into {store.path} (process "
+            f"{running[0].process}); stop it first, or let it finish"
+        )
+    for u in found:
+        store.import_finished(u.source, u.question)
+    return found
 
 
 def _unfinished(found: UnfinishedImport) -> dict[str, Any]:

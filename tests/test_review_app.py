@@ -169,7 +169,8 @@ def test_an_import_stopped_part_way_is_told_when_the_screen_opens(store: Store) 
     assert notes(play(store, script)) == [
         f"Unfinished: wave2.csv, column 'comment' (tagging began {began}, run 1) stopped part "
         "way: 0 of its comments are in the project so far; tagging the file into the project "
-        "again with the same model adds the rest."
+        f"again with the same model adds the rest (`coder status {store.path} --accept-part "
+        "wave2.csv` takes the part as all of it)."
     ]
     store.import_finished("wave2.csv", "comment")
     assert notes(play(store, script)) == []

@@ -819,7 +819,8 @@ def test_a_tag_stopped_by_ctrl_c_says_what_the_project_holds(
     unfinished = (
         f"Unfinished: big.csv, column 'comment' (tagging began {began} UTC, run 1) stopped part "
         f"way: {IMPORT_BATCH} of its comments are in the project so far; tagging the file into "
-        "the project again with the same model adds the rest."
+        "the project again with the same model adds the rest (`coder status "
+        f"{db} --accept-part big.csv` takes the part as all of it)."
     )
     status = run("status", db)
     assert " ".join(status.stdout.split("\n")[3].split()) == unfinished
@@ -841,6 +842,28 @@ def test_a_tag_stopped_by_ctrl_c_says_what_the_project_holds(
         assert store.comment_count() == len(rows)
         assert store.unfinished_imports() == []
     assert "Unfinished" not in run("export", db, "-o", tmp_path / "all.csv").stderr
+
+
+def test_a_part_of_a_file_can_be_taken_as_all_of_it(tmp_path: Path, project: Path) -> None:
+    with Store(project) as store:
+        store.import_started("wave2.csv", "comment", 1)
+        store.import_stopped("wave2.csv", "comment")
+    unknown = run("status", project, "--accept-part", "wave3.csv")
+    assert unknown.stderr == (
+        f"Error: {project} has no unfinished import of wave3.csv (unfinished: wave2.csv); name "
+        "the file as `coder status` does\n"
+    )
+    settled = run("status", project, "--accept-part", "wave2.csv")
+    assert " ".join(settled.stderr.split()) == (
+        "Import of wave2.csv taken as done: the 0 comments it stored stay, and the rest of the "
+        "file stays out (tagging it again would add them)"
+    )
+    with Store(project) as store:
+        assert store.unfinished_imports() == []
+        assert store.comment_count() == 4
+    assert "Unfinished" not in run("export", project, "-o", tmp_path / "all.csv").stderr
+    again = run("status", project, "--accept-part", "wave2.csv")
+    assert again.stderr.startswith(f"Error: {project} has no unfinished import of wave2.csv")
 
 
 def test_a_file_another_process_is_tagging_into_the_project_is_refused_until_it_stops(
@@ -869,6 +892,11 @@ def test_a_file_another_process_is_tagging_into_the_project_is_refused_until_it_
         with Store(db) as store:
             assert store.unfinished_imports() == [before]
             assert [r.id for r in store.runs()] == [1]
+        busy = run("status", db, "--accept-part", "comments.csv")
+        assert busy.stderr == (
+            f"Error: comments.csv may still be being tagged into {db} (process {other.pid}); "
+            "stop it first, or let it finish\n"
+        )
     finally:
         other.kill()
         other.wait()
