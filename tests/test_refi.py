@@ -24,6 +24,7 @@ from coder.refi_codebook import (
     GUID_NAMESPACE,
     codebook_to_qdc,
     describe_theme,
+    guid,
     parse_qdc,
     read_qdc,
     write_qdc,
@@ -110,6 +111,11 @@ def test_guids_are_uuid5_of_theme_ids_and_reexports_are_byte_identical(
     guids = {c.get("name"): c.get("guid") for c in ET.parse(tmp_path / "a.qdc").iter(f"{C}Code")}
     assert guids["Time"] == str(uuid.uuid5(GUID_NAMESPACE, "time"))
     assert len(set(guids.values())) == 4
+
+
+@pytest.mark.parametrize("key", ["time", "user:ana", "coding:r1:0:12:time:model", "é 漢字 😀", ""])
+def test_a_guid_is_the_uuid5_of_its_key(key: str) -> None:
+    assert guid(key) == str(uuid.uuid5(GUID_NAMESPACE, key))
 
 
 def test_write_qdc_refuses_an_existing_file(tiny: Codebook, tmp_path: Path) -> None:
