@@ -94,7 +94,7 @@ def test_a_sheet_of_no_rows_or_one_is_a_workbook_openpyxl_reads(
 
 
 def test_a_cell_of_spaces_alone_is_marked_to_keep_them(tmp_path: Path) -> None:
-    # Excel drops spaces not so marked; openpyxl marks a cell of spaces alone with lxml only
+    # a reader may drop spaces not so marked; openpyxl marks a cell of spaces alone with lxml only
     sheet = zipfile.ZipFile(streamed(tmp_path / "s.xlsx", [["   ", " x ", "y"]])).read(SHEET_PART)
     assert b'<t xml:space="preserve">   </t>' in sheet
     assert b'<t xml:space="preserve"> x </t>' in sheet and b"<t>y</t>" in sheet
