@@ -159,7 +159,7 @@ def accept_part(store: Store, source: str) -> list[UnfinishedImport]:
             f"{store.path} has no unfinished import of {source} (unfinished: {listed}); name "
             "the file as `coder status` does"
         )
-    running = [u for u in found if u.running is not False]
+    running = [u for u in found if u.running]
     if running:
         raise InputError(
             f"{source} may still be being tagged into {store.path} (process "

@@ -19,6 +19,7 @@ import re
 import shlex
 import socket
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -255,7 +256,8 @@ class UnfinishedImport:
     @property
     def running(self) -> bool | None:
         """Whether its process still runs; None where that cannot be told (another machine,
-        or Windows, where the probe would end the process)."""
+        or Windows, where the probe would end the process). A process of that id that began
+        after the import did (the id used again, after a restart say) is another one."""
         if not self.process:
             return False
         if self.host != socket.gethostname() or os.name != "posix":
@@ -265,8 +267,32 @@ class UnfinishedImport:
         except ProcessLookupError:
             return False
         except PermissionError:  # someone else's process
+            pass
+        try:
+            began = datetime.fromisoformat(self.started_at).timestamp()
+        except ValueError:  # not a time coder wrote: nothing more to tell by
             return True
-        return True
+        if time.time() - began > _LONGEST_IMPORT_S:
+            return False
+        since = _process_started(self.process)
+        return since is None or since <= began + _CLOCK_SLACK_S
+
+
+# No import runs for a week: a process of the recorded id after that is another one (where
+# its start time cannot be read, off Linux).
+_LONGEST_IMPORT_S = 7 * 24 * 3600
+_CLOCK_SLACK_S = 2.0  # the boot time in /proc/stat is to the second
+
+
+def _process_started(pid: int) -> float | None:
+    """When process `pid` started (seconds since the epoch), from Linux's /proc; else None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = Path("/proc/stat").read_text().split("btime ", 1)[1].split()[0]
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        return int(boot) + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,7 @@ from projects import (
     result,
 )
 
+import coder.store as store_module
 from coder.codebook_io import parse_codebook
 from coder.errors import InputError, StoreError
 from coder.migrations import MIGRATIONS
@@ -462,7 +465,9 @@ def test_an_import_is_recorded_as_unfinished_until_it_finishes(
         assert store.unfinished_imports() == []
 
 
-def test_whether_an_unfinished_import_still_runs(tmp_path: Path) -> None:
+def test_whether_an_unfinished_import_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with Store(tmp_path / "p.db") as store:
         store.import_started("a.csv", "q", 1)
         (found,) = store.unfinished_imports()
@@ -475,6 +480,22 @@ def test_whether_an_unfinished_import_still_runs(tmp_path: Path) -> None:
         )
         assert replace(found, process=int(gone.stdout)).running is False
         assert replace(found, host=f"not-{found.host}").running is None
+        # a live process of the recorded id that began after the import did: the id used again
+        later = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        try:
+            time.sleep(0.1)
+            hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+            reused = replace(found, process=later.pid, started_at=hour_ago).running
+            assert reused is (sys.platform != "linux")  # told apart where /proc tells when
+            started = datetime.now(UTC).isoformat()
+            assert replace(found, process=later.pid, started_at=started).running is True
+            week_ago = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+            monkeypatch.setattr(store_module, "_process_started", lambda pid: None)  # off Linux
+            assert replace(found, process=later.pid, started_at=hour_ago).running is True
+            assert replace(found, started_at=week_ago).running is False  # no import runs a week
+        finally:
+            later.kill()
+            later.wait()
         store.import_stopped("a.csv", "q")
         assert store.unfinished_imports() == [replace(found, process=0)]
         assert store.unfinished_imports()[0].running is False
@@ -516,8 +537,8 @@ def test_an_import_taken_back_keeps_its_run_while_another_process_tags_with_it(
         run_id = store.add_model_run(model, "tiny")  # the other process's, nothing stored yet
         with store.transaction() as db:
             db.execute(
-                "INSERT INTO unfinished_imports VALUES ('big.csv', 'comment', ?, ?, ?, 'now')",
-                (run_id, other.pid, socket.gethostname()),
+                "INSERT INTO unfinished_imports VALUES ('big.csv', 'comment', ?, ?, ?, ?)",
+                (run_id, other.pid, socket.gethostname(), datetime.now(UTC).isoformat()),
             )
         for running, runs in ((True, [run_id]), (False, [])):
             if not running:

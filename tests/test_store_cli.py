@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -876,17 +877,18 @@ def test_a_file_another_process_is_tagging_into_the_project_is_refused_until_it_
     db = tmp_path / "p.db"
     assert run("tag", comments, "-m", tiny_model, "--db", db).exit_code == 0
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    began = datetime.now(UTC).isoformat(timespec="milliseconds")  # it began tagging, then
     try:
         with Store(db) as store, store.transaction() as con:  # as that process records it
             con.execute(
                 "INSERT INTO unfinished_imports VALUES (?, ?, 1, ?, ?, ?)",
-                ("comments.csv", "comment", other.pid, socket.gethostname(), "2026-11-28T15:21"),
+                ("comments.csv", "comment", other.pid, socket.gethostname(), began),
             )
             (before,) = store.unfinished_imports()
         refused = run("tag", comments, "-c", tiny_codebook, "--db", db)  # its run goes
         assert refused.stderr.splitlines(keepends=True)[-1] == (
             f"Error: comments.csv (column 'comment') is being tagged into {db} by another "
-            f"process ({other.pid}, since 2026-11-28 15:21 UTC); let it finish, or stop it, "
+            f"process ({other.pid}, since {before.began}); let it finish, or stop it, "
             "then run this again (it adds only what is missing)\n"
         )
         with Store(db) as store:
