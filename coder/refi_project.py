@@ -54,7 +54,7 @@ NO_THEME_NAME = "No theme"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProjectCoding:
     """One theme on a comment. `start`/`end` are character offsets of the evidence; None for
     both codes the whole comment. `coder` is a user's name: a reviewer, MODEL_USER or
@@ -67,7 +67,7 @@ class ProjectCoding:
     created_at: datetime | str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProjectComment:
     """A comment, who wrote it (`respondent`, default: the comment's own id), the respondent's
     attributes (str, int, float, bool, date or datetime; None and "" are left out), and its
