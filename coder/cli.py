@@ -370,9 +370,10 @@ def tag(
     codebook's patterns and examples (no training needed).
 
     With --db, the comments and their suggestions go into a coding project for `coder review`;
-    tagging the same file again adds nothing twice (with the same model, only its new rows are
-    tagged: rows added since, or the rest after Ctrl-C), and a new model or codebook adds a new
-    run. A survey's several open questions each go in with their own --text-column.
+    tagging the same file again adds nothing twice (with the same model and no -o, only rows
+    the project lacks are tagged: rows added since, or the rest after Ctrl-C), and a new model
+    or codebook adds a new run. A survey's several open questions each go in with their own
+    --text-column.
 
     \b
     Example:

@@ -294,11 +294,12 @@ def unfinished_lines(path: str | Path, unfinished: Iterable[UnfinishedImport]) -
     lines = []
     for found in unfinished:
         column = f", column '{found.question}'" if found.question else ""
-        if found.running:
+        running = found.running  # a probe of the process: asked once
+        if running:
             state = f"is still being tagged into the project (process {found.process})"
             then = "counts and exports cover those alone until it is done"
         else:
-            maybe = "is still being tagged into the project or " if found.running is None else ""
+            maybe = "is still being tagged into the project or " if running is None else ""
             state = f"{maybe}stopped part way"
             then = (
                 "tagging the file into the project again with the same model adds the rest "

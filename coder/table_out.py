@@ -156,7 +156,6 @@ class XlsxRows:
         self.name = name
         with self._room():
             self.sheet = SheetStream(path)
-        self.count = 0
 
     def write(
         self, cells: Sequence[Any], safe: Sequence[Any] = (), tail: Sequence[Any] = ()
@@ -168,13 +167,13 @@ class XlsxRows:
         self._append([_number(v) if i in made else self._text(v) for i, v in enumerate(values)])
 
     def _append(self, row: list[Any]) -> None:
-        self.count += 1
+        number = self.sheet.rows + 1
         if len(row) > XLSX_COLUMNS:  # past XFD: Excel opens no more
             raise OutputError(
-                f"{self.name}: row {self.count} has {len(row):,} columns, more than an Excel "
+                f"{self.name}: row {number} has {len(row):,} columns, more than an Excel "
                 f"sheet holds ({XLSX_COLUMNS:,}); write CSV instead (a name ending in .csv)"
             )
-        if self.count > XLSX_ROWS:
+        if number > XLSX_ROWS:
             raise OutputError(_too_many_rows(self.name))
         with self._room():
             self.sheet.row(row)
@@ -185,8 +184,8 @@ class XlsxRows:
         text = xml_safe("" if value is None else str(value))
         if len(text) > XLSX_CELL_CHARS:
             raise OutputError(
-                f"{self.name}: row {self.count + 1} has a cell of {len(text):,} characters, more "
-                f"than an Excel cell holds ({XLSX_CELL_CHARS:,}); write CSV instead (a name "
+                f"{self.name}: row {self.sheet.rows + 1} has a cell of {len(text):,} characters, "
+                f"more than an Excel cell holds ({XLSX_CELL_CHARS:,}); write CSV instead (a name "
                 "ending in .csv)"
             )
         return _as_number(text) if text[:1] in _NUMBER_START else text

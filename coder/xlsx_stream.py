@@ -92,11 +92,13 @@ class SheetStream:
             self._pending, self._size = [], 0
 
     def _columns(self, count: int) -> list[str]:
-        """The column letters of the first `count` columns (A, B, ..., Z, AA, ...)."""
-        from openpyxl.utils.cell import get_column_letter
+        """The column letters of the first `count` columns (A, B, ..., Z, AA, ...), worked
+        out once: every row asks."""
+        if len(self._letters) < count:
+            from openpyxl.utils.cell import get_column_letter
 
-        while len(self._letters) < count:
-            self._letters.append(get_column_letter(len(self._letters) + 1))
+            more = range(len(self._letters) + 1, count + 1)
+            self._letters += [get_column_letter(n) for n in more]
         return self._letters
 
 
