@@ -142,6 +142,16 @@ class ProjectCodings:
             if self.progress is not None and not silent:
                 self.progress(start + len(part), len(self.ids))
 
+    def coders_codes(self, comment_id: int) -> dict[str, set[str]]:
+        """Each coder's own coding of a comment they confirmed: {coder: themes}, whether or not
+        it was adjudicated since."""
+        states = self._project.coders.get(comment_id, {})
+        return {name: state.codes for name, state in states.items()}
+
+    def adjudication(self, comment_id: int) -> set[str] | None:
+        """The comment's adjudicated coding, None if nobody adjudicated it."""
+        return self._project.adjudicated.get(comment_id)
+
 
 def _whose(states: Mapping[str, CommentState], settled: set[str] | None) -> tuple[str, ...]:
     """The reviewers whose coding counts: the coders; of adjudicators, those whose own coding

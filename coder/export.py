@@ -144,7 +144,7 @@ def export_project(
         names = export_ids(store, codings.ids, question)
         rows = _rows_of(codings, names, counts)  # read as written: a sheet reads none
         if fmt == "qdpx":
-            comments = project_comments(store, rows, book)
+            comments = project_comments(codings, rows)
             write_qdpx(book, comments, output, name=Path(db).stem, force=force)
         elif fmt == "jsonl":
             with atomic_open(output, force, encoding="utf-8", newline="") as handle:
@@ -400,35 +400,30 @@ _WRITERS = {"wide": _write_wide, "long": _write_long}
 # ---------------------------------------------------------------------------------- REFI-QDA
 
 
-def project_comments(store: Store, rows: Rows, book: Codebook) -> list[ProjectComment]:
-    """The comments as REFI-QDA sources. The respondent is the comment's id in its file, so
-    answers from several files of one survey meet in one case. A QDA program keeps coding per
-    user, so each reviewer's own coding goes in (a theme their colleagues did not choose, a
-    "No theme"), with the model's and the rules' suggestions behind the comment's final codes,
-    and an adjudication as the coding of ADJUDICATION_USER."""
-    ids = set(book.codable_ids)
-    own: dict[int, dict[str, set[str]]] = {}
-    for name, coded in store.codings(book=book).items():
-        for comment_id, themes in coded.items():
-            own.setdefault(comment_id, {})[name] = themes
-    for comment_id, themes in store.adjudicated(book).items():
-        own.setdefault(comment_id, {})[ADJUDICATION_USER] = themes
-    return [
-        ProjectComment(
+def project_comments(codings: ProjectCodings, rows: Rows) -> Iterator[ProjectComment]:
+    """The comments as REFI-QDA sources, made as `rows` are read. The respondent is the
+    comment's id in its file, so answers from several files of one survey meet in one case. A
+    QDA program keeps coding per user, so each reviewer's own coding goes in (a theme their
+    colleagues did not choose, a "No theme"), with the model's and the rules' suggestions
+    behind the comment's final codes, and an adjudication as the coding of ADJUDICATION_USER."""
+    ids = set(codings.book.codable_ids)
+    for export_id, coding in rows:
+        own = codings.coders_codes(coding.comment.id)
+        adjudicated = codings.adjudication(coding.comment.id)
+        if adjudicated is not None:
+            own[ADJUDICATION_USER] = adjudicated
+        suggested_at = _run_time(codings.store, coding)
+        yield ProjectComment(
             export_id,
             coding.comment.text,
             respondent=coding.respondent,
             attributes=coding.comment.attributes,
             codings=[
-                made
-                for theme in _coded(coding, ids)
-                for made in _suggested(theme, _run_time(store, coding))
+                made for theme in _coded(coding, ids) for made in _suggested(theme, suggested_at)
             ]
-            + _people(coding, own.get(coding.comment.id, {}), ids),
+            + _people(coding, own, ids),
             memos=coding.memos,
         )
-        for export_id, coding in rows
-    ]
 
 
 def _people(coding: FinalCoding, own: Mapping[str, set[str]], ids: set[str]) -> list[ProjectCoding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import shutil
@@ -189,3 +190,16 @@ def _copy_out(made: str, target: Path, stdout: bool) -> None:
 def atomic_write_text(path: str | Path, text: str, force: bool = False) -> None:
     with atomic_open(path, force=force) as handle:
         handle.write(text)
+
+
+@contextlib.contextmanager
+def named_full_disk(message: str) -> Iterator[None]:
+    """A full disk reported as `message`: a writer that keeps its parts in files of its own
+    until the output is written would otherwise fail with a bare "No space left on device"
+    that names one of those files, or none."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        raise OutputError(message) from None

@@ -19,14 +19,21 @@ source under `sources/`. Ours holds:
 Positions count characters (Python string indices, i.e. Unicode code points) from 0, end
 exclusive. A character XML cannot carry becomes U+FFFD, one for one, so offsets stay right.
 Every GUID is a uuid5 of what it stands for, and the order of everything follows the input, so
-exporting the same project twice gives the same bytes. These are pure functions over plain data
-(`ProjectComment`, `ProjectCoding`); the project store maps its rows onto them.
+exporting the same project twice gives the same bytes. These are functions over plain data
+(`ProjectComment`, `ProjectCoding`), read once, as the project store gives them: the cases come
+before the sources in `project.qde` but are known only after the last comment, so the sources
+wait in files until then.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import math
+import struct
+import sys
+import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -34,11 +41,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from coder.codebook import Codebook
 from coder.errors import InputError
-from coder.fileio import atomic_path
+from coder.fileio import atomic_path, named_full_disk
 from coder.refi_codebook import ORIGIN, add_codes, guid, serialise_piece, xml_safe
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -52,6 +59,7 @@ NO_THEME = "(no theme)"
 NO_THEME_NAME = "No theme"
 # Zip entries carry a date; a fixed one keeps re-exports byte-identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_CHUNK = 256  # elements serialised at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,33 +91,46 @@ class ProjectComment:
 
 def project_files(
     book: Codebook,
-    comments: Sequence[ProjectComment],
+    comments: Iterable[ProjectComment],
     name: str | None = None,
     created_at: datetime | str | None = None,
 ) -> dict[str, bytes]:
     """The files of the .qdpx: `project.qde`, then `sources/<guid>.txt` per comment."""
-    _check_ids(comments)
-    qde = b"".join(_qde_pieces(book, comments, name, created_at))
-    return {"project.qde": qde, **dict(_source_texts(comments))}
+    parts = _Parts(io.BytesIO(), io.BytesIO(), io.BytesIO())
+    gathered = _gather(book, comments, parts)
+    _write_head(parts.head, book, gathered, name, created_at)
+    qde = b"".join(_qde_pieces(parts, _tail(gathered, book)))
+    return {"project.qde": qde, **dict(parts.texts_back())}
 
 
 def write_qdpx(
     book: Codebook,
-    comments: Sequence[ProjectComment],
+    comments: Iterable[ProjectComment],
     path: str | Path,
     name: str | None = None,
     created_at: datetime | str | None = None,
     force: bool = False,
 ) -> None:
     """Write the project as a .qdpx zip, atomically; refuse to overwrite unless `force`.
-    `project.qde` is written a few hundred cases and sources at a time, never whole in memory."""
-    _check_ids(comments)
-    with atomic_path(path, force) as tmp, zipfile.ZipFile(tmp, "w") as archive:
-        with archive.open(_member("project.qde"), "w") as qde:
-            for piece in _qde_pieces(book, comments, name, created_at):
-                qde.write(piece)
-        for member, data in _source_texts(comments):
-            archive.writestr(_member(member), data)
+    `comments` are read once, and nothing grows with them in memory but their ids, who wrote
+    them and the memos: `project.qde`'s parts and the texts wait in files beside `path` (its
+    cases, which it lists before its sources, are known only at the end)."""
+    full = (
+        f"{path}: no space left on the disk (the project's parts wait in files beside it until "
+        "it is written); free space there or write it to another disk"
+    )
+    with atomic_path(path, force) as tmp, named_full_disk(full), _spools(tmp.parent) as parts:
+        gathered = _gather(book, comments, parts)
+        _write_head(parts.head, book, gathered, name, created_at)
+        tail = _tail(gathered, book)
+        with zipfile.ZipFile(tmp, "w") as archive:
+            info = _member("project.qde")
+            info.file_size = parts.qde_size(tail)  # so that it has ZIP64 only if it needs it
+            with archive.open(info, "w") as qde:
+                for piece in _qde_pieces(parts, tail):
+                    qde.write(piece)
+            for member, data in parts.texts_back():
+                archive.writestr(_member(member), data)
 
 
 def _member(name: str) -> zipfile.ZipInfo:
@@ -119,36 +140,141 @@ def _member(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def _qde_pieces(
+@dataclass(slots=True)
+class _Case:
+    """A respondent: their comments' ids, and each attribute's first value among them."""
+
+    ids: list[str]
+    values: dict[str, Any]
+
+
+@dataclass
+class _Gathered:
+    """What `project.qde` needs from the comments besides their sources, in one pass."""
+
+    ids: set[str] = field(default_factory=set)
+    users: dict[str, None] = field(default_factory=lambda: dict.fromkeys([MODEL_USER, RULES_USER]))
+    no_theme: bool = False
+    cases: dict[str, _Case] = field(default_factory=dict)
+    memos: list[tuple[str, str, str]] = field(default_factory=list)  # (comment, coder, memo)
+
+    def add(self, comment: ProjectComment) -> None:
+        if comment.id in self.ids:
+            raise InputError(f"comment id '{comment.id}' appears twice; each comment needs its own")
+        self.ids.add(comment.id)
+        for coding in comment.codings:
+            self.users.setdefault(coding.coder)
+            self.no_theme = self.no_theme or coding.theme == NO_THEME
+        for coder, memo in comment.memos:
+            self.users.setdefault(coder)
+            self.memos.append((comment.id, coder, memo))
+        respondent = comment.respondent or comment.id
+        case = self.cases.get(respondent)
+        if case is None:
+            case = self.cases[respondent] = _Case([], {})
+        case.ids.append(comment.id)
+        for key, value in comment.attributes.items():
+            if key not in case.values and _present(value):
+                # one copy of each name and value for all: the respondents' own copies (read
+                # from the project per comment) would be kept per case until the end
+                case.values[sys.intern(key)] = sys.intern(value) if type(value) is str else value
+
+
+class _Parts:
+    """Where `project.qde`'s parts wait until it is written: its head (up to its sources),
+    its sources' XML, and the comments' texts, each a length, a GUID and the text."""
+
+    def __init__(self, head: IO[bytes], sources: IO[bytes], texts: IO[bytes]) -> None:
+        self.head, self.sources, self.texts = head, sources, texts
+
+    def add_text(self, source_guid: str, text: str) -> None:
+        data = xml_safe(text).encode("utf-8")
+        self.texts.write(_LENGTH.pack(len(data)) + source_guid.encode("ascii") + data)
+
+    def texts_back(self) -> Iterator[tuple[str, bytes]]:
+        """Each comment's text file, `sources/<guid>.txt`, in the comments' order."""
+        self.texts.seek(0)
+        while header := self.texts.read(_LENGTH.size + _GUID_LENGTH):
+            (length,) = _LENGTH.unpack_from(header)
+            source_guid = header[_LENGTH.size :].decode("ascii")
+            yield f"sources/{source_guid}.txt", self.texts.read(length)
+
+    def qde_size(self, tail: bytes) -> int:
+        return self.head.seek(0, io.SEEK_END) + self.sources.seek(0, io.SEEK_END) + len(tail)
+
+
+_LENGTH = struct.Struct(">Q")
+_GUID_LENGTH = 36
+_COPY_BYTES = 1 << 20
+
+
+@contextlib.contextmanager
+def _spools(folder: Path) -> Iterator[_Parts]:
+    """Files with no name beside the output (no leftovers after a crash, and on the disk the
+    user chose to write to, not in a temporary folder that may be small)."""
+    with contextlib.ExitStack() as stack:
+        spools = [stack.enter_context(tempfile.TemporaryFile(dir=folder)) for _ in range(3)]
+        yield _Parts(*spools)
+
+
+def _gather(book: Codebook, comments: Iterable[ProjectComment], parts: _Parts) -> _Gathered:
+    """One pass over the comments: their sources' XML and texts go to `parts`, a few hundred
+    at a time (one serialisation per element costs more than the writing)."""
+    gathered = _Gathered()
+    order = {theme_id: n for n, theme_id in enumerate([*book.codable_ids, NO_THEME])}
+    comments = iter(comments)
+    for chunk in iter(lambda: list(itertools.islice(comments, _CHUNK)), []):
+        for comment in chunk:
+            gathered.add(comment)
+            parts.add_text(_source_guid(comment.id), comment.text)
+        parts.sources.write(_inside("Sources", [_source_element(c, order) for c in chunk]))
+    return gathered
+
+
+def _write_head(
+    head: IO[bytes],
     book: Codebook,
-    comments: Sequence[ProjectComment],
+    gathered: _Gathered,
     name: str | None,
     created_at: datetime | str | None,
-) -> Iterator[bytes]:
-    """`project.qde` as `serialise` would write the whole tree, made and written a few hundred
-    elements at a time: a project of 100,000 comments has millions of elements."""
+) -> None:
+    """`project.qde` up to its sources' own elements: the project, users, codebook, variables
+    and cases."""
     root = ET.Element("Project", _project_attributes(book, name, created_at))
     start = ET.tostring(root, encoding="unicode").removesuffix(" />")
-    yield f"<?xml version='1.0' encoding='utf-8'?>\n{start}>\n".encode()
-    yield _piece(_users_element(comments))
+    head.write(f"<?xml version='1.0' encoding='utf-8'?>\n{start}>\n".encode())
+    head.write(_piece(_users_element(gathered.users)))
     codebook = ET.Element("CodeBook")
     codes = add_codes(codebook, book)
-    if any(c.theme == NO_THEME for comment in comments for c in comment.codings):
+    if gathered.no_theme:
         codes.append(_no_theme_code())
-    yield _piece(codebook)
-    yield from _cases_pieces(comments)
-    if comments:
-        order = {theme_id: n for n, theme_id in enumerate([*book.codable_ids, NO_THEME])}
-        yield from _holding("Sources", (_source_element(c, order) for c in comments))
-    if any(comment.memos for comment in comments):
-        notes = (note for comment in comments for note in _note_elements(comment))
-        yield from _holding("Notes", notes)
+    head.write(_piece(codebook))
+    for piece in _cases_pieces(gathered.cases):
+        head.write(piece)
+    if gathered.ids:
+        head.write(b"  <Sources>\n")
+
+
+def _qde_pieces(parts: _Parts, tail: bytes) -> Iterator[bytes]:
+    """`project.qde` as `serialise` would write the whole tree: its head and sources from
+    `parts`, then `tail`."""
+    for spool in (parts.head, parts.sources):
+        spool.seek(0)
+        yield from iter(lambda spool=spool: spool.read(_COPY_BYTES), b"")
+    yield tail
+
+
+def _tail(gathered: _Gathered, book: Codebook) -> bytes:
+    """`project.qde` after its sources' own elements: their end, the notes, the description."""
+    pieces = [b"  </Sources>\n"] if gathered.ids else []
+    if gathered.memos:
+        pieces += _holding("Notes", (_note_element(*memo) for memo in gathered.memos))
     description = ET.Element("Description")
     description.text = xml_safe(
         f"Codebook '{book.name}' version {book.version}, coded with {ORIGIN}."
     )
-    yield _piece(description)
-    yield b"</Project>\n"
+    pieces += [_piece(description), b"</Project>\n"]
+    return b"".join(pieces)
 
 
 def _no_theme_code() -> ET.Element:
@@ -168,24 +294,21 @@ def _piece(element: ET.Element) -> bytes:
 
 def _holding(tag: str, elements: Iterable[ET.Element]) -> Iterator[bytes]:
     """A child of the root holding `elements`, as `_piece` would write it, serialised a few
-    hundred elements at a time (one call per element costs more than the writing)."""
-    start, end = f"<{tag}>\n", f"  </{tag}>\n"
-    yield f"  {start}".encode()
+    hundred elements at a time."""
+    yield f"  <{tag}>\n".encode()
     elements = iter(elements)
-    for chunk in iter(lambda: list(itertools.islice(elements, 256)), []):
-        holder = ET.Element(tag)
-        holder.extend(chunk)
-        ET.indent(holder, level=1)
-        yield serialise_piece(holder)[len(start) : -len(end)]
-    yield end.encode()
+    for chunk in iter(lambda: list(itertools.islice(elements, _CHUNK)), []):
+        yield _inside(tag, chunk)
+    yield f"  </{tag}>\n".encode()
 
 
-def _check_ids(comments: Sequence[ProjectComment]) -> None:
-    seen: set[str] = set()
-    for comment in comments:
-        if comment.id in seen:
-            raise InputError(f"comment id '{comment.id}' appears twice; each comment needs its own")
-        seen.add(comment.id)
+def _inside(tag: str, chunk: list[ET.Element]) -> bytes:
+    """Elements as they are written inside a child `tag` of the root."""
+    start, end = f"<{tag}>\n", f"  </{tag}>\n"
+    holder = ET.Element(tag)
+    holder.extend(chunk)
+    ET.indent(holder, level=1)
+    return serialise_piece(holder)[len(start) : -len(end)]
 
 
 def _project_attributes(
@@ -197,31 +320,18 @@ def _project_attributes(
     return attributes
 
 
-def _users(comments: Sequence[ProjectComment]) -> list[str]:
+def _users_element(users: Iterable[str]) -> ET.Element:
     """The model and the rules first, then each person (a coder, or a memo's writer) in order
     of first appearance."""
-    users = [MODEL_USER, RULES_USER]
-    for comment in comments:
-        for coder in [*(c.coder for c in comment.codings), *(name for name, _ in comment.memos)]:
-            if coder not in users:
-                users.append(coder)
-    return users
+    element = ET.Element("Users")
+    for user in users:
+        ET.SubElement(element, "User", {"guid": guid(f"user:{user}"), "name": xml_safe(user)})
+    return element
 
 
-def _users_element(comments: Sequence[ProjectComment]) -> ET.Element:
-    users = ET.Element("Users")
-    for user in _users(comments):
-        ET.SubElement(users, "User", {"guid": guid(f"user:{user}"), "name": xml_safe(user)})
-    return users
-
-
-def _cases_pieces(comments: Sequence[ProjectComment]) -> Iterator[bytes]:
+def _cases_pieces(cases: Mapping[str, _Case]) -> Iterator[bytes]:
     """Variables (one per attribute, typed from its values) and a case per respondent."""
-    cases: dict[str, list[ProjectComment]] = {}
-    for comment in comments:
-        cases.setdefault(comment.respondent or comment.id, []).append(comment)
-    values = {r: {k: _first_value(group, k) for k in _keys(group)} for r, group in cases.items()}
-    types = _variable_types(values)
+    types = _variable_types(cases)
     if types:
         variables = ET.Element("Variables")
         for key, kind in types.items():
@@ -229,36 +339,18 @@ def _cases_pieces(comments: Sequence[ProjectComment]) -> Iterator[bytes]:
             ET.SubElement(variables, "Variable", {**attributes, "typeOfVariable": kind})
         yield _piece(variables)
     if cases:
-        made = (_case_element(r, group, values[r], types) for r, group in cases.items())
-        yield from _holding("Cases", made)
+        yield from _holding("Cases", (_case_element(r, c, types) for r, c in cases.items()))
 
 
-def _case_element(
-    respondent: str,
-    group: list[ProjectComment],
-    values: dict[str, Any],
-    types: dict[str, str],
-) -> ET.Element:
+def _case_element(respondent: str, case: _Case, types: dict[str, str]) -> ET.Element:
     attributes = {"guid": guid(f"case:{respondent}"), "name": xml_safe(str(respondent))}
-    case = ET.Element("Case", attributes)
+    element = ET.Element("Case", attributes)
     for key, kind in types.items():
-        if key in values:
-            _add_value(case, key, kind, values[key])
-    for comment in group:
-        ET.SubElement(case, "SourceRef", {"targetGUID": guid(f"source:{comment.id}")})
-    return case
-
-
-def _keys(comments: Sequence[ProjectComment]) -> list[str]:
-    keys: list[str] = []
-    for comment in comments:
-        keys += [k for k, v in comment.attributes.items() if k not in keys and _present(v)]
-    return keys
-
-
-def _first_value(group: Sequence[ProjectComment], key: str) -> Any:
-    """A respondent's value of an attribute: the first of their comments that has one."""
-    return next(c.attributes[key] for c in group if _present(c.attributes.get(key)))
+        if key in case.values:
+            _add_value(element, key, kind, case.values[key])
+    for comment_id in case.ids:
+        ET.SubElement(element, "SourceRef", {"targetGUID": _source_guid(comment_id)})
+    return element
 
 
 def _present(value: Any) -> bool:
@@ -266,12 +358,12 @@ def _present(value: Any) -> bool:
     return not missing
 
 
-def _variable_types(values: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _variable_types(cases: Mapping[str, _Case]) -> dict[str, str]:
     """Each attribute's REFI type: the one type all its values share (integers and floats
     together are Float), else Text."""
     kinds: dict[str, set[str]] = {}
-    for row in values.values():
-        for key, value in row.items():
+    for case in cases.values():
+        for key, value in case.values.items():
             kinds.setdefault(key, set()).add(_kind(value))
     return {key: _common(found) for key, found in kinds.items()}
 
@@ -315,7 +407,7 @@ def _value_text(kind: str, value: Any) -> str:
 
 
 def _source_element(comment: ProjectComment, order: dict[str, int]) -> ET.Element:
-    source_guid = guid(f"source:{comment.id}")
+    source_guid = _source_guid(comment.id)
     text_source = ET.Element(
         "TextSource",
         {
@@ -326,34 +418,30 @@ def _source_element(comment: ProjectComment, order: dict[str, int]) -> ET.Elemen
     )
     _add_selections(text_source, comment, order)
     for coder, _ in comment.memos:
-        ET.SubElement(text_source, "NoteRef", {"targetGUID": _note_guid(comment, coder)})
+        ET.SubElement(text_source, "NoteRef", {"targetGUID": _note_guid(comment.id, coder)})
     return text_source
 
 
-def _note_guid(comment: ProjectComment, coder: str) -> str:
-    return guid(f"note:{comment.id}:{coder}")
+def _source_guid(comment_id: str) -> str:
+    return guid(f"source:{comment_id}")
 
 
-def _note_elements(comment: ProjectComment) -> Iterator[ET.Element]:
-    """Each coder's memo on the comment as a Note by them, its text inline."""
-    for coder, memo in comment.memos:
-        note = ET.Element(
-            "Note",
-            {
-                "guid": _note_guid(comment, coder),
-                "name": xml_safe(f"Memo on {comment.id} by {coder}"),
-                "creatingUser": guid(f"user:{coder}"),
-            },
-        )
-        ET.SubElement(note, "PlainTextContent").text = xml_safe(memo)
-        yield note
+def _note_guid(comment_id: str, coder: str) -> str:
+    return guid(f"note:{comment_id}:{coder}")
 
 
-def _source_texts(comments: Sequence[ProjectComment]) -> Iterator[tuple[str, bytes]]:
-    """Each comment's text file: `sources/<guid>.txt`."""
-    for comment in comments:
-        member = f"sources/{guid(f'source:{comment.id}')}.txt"
-        yield member, xml_safe(comment.text).encode("utf-8")
+def _note_element(comment_id: str, coder: str, memo: str) -> ET.Element:
+    """A coder's memo on a comment as a Note by them, its text inline."""
+    note = ET.Element(
+        "Note",
+        {
+            "guid": _note_guid(comment_id, coder),
+            "name": xml_safe(f"Memo on {comment_id} by {coder}"),
+            "creatingUser": guid(f"user:{coder}"),
+        },
+    )
+    ET.SubElement(note, "PlainTextContent").text = xml_safe(memo)
+    return note
 
 
 def _add_selections(source: ET.Element, comment: ProjectComment, order: dict[str, int]) -> None:

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import errno
 import re
 from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from coder.errors import OutputError
-from coder.fileio import atomic_open, atomic_path
+from coder.fileio import atomic_open, atomic_path, named_full_disk
 from coder.refi_codebook import xml_safe
 from coder.writers import neutralise
 from coder.xlsx_stream import SheetStream
@@ -194,20 +193,14 @@ class XlsxRows:
         with self._room():
             self.sheet.close()
 
-    @contextlib.contextmanager
-    def _room(self) -> Iterator[None]:
+    def _room(self) -> contextlib.AbstractContextManager[None]:
         """A full disk named: the rows wait in a file beside the workbook until it is written,
         and a plain "No space left on device" would name that file, not the workbook."""
-        try:
-            yield
-        except OSError as exc:
-            if exc.errno != errno.ENOSPC:
-                raise
-            raise OutputError(
-                f"{self.name}: no space left on the disk (the workbook's rows wait in a file "
-                "beside it until it is written); free space there, write it to another disk, or "
-                "write CSV (a name ending in .csv), which takes less"
-            ) from None
+        return named_full_disk(
+            f"{self.name}: no space left on the disk (the workbook's rows wait in a file "
+            "beside it until it is written); free space there, write it to another disk, or "
+            "write CSV (a name ending in .csv), which takes less"
+        )
 
     def discard(self) -> None:
         """Stop writing and delete the rows written so far."""

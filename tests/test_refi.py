@@ -646,6 +646,53 @@ def test_duplicate_comment_ids_are_refused_and_nothing_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_comments_are_read_once_and_nothing_is_left_beside_the_file(
+    tiny: Codebook, tmp_path: Path
+) -> None:
+    # An export's comments come from the project as they are read: one pass, not a list.
+    write_qdpx(tiny, iter(comments()), tmp_path / "p.qdpx", name="S", created_at=NOW)
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as archive:
+        written = {member: archive.read(member) for member in archive.namelist()}
+    assert written == project_files(tiny, comments(), name="S", created_at=NOW)
+    assert list(tmp_path.iterdir()) == [tmp_path / "p.qdpx"]
+
+
+def test_a_project_qde_past_zip_s_4_gib_limit_is_written_with_zip64(
+    tiny: Codebook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Written in pieces, the entry's size is unknown to zipfile unless told: then past the
+    # limit it fails ("File size too large") instead of using ZIP64. A limit of 1 KB stands
+    # in for 4 GiB (a project of some two million comments).
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 1024)
+    write_qdpx(tiny, comments(), tmp_path / "p.qdpx", created_at=NOW)
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as archive:
+        assert (
+            archive.read("project.qde")
+            == project_files(tiny, comments(), created_at=NOW)["project.qde"]
+        )
+
+
+def test_a_full_disk_names_the_project_file_and_leaves_nothing(
+    tiny: Codebook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from coder import refi_project
+
+    def full(*_: object) -> None:  # a disk cannot be filled here: what the write raises then
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(refi_project._Parts, "add_text", full)
+    path = tmp_path / "p.qdpx"
+    with pytest.raises(OutputError) as caught:
+        write_qdpx(tiny, comments(), path)
+    assert str(caught.value) == (
+        f"{path}: no space left on the disk (the project's parts wait in files beside it until "
+        "it is written); free space there or write it to another disk"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_real_model_s_suggestions_export_with_their_evidence(
     tiny: Codebook, tiny_model: Path
 ) -> None:
