@@ -1790,6 +1790,18 @@ def source_name(input_path: str | Path, project: Path) -> str:
         return absolute.as_posix()
 
 
+def _typed(source: str, project: Path) -> str:
+    """A source's path as typed in the current folder (it is recorded relative to the
+    project's): relative if the file is there or a folder up or below, else in full; quoted
+    for a shell where it needs it."""
+    path = project.resolve().parent / source
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        shown = str(path)
+    return shlex.quote(str(path) if shown.startswith(f"..{os.sep}..") else shown)
+
+
 class ImportSink:
     """Receives `coder tag`'s rows and stores them as comments with one run's results,
     committing every `batch_size` rows (a crash keeps what was committed; re-running the same
@@ -1959,7 +1971,8 @@ class ImportSink:
         other, count = max(held.items(), key=lambda item: item[1], default=("", 0))
         if count and count * 2 >= len(self._pending):
             sheet = re.fullmatch(r"(.*)\[(.*)\]", other)
-            again = f"{sheet[1]} --sheet {shlex.quote(sheet[2])}" if sheet else other
+            file = _typed(sheet[1] if sheet else other, self.store.path)
+            again = f"{file} --sheet {shlex.quote(sheet[2])}" if sheet else file
             raise InputError(
                 f"{self.source}: {count} of its first {len(self._pending)} comments are in the "
                 f"project already, with the same ids and texts, from {other}: it looks like "

@@ -736,8 +736,14 @@ def test_a_tag_the_input_stops_part_way_leaves_the_project_as_it_was(
 
 
 def test_the_same_file_under_another_path_is_refused_before_it_doubles_the_comments(
-    project: Path, comments: Path, tiny_model: Path, tiny_codebook: Path, tmp_path: Path
+    project: Path,
+    comments: Path,
+    tiny_model: Path,
+    tiny_codebook: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # beside the project, as its files are named there
     moved = tmp_path / "downloads" / "comments (1).csv"
     moved.parent.mkdir()
     moved.write_bytes(comments.read_bytes())
@@ -749,6 +755,13 @@ def test_the_same_file_under_another_path_is_refused_before_it_doubles_the_comme
         "already, with the same ids and texts, from comments.csv: it looks like the same file "
         "under another name or folder, and tagging it would count those comments twice. Tag "
         "comments.csv to add any new rows (put the file back there if it moved)\n"
+    )
+    # the file to tag instead as typed from where the command runs (recorded beside the project)
+    elsewhere = tmp_path / "downloads"
+    monkeypatch.chdir(elsewhere)
+    again = run("tag", "comments (1).csv", "-m", tiny_model, "--db", project)
+    assert again.stderr.endswith(
+        "Tag ../comments.csv to add any new rows (put the file back there if it moved)\n"
     )
     with Store(project) as store:
         assert store.comment_count() == 4
@@ -1052,9 +1065,12 @@ def tagged_workbook(tmp_path: Path, sheet: str, model: Path) -> tuple[Path, Path
     return path, db
 
 
-def test_a_sheet_is_known_by_its_name_wherever_it_moves(tmp_path: Path, tiny_model: Path) -> None:
+def test_a_sheet_is_known_by_its_name_wherever_it_moves(
+    tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sqlite3
 
+    monkeypatch.chdir(tmp_path)  # beside the project, as its files are named there
     from openpyxl import load_workbook
 
     path, db = tagged_workbook(tmp_path, "Responses", tiny_model)
